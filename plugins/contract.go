@@ -1,0 +1,111 @@
+// Package plugins is the contract between sweep and a model: the Model
+// interface both sides implement or call, the go-plugin handshake, the gRPC
+// service and its shims, Serve for plugin authors, and the host-side pool of
+// plugin processes.
+package plugins
+
+import (
+	"context"
+
+	"github.com/sweep-ml/sweep/plugins/dataset"
+)
+
+// ParamType is the type of a hyperparameter a model declares.
+type ParamType string
+
+// The hyperparameter types. Values of each type are carried in Go as:
+// TypeFloat float64, TypeInt int64, TypeString string, TypeBool bool,
+// TypeIntList []int64, TypeFloatList []float64.
+const (
+	TypeFloat     ParamType = "float"
+	TypeInt       ParamType = "int"
+	TypeString    ParamType = "string"
+	TypeBool      ParamType = "bool"
+	TypeIntList   ParamType = "int_list"
+	TypeFloatList ParamType = "float_list"
+)
+
+// ParamSpec declares one hyperparameter a model accepts.
+type ParamSpec struct {
+	Name    string
+	Type    ParamType
+	Default any // of the Go type that Type names
+	Help    string
+}
+
+// Description is what a model says about itself before any trial runs.
+type Description struct {
+	Name    string
+	Params  []ParamSpec
+	Metrics []string // scalar tags it reports per epoch, e.g. "train_loss"
+}
+
+// Params holds hyperparameter values by name, each of the Go type its
+// ParamType names.
+type Params map[string]any
+
+// TrainRequest is one trial.
+type TrainRequest struct {
+	TrialID string
+	Params  Params // every declared hyperparameter, defaults filled in
+	Data    dataset.Spec
+	Seed    int64
+	// HistogramEvery asks for weight and gradient histograms every N epochs
+	// and at the last epoch; 0 asks for none.
+	HistogramEvery int
+}
+
+// Event is what a model reports during training, usually once per epoch.
+// Step is the epoch, counted from 0 as TensorBoard's step axis shows it.
+type Event struct {
+	Step       int64
+	Scalars    []Scalar
+	Histograms []Histogram
+	Graph      *Graph // sent once, with the first event
+}
+
+// Scalar is one named value at a step.
+type Scalar struct {
+	Tag   string
+	Value float64
+}
+
+// Histogram is the raw values of a named tensor, e.g. tag
+// "weights/network.0.weight".
+type Histogram struct {
+	Tag    string
+	Values []float64
+}
+
+// Graph describes a model's layers for TensorBoard's graph view.
+type Graph struct {
+	Nodes []GraphNode
+}
+
+// GraphNode is one operation. A "/" in Name makes a collapsible scope.
+type GraphNode struct {
+	Name   string
+	Op     string
+	Inputs []string
+	Shape  []int64 // output shape; -1 for the batch dimension
+}
+
+// Outcome is how a trial that ran to its end went.
+type Outcome struct {
+	BestValLoss    float64
+	BestEpoch      int64
+	EpochsRun      int64
+	StoppedEarly   bool
+	FinalTrainLoss float64
+	FinalValLoss   float64
+}
+
+// Model is a trainable model. Implementations must honour ctx: cancelling
+// it stops Train promptly with ctx's error.
+type Model interface {
+	Describe(ctx context.Context) (Description, error)
+	// Train runs one trial, calling emit for each event in order. An error
+	// from emit stops training and is returned. A trial that fails (bad
+	// hyperparameters, divergence) returns an error that says why.
+	Train(ctx context.Context, req TrainRequest, emit func(Event) error) (Outcome, error)
+}

@@ -1,0 +1,39 @@
+// Package dataset loads the tabular data a trial trains on: a CSV file or a
+// deterministic built-in synthetic dataset, split into training and
+// validation rows and standardised with statistics of the training rows only.
+//
+// A loaded Dataset is read-only and shared by concurrent trials.
+package dataset
+
+// Spec is the [data] table of a grid: which data a trial trains on and how it
+// is split. The zero value selects the default synthetic dataset.
+type Spec struct {
+	// Path is a CSV file with a header row. Empty selects Synthetic.
+	// The orchestrator makes it absolute before a trial sees it.
+	Path string `toml:"path" json:"path,omitempty"`
+	// Target is the CSV column to predict (default "target").
+	Target string `toml:"target" json:"target,omitempty"`
+	// Features are the CSV input columns (default: every column but Target).
+	Features []string `toml:"features" json:"features,omitempty"`
+	// ValSplit is the fraction of rows held out for validation (default 0.2).
+	ValSplit float64 `toml:"val_split" json:"val_split,omitempty"`
+	// Split is "random" (default: a seeded permutation, as the textbook's
+	// create_dataloaders) or "chronological" (the last ValSplit of the rows).
+	Split string `toml:"split" json:"split,omitempty"`
+	// Standardize scales each feature to zero mean and unit variance with the
+	// training rows' statistics (default true).
+	Standardize *bool `toml:"standardize" json:"standardize,omitempty"`
+	// Seed drives the random split and the synthetic data (default 0). It is
+	// the data's seed, not the trial's: every trial of a sweep validates on
+	// the same rows.
+	Seed int64 `toml:"seed" json:"seed,omitempty"`
+	// Synthetic describes the built-in dataset; used when Path is empty.
+	Synthetic *SyntheticSpec `toml:"synthetic" json:"synthetic,omitempty"`
+}
+
+// SyntheticSpec describes the built-in synthetic dataset.
+type SyntheticSpec struct {
+	Rows     int     `toml:"rows" json:"rows,omitempty"`         // default 20000
+	Features int     `toml:"features" json:"features,omitempty"` // default 50
+	Noise    float64 `toml:"noise" json:"noise,omitempty"`       // noise standard deviation, default 0.5
+}
