@@ -1,0 +1,171 @@
+package results
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"syscall"
+)
+
+// tempPrefix starts the name of every temporary file WriteTrial makes. The
+// leading dot keeps it out of directory listings and out of LoadSweep, which
+// only ever reads files named exactly TrialFile.
+const tempPrefix = "." + TrialFile + ".tmp-"
+
+// WriteTrial writes t to runDir/trial.json atomically: the record goes to a
+// temporary file in runDir, which is flushed to stable storage and renamed
+// over trial.json, and then runDir itself is flushed so that the rename
+// survives a crash. A reader therefore sees either the previous record or
+// the new one, never a mix, also on NFS, where rename within one directory is
+// atomic but appends from several clients are not. Each run directory has a
+// single writer (the process running that trial), so no locking is needed.
+//
+// Metrics that are NaN or infinite are written as null, because JSON has no
+// such numbers; that is what a nil metric in Trial means. t is not modified.
+// runDir must exist. On error no temporary file is left behind.
+func WriteTrial(runDir string, t *Trial) error {
+	if t == nil {
+		return errors.New("results: WriteTrial: nil trial")
+	}
+	path := filepath.Join(runDir, TrialFile)
+	data, err := json.MarshalIndent(sanitized(t), "", "  ")
+	if err != nil {
+		return fmt.Errorf("results: encode %s: %w", path, err)
+	}
+	data = append(data, '\n')
+	if err := writeAtomic(path, data); err != nil {
+		return fmt.Errorf("results: write %s: %w", path, err)
+	}
+	return nil
+}
+
+// sanitized returns t, or a copy of t whose non-finite metrics are nil.
+func sanitized(t *Trial) *Trial {
+	finite := func(p *float64) bool { return p == nil || !(math.IsNaN(*p) || math.IsInf(*p, 0)) }
+	if finite(t.BestValLoss) && finite(t.FinalTrainLoss) && finite(t.FinalValLoss) {
+		return t
+	}
+	c := *t
+	for _, p := range []**float64{&c.BestValLoss, &c.FinalTrainLoss, &c.FinalValLoss} {
+		if !finite(*p) {
+			*p = nil
+		}
+	}
+	return &c
+}
+
+// writeAtomic replaces path with data through a temporary file in the same
+// directory, syncing the file before the rename and the directory after it.
+func writeAtomic(path string, data []byte) (err error) {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, tempPrefix+"*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	// CreateTemp makes the file 0600; records are meant to be read by
+	// whoever shares the sweep directory (other users of a cluster group).
+	if err = f.Chmod(0o644); err != nil {
+		return err
+	}
+	if _, err = f.Write(data); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	if err = os.Rename(tmp, path); err != nil {
+		return err
+	}
+	return syncDir(dir)
+}
+
+// syncDir flushes a directory's entries so that a rename into it is durable.
+// Some filesystems and platforms cannot sync a directory at all (EINVAL, or
+// opening a directory fails on Windows); there the rename is as durable as
+// the platform makes it and that is not reported as an error.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return nil
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) && !errors.Is(err, syscall.ENOTSUP) {
+		return err
+	}
+	return nil
+}
+
+// ReadTrial reads and checks the record at path (a trial.json). Errors name
+// the file and, for malformed JSON, the line and column.
+func ReadTrial(path string) (*Trial, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("results: %w", err)
+	}
+	t, err := decodeTrial(data)
+	if err != nil {
+		return nil, fmt.Errorf("results: %s: %w", path, err)
+	}
+	return t, nil
+}
+
+// decodeTrial parses and checks one record; its errors do not name a file.
+func decodeTrial(data []byte) (*Trial, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, errors.New("empty file")
+	}
+	var t Trial
+	if err := json.Unmarshal(data, &t); err != nil {
+		var syn *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &syn):
+			line, col := lineCol(data, syn.Offset)
+			if syn.Offset >= int64(len(data)) {
+				return nil, fmt.Errorf("line %d, column %d: truncated JSON (partial write?): %v", line, col, syn)
+			}
+			return nil, fmt.Errorf("line %d, column %d: %v", line, col, syn)
+		case errors.As(err, &typ):
+			line, col := lineCol(data, typ.Offset)
+			return nil, fmt.Errorf("line %d, column %d: key %q: cannot use JSON %s as Go %s",
+				line, col, typ.Field, typ.Value, typ.Type)
+		}
+		return nil, err
+	}
+	if t.ID == "" {
+		return nil, errors.New(`key "id": missing or empty`)
+	}
+	switch t.Status {
+	case StatusRunning, StatusSucceeded, StatusFailed, StatusInterrupted:
+	default:
+		return nil, fmt.Errorf("key %q: unknown status %q (want %q, %q, %q or %q)", "status", t.Status,
+			StatusRunning, StatusSucceeded, StatusFailed, StatusInterrupted)
+	}
+	return &t, nil
+}
+
+// lineCol turns a byte offset into a 1-based line and column.
+func lineCol(data []byte, off int64) (line, col int) {
+	off = min(max(off, 0), int64(len(data)))
+	prefix := data[:off]
+	line = bytes.Count(prefix, []byte{'\n'}) + 1
+	col = int(off) - (bytes.LastIndexByte(prefix, '\n') + 1)
+	if col == 0 {
+		col = 1
+	}
+	return line, col
+}

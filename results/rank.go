@@ -1,0 +1,326 @@
+package results
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"gonum.org/v1/gonum/stat"
+)
+
+// RankOptions selects what Rank considers.
+type RankOptions struct {
+	// IDs, if not empty, restricts the ranking to these trial IDs (for
+	// example the trials a grid expands to today, leaving out runs of an
+	// older grid that share the sweep directory).
+	IDs []string
+}
+
+// Ranking is a sweep's configurations ordered by best validation loss.
+type Ranking struct {
+	// Dir is the sweep directory; reports show run directories relative
+	// to it.
+	Dir string
+	// Swept names the swept hyperparameters, in grid order, over all
+	// ranked trials.
+	Swept []string
+	// Rows holds one row per configuration with at least one finished
+	// trial: first the ranked ones (Rank 1, 2, ...), then those without a
+	// finite best validation loss (Rank 0), by name.
+	Rows []Row
+	// Failed lists every trial whose latest finished run failed.
+	Failed []Failure
+	// InProgress lists the trials with no finished run yet.
+	InProgress []Pending
+	// Repeats reports whether any configuration has more than one trial
+	// (several seeds), so that renderers show mean ± std and n.
+	Repeats bool
+	// Warnings are the sweep's loading warnings.
+	Warnings []string
+}
+
+// Row is one configuration: a single trial, or with repeats, the trials that
+// share a ConfigID, aggregated over their seeds.
+type Row struct {
+	// Rank is 1-based; 0 marks a configuration with no finite best
+	// validation loss (every trial failed, or diverged), which ranks after
+	// all others.
+	Rank     int
+	ConfigID string
+	// Name is the trial's name, or with repeats the part their names share.
+	Name   string
+	Trials []string       // the names of the configuration's finished trials, by repeat
+	Params map[string]any // the configuration's hyperparameters
+
+	// The statistics are over the succeeded trials with a finite best
+	// validation loss; if there are none, over every finished trial, for
+	// display only.
+	BestValLoss     Stat
+	BestEpoch       Stat
+	FinalTrainLoss  Stat
+	FinalValLoss    Stat
+	EpochsRun       Stat
+	DurationSeconds Stat
+
+	// Status is the trial's status, or with repeats a count such as
+	// "2/3 succeeded".
+	Status string
+	// Failures are the configuration's trials whose latest finished run
+	// failed.
+	Failures []Failure
+
+	ranked bool // some trial succeeded with a finite best validation loss
+}
+
+// Stat is the mean of a metric over a configuration's trials, the sample
+// standard deviation (n-1 in the denominator) and the number of finite
+// values it is computed from. Mean is NaN when N is 0 and Std when N < 2.
+type Stat struct {
+	Mean, Std float64
+	N         int
+}
+
+// Failure is a trial whose latest finished run failed.
+type Failure struct {
+	Name    string
+	ID      string
+	Seed    int64
+	Repeat  int
+	Attempt int
+	Error   string // the recorded reason; never empty
+	Dir     string // the failed run's directory
+}
+
+// Pending is a trial with no finished run: running, or interrupted and
+// waiting to run again.
+type Pending struct {
+	Name      string
+	ID        string
+	Status    Status
+	Dir       string // the latest run's directory
+	StartedAt time.Time
+	// Host and PID say which process owns a running record, so that a
+	// caller can tell a live run from one left behind by a killed sweep.
+	Host string
+	PID  int
+}
+
+// Rank orders the configurations of s by best validation loss, lower first.
+// Each trial counts through its latest finished run. Trials sharing a
+// ConfigID (repeats with different seeds) form one configuration, ranked by
+// the mean of their best validation losses. Ties go to the earlier (mean)
+// best epoch, then to the name, so the order is stable. A configuration
+// without a finite best validation loss never ranks before one with it.
+func Rank(s *Sweep, opts RankOptions) Ranking {
+	keep := func(string) bool { return true }
+	if len(opts.IDs) > 0 {
+		set := make(map[string]bool, len(opts.IDs))
+		for _, id := range opts.IDs {
+			set[id] = true
+		}
+		keep = func(id string) bool { return set[id] }
+	}
+
+	r := Ranking{Dir: s.Dir, Warnings: s.Warnings}
+	groups := make(map[string][]*Trial)
+	var order []string
+	pendingIn := make(map[string]int) // configuration -> trials without a finished run
+	seenSwept := make(map[string]bool)
+	failuresOf := make(map[string][]Failure)
+	for _, tr := range s.Trials {
+		if !keep(tr.ID) {
+			continue
+		}
+		key := configKey(tr.Latest().Trial)
+		if tr.Finished == nil {
+			latest := tr.Latest()
+			r.InProgress = append(r.InProgress, Pending{
+				Name: tr.Name, ID: tr.ID, Status: latest.Trial.Status, Dir: latest.Dir,
+				StartedAt: latest.Trial.StartedAt, Host: latest.Trial.Host, PID: latest.Trial.PID,
+			})
+			pendingIn[key]++
+			continue
+		}
+		t := tr.Finished.Trial
+		for _, k := range t.Swept {
+			if !seenSwept[k] {
+				seenSwept[k] = true
+				r.Swept = append(r.Swept, k)
+			}
+		}
+		if t.Status == StatusFailed {
+			f := newFailure(tr.Finished)
+			r.Failed = append(r.Failed, f)
+			failuresOf[key] = append(failuresOf[key], f)
+		}
+		if _, ok := groups[key]; !ok {
+			order = append(order, key)
+		}
+		groups[key] = append(groups[key], t)
+	}
+
+	for _, key := range order {
+		members := groups[key]
+		if len(members)+pendingIn[key] > 1 {
+			r.Repeats = true
+		}
+		row := newRow(key, members, pendingIn[key])
+		row.Failures = failuresOf[key]
+		r.Rows = append(r.Rows, row)
+	}
+	sort.SliceStable(r.Rows, func(i, j int) bool { return rowBefore(&r.Rows[i], &r.Rows[j]) })
+	for i := range r.Rows {
+		if r.Rows[i].ranked {
+			r.Rows[i].Rank = i + 1
+		}
+	}
+	return r
+}
+
+// configKey groups repeats; a record without a ConfigID stands alone.
+func configKey(t *Trial) string {
+	if t.ConfigID != "" {
+		return t.ConfigID
+	}
+	return "id:" + t.ID
+}
+
+func newFailure(run *Run) Failure {
+	t := run.Trial
+	reason := t.Error
+	if reason == "" {
+		reason = "(no reason recorded)"
+	}
+	return Failure{Name: t.Name, ID: t.ID, Seed: t.Seed, Repeat: t.Repeat, Attempt: t.Attempt,
+		Error: reason, Dir: run.Dir}
+}
+
+// newRow aggregates the finished trials of one configuration; pending is the
+// number of its trials that have not finished yet.
+func newRow(key string, members []*Trial, pending int) Row {
+	sort.SliceStable(members, func(i, j int) bool {
+		if members[i].Repeat != members[j].Repeat {
+			return members[i].Repeat < members[j].Repeat
+		}
+		return members[i].Name < members[j].Name
+	})
+	row := Row{ConfigID: members[0].ConfigID, Params: members[0].Params}
+	var succeeded []*Trial
+	for _, t := range members {
+		row.Trials = append(row.Trials, t.Name)
+		if t.Status == StatusSucceeded {
+			succeeded = append(succeeded, t)
+		}
+	}
+	row.Name = commonName(row.Trials)
+
+	// Only succeeded trials with a loss rank a configuration; a failed or
+	// diverged seed must not make its configuration look better or worse.
+	counted := make([]*Trial, 0, len(succeeded))
+	for _, t := range succeeded {
+		if finite(t.BestValLoss) {
+			counted = append(counted, t)
+		}
+	}
+	row.ranked = len(counted) > 0
+	if !row.ranked {
+		counted = members
+	}
+	var best, epoch, ftrain, fval, epochs, dur []float64
+	for _, t := range counted {
+		if finite(t.BestValLoss) {
+			best = append(best, *t.BestValLoss)
+			epoch = append(epoch, float64(t.BestEpoch))
+		}
+		if finite(t.FinalTrainLoss) {
+			ftrain = append(ftrain, *t.FinalTrainLoss)
+		}
+		if finite(t.FinalValLoss) {
+			fval = append(fval, *t.FinalValLoss)
+		}
+		epochs = append(epochs, float64(t.EpochsRun))
+		dur = append(dur, t.DurationSeconds)
+	}
+	row.BestValLoss = newStat(best)
+	row.BestEpoch = newStat(epoch)
+	row.FinalTrainLoss = newStat(ftrain)
+	row.FinalValLoss = newStat(fval)
+	row.EpochsRun = newStat(epochs)
+	row.DurationSeconds = newStat(dur)
+
+	total := len(members) + pending
+	if total == 1 {
+		row.Status = string(members[0].Status)
+	} else {
+		row.Status = fmt.Sprintf("%d/%d succeeded", len(succeeded), total)
+	}
+	return row
+}
+
+// newStat returns the mean and sample standard deviation of x.
+func newStat(x []float64) Stat {
+	switch len(x) {
+	case 0:
+		return Stat{Mean: math.NaN(), Std: math.NaN()}
+	case 1:
+		return Stat{Mean: x[0], Std: math.NaN(), N: 1}
+	}
+	mean, std := stat.MeanStdDev(x, nil)
+	return Stat{Mean: mean, Std: std, N: len(x)}
+}
+
+func finite(p *float64) bool {
+	return p != nil && !math.IsNaN(*p) && !math.IsInf(*p, 0)
+}
+
+func rowBefore(a, b *Row) bool {
+	ra, rb := a.ranked, b.ranked
+	if ra != rb {
+		return ra
+	}
+	if ra {
+		if a.BestValLoss.Mean != b.BestValLoss.Mean {
+			return a.BestValLoss.Mean < b.BestValLoss.Mean
+		}
+		if a.BestEpoch.Mean != b.BestEpoch.Mean {
+			return a.BestEpoch.Mean < b.BestEpoch.Mean
+		}
+	}
+	if a.Name != b.Name {
+		return a.Name < b.Name
+	}
+	return a.ConfigID < b.ConfigID
+}
+
+// commonName names a configuration after its trials: the single name, or
+// the part every name shares, cut at the last separator so that
+// "lr0.01_seed1" and "lr0.01_seed2" give "lr0.01". With nothing shared it
+// falls back to the first name.
+func commonName(names []string) string {
+	prefix := names[0]
+	for _, n := range names[1:] {
+		i := 0
+		for i < len(prefix) && i < len(n) && prefix[i] == n[i] {
+			i++
+		}
+		prefix = prefix[:i]
+	}
+	if len(names) == 1 || allEqual(names) {
+		return prefix
+	}
+	if cut := strings.LastIndexAny(prefix, "_-/ "); cut > 0 {
+		return prefix[:cut]
+	}
+	return names[0]
+}
+
+func allEqual(s []string) bool {
+	for _, v := range s[1:] {
+		if v != s[0] {
+			return false
+		}
+	}
+	return true
+}

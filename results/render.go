@@ -1,0 +1,464 @@
+package results
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// The report formats Render writes.
+const (
+	FormatTable    = "table"    // aligned text for a terminal
+	FormatCSV      = "csv"      // one row per configuration, RFC 4180
+	FormatJSON     = "json"     // the whole ranking, for scripts
+	FormatMarkdown = "markdown" // a GitHub-flavoured table and lists
+)
+
+// Formats lists the formats Render accepts.
+var Formats = []string{FormatTable, FormatCSV, FormatJSON, FormatMarkdown}
+
+// RenderOptions adjusts a report.
+type RenderOptions struct {
+	// Top, if positive, keeps only the first Top rows of the ranking.
+	// Failed and in-progress trials are always listed in full.
+	Top int
+}
+
+// Render writes r to w in format (one of Formats).
+//
+// Every format has, per configuration: rank, trial, each swept
+// hyperparameter, best validation loss, best epoch, final train and
+// validation loss, epochs run, duration and status; with repeats the mean ±
+// sample std and n. The table and Markdown formats then list the failed
+// trials with their reasons, the trials still in progress and the loading
+// warnings. CSV has one row per configuration, so it carries the failure
+// reasons in a final "error" column and leaves out trials in progress; JSON
+// carries everything. Missing numbers are "-" in the table and Markdown,
+// empty in CSV and null in JSON. Run directories are shown relative to
+// Ranking.Dir when they lie inside it.
+func Render(w io.Writer, r Ranking, format string, opts RenderOptions) error {
+	if opts.Top > 0 && len(r.Rows) > opts.Top {
+		r.Rows = r.Rows[:opts.Top]
+	}
+	bw := bufio.NewWriter(w)
+	var err error
+	switch format {
+	case FormatTable:
+		renderTable(bw, r)
+	case FormatMarkdown:
+		renderMarkdown(bw, r)
+	case FormatCSV:
+		err = renderCSV(bw, r)
+	case FormatJSON:
+		err = renderJSON(bw, r)
+	default:
+		return fmt.Errorf("results: unknown report format %q (want one of %s)", format, strings.Join(Formats, ", "))
+	}
+	if err != nil {
+		return fmt.Errorf("results: render %s: %w", format, err)
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("results: render %s: %w", format, err)
+	}
+	return nil
+}
+
+// column is one column of the ranking table: a header, how to show a row
+// for people (table, Markdown), and whether it holds numbers (right-aligned).
+type column struct {
+	header  string
+	numeric bool
+	cell    func(*Row) string
+}
+
+// humanColumns are the table and Markdown columns of r.
+func humanColumns(r *Ranking) []column {
+	cols := []column{
+		{"rank", true, func(row *Row) string {
+			if row.Rank == 0 {
+				return "-"
+			}
+			return strconv.Itoa(row.Rank)
+		}},
+		{"trial", false, func(row *Row) string { return row.Name }},
+	}
+	for _, k := range r.Swept {
+		cols = append(cols, column{k, false, func(row *Row) string { return FormatValue(row.Params[k]) }})
+	}
+	cols = append(cols, column{"best val loss", true, func(row *Row) string {
+		s := fmtLoss(row.BestValLoss.Mean)
+		if r.Repeats && row.BestValLoss.N > 1 {
+			s += " ± " + fmtLoss(row.BestValLoss.Std)
+		}
+		return s
+	}})
+	if r.Repeats {
+		cols = append(cols, column{"n", true, func(row *Row) string { return strconv.Itoa(row.BestValLoss.N) }})
+	}
+	return append(cols,
+		column{"best epoch", true, func(row *Row) string { return fmtCount(row.BestEpoch.Mean) }},
+		column{"final train loss", true, func(row *Row) string { return fmtLoss(row.FinalTrainLoss.Mean) }},
+		column{"final val loss", true, func(row *Row) string { return fmtLoss(row.FinalValLoss.Mean) }},
+		column{"epochs", true, func(row *Row) string { return fmtCount(row.EpochsRun.Mean) }},
+		column{"duration", true, func(row *Row) string { return fmtDuration(row.DurationSeconds.Mean) }},
+		column{"status", false, func(row *Row) string { return row.Status }},
+	)
+}
+
+// cells evaluates cols over r's rows.
+func cells(cols []column, r *Ranking) [][]string {
+	out := make([][]string, len(r.Rows))
+	for i := range r.Rows {
+		out[i] = make([]string, len(cols))
+		for j, c := range cols {
+			out[i][j] = c.cell(&r.Rows[i])
+		}
+	}
+	return out
+}
+
+func renderTable(w *bufio.Writer, r Ranking) {
+	cols := humanColumns(&r)
+	body := cells(cols, &r)
+	width := make([]int, len(cols))
+	for j, c := range cols {
+		width[j] = utf8.RuneCountInString(c.header)
+		for _, row := range body {
+			width[j] = max(width[j], utf8.RuneCountInString(row[j]))
+		}
+	}
+	line := func(row []string) {
+		var b strings.Builder
+		for j, s := range row {
+			if j > 0 {
+				b.WriteString("  ")
+			}
+			pad := strings.Repeat(" ", width[j]-utf8.RuneCountInString(s))
+			if cols[j].numeric {
+				b.WriteString(pad + s)
+			} else {
+				b.WriteString(s + pad)
+			}
+		}
+		w.WriteString(strings.TrimRight(b.String(), " ") + "\n")
+	}
+	header := make([]string, len(cols))
+	for j, c := range cols {
+		header[j] = c.header
+	}
+	line(header)
+	for _, row := range body {
+		line(row)
+	}
+	writeSections(w, r, "", "")
+}
+
+func renderMarkdown(w *bufio.Writer, r Ranking) {
+	cols := humanColumns(&r)
+	row := func(cells []string) {
+		w.WriteString("|")
+		for _, s := range cells {
+			w.WriteString(" " + strings.ReplaceAll(oneLine(s), "|", `\|`) + " |")
+		}
+		w.WriteString("\n")
+	}
+	header := make([]string, len(cols))
+	rule := make([]string, len(cols))
+	for j, c := range cols {
+		header[j] = c.header
+		rule[j] = ":---"
+		if c.numeric {
+			rule[j] = "---:"
+		}
+	}
+	row(header)
+	row(rule)
+	for _, cells := range cells(cols, &r) {
+		row(cells)
+	}
+	writeSections(w, r, "**", "- ")
+}
+
+// writeSections writes the failed trials, the trials in progress and the
+// warnings after a table, each as a titled list; bold wraps the titles and
+// bullet starts the items (Markdown), or both are empty (plain text).
+func writeSections(w *bufio.Writer, r Ranking, bold, bullet string) {
+	if bullet == "" {
+		bullet = "  "
+	}
+	section := func(title string, items []string) {
+		if len(items) == 0 {
+			return
+		}
+		fmt.Fprintf(w, "\n%s%s (%d)%s\n", bold, title, len(items), bold)
+		if bold != "" {
+			w.WriteString("\n")
+		}
+		for _, it := range items {
+			w.WriteString(bullet + oneLine(it) + "\n")
+		}
+	}
+	var failed, pending []string
+	for _, f := range r.Failed {
+		failed = append(failed, fmt.Sprintf("%s (seed %d, attempt %d, %s): %s",
+			f.Name, f.Seed, f.Attempt, r.rel(f.Dir), f.Error))
+	}
+	for _, p := range r.InProgress {
+		s := fmt.Sprintf("%s: %s (%s)", p.Name, p.Status, r.rel(p.Dir))
+		if p.Status == StatusRunning {
+			s = fmt.Sprintf("%s: running on %s, pid %d, since %s (%s)",
+				p.Name, p.Host, p.PID, p.StartedAt.UTC().Format(time.RFC3339), r.rel(p.Dir))
+		}
+		pending = append(pending, s)
+	}
+	section("Failed trials", failed)
+	section("In progress", pending)
+	section("Warnings", r.Warnings)
+}
+
+func renderCSV(w io.Writer, r Ranking) error {
+	header := []string{"rank", "trial"}
+	header = append(header, r.Swept...)
+	header = append(header, "best_val_loss", "best_val_loss_std", "n", "best_epoch", "final_train_loss",
+		"final_val_loss", "epochs_run", "duration_seconds", "status", "error")
+	cw := csv.NewWriter(w)
+	if err := cw.Write(header); err != nil {
+		return err
+	}
+	for i := range r.Rows {
+		row := &r.Rows[i]
+		rank := ""
+		if row.Rank > 0 {
+			rank = strconv.Itoa(row.Rank)
+		}
+		rec := []string{rank, row.Name}
+		for _, k := range r.Swept {
+			rec = append(rec, FormatValue(row.Params[k]))
+		}
+		var reasons []string
+		for _, f := range row.Failures {
+			reasons = append(reasons, f.Name+": "+f.Error)
+		}
+		rec = append(rec, fmtFull(row.BestValLoss.Mean), fmtFull(row.BestValLoss.Std),
+			strconv.Itoa(row.BestValLoss.N), fmtFull(row.BestEpoch.Mean), fmtFull(row.FinalTrainLoss.Mean),
+			fmtFull(row.FinalValLoss.Mean), fmtFull(row.EpochsRun.Mean), fmtFull(row.DurationSeconds.Mean),
+			row.Status, strings.Join(reasons, "; "))
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// The JSON report's shape. Numbers that are NaN are null.
+type (
+	jsonReport struct {
+		Swept      []string      `json:"swept"`
+		Rows       []jsonRow     `json:"rows"`
+		Failed     []jsonFailure `json:"failed"`
+		InProgress []jsonPending `json:"in_progress"`
+		Warnings   []string      `json:"warnings"`
+	}
+	jsonRow struct {
+		Rank            int            `json:"rank"` // 0: not ranked
+		Trial           string         `json:"trial"`
+		ConfigID        string         `json:"config_id"`
+		Trials          []string       `json:"trials"`
+		Params          map[string]any `json:"params"`
+		BestValLoss     jsonStat       `json:"best_val_loss"`
+		BestEpoch       jsonStat       `json:"best_epoch"`
+		FinalTrainLoss  jsonStat       `json:"final_train_loss"`
+		FinalValLoss    jsonStat       `json:"final_val_loss"`
+		EpochsRun       jsonStat       `json:"epochs_run"`
+		DurationSeconds jsonStat       `json:"duration_seconds"`
+		Status          string         `json:"status"`
+	}
+	jsonStat struct {
+		Mean *float64 `json:"mean"`
+		Std  *float64 `json:"std"`
+		N    int      `json:"n"`
+	}
+	jsonFailure struct {
+		Trial   string `json:"trial"`
+		ID      string `json:"id"`
+		Seed    int64  `json:"seed"`
+		Repeat  int    `json:"repeat"`
+		Attempt int    `json:"attempt"`
+		Error   string `json:"error"`
+		Dir     string `json:"dir"`
+	}
+	jsonPending struct {
+		Trial     string    `json:"trial"`
+		ID        string    `json:"id"`
+		Status    Status    `json:"status"`
+		Dir       string    `json:"dir"`
+		StartedAt time.Time `json:"started_at"`
+		Host      string    `json:"host"`
+		PID       int       `json:"pid"`
+	}
+)
+
+func renderJSON(w io.Writer, r Ranking) error {
+	rep := jsonReport{
+		Swept: nonNil(r.Swept), Rows: []jsonRow{}, Failed: []jsonFailure{}, InProgress: []jsonPending{},
+		Warnings: nonNil(r.Warnings),
+	}
+	st := func(s Stat) jsonStat { return jsonStat{Mean: numPtr(s.Mean), Std: numPtr(s.Std), N: s.N} }
+	for _, row := range r.Rows {
+		rep.Rows = append(rep.Rows, jsonRow{
+			Rank: row.Rank, Trial: row.Name, ConfigID: row.ConfigID, Trials: nonNil(row.Trials),
+			Params: row.Params, BestValLoss: st(row.BestValLoss), BestEpoch: st(row.BestEpoch),
+			FinalTrainLoss: st(row.FinalTrainLoss), FinalValLoss: st(row.FinalValLoss),
+			EpochsRun: st(row.EpochsRun), DurationSeconds: st(row.DurationSeconds), Status: row.Status,
+		})
+	}
+	for _, f := range r.Failed {
+		rep.Failed = append(rep.Failed, jsonFailure{Trial: f.Name, ID: f.ID, Seed: f.Seed, Repeat: f.Repeat,
+			Attempt: f.Attempt, Error: f.Error, Dir: r.rel(f.Dir)})
+	}
+	for _, p := range r.InProgress {
+		rep.InProgress = append(rep.InProgress, jsonPending{Trial: p.Name, ID: p.ID, Status: p.Status,
+			Dir: r.rel(p.Dir), StartedAt: p.StartedAt, Host: p.Host, PID: p.PID})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(rep)
+}
+
+// rel shows path relative to the sweep directory when it lies inside it.
+func (r *Ranking) rel(path string) string {
+	if r.Dir == "" {
+		return path
+	}
+	rel, err := filepath.Rel(r.Dir, path)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return path
+	}
+	return filepath.ToSlash(rel)
+}
+
+// FormatValue shows a hyperparameter value for people: numbers in their
+// shortest exact form (0.001, 1e-05, 64), lists as "[64, 32]", maps with
+// sorted keys, nil as the empty string.
+func FormatValue(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	case bool:
+		return strconv.FormatBool(v)
+	case float64:
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	case float32:
+		return strconv.FormatFloat(float64(v), 'g', -1, 32)
+	case int:
+		return strconv.Itoa(v)
+	case int64:
+		return strconv.FormatInt(v, 10)
+	case json.Number:
+		return v.String()
+	case []any:
+		return formatList(len(v), func(i int) any { return v[i] })
+	case []float64:
+		return formatList(len(v), func(i int) any { return v[i] })
+	case []int64:
+		return formatList(len(v), func(i int) any { return v[i] })
+	case []int:
+		return formatList(len(v), func(i int) any { return v[i] })
+	case []string:
+		return formatList(len(v), func(i int) any { return v[i] })
+	case map[string]any:
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = k + ": " + FormatValue(v[k])
+		}
+		return "{" + strings.Join(parts, ", ") + "}"
+	}
+	return fmt.Sprint(v)
+}
+
+func formatList(n int, at func(int) any) string {
+	parts := make([]string, n)
+	for i := range parts {
+		parts[i] = FormatValue(at(i))
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+// fmtLoss shows a loss to 6 significant digits, or "-" when missing.
+func fmtLoss(v float64) string {
+	if math.IsNaN(v) {
+		return "-"
+	}
+	return strconv.FormatFloat(v, 'g', 6, 64)
+}
+
+// fmtCount shows an epoch count, which is a mean over seeds with repeats.
+func fmtCount(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "-"
+	case v == math.Trunc(v):
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	}
+	return strconv.FormatFloat(v, 'f', 1, 64)
+}
+
+// fmtDuration shows seconds as 12.3s under a minute, else as 1h2m3s.
+func fmtDuration(sec float64) string {
+	if math.IsNaN(sec) {
+		return "-"
+	}
+	d := time.Duration(sec * float64(time.Second))
+	if d < time.Minute {
+		return d.Round(100 * time.Millisecond).String()
+	}
+	return d.Round(time.Second).String()
+}
+
+// fmtFull shows a number exactly for machines; NaN is empty.
+func fmtFull(v float64) string {
+	if math.IsNaN(v) {
+		return ""
+	}
+	return strconv.FormatFloat(v, 'g', -1, 64)
+}
+
+func numPtr(v float64) *float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	return &v
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// oneLine folds a multi-line message (a stack trace, a plugin's stderr) onto
+// one line so that it cannot break a table or a list.
+func oneLine(s string) string {
+	if !strings.ContainsAny(s, "\r\n") {
+		return s
+	}
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' }), " / ")
+}
