@@ -1,0 +1,116 @@
+package ffn
+
+import (
+	"fmt"
+	"math"
+)
+
+// Activation is a hidden layer's nonlinearity.
+type Activation int
+
+// The activations a network may use, named as the "activation"
+// hyperparameter spells them.
+const (
+	ReLU      Activation = iota // max(0, x)
+	Tanh                        // tanh(x)
+	LeakyReLU                   // x for x > 0, 0.01·x otherwise (PyTorch's default slope)
+	ELU                         // x for x > 0, exp(x) − 1 otherwise (alpha 1)
+)
+
+// leakySlope is nn.LeakyReLU's default negative slope.
+const leakySlope = 0.01
+
+var activationNames = [...]string{ReLU: "relu", Tanh: "tanh", LeakyReLU: "leaky_relu", ELU: "elu"}
+
+// ParseActivation returns the activation named s: "relu", "tanh",
+// "leaky_relu" or "elu".
+func ParseActivation(s string) (Activation, error) {
+	for a, name := range activationNames {
+		if name == s {
+			return Activation(a), nil
+		}
+	}
+	return 0, fmt.Errorf("activation: %q is not one of relu, tanh, leaky_relu, elu", s)
+}
+
+// String returns the activation's name, as ParseActivation accepts it.
+func (a Activation) String() string {
+	if a < 0 || int(a) >= len(activationNames) {
+		return fmt.Sprintf("Activation(%d)", int(a))
+	}
+	return activationNames[a]
+}
+
+// torchName is the activation's module class in PyTorch, for the graph.
+func (a Activation) torchName() string {
+	switch a {
+	case Tanh:
+		return "Tanh"
+	case LeakyReLU:
+		return "LeakyReLU"
+	case ELU:
+		return "ELU"
+	}
+	return "ReLU"
+}
+
+// apply replaces every x in v by the activation of x.
+func (a Activation) apply(v []float64) {
+	switch a {
+	case ReLU:
+		for i, x := range v {
+			if x < 0 {
+				v[i] = 0
+			}
+		}
+	case Tanh:
+		for i, x := range v {
+			v[i] = math.Tanh(x)
+		}
+	case LeakyReLU:
+		for i, x := range v {
+			if x < 0 {
+				v[i] = leakySlope * x
+			}
+		}
+	case ELU:
+		for i, x := range v {
+			if x <= 0 {
+				v[i] = math.Expm1(x)
+			}
+		}
+	}
+}
+
+// backward multiplies each gradient g[i] by the activation's derivative,
+// given the activation's output h[i]. Every derivative is a function of the
+// output (for ELU, exp(x) = h + 1 when x ≤ 0), so the input need not be kept.
+// At 0 the derivative taken is PyTorch's: 0 for ReLU, the slope for
+// LeakyReLU, 1 for ELU.
+func (a Activation) backward(g, h []float64) {
+	h = h[:len(g)]
+	switch a {
+	case ReLU:
+		for i, y := range h {
+			if y <= 0 {
+				g[i] = 0
+			}
+		}
+	case Tanh:
+		for i, y := range h {
+			g[i] *= 1 - y*y
+		}
+	case LeakyReLU:
+		for i, y := range h {
+			if y <= 0 {
+				g[i] *= leakySlope
+			}
+		}
+	case ELU:
+		for i, y := range h {
+			if y < 0 {
+				g[i] *= y + 1
+			}
+		}
+	}
+}

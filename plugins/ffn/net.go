@@ -1,0 +1,546 @@
+// Package ffn is the built-in feedforward network: the textbook's
+// return-prediction model and everything needed to train it, in float64 on
+// the CPU, matching PyTorch's numbers.
+//
+// Each hidden layer is Linear → BatchNorm1d → activation → Dropout, followed
+// by a final Linear with no activation, as
+//
+//	nn.Sequential(nn.Linear(in, h0), nn.BatchNorm1d(h0), nn.ReLU(), nn.Dropout(p), ..., nn.Linear(hN, out))
+//
+// numbers its modules: hidden layer i is Linear 4i, BatchNorm 4i+1,
+// activation 4i+2, Dropout 4i+3, and the last Linear is 4·len(HiddenDims).
+// Parameters are named as PyTorch's state_dict names them, e.g.
+// "network.0.weight", "network.1.running_mean".
+//
+// A Net is not safe for concurrent use; concurrent trials each build their
+// own (they may share the read-only training data).
+package ffn
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strconv"
+)
+
+// BatchNorm1d's constants, PyTorch's defaults.
+const (
+	bnEps      = 1e-5
+	bnMomentum = 0.1
+)
+
+// Config describes a network's architecture.
+type Config struct {
+	InputDim   int     // number of input features, ≥ 1
+	HiddenDims []int   // width of each hidden layer, each ≥ 1; may be empty
+	OutputDim  int     // number of outputs, ≥ 1
+	Dropout    float64 // drop probability in [0, 1)
+	Activation Activation
+}
+
+// Validate reports the first invalid field of c, naming it as the
+// hyperparameter that sets it.
+func (c Config) Validate() error {
+	switch {
+	case c.InputDim < 1:
+		return fmt.Errorf("input_dim: must be at least 1, got %d", c.InputDim)
+	case c.OutputDim < 1:
+		return fmt.Errorf("output_dim: must be at least 1, got %d", c.OutputDim)
+	case !(c.Dropout >= 0 && c.Dropout < 1):
+		return fmt.Errorf("dropout: must be in [0, 1), got %v", c.Dropout)
+	case c.Activation < 0 || int(c.Activation) >= len(activationNames):
+		return fmt.Errorf("activation: unknown activation %d", int(c.Activation))
+	}
+	for i, h := range c.HiddenDims {
+		if h < 1 {
+			return fmt.Errorf("hidden_dims: layer %d has size %d, must be at least 1", i, h)
+		}
+	}
+	return nil
+}
+
+// Param is a named tensor of a network: a view of its values and, for a
+// trainable parameter, of its gradient. The slices alias the network's
+// storage, so they show the current values without copying; they stay valid
+// for the network's life. Grad is nil for a buffer (BatchNorm's running
+// statistics).
+type Param struct {
+	Name  string // e.g. "network.0.weight"
+	Shape []int  // PyTorch's shape: [out, in] for a Linear weight
+	Value []float64
+	Grad  []float64
+}
+
+// Layer describes one module of the network for a graph view.
+type Layer struct {
+	Name   string   // "network.<i>"
+	Op     string   // PyTorch's module class: Linear, BatchNorm1d, ReLU, Dropout, ...
+	Params []string // names of its parameters and buffers
+	In     int      // input features per row
+	Out    int      // output features per row
+}
+
+// hiddenLayer holds the views and per-batch workspace of one hidden layer.
+type hiddenLayer struct {
+	in, out               int
+	w, b, gamma, beta     []float64 // parameter views into Net.theta
+	dw, db, dgamma, dbeta []float64 // gradient views into Net.grad
+	runMean, runVar       []float64 // buffer views into Net.stats
+
+	// Workspace for one batch, rows × out, row-major.
+	xhat []float64 // normalised pre-activation (BatchNorm's x̂)
+	h    []float64 // activation output
+	d    []float64 // dropout output: the next layer's input (aliases h without dropout)
+	mask []float64 // dropout scale per element: 0 or 1/(1−p)
+	// Per feature: 1/sqrt(var + eps) of the last forward pass.
+	invStd []float64
+	mean   []float64
+	// frozen is set when the last training pass normalised with the running
+	// statistics (a batch of one row; see Forward).
+	frozen bool
+}
+
+// Net is a feedforward network with its parameters, gradients and the
+// workspace of one batch.
+type Net struct {
+	cfg    Config
+	hidden []hiddenLayer
+	outW   []float64 // final Linear, OutputDim × last width
+	outB   []float64
+	outDW  []float64
+	outDB  []float64
+
+	theta []float64 // every trainable parameter, in state_dict order
+	grad  []float64 // their gradients, laid out as theta
+	stats []float64 // BatchNorm running statistics
+
+	params  []Param
+	buffers []Param
+	layers  []Layer
+
+	src   rand.Source // dropout masks
+	rows  int         // rows the workspace holds
+	out   []float64   // rows × OutputDim output of the last forward pass
+	in    []float64   // input of the last forward pass (not owned)
+	gbufA []float64   // backward scratch, rows × widest layer
+	gbufB []float64
+}
+
+// New returns a network initialised as PyTorch initialises its modules:
+// Linear weights Kaiming-uniform with a = √5, i.e. U(±1/√fan_in), biases
+// U(±1/√fan_in), BatchNorm γ = 1, β = 0, running mean 0 and variance 1. The
+// source src draws the initial weights and, later, the dropout masks; the
+// same source state gives the same network and masks.
+func New(cfg Config, src rand.Source) (*Net, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg.HiddenDims = append([]int(nil), cfg.HiddenDims...)
+	n := &Net{cfg: cfg, src: src}
+	n.allocate()
+	n.initialise(rand.New(src))
+	return n, nil
+}
+
+// allocate lays out the parameters, gradients and buffers and builds their
+// named views and the layer list.
+func (n *Net) allocate() {
+	cfg := n.cfg
+	size, nstats := 0, 0
+	in := cfg.InputDim
+	for _, h := range cfg.HiddenDims {
+		size += h*in + h + 2*h
+		nstats += 2 * h
+		in = h
+	}
+	size += cfg.OutputDim*in + cfg.OutputDim
+	n.theta = make([]float64, size)
+	n.grad = make([]float64, size)
+	n.stats = make([]float64, nstats)
+
+	off, soff := 0, 0
+	take := func(name string, shape ...int) ([]float64, []float64) {
+		k := 1
+		for _, s := range shape {
+			k *= s
+		}
+		v, g := n.theta[off:off+k:off+k], n.grad[off:off+k:off+k]
+		off += k
+		n.params = append(n.params, Param{Name: name, Shape: shape, Value: v, Grad: g})
+		return v, g
+	}
+	buffer := func(name string, k int) []float64 {
+		v := n.stats[soff : soff+k : soff+k]
+		soff += k
+		n.buffers = append(n.buffers, Param{Name: name, Shape: []int{k}, Value: v})
+		return v
+	}
+	in = cfg.InputDim
+	n.hidden = make([]hiddenLayer, len(cfg.HiddenDims))
+	for i, h := range cfg.HiddenDims {
+		l := &n.hidden[i]
+		l.in, l.out = in, h
+		lin, bn := moduleName(4*i), moduleName(4*i+1)
+		l.w, l.dw = take(lin+".weight", h, in)
+		l.b, l.db = take(lin+".bias", h)
+		l.gamma, l.dgamma = take(bn+".weight", h)
+		l.beta, l.dbeta = take(bn+".bias", h)
+		l.runMean = buffer(bn+".running_mean", h)
+		l.runVar = buffer(bn+".running_var", h)
+		l.invStd = make([]float64, h)
+		l.mean = make([]float64, h)
+		n.layers = append(n.layers,
+			Layer{Name: lin, Op: "Linear", Params: []string{lin + ".weight", lin + ".bias"}, In: in, Out: h},
+			Layer{Name: bn, Op: "BatchNorm1d", Params: []string{bn + ".weight", bn + ".bias", bn + ".running_mean", bn + ".running_var"}, In: h, Out: h},
+			Layer{Name: moduleName(4*i + 2), Op: cfg.Activation.torchName(), In: h, Out: h},
+			Layer{Name: moduleName(4*i + 3), Op: "Dropout", In: h, Out: h},
+		)
+		in = h
+	}
+	last := moduleName(4 * len(cfg.HiddenDims))
+	n.outW, n.outDW = take(last+".weight", cfg.OutputDim, in)
+	n.outB, n.outDB = take(last+".bias", cfg.OutputDim)
+	n.layers = append(n.layers, Layer{Name: last, Op: "Linear", Params: []string{last + ".weight", last + ".bias"}, In: in, Out: cfg.OutputDim})
+}
+
+func moduleName(i int) string { return "network." + strconv.Itoa(i) }
+
+// initialise draws the parameters as PyTorch's reset_parameters does.
+func (n *Net) initialise(rng *rand.Rand) {
+	uniform := func(v []float64, bound float64) {
+		for i := range v {
+			v[i] = (2*rng.Float64() - 1) * bound
+		}
+	}
+	for i := range n.hidden {
+		l := &n.hidden[i]
+		bound := 1 / math.Sqrt(float64(l.in))
+		uniform(l.w, bound)
+		uniform(l.b, bound)
+		fill(l.gamma, 1)
+		fill(l.beta, 0)
+		fill(l.runMean, 0)
+		fill(l.runVar, 1)
+	}
+	bound := 1 / math.Sqrt(float64(n.lastWidth()))
+	uniform(n.outW, bound)
+	uniform(n.outB, bound)
+}
+
+func fill(v []float64, x float64) {
+	for i := range v {
+		v[i] = x
+	}
+}
+
+// lastWidth is the width of the final Linear's input.
+func (n *Net) lastWidth() int {
+	if len(n.hidden) == 0 {
+		return n.cfg.InputDim
+	}
+	return n.hidden[len(n.hidden)-1].out
+}
+
+// Config returns the network's architecture.
+func (n *Net) Config() Config {
+	c := n.cfg
+	c.HiddenDims = append([]int(nil), c.HiddenDims...)
+	return c
+}
+
+// Params returns the trainable parameters in state_dict order. The views
+// alias the network; the returned slice must not be modified.
+func (n *Net) Params() []Param { return n.params }
+
+// Buffers returns the BatchNorm running statistics in state_dict order. The
+// views alias the network; the returned slice must not be modified.
+func (n *Net) Buffers() []Param { return n.buffers }
+
+// Param returns the parameter or buffer with the given name.
+func (n *Net) Param(name string) (Param, bool) {
+	for _, list := range [][]Param{n.params, n.buffers} {
+		for _, p := range list {
+			if p.Name == name {
+				return p, true
+			}
+		}
+	}
+	return Param{}, false
+}
+
+// Layers describes the modules in order, with their widths, for a graph
+// view. The returned slice must not be modified.
+func (n *Net) Layers() []Layer { return n.layers }
+
+// NumParams returns the number of trainable scalars.
+func (n *Net) NumParams() int { return len(n.theta) }
+
+// reserve sizes the workspace for batches of up to rows rows. It allocates
+// only when a batch is larger than any before, so steady-state training
+// allocates nothing.
+func (n *Net) reserve(rows int) {
+	if rows <= n.rows {
+		return
+	}
+	widest := n.cfg.OutputDim
+	for i := range n.hidden {
+		l := &n.hidden[i]
+		k := rows * l.out
+		l.xhat = make([]float64, k)
+		l.h = make([]float64, k)
+		if n.cfg.Dropout > 0 {
+			l.d = make([]float64, k)
+			l.mask = make([]float64, k)
+		} else {
+			l.d = l.h
+		}
+		widest = max(widest, l.out)
+	}
+	n.out = make([]float64, rows*n.cfg.OutputDim)
+	n.gbufA = make([]float64, rows*widest)
+	n.gbufB = make([]float64, rows*widest)
+	n.rows = rows
+}
+
+// Forward computes the outputs for the rows × InputDim row-major batch x and
+// returns them as a rows × OutputDim row-major view that the next call
+// overwrites. In training mode BatchNorm normalises with the batch's
+// statistics and updates its running statistics, and dropout is applied; in
+// eval mode BatchNorm uses the running statistics and dropout is off.
+//
+// A training batch of one row has no batch variance (PyTorch refuses it); it
+// is normalised with the running statistics, which it leaves unchanged, and
+// still trains every parameter. This only happens when the training rows
+// leave a last batch of one row, or with batch size 1.
+//
+// Forward keeps a reference to x for Backward. It panics if len(x) is not
+// rows·InputDim or rows < 1.
+func (n *Net) Forward(x []float64, rows int, train bool) []float64 {
+	if rows < 1 || len(x) != rows*n.cfg.InputDim {
+		panic(fmt.Sprintf("ffn: Forward: %d values for %d rows of %d inputs", len(x), rows, n.cfg.InputDim))
+	}
+	n.reserve(rows)
+	n.in = x
+	in, width := x, n.cfg.InputDim
+	for i := range n.hidden {
+		l := &n.hidden[i]
+		z := l.xhat[:rows*l.out]
+		gemmNT(rows, l.out, width, in, width, l.w, l.in, z, l.out, l.b)
+		l.frozen = !train || rows == 1
+		if l.frozen {
+			l.normaliseRunning(rows)
+		} else {
+			l.normaliseBatch(rows)
+		}
+		h := l.h[:rows*l.out]
+		scaleShift(h, z, l.gamma, l.beta)
+		n.cfg.Activation.apply(h)
+		in = h
+		if n.cfg.Dropout > 0 && train {
+			n.dropout(l, rows)
+			in = l.d[:rows*l.out]
+		}
+		width = l.out
+	}
+	out := n.out[:rows*n.cfg.OutputDim]
+	gemmNT(rows, n.cfg.OutputDim, width, in, width, n.outW, width, out, n.cfg.OutputDim, n.outB)
+	return out
+}
+
+// normaliseBatch replaces z (rows × out) by x̂ = (z − mean)/sqrt(var + eps)
+// with the batch's mean and biased variance, and moves the running
+// statistics toward the batch's mean and unbiased variance.
+func (l *hiddenLayer) normaliseBatch(rows int) {
+	z := l.xhat[:rows*l.out]
+	colSum(l.mean, rows, l.out, z, l.out)
+	inv := 1 / float64(rows)
+	for j := range l.mean {
+		l.mean[j] *= inv
+	}
+	variance := l.invStd
+	fill(variance, 0)
+	for r := 0; r < rows; r++ {
+		row := z[r*l.out : (r+1)*l.out]
+		for j, v := range row {
+			d := v - l.mean[j]
+			variance[j] += d * d
+		}
+	}
+	unbias := float64(rows) / float64(rows-1)
+	for j, s := range variance {
+		v := s * inv
+		l.runMean[j] = (1-bnMomentum)*l.runMean[j] + bnMomentum*l.mean[j]
+		l.runVar[j] = (1-bnMomentum)*l.runVar[j] + bnMomentum*v*unbias
+		l.invStd[j] = 1 / math.Sqrt(v+bnEps)
+	}
+	standardise(z, l.mean, l.invStd)
+}
+
+// normaliseRunning replaces z by x̂ computed with the running statistics.
+func (l *hiddenLayer) normaliseRunning(rows int) {
+	for j, v := range l.runVar {
+		l.mean[j] = l.runMean[j]
+		l.invStd[j] = 1 / math.Sqrt(v+bnEps)
+	}
+	standardise(l.xhat[:rows*l.out], l.mean, l.invStd)
+}
+
+// standardise sets each row r of z to (z[r] − mean)·invStd, element-wise.
+func standardise(z, mean, invStd []float64) {
+	w := len(mean)
+	for r := 0; r+w <= len(z); r += w {
+		row := z[r : r+w]
+		for j, v := range row {
+			row[j] = (v - mean[j]) * invStd[j]
+		}
+	}
+}
+
+// scaleShift sets each row of dst to γ·src + β, element-wise.
+func scaleShift(dst, src, gamma, beta []float64) {
+	w := len(gamma)
+	for r := 0; r+w <= len(src); r += w {
+		s, d := src[r:r+w], dst[r:r+w]
+		for j, v := range s {
+			d[j] = gamma[j]*v + beta[j]
+		}
+	}
+}
+
+// dropout draws a fresh mask and sets l.d = l.h · mask. Each element is kept
+// with probability 1 − p and then scaled by 1/(1 − p) (inverted dropout), so
+// the expected output equals the input. One 64-bit draw decides two
+// elements, each by 32 bits: a drop rate exact to 2⁻³².
+func (n *Net) dropout(l *hiddenLayer, rows int) {
+	p := n.cfg.Dropout
+	threshold := uint64(p * (1 << 32)) // drop when the 32-bit draw is below
+	scale := 1 / (1 - p)
+	h, d, mask := l.h[:rows*l.out], l.d[:rows*l.out], l.mask[:rows*l.out]
+	var bits uint64
+	for i, v := range h {
+		if i&1 == 0 {
+			bits = n.src.Uint64()
+		} else {
+			bits >>= 32
+		}
+		m := scale
+		if bits&0xffffffff < threshold {
+			m = 0
+		}
+		mask[i] = m
+		d[i] = v * m
+	}
+}
+
+// Backward computes the gradients of every parameter for the last training
+// Forward pass, given dOut, the gradient of the loss with respect to its
+// outputs (rows × OutputDim). It overwrites the gradients: it does not
+// accumulate. It panics if dOut's length does not match the last forward
+// pass.
+func (n *Net) Backward(dOut []float64) {
+	rows := len(n.in) / n.cfg.InputDim
+	if len(dOut) != rows*n.cfg.OutputDim {
+		panic(fmt.Sprintf("ffn: Backward: %d output gradients for %d rows of %d outputs", len(dOut), rows, n.cfg.OutputDim))
+	}
+	od := n.cfg.OutputDim
+	width := n.lastWidth()
+	in := n.in
+	if k := len(n.hidden); k > 0 {
+		in = n.hidden[k-1].d[:rows*width]
+	}
+	gemmTN(rows, od, width, dOut, od, in, width, n.outDW, width)
+	colSum(n.outDB, rows, od, dOut, od)
+	if len(n.hidden) == 0 {
+		return
+	}
+	g := n.gbufA[:rows*width]
+	gemmNN(rows, od, width, dOut, od, n.outW, width, g, width)
+	spare := n.gbufB
+	for i := len(n.hidden) - 1; i >= 0; i-- {
+		l := &n.hidden[i]
+		g = g[:rows*l.out]
+		if n.cfg.Dropout > 0 {
+			mask := l.mask[:len(g)]
+			for k, m := range mask {
+				g[k] *= m
+			}
+		}
+		n.cfg.Activation.backward(g, l.h)
+		l.batchNormBackward(g, rows)
+		x, xw := n.in, n.cfg.InputDim
+		if i > 0 {
+			x, xw = n.hidden[i-1].d[:rows*l.in], l.in
+		}
+		gemmTN(rows, l.out, xw, g, l.out, x, xw, l.dw, xw)
+		colSum(l.db, rows, l.out, g, l.out)
+		if i > 0 {
+			next := spare[:rows*l.in]
+			gemmNN(rows, l.out, l.in, g, l.out, l.w, l.in, next, l.in)
+			g, spare = next, g[:cap(g)]
+		}
+	}
+}
+
+// batchNormBackward replaces g, the gradient with respect to BatchNorm's
+// output, by the gradient with respect to its input, and sets the gradients
+// of γ and β. With batch statistics:
+//
+//	dz = γ·invStd/N · (N·g − Σg − x̂·Σ(g·x̂)).
+//
+// With running statistics (a frozen pass), dz = γ·invStd·g.
+func (l *hiddenLayer) batchNormBackward(g []float64, rows int) {
+	w := l.out
+	xhat := l.xhat[:rows*w]
+	sumG, sumGX := l.dbeta, l.dgamma
+	fill(sumG, 0)
+	fill(sumGX, 0)
+	for r := 0; r < rows; r++ {
+		gr, xr := g[r*w:(r+1)*w], xhat[r*w:(r+1)*w]
+		for j, v := range gr {
+			sumG[j] += v
+			sumGX[j] += v * xr[j]
+		}
+	}
+	if l.frozen {
+		for r := 0; r < rows; r++ {
+			gr := g[r*w : (r+1)*w]
+			for j := range gr {
+				gr[j] *= l.gamma[j] * l.invStd[j]
+			}
+		}
+		return
+	}
+	inv := 1 / float64(rows)
+	// Reuse mean as the per-feature factor γ·invStd; the forward pass
+	// recomputes it.
+	k := l.mean
+	for j := range k {
+		k[j] = l.gamma[j] * l.invStd[j]
+	}
+	for r := 0; r < rows; r++ {
+		gr, xr := g[r*w:(r+1)*w], xhat[r*w:(r+1)*w]
+		for j, v := range gr {
+			gr[j] = k[j] * (v - inv*sumG[j] - inv*xr[j]*sumGX[j])
+		}
+	}
+}
+
+// MSE sets dst to the gradient of the mean squared error between out and y
+// with respect to out and returns the error, the mean over all elements as
+// nn.MSELoss computes it. A nil dst skips the gradient. It panics if the
+// lengths differ.
+func MSE(dst, out, y []float64) float64 {
+	if len(out) != len(y) || (dst != nil && len(dst) != len(out)) {
+		panic("ffn: MSE: length mismatch")
+	}
+	var s float64
+	scale := 2 / float64(len(out))
+	for i, o := range out {
+		d := o - y[i]
+		s += d * d
+		if dst != nil {
+			dst[i] = scale * d
+		}
+	}
+	return s / float64(len(out))
+}

@@ -1,0 +1,177 @@
+package ffn
+
+import (
+	"fmt"
+	"math"
+)
+
+// Adam is torch.optim.Adam (not AdamW): weight decay adds WeightDecay·θ to
+// the gradient before the moment estimates, as PyTorch's L2 term does. The
+// arithmetic follows PyTorch 1.13's single-tensor implementation step for
+// step, so that parameters agree with PyTorch's to rounding.
+type Adam struct {
+	LR          float64 // learning rate; the schedule may change it between steps
+	Beta1       float64
+	Beta2       float64
+	Eps         float64
+	WeightDecay float64
+
+	m, v []float64
+	t    int
+}
+
+// NewAdam returns an Adam optimiser for n parameters with PyTorch's default
+// betas (0.9, 0.999) and eps 1e-8.
+func NewAdam(n int, lr, weightDecay float64) *Adam {
+	return &Adam{LR: lr, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: weightDecay,
+		m: make([]float64, n), v: make([]float64, n)}
+}
+
+// Step updates theta in place from its gradient grad. When WeightDecay is
+// not zero it adds the decay term to grad in place. It panics if the lengths
+// differ from the optimiser's.
+func (a *Adam) Step(theta, grad []float64) {
+	if len(theta) != len(a.m) || len(grad) != len(a.m) {
+		panic(fmt.Sprintf("ffn: Adam.Step: %d parameters and %d gradients for an optimiser of %d", len(theta), len(grad), len(a.m)))
+	}
+	a.t++
+	b1, b2 := a.Beta1, a.Beta2
+	bc1 := 1 - math.Pow(b1, float64(a.t))
+	bc2 := 1 - math.Pow(b2, float64(a.t))
+	stepSize := a.LR / bc1
+	bc2Sqrt := math.Sqrt(bc2)
+	m, v := a.m, a.v[:len(a.m)]
+	grad = grad[:len(m)]
+	theta = theta[:len(m)]
+	wd := a.WeightDecay
+	for i, g := range grad {
+		if wd != 0 {
+			g += wd * theta[i]
+			grad[i] = g
+		}
+		mi := m[i]*b1 + (1-b1)*g
+		vi := v[i]*b2 + (1-b2)*(g*g)
+		m[i], v[i] = mi, vi
+		theta[i] -= stepSize * (mi / (math.Sqrt(vi)/bc2Sqrt + a.Eps))
+	}
+}
+
+// clipGradNorm scales grad so that its Euclidean norm is at most maxNorm, as
+// torch.nn.utils.clip_grad_norm_ does (factor maxNorm/(norm + 1e-6) when
+// that is below 1), and returns the norm before clipping.
+func clipGradNorm(grad []float64, maxNorm float64) float64 {
+	var s float64
+	for _, g := range grad {
+		s += g * g
+	}
+	norm := math.Sqrt(s)
+	if c := maxNorm / (norm + 1e-6); c < 1 {
+		for i := range grad {
+			grad[i] *= c
+		}
+	}
+	return norm
+}
+
+// Schedule gives the learning rate of each epoch, counted from 0; the
+// schedule is applied once per epoch, as a PyTorch scheduler stepped after
+// every epoch.
+type Schedule struct {
+	// Kind is "none", "step", "cosine" or "warmup_cosine"; "" means none.
+	Kind string
+	// StepSize and Gamma drive "step": the rate is multiplied by Gamma every
+	// StepSize epochs (StepLR).
+	StepSize int
+	Gamma    float64
+	// TMax and EtaMin drive "cosine" (CosineAnnealingLR's closed form: the
+	// rate falls from the base rate to EtaMin over TMax epochs, then rises
+	// again, periodically) and the cosine part of "warmup_cosine".
+	TMax   int
+	EtaMin float64
+	// WarmupEpochs drives "warmup_cosine": the rate rises linearly,
+	// base·(e+1)/WarmupEpochs, over the first WarmupEpochs epochs, then
+	// follows the cosine schedule from the base rate, counting epochs from
+	// the end of the warm-up.
+	WarmupEpochs int
+}
+
+// Validate reports the first invalid field for the schedule's kind, naming
+// it as the hyperparameter that sets it.
+func (s Schedule) Validate() error {
+	switch s.Kind {
+	case "", "none":
+		return nil
+	case "step":
+		if s.StepSize < 1 {
+			return fmt.Errorf("step_size: must be at least 1 for lr_schedule \"step\", got %d", s.StepSize)
+		}
+		if !(s.Gamma > 0) || math.IsInf(s.Gamma, 0) {
+			return fmt.Errorf("gamma: must be positive and finite, got %v", s.Gamma)
+		}
+		return nil
+	case "cosine", "warmup_cosine":
+		if s.TMax < 1 {
+			return fmt.Errorf("t_max: must be at least 1 for lr_schedule %q, got %d", s.Kind, s.TMax)
+		}
+		if !(s.EtaMin >= 0) || math.IsInf(s.EtaMin, 0) {
+			return fmt.Errorf("eta_min: must be non-negative and finite, got %v", s.EtaMin)
+		}
+		if s.Kind == "warmup_cosine" && s.WarmupEpochs < 0 {
+			return fmt.Errorf("warmup_epochs: must not be negative, got %d", s.WarmupEpochs)
+		}
+		return nil
+	}
+	return fmt.Errorf("lr_schedule: %q is not one of none, step, cosine, warmup_cosine", s.Kind)
+}
+
+// Rate returns the learning rate of epoch e (from 0) for the base rate
+// base. It assumes a valid schedule.
+func (s Schedule) Rate(base float64, e int) float64 {
+	switch s.Kind {
+	case "step":
+		return base * math.Pow(s.Gamma, float64(e/s.StepSize))
+	case "cosine":
+		return cosine(base, s.EtaMin, e, s.TMax)
+	case "warmup_cosine":
+		if e < s.WarmupEpochs {
+			return base * float64(e+1) / float64(s.WarmupEpochs)
+		}
+		return cosine(base, s.EtaMin, e-s.WarmupEpochs, s.TMax)
+	}
+	return base
+}
+
+// cosine is CosineAnnealingLR's closed form at epoch e.
+func cosine(base, etaMin float64, e, tMax int) float64 {
+	return etaMin + (base-etaMin)*(1+math.Cos(math.Pi*float64(e)/float64(tMax)))/2
+}
+
+// EarlyStopping tracks the validation loss: an epoch improves when its loss
+// is below the best so far by more than MinDelta, and training stops once
+// more than Patience epochs in a row have not improved.
+type EarlyStopping struct {
+	Patience int
+	MinDelta float64
+
+	best      float64
+	bestEpoch int
+	bad       int
+	seen      bool
+}
+
+// Observe records epoch's validation loss and reports whether it improved
+// on the best and whether training should stop.
+func (s *EarlyStopping) Observe(epoch int, loss float64) (improved, stop bool) {
+	if !s.seen || loss < s.best-s.MinDelta {
+		s.best, s.bestEpoch, s.bad, s.seen = loss, epoch, 0, true
+		return true, false
+	}
+	s.bad++
+	return false, s.bad > s.Patience
+}
+
+// Best returns the best loss observed and its epoch; ok is false before any
+// epoch.
+func (s *EarlyStopping) Best() (loss float64, epoch int, ok bool) {
+	return s.best, s.bestEpoch, s.seen
+}

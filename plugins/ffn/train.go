@@ -1,0 +1,312 @@
+package ffn
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+)
+
+// Data is what Train learns from: row-major matrices of training and
+// validation rows. Train only reads them, so concurrent trials may share
+// one Data.
+type Data struct {
+	Features int       // columns of TrainX and ValX
+	Targets  int       // columns of TrainY and ValY
+	TrainX   []float64 // rows × Features
+	TrainY   []float64 // rows × Targets
+	ValX     []float64
+	ValY     []float64
+}
+
+// trainRows and valRows count the rows of each split.
+func (d Data) trainRows() int { return len(d.TrainY) / max(d.Targets, 1) }
+func (d Data) valRows() int   { return len(d.ValY) / max(d.Targets, 1) }
+
+// check reports a Data that does not fit the network.
+func (d Data) check(cfg Config) error {
+	switch {
+	case d.Features != cfg.InputDim:
+		return fmt.Errorf("ffn: data has %d features, the network takes %d inputs", d.Features, cfg.InputDim)
+	case d.Targets != cfg.OutputDim:
+		return fmt.Errorf("ffn: data has %d targets, the network has %d outputs", d.Targets, cfg.OutputDim)
+	case len(d.TrainX) != d.trainRows()*d.Features || len(d.TrainY) != d.trainRows()*d.Targets:
+		return fmt.Errorf("ffn: training matrices of %d and %d values do not hold whole rows", len(d.TrainX), len(d.TrainY))
+	case len(d.ValX) != d.valRows()*d.Features || len(d.ValY) != d.valRows()*d.Targets:
+		return fmt.Errorf("ffn: validation matrices of %d and %d values do not hold whole rows", len(d.ValX), len(d.ValY))
+	case d.trainRows() < 1:
+		return fmt.Errorf("ffn: no training rows")
+	case d.valRows() < 1:
+		return fmt.Errorf("ffn: no validation rows")
+	}
+	return nil
+}
+
+// TrainConfig holds the training hyperparameters.
+type TrainConfig struct {
+	LR           float64 // Adam's base learning rate, > 0
+	WeightDecay  float64 // Adam's L2 term, ≥ 0
+	BatchSize    int     // rows per step, ≥ 1; the last partial batch is kept
+	Epochs       int     // at most this many epochs, ≥ 1
+	Patience     int     // early stopping: stop after more than Patience epochs without improvement, ≥ 0
+	MinDelta     float64 // early stopping: an improvement must exceed this, ≥ 0
+	RestoreBest  bool    // restore the parameters of the best epoch when training ends
+	Schedule     Schedule
+	ClipGradNorm float64 // clip the gradients' total norm to this; 0 turns clipping off
+}
+
+// Validate reports the first invalid hyperparameter, naming it.
+func (c TrainConfig) Validate() error {
+	switch {
+	case !(c.LR > 0) || math.IsInf(c.LR, 0):
+		return fmt.Errorf("lr: must be positive and finite, got %v", c.LR)
+	case !(c.WeightDecay >= 0) || math.IsInf(c.WeightDecay, 0):
+		return fmt.Errorf("weight_decay: must be non-negative and finite, got %v", c.WeightDecay)
+	case c.BatchSize < 1:
+		return fmt.Errorf("batch_size: must be at least 1, got %d", c.BatchSize)
+	case c.Epochs < 1:
+		return fmt.Errorf("epochs: must be at least 1, got %d", c.Epochs)
+	case c.Patience < 0:
+		return fmt.Errorf("patience: must not be negative, got %d", c.Patience)
+	case !(c.MinDelta >= 0) || math.IsInf(c.MinDelta, 0):
+		return fmt.Errorf("min_delta: must be non-negative and finite, got %v", c.MinDelta)
+	case !(c.ClipGradNorm >= 0) || math.IsInf(c.ClipGradNorm, 0):
+		return fmt.Errorf("clip_grad_norm: must be non-negative and finite (0 = off), got %v", c.ClipGradNorm)
+	}
+	return c.Schedule.Validate()
+}
+
+// EpochReport is what Train reports after each epoch.
+type EpochReport struct {
+	Epoch        int     // from 0
+	TrainLoss    float64 // unweighted mean of the epoch's batch losses
+	ValLoss      float64 // MSE over all validation rows, eval mode
+	LearningRate float64 // the rate used during the epoch
+	PredMean     float64 // mean of the validation predictions
+	PredStd      float64 // their sample standard deviation (n − 1), 0 for one value
+	Improved     bool    // the validation loss improved on the best by more than MinDelta
+	Last         bool    // no epoch follows: the last allowed, or early stopping ends training
+}
+
+// Result is how a training run ended.
+type Result struct {
+	BestValLoss    float64 // the best validation loss (the one restored with RestoreBest)
+	BestEpoch      int
+	EpochsRun      int
+	StoppedEarly   bool
+	FinalTrainLoss float64 // the last epoch's losses, before any restore
+	FinalValLoss   float64
+}
+
+// DivergedError reports a NaN or infinite loss.
+type DivergedError struct {
+	Epoch  int    // from 0
+	Metric string // "train_loss" or "val_loss"
+	Value  float64
+}
+
+func (e *DivergedError) Error() string {
+	return fmt.Sprintf("diverged at epoch %d: %s is %v", e.Epoch, e.Metric, e.Value)
+}
+
+// ctxCheckBatches is how often, in batches, Train checks for cancellation
+// within an epoch, so that a cancel is honoured promptly even for epochs
+// over millions of rows, at negligible cost.
+const ctxCheckBatches = 64
+
+// evalChunk is the rows per forward pass when evaluating; eval mode is row
+// by row, so the chunk only trades workspace for call overhead.
+const evalChunk = 256
+
+// Train trains net on data with Adam and MSE, one epoch at a time, calling
+// onEpoch (if not nil) after each epoch. The training rows are reshuffled
+// every epoch with src; the validation rows are evaluated in order, in eval
+// mode. Training ends after cfg.Epochs epochs, when early stopping triggers,
+// when onEpoch returns an error (returned as is), when ctx is cancelled
+// (ctx's error, checked every epoch and every 64 batches), or when a loss is
+// NaN or infinite (a *DivergedError, at once). With cfg.RestoreBest the
+// network ends with the parameters and running statistics of its best epoch.
+// The Result describes the epochs run, also when an error ends training.
+func Train(ctx context.Context, net *Net, data Data, cfg TrainConfig, src rand.Source, onEpoch func(EpochReport) error) (Result, error) {
+	if err := cfg.Validate(); err != nil {
+		return Result{}, err
+	}
+	if err := data.check(net.cfg); err != nil {
+		return Result{}, err
+	}
+	t := newTrainer(net, data, cfg, src)
+	stop := EarlyStopping{Patience: cfg.Patience, MinDelta: cfg.MinDelta}
+	var res Result
+	for epoch := 0; epoch < cfg.Epochs; epoch++ {
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		rate := cfg.Schedule.Rate(cfg.LR, epoch)
+		trainLoss, err := t.epoch(ctx, epoch, rate)
+		if err != nil {
+			return res, err
+		}
+		valLoss, mean, std := t.evaluate()
+		res.EpochsRun, res.FinalTrainLoss, res.FinalValLoss = epoch+1, trainLoss, valLoss
+		if math.IsNaN(valLoss) || math.IsInf(valLoss, 0) {
+			return res, &DivergedError{Epoch: epoch, Metric: "val_loss", Value: valLoss}
+		}
+		improved, early := stop.Observe(epoch, valLoss)
+		if improved {
+			res.BestValLoss, res.BestEpoch = valLoss, epoch
+			if cfg.RestoreBest {
+				t.snapshot()
+			}
+		}
+		last := early || epoch == cfg.Epochs-1
+		res.StoppedEarly = early && epoch < cfg.Epochs-1
+		if onEpoch != nil {
+			err := onEpoch(EpochReport{Epoch: epoch, TrainLoss: trainLoss, ValLoss: valLoss, LearningRate: rate,
+				PredMean: mean, PredStd: std, Improved: improved, Last: last})
+			if err != nil {
+				return res, err
+			}
+		}
+		if early {
+			break
+		}
+	}
+	if cfg.RestoreBest {
+		t.restore()
+	}
+	return res, nil
+}
+
+// trainer holds one run's optimiser state and buffers, so that a training
+// step allocates nothing.
+type trainer struct {
+	net   *Net
+	data  Data
+	cfg   TrainConfig
+	rng   *rand.Rand
+	adam  *Adam
+	perm  []int
+	xb    []float64 // the batch's rows, gathered
+	yb    []float64
+	dOut  []float64
+	preds []float64 // validation predictions of the last evaluation
+
+	bestTheta, bestStats []float64
+	hasBest              bool
+}
+
+func newTrainer(net *Net, data Data, cfg TrainConfig, src rand.Source) *trainer {
+	n := data.trainRows()
+	b := min(cfg.BatchSize, n)
+	t := &trainer{
+		net: net, data: data, cfg: cfg, rng: rand.New(src),
+		adam:  NewAdam(net.NumParams(), cfg.LR, cfg.WeightDecay),
+		perm:  make([]int, n),
+		xb:    make([]float64, b*data.Features),
+		yb:    make([]float64, b*data.Targets),
+		dOut:  make([]float64, b*data.Targets),
+		preds: make([]float64, data.valRows()*data.Targets),
+	}
+	for i := range t.perm {
+		t.perm[i] = i
+	}
+	if cfg.RestoreBest {
+		t.bestTheta = make([]float64, len(net.theta))
+		t.bestStats = make([]float64, len(net.stats))
+	}
+	net.reserve(max(b, min(evalChunk, data.valRows())))
+	return t
+}
+
+// epoch runs one pass over the shuffled training rows at learning rate
+// rate and returns the mean batch loss.
+func (t *trainer) epoch(ctx context.Context, epoch int, rate float64) (float64, error) {
+	t.shuffle()
+	t.adam.LR = rate
+	f, o := t.data.Features, t.data.Targets
+	n := len(t.perm)
+	var sum float64
+	batches := 0
+	for start := 0; start < n; start += t.cfg.BatchSize {
+		if batches > 0 && batches%ctxCheckBatches == 0 {
+			if err := ctx.Err(); err != nil {
+				return 0, err
+			}
+		}
+		rows := min(t.cfg.BatchSize, n-start)
+		xb, yb, dOut := t.xb[:rows*f], t.yb[:rows*o], t.dOut[:rows*o]
+		for r, idx := range t.perm[start : start+rows] {
+			copy(xb[r*f:(r+1)*f], t.data.TrainX[idx*f:(idx+1)*f])
+			copy(yb[r*o:(r+1)*o], t.data.TrainY[idx*o:(idx+1)*o])
+		}
+		out := t.net.Forward(xb, rows, true)
+		loss := MSE(dOut, out, yb)
+		if math.IsNaN(loss) || math.IsInf(loss, 0) {
+			return 0, &DivergedError{Epoch: epoch, Metric: "train_loss", Value: loss}
+		}
+		t.net.Backward(dOut)
+		if t.cfg.ClipGradNorm > 0 {
+			clipGradNorm(t.net.grad, t.cfg.ClipGradNorm)
+		}
+		t.adam.Step(t.net.theta, t.net.grad)
+		sum += loss
+		batches++
+	}
+	return sum / float64(batches), nil
+}
+
+// shuffle permutes t.perm in place (Fisher–Yates) with the trial's source.
+func (t *trainer) shuffle() {
+	for i := len(t.perm) - 1; i > 0; i-- {
+		j := t.rng.IntN(i + 1)
+		t.perm[i], t.perm[j] = t.perm[j], t.perm[i]
+	}
+}
+
+// evaluate returns the validation MSE over all rows and the mean and sample
+// standard deviation of the predictions.
+func (t *trainer) evaluate() (loss, mean, std float64) {
+	f, o := t.data.Features, t.data.Targets
+	n := t.data.valRows()
+	for start := 0; start < n; start += evalChunk {
+		rows := min(evalChunk, n-start)
+		out := t.net.Forward(t.data.ValX[start*f:(start+rows)*f], rows, false)
+		copy(t.preds[start*o:], out)
+	}
+	loss = MSE(nil, t.preds, t.data.ValY)
+	mean, std = meanStd(t.preds)
+	return loss, mean, std
+}
+
+// meanStd returns the mean and the sample standard deviation of v (0 when v
+// has one element), with a two-pass sum for accuracy.
+func meanStd(v []float64) (mean, std float64) {
+	for _, x := range v {
+		mean += x
+	}
+	mean /= float64(len(v))
+	if len(v) < 2 {
+		return mean, 0
+	}
+	var ss float64
+	for _, x := range v {
+		d := x - mean
+		ss += d * d
+	}
+	return mean, math.Sqrt(ss / float64(len(v)-1))
+}
+
+// snapshot keeps the current parameters and running statistics as the best.
+func (t *trainer) snapshot() {
+	copy(t.bestTheta, t.net.theta)
+	copy(t.bestStats, t.net.stats)
+	t.hasBest = true
+}
+
+// restore puts back the best snapshot, if any.
+func (t *trainer) restore() {
+	if t.hasBest {
+		copy(t.net.theta, t.bestTheta)
+		copy(t.net.stats, t.bestStats)
+	}
+}
