@@ -1,0 +1,16 @@
+package plugins
+
+import (
+	"os/exec"
+	"syscall"
+)
+
+// setParentDeathSignal asks Linux to SIGKILL the plugin when the host dies,
+// even a plugin that does not watch its parent (one written in another
+// language). Serve's parent watch covers other systems.
+func setParentDeathSignal(cmd *exec.Cmd) {
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+}
