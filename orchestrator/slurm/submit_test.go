@@ -1,0 +1,170 @@
+package slurm
+
+import (
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// golden compares got with testdata/<name>, or rewrites it with -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs from the golden file (rerun with -update if the change is intended)\n got:\n%s\nwant:\n%s", name, got, want)
+	}
+}
+
+func TestScriptGolden(t *testing.T) {
+	const (
+		sweepDir = "/shared/runs/hyperparam_search"
+		dir      = sweepDir + "/slurm/20261125-213000"
+	)
+	for _, tc := range []struct {
+		name string
+		sub  Submission
+		arr  Array
+	}{
+		{"script-minimal.golden", Submission{Command: WorkerCommand("/opt/sweep/bin/sweep")}, Array{Tasks: 1}},
+		{"script-full.golden", Submission{
+			JobName: "hyperparam_search",
+			Command: WorkerCommand("/home/o'neil/bin/sweep"),
+			Config: Config{Partition: "cpu", Time: "02:00:00", CPUsPerTask: 4, Mem: "8G", Parallelism: 16,
+				ExtraArgs: []string{"--account", "ml", "--qos=low", "-C", "avx2"}},
+		}, Array{Offset: 1001, Tasks: 250}},
+	} {
+		golden(t, tc.name, tc.sub.script(sweepDir, dir, tc.arr))
+	}
+}
+
+// A submission of 5 batches on a cluster that takes arrays of 2 tasks: three
+// arrays, chained because Parallelism is set.
+func TestSubmitSplitsArrays(t *testing.T) {
+	sweepDir := t.TempDir()
+	when := time.Date(2026, 11, 25, 21, 30, 0, 0, time.UTC)
+	dir := filepath.Join(sweepDir, "slurm", "20261125-213000")
+	script := func(i int) string { return filepath.Join(dir, "array-"+strconv.Itoa(i)+".sh") }
+	fr := &fakeRunner{answers: map[string]fakeAnswer{
+		"sbatch --parsable " + script(0):                           {out: []byte("100\n")},
+		"sbatch --parsable --dependency=afterany:100 " + script(1): {out: []byte("101;cluster\n")},
+		"sbatch --parsable --dependency=afterany:101 " + script(2): {out: []byte("102\n")},
+		"scontrol show config":                                     {out: []byte("MaxArraySize = 2\n")},
+	}}
+	sub := Submission{
+		SweepDir: sweepDir,
+		Batches:  Pack(ids(9), 2),
+		Command:  "true",
+		Config:   Config{Parallelism: 1},
+		Time:     when,
+	}
+	res, err := (&Client{Run: fr.run}).Submit(context.Background(), sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Dir != dir {
+		t.Errorf("Dir = %s, want %s", res.Dir, dir)
+	}
+	want := []Array{{"100", 0, 2, script(0)}, {"101", 2, 2, script(1)}, {"102", 4, 1, script(2)}}
+	if !slices.Equal(res.Arrays, want) {
+		t.Errorf("Arrays = %+v, want %+v", res.Arrays, want)
+	}
+	if got := res.JobIDs(); !slices.Equal(got, []string{"100", "101", "102"}) {
+		t.Errorf("JobIDs = %v", got)
+	}
+	for i, wantText := range []string{"t0\nt1\n", "t2\nt3\n", "t4\nt5\n", "t6\nt7\n", "t8\n"} {
+		b, err := os.ReadFile(batchPath(dir, i))
+		if err != nil || string(b) != wantText {
+			t.Errorf("batch %d = %q, %v; want %q", i, b, err, wantText)
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, JobsFile)); err != nil || string(b) != "100 0 2\n101 2 2\n102 4 1\n" {
+		t.Errorf("%s = %q, %v", JobsFile, b, err)
+	}
+	if b, err := os.ReadFile(script(2)); err != nil || !strings.Contains(string(b), "$((SLURM_ARRAY_TASK_ID + 4))") ||
+		!strings.Contains(string(b), "#SBATCH --array=0-0%1") {
+		t.Errorf("array-2.sh does not run batches from 4 with throttle 1:\n%s (%v)", b, err)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "logs")); err != nil || !fi.IsDir() {
+		t.Errorf("no logs directory: %v", err)
+	}
+
+	// The same second again gets its own directory.
+	fr.answers["sbatch --parsable "+filepath.Join(dir+"-1", "array-0.sh")] = fakeAnswer{out: []byte("200\n")}
+	sub.MaxArraySize = 10
+	res, err = (&Client{Run: fr.run}).Submit(context.Background(), sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Dir != dir+"-1" || len(res.Arrays) != 1 || res.Arrays[0].Tasks != 5 {
+		t.Errorf("second submission = %+v, want one array of 5 tasks in %s-1", res, dir)
+	}
+}
+
+// When the second sbatch fails, the first array is cancelled and the error
+// carries sbatch's stderr.
+func TestSubmitFailureCancels(t *testing.T) {
+	sweepDir := t.TempDir()
+	dir := filepath.Join(sweepDir, "slurm", "20261125-213000")
+	stderr := "sbatch: error: invalid partition specified: nope"
+	fr := &fakeRunner{answers: map[string]fakeAnswer{
+		"sbatch --parsable " + filepath.Join(dir, "array-0.sh"): {out: []byte("100\n")},
+		"sbatch --parsable " + filepath.Join(dir, "array-1.sh"): {err: &CommandError{Cmd: "sbatch", Stderr: stderr, Err: os.ErrInvalid}},
+		"scancel 100": {},
+	}}
+	_, err := (&Client{Run: fr.run}).Submit(context.Background(), Submission{
+		SweepDir: sweepDir, Batches: Pack(ids(3), 1), Command: "true", MaxArraySize: 2,
+		Time: time.Date(2026, 11, 25, 21, 30, 0, 0, time.UTC),
+	})
+	if err == nil || !strings.Contains(err.Error(), stderr) || !strings.Contains(err.Error(), "array-1.sh") {
+		t.Errorf("Submit error = %v, want sbatch's stderr and the script", err)
+	}
+	if !slices.Contains(fr.calls, "scancel 100") {
+		t.Errorf("the submitted array was not cancelled; calls: %q", fr.calls)
+	}
+}
+
+func TestSubmitRefuses(t *testing.T) {
+	ok := Submission{SweepDir: "/tmp/x", Batches: [][]string{{"a"}}, Command: "true", MaxArraySize: 10}
+	for _, tc := range []struct {
+		edit func(*Submission)
+		want string
+	}{
+		{func(s *Submission) { s.SweepDir = "" }, "no sweep directory"},
+		{func(s *Submission) { s.SweepDir = "/tmp/my runs" }, `"/tmp/my runs"`},
+		{func(s *Submission) { s.Batches = nil }, "no trials"},
+		{func(s *Submission) { s.Batches = [][]string{{"a"}, {}} }, "batch 1 is empty"},
+		{func(s *Submission) { s.Batches = [][]string{{"a b"}} }, `trial id "a b"`},
+		{func(s *Submission) { s.Command = " " }, "no command"},
+		{func(s *Submission) { s.JobName = "my sweep" }, "job name"},
+		{func(s *Submission) { s.Config.CPUsPerTask = -1 }, "slurm.cpus_per_task"},
+	} {
+		sub := ok
+		tc.edit(&sub)
+		fr := &fakeRunner{}
+		_, err := (&Client{Run: fr.run}).Submit(context.Background(), sub)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Submit(%+v) = %v, want an error with %q", sub, err, tc.want)
+		}
+		if len(fr.calls) > 0 {
+			t.Errorf("Submit(%+v) ran %q before refusing", sub, fr.calls)
+		}
+	}
+}
