@@ -1,0 +1,138 @@
+package orchestrator
+
+import (
+	"context"
+	"math"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/sweep-ml/sweep/results"
+)
+
+// EventKind says what a progress Event reports.
+type EventKind string
+
+// The progress events, in the order a sweep emits them.
+const (
+	EventSweepStart EventKind = "sweep_start"
+	EventTrialStart EventKind = "trial_start"
+	EventTrialEnd   EventKind = "trial_end"
+	EventSweepEnd   EventKind = "sweep_end"
+)
+
+// Event is a progress report. Counts cover the trials this invocation runs;
+// Skipped counts those already finished on disk.
+type Event struct {
+	Kind    EventKind      `json:"event"`
+	Time    time.Time      `json:"time"`
+	Total   int            `json:"total"`
+	Skipped int            `json:"skipped"`
+	Done    int            `json:"done"`
+	Running int            `json:"running"`
+	Failed  int            `json:"failed"`
+	Trial   *results.Trial `json:"trial,omitempty"` // the trial that started or ended
+	Best    *results.Trial `json:"best,omitempty"`  // the best finished trial so far
+	Elapsed float64        `json:"elapsed_seconds"`
+}
+
+// Observer receives progress events. Calls are serialised.
+type Observer interface {
+	Observe(Event)
+}
+
+// ObserverFunc adapts a function to Observer.
+type ObserverFunc func(Event)
+
+// Observe calls f(e).
+func (f ObserverFunc) Observe(e Event) { f(e) }
+
+// progress counts what the scheduler has done and tells the observer.
+type progress struct {
+	mu       sync.Mutex
+	obs      Observer
+	start    time.Time
+	counts   Event
+	bestLoss float64
+}
+
+func newProgress(obs Observer, total, skipped int) *progress {
+	if obs == nil {
+		obs = ObserverFunc(func(Event) {})
+	}
+	p := &progress{obs: obs, start: time.Now(), bestLoss: math.Inf(1)}
+	p.counts.Total, p.counts.Skipped = total, skipped
+	p.emit(EventSweepStart, nil)
+	return p
+}
+
+func (p *progress) emit(kind EventKind, t *results.Trial) {
+	e := p.counts
+	e.Kind, e.Time, e.Trial = kind, time.Now(), t
+	e.Elapsed = e.Time.Sub(p.start).Seconds()
+	p.obs.Observe(e)
+}
+
+func (p *progress) started(t *results.Trial) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.counts.Running++
+	p.emit(EventTrialStart, t)
+}
+
+func (p *progress) ended(t *results.Trial) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.counts.Running--
+	switch t.Status {
+	case results.StatusSucceeded:
+		p.counts.Done++
+		if t.BestValLoss != nil && *t.BestValLoss < p.bestLoss {
+			p.bestLoss, p.counts.Best = *t.BestValLoss, t
+		}
+	case results.StatusFailed:
+		p.counts.Done++
+		p.counts.Failed++
+	}
+	p.emit(EventTrialEnd, t)
+}
+
+func (p *progress) finish() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.emit(EventSweepEnd, nil)
+}
+
+// runAll runs every job with at most workers at once and returns their
+// records in the jobs' order (nil for a job never launched).
+//
+// A failed trial is data: runJob reports it in its record, not as an error.
+// An error from runJob is an infrastructure failure (the sweep directory is
+// unwritable, say) and cancels the rest. With failFast, the first failed
+// trial also stops the launching of more and cancels those running.
+func runAll[J any](ctx context.Context, jobs []J, workers int, failFast bool,
+	runJob func(context.Context, J) (*results.Trial, error)) ([]*results.Trial, error) {
+	records := make([]*results.Trial, len(jobs))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(workers, 1))
+	for i, job := range jobs {
+		if gctx.Err() != nil {
+			break
+		}
+		g.Go(func() error {
+			if gctx.Err() != nil { // cancelled while this job waited for a slot
+				return nil
+			}
+			rec, err := runJob(gctx, job)
+			records[i] = rec
+			if failFast && rec != nil && rec.Status == results.StatusFailed {
+				cancel()
+			}
+			return err
+		})
+	}
+	return records, g.Wait()
+}
