@@ -1,0 +1,636 @@
+package orchestrator
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/sweep-ml/sweep/plugins"
+)
+
+// Trial is one run a sweep makes: a configuration of hyperparameters and a
+// seed.
+type Trial struct {
+	// Index is the trial's position in the expansion.
+	Index int
+	// ID identifies the trial across runs and machines: a hash of the
+	// model's name, the resolved hyperparameters, the data (spec and file
+	// content) and the seed. A finished trial with the same ID is done.
+	ID string
+	// ConfigID is ID without the seed: the same for every repeat of a
+	// configuration, which the report aggregates over.
+	ConfigID string
+	// Name is the trial's directory name, from the trial_name template.
+	Name string
+	// Params holds every hyperparameter the model declares: its default,
+	// then [params], then the axes. Values have the Go types of
+	// plugins.Params.
+	Params plugins.Params
+	// Swept names the hyperparameters the grid varies: [grid] axes, then
+	// zip groups, then random axes, each in file order.
+	Swept []string
+	// Seed is the sweep's seed plus Repeat.
+	Seed int64
+	// Repeat is the 0-based index among the configuration's seeds.
+	Repeat int
+}
+
+// Label writes the swept hyperparameters for people: "dropout=0.2 lr=0.01".
+func (t *Trial) Label() string {
+	parts := make([]string, len(t.Swept))
+	for i, name := range t.Swept {
+		parts[i] = name + "=" + FormatValue(t.Params[name])
+	}
+	if t.Repeat > 0 || len(parts) == 0 {
+		parts = append(parts, "seed="+strconv.FormatInt(t.Seed, 10))
+	}
+	return strings.Join(parts, " ")
+}
+
+// MaxTrials bounds an expansion, so that a typo such as a 1000-value axis
+// crossed with another is refused before anything is planned.
+const MaxTrials = 1_000_000
+
+// randomStream selects the PCG stream of random axes; with the sweep's seed
+// it fixes every draw.
+const randomStream = 0x72616e646f6d // "random"
+
+// randomDigits is how many significant digits a drawn float keeps, so that
+// names, reports and TensorBoard show the value the trial really used, and
+// so that draws agree across platforms whose math.Exp differ in the last bit.
+const randomDigits = 4
+
+// Check verifies the spec against the model's description: every
+// hyperparameter in [params] and on an axis is declared, of the declared
+// type (an integer is accepted for a float), and the trial_name template
+// names only declared hyperparameters, {seed} and {repeat}. Errors name the
+// file, the line and the key.
+func (s *Spec) Check(desc plugins.Description) error {
+	_, err := s.resolve(desc)
+	return err
+}
+
+// Expand checks the spec against the model's description and lists its
+// trials: every grid point × zip position × random sample, then the repeats.
+//
+// The order is stable: repeats are outermost (every configuration's first
+// seed comes before any second seed, so that a partial sweep covers the
+// whole grid), then [grid] axes in file order with the first varying
+// slowest, then zip groups, then random samples.
+//
+// Seeds: repeat r of every configuration has seed = spec.Seed + r, so that
+// configurations are compared on the same initialisations and batch orders.
+// Random axes draw spec.Random.Samples distinct points from a PCG generator
+// seeded with (spec.Seed, randomStream); floats keep randomDigits
+// significant digits. The same grid and seed give the same trials, IDs and
+// names on every run and machine.
+//
+// With repeats > 1, a template that uses neither {seed} nor {repeat} gets
+// "_seed<seed>" appended. Two trials with the same name, or a name that is
+// empty, has a path separator or "..", are errors. The data file is read to
+// hash its content into the IDs.
+func Expand(s *Spec, desc plugins.Description) ([]Trial, error) {
+	r, err := s.resolve(desc)
+	if err != nil {
+		return nil, err
+	}
+	dataHash, err := DataHash(s.Data)
+	if err != nil {
+		return nil, s.errAt("data.path", "cannot read the data file: %v", err)
+	}
+	n := s.Repeats
+	for _, d := range r.dims {
+		if n > MaxTrials/len(d.points) {
+			return nil, s.errAt("", "the grid expands to more than %d trials", MaxTrials)
+		}
+		n *= len(d.points)
+	}
+
+	configs := r.configs()
+	trials := make([]Trial, 0, n)
+	for rep := 0; rep < s.Repeats; rep++ {
+		seed := s.Seed + int64(rep)
+		for _, params := range configs {
+			identity := configIdentity(r.model, params, s.Data, dataHash)
+			t := Trial{
+				Index:    len(trials),
+				ID:       trialID(identity, seed),
+				ConfigID: configID(identity),
+				Params:   params,
+				Swept:    append([]string(nil), r.swept...),
+				Seed:     seed,
+				Repeat:   rep,
+			}
+			t.Name = r.name(&t, s.Repeats)
+			trials = append(trials, t)
+		}
+	}
+	if err := s.checkNames(trials, r); err != nil {
+		return nil, err
+	}
+	return trials, nil
+}
+
+// checkNames refuses bad names and two trials with one name.
+func (s *Spec) checkNames(trials []Trial, r *resolved) error {
+	key, hint := "trial_name", "set trial_name"
+	if s.TrialName == "" {
+		key, hint = "", "the default name "+strconv.Quote(r.template)+" does not fit; set trial_name"
+	}
+	seen := make(map[string]int, len(trials))
+	for i := range trials {
+		t := &trials[i]
+		if msg := checkPathName(t.Name); msg != "" {
+			return s.errAt(key, "trial %d (%s): %s; %s", t.Index, t.Label(), msg, hint)
+		}
+		if j, dup := seen[t.Name]; dup {
+			return s.errAt(key, "trials %d (%s) and %d (%s) both get the name %q; put every swept hyperparameter in the template",
+				j, trials[j].Label(), t.Index, t.Label(), t.Name)
+		}
+		seen[t.Name] = i
+	}
+	return nil
+}
+
+// errAt makes a SpecError for a dotted key of the spec; key "" names the
+// file as a whole.
+func (s *Spec) errAt(key, format string, args ...any) error {
+	return &SpecError{File: s.File, Line: s.lines[key], Key: key, Msg: fmt.Sprintf(format, args...)}
+}
+
+// resolved is a spec checked against a model: typed values, ready to expand.
+type resolved struct {
+	model    string
+	base     plugins.Params // defaults, then [params]
+	dims     []dimension
+	swept    []string
+	template string
+	tmpl     nameTemplate
+}
+
+// dimension is one factor of the cartesian product: a [grid] axis, a zip
+// group or the random samples. points[i][j] is the value of names[j] at
+// position i.
+type dimension struct {
+	names  []string
+	points [][]any
+}
+
+// configs lists the product of the dimensions, the first varying slowest.
+// Each configuration has its own Params, sharing no slices.
+func (r *resolved) configs() []plugins.Params {
+	count := 1
+	for _, d := range r.dims {
+		count *= len(d.points)
+	}
+	out := make([]plugins.Params, count)
+	pos := make([]int, len(r.dims))
+	for c := range out {
+		p := make(plugins.Params, len(r.base))
+		for k, v := range r.base {
+			p[k] = cloneValue(v)
+		}
+		for i, d := range r.dims {
+			for j, name := range d.names {
+				p[name] = cloneValue(d.points[pos[i]][j])
+			}
+		}
+		out[c] = p
+		// Advance the mixed-radix counter, last dimension fastest.
+		for i := len(pos) - 1; i >= 0; i-- {
+			pos[i]++
+			if pos[i] < len(r.dims[i].points) {
+				break
+			}
+			pos[i] = 0
+		}
+	}
+	return out
+}
+
+func cloneValue(v any) any {
+	switch v := v.(type) {
+	case []int64:
+		return append([]int64{}, v...)
+	case []float64:
+		return append([]float64{}, v...)
+	}
+	return v
+}
+
+// name renders the trial's name.
+func (r *resolved) name(t *Trial, repeats int) string {
+	name := r.tmpl.render(func(key string) any {
+		if v, ok := t.Params[key]; ok {
+			return v
+		}
+		if key == PlaceholderSeed {
+			return t.Seed
+		}
+		return int64(t.Repeat)
+	})
+	if repeats > 1 && !r.tmpl.has(PlaceholderSeed) && !r.tmpl.has(PlaceholderRepeat) {
+		name += "_seed" + strconv.FormatInt(t.Seed, 10)
+	}
+	return name
+}
+
+// resolve checks the spec against desc and converts its values.
+func (s *Spec) resolve(desc plugins.Description) (*resolved, error) {
+	decl, err := declarations(desc)
+	if err != nil {
+		return nil, err
+	}
+	p := &specParser{file: s.File}
+	r := &resolved{model: desc.Name, base: plugins.Params{}}
+	if r.model == "" {
+		r.model = s.Model
+	}
+	if r.model == "" {
+		r.model = strings.TrimSuffix(filepath.Base(s.Plugin), filepath.Ext(s.Plugin))
+	}
+	for _, ps := range desc.Params {
+		if ps.Default != nil {
+			r.base[ps.Name] = cloneValue(ps.Default)
+		}
+	}
+	lookup := func(line int, key toml.Key) (plugins.ParamSpec, bool) {
+		name := key[len(key)-1]
+		ps, ok := decl[name]
+		if !ok {
+			p.errorAt(line, key, "model %q has no hyperparameter %q%s; it has: %s",
+				r.model, name, suggest(name, paramNames(desc)), strings.Join(paramNames(desc), ", "))
+		}
+		return ps, ok
+	}
+
+	for _, st := range s.Params {
+		key := toml.Key{"params", st.Name}
+		if ps, ok := lookup(st.Line, key); ok {
+			if v, ok := p.convert(st.Line, key, st.Value, ps, ""); ok {
+				r.base[st.Name] = v
+			}
+		}
+	}
+	for _, a := range s.Grid {
+		if d, ok := p.axisDimension([]Axis{a}, toml.Key{"grid"}, lookup); ok {
+			r.dims = append(r.dims, d)
+			r.swept = append(r.swept, d.names...)
+		}
+	}
+	for _, g := range s.Zip {
+		if d, ok := p.axisDimension(g.Axes, toml.Key{"zip", g.Name}, lookup); ok {
+			r.dims = append(r.dims, d)
+			r.swept = append(r.swept, d.names...)
+		}
+	}
+	if len(s.Random.Axes) > 0 {
+		if d, ok := p.randomDimension(s, lookup); ok {
+			r.dims = append(r.dims, d)
+			r.swept = append(r.swept, d.names...)
+		}
+	}
+	for _, ps := range desc.Params {
+		if _, ok := r.base[ps.Name]; !ok && ps.Default == nil && !contains(r.swept, ps.Name) {
+			p.errorAt(0, nil, "model %q needs hyperparameter %q (%s), which has no default: set it in [params] or on an axis",
+				r.model, ps.Name, ps.Type)
+		}
+	}
+
+	r.template = s.TrialName
+	if r.template == "" {
+		r.template = defaultTemplate(r.model, r.swept)
+	}
+	tmpl, err := parseTemplate(r.template)
+	if err != nil {
+		p.errorAt(s.lines["trial_name"], toml.Key{"trial_name"}, "%v", err)
+	}
+	for _, name := range tmpl.placeholders() {
+		if _, ok := decl[name]; !ok && name != PlaceholderSeed && name != PlaceholderRepeat {
+			p.errorAt(s.lines["trial_name"], toml.Key{"trial_name"}, "placeholder {%s} is not a hyperparameter of model %q%s, nor {seed} or {repeat}",
+				name, r.model, suggest(name, paramNames(desc)))
+		}
+	}
+	r.tmpl = tmpl
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// declarations indexes a model's hyperparameters, refusing a description
+// that is itself inconsistent (a plugin's bug, not the user's).
+func declarations(desc plugins.Description) (map[string]plugins.ParamSpec, error) {
+	decl := make(map[string]plugins.ParamSpec, len(desc.Params))
+	for _, ps := range desc.Params {
+		if _, dup := decl[ps.Name]; dup {
+			return nil, fmt.Errorf("model %q declares hyperparameter %q twice", desc.Name, ps.Name)
+		}
+		if ps.Default != nil {
+			if v, err := convertValue(ps.Default, ps.Type); err != nil || fmt.Sprintf("%T", v) != fmt.Sprintf("%T", ps.Default) {
+				return nil, fmt.Errorf("model %q: hyperparameter %q of type %s has a default of Go type %T",
+					desc.Name, ps.Name, ps.Type, ps.Default)
+			}
+		}
+		decl[ps.Name] = ps
+	}
+	return decl, nil
+}
+
+func paramNames(desc plugins.Description) []string {
+	names := make([]string, len(desc.Params))
+	for i, ps := range desc.Params {
+		names[i] = ps.Name
+	}
+	return names
+}
+
+func contains(names []string, name string) bool {
+	for _, n := range names {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
+// errorAt records a problem at a line and key.
+func (p *specParser) errorAt(line int, key toml.Key, format string, args ...any) {
+	e := &SpecError{File: p.file, Line: line, Msg: fmt.Sprintf(format, args...)}
+	if len(key) > 0 {
+		e.Key = key.String()
+	}
+	p.errs = append(p.errs, e)
+}
+
+// axisDimension converts the axes of [grid] (one axis) or of a zip group
+// (several, of equal length) into a dimension, refusing repeated points.
+func (p *specParser) axisDimension(axes []Axis, table toml.Key,
+	lookup func(int, toml.Key) (plugins.ParamSpec, bool)) (dimension, bool) {
+	d := dimension{}
+	ok := true
+	for _, a := range axes {
+		key := append(append(toml.Key{}, table...), a.Name)
+		ps, found := lookup(a.Line, key)
+		if !found {
+			ok = false
+			continue
+		}
+		hint := ""
+		if ps.Type == plugins.TypeIntList || ps.Type == plugins.TypeFloatList {
+			hint = fmt.Sprintf("; an axis of a list-valued hyperparameter is a list of lists, e.g. %s = [[64, 32], [128, 64]]", a.Name)
+		}
+		for i, v := range a.Values {
+			cv, good := p.convert(a.Line, key, v, ps, hint)
+			if !good {
+				ok = false
+				break
+			}
+			if i >= len(d.points) {
+				d.points = append(d.points, nil)
+			}
+			d.points[i] = append(d.points[i], cv)
+		}
+		d.names = append(d.names, a.Name)
+	}
+	if !ok {
+		return d, false
+	}
+	seen := map[string]int{}
+	for i, pt := range d.points {
+		k := pointKey(pt)
+		if j, dup := seen[k]; dup {
+			line := axes[0].Line
+			p.errorAt(line, append(append(toml.Key{}, table...), axes[0].Name),
+				"positions %d and %d are the same (%s): each would run twice", j+1, i+1, pointString(d.names, pt))
+			return d, false
+		}
+		seen[k] = i
+	}
+	return d, true
+}
+
+func pointKey(pt []any) string {
+	parts := make([]string, len(pt))
+	for i, v := range pt {
+		parts[i] = canonicalValue(v)
+	}
+	return strings.Join(parts, "\x00")
+}
+
+func pointString(names []string, pt []any) string {
+	parts := make([]string, len(pt))
+	for i, v := range pt {
+		parts[i] = names[i] + "=" + FormatValue(v)
+	}
+	return strings.Join(parts, " ")
+}
+
+// convert converts a TOML value to the declared type, or records why not.
+func (p *specParser) convert(line int, key toml.Key, v any, ps plugins.ParamSpec, hint string) (any, bool) {
+	cv, err := convertValue(v, ps.Type)
+	if err != nil {
+		p.errorAt(line, key, "%v%s", err, hint)
+		return nil, false
+	}
+	return cv, true
+}
+
+// convertValue converts a value as TOML decodes it (or a Go value of a
+// plugins.Params type) to the Go type of t. An integer is accepted for a
+// float if it converts exactly; nothing else is coerced.
+func convertValue(v any, t plugins.ParamType) (any, error) {
+	bad := func(what string) error {
+		return fmt.Errorf("want %s, not %s", what, tomlTypeName(v))
+	}
+	switch t {
+	case plugins.TypeFloat:
+		if x, ok := numberToFloat(v); ok {
+			return x, nil
+		}
+		return nil, bad("a float")
+	case plugins.TypeInt:
+		if i, ok := v.(int64); ok {
+			return i, nil
+		}
+		return nil, bad("an integer")
+	case plugins.TypeString:
+		if s, ok := v.(string); ok {
+			return s, nil
+		}
+		return nil, bad("a string")
+	case plugins.TypeBool:
+		if b, ok := v.(bool); ok {
+			return b, nil
+		}
+		return nil, bad("true or false")
+	case plugins.TypeIntList:
+		switch v := v.(type) {
+		case []int64:
+			return append([]int64{}, v...), nil
+		case []any:
+			out := make([]int64, len(v))
+			for i, e := range v {
+				x, ok := e.(int64)
+				if !ok {
+					return nil, fmt.Errorf("want a list of integers, but element %d is %s", i+1, tomlTypeName(e))
+				}
+				out[i] = x
+			}
+			return out, nil
+		}
+		return nil, bad("a list of integers")
+	case plugins.TypeFloatList:
+		switch v := v.(type) {
+		case []float64:
+			return append([]float64{}, v...), nil
+		case []any:
+			out := make([]float64, len(v))
+			for i, e := range v {
+				x, ok := numberToFloat(e)
+				if !ok {
+					return nil, fmt.Errorf("want a list of floats, but element %d is %s", i+1, tomlTypeName(e))
+				}
+				out[i] = x
+			}
+			return out, nil
+		}
+		return nil, bad("a list of floats")
+	}
+	return nil, fmt.Errorf("the model declares an unknown type %q", t)
+}
+
+// numberToFloat converts a float, or an integer that a float64 holds
+// exactly.
+func numberToFloat(v any) (float64, bool) {
+	switch v := v.(type) {
+	case float64:
+		return v, true
+	case int64:
+		x := float64(v)
+		if x >= -(1<<63) && x < 1<<63 && int64(x) == v {
+			return x, true
+		}
+	}
+	return 0, false
+}
+
+// randomAxis is a RandomAxis checked against its hyperparameter.
+type randomAxis struct {
+	dist    string
+	lo, hi  float64 // uniform, log_uniform
+	ilo     int64   // int
+	ihi     int64
+	asFloat bool  // an int draw for a float hyperparameter
+	choices []any // converted
+}
+
+func (p *specParser) randomDimension(s *Spec, lookup func(int, toml.Key) (plugins.ParamSpec, bool)) (dimension, bool) {
+	d := dimension{}
+	axes := make([]randomAxis, 0, len(s.Random.Axes))
+	ok := true
+	for _, a := range s.Random.Axes {
+		key := toml.Key{"random", a.Name}
+		ps, found := lookup(a.Line, key)
+		if !found {
+			ok = false
+			continue
+		}
+		ra := randomAxis{dist: a.Dist}
+		switch a.Dist {
+		case DistUniform, DistLogUniform:
+			if ps.Type != plugins.TypeFloat {
+				p.errorAt(a.Line, key, "%s draws floats, but %s is %s", a.Dist, a.Name, ps.Type)
+				ok = false
+				continue
+			}
+			ra.lo, ra.hi = a.Args[0].(float64), a.Args[1].(float64)
+		case DistInt:
+			if ps.Type != plugins.TypeInt && ps.Type != plugins.TypeFloat {
+				p.errorAt(a.Line, key, "int draws integers, but %s is %s", a.Name, ps.Type)
+				ok = false
+				continue
+			}
+			ra.ilo, ra.ihi, ra.asFloat = a.Args[0].(int64), a.Args[1].(int64), ps.Type == plugins.TypeFloat
+		case DistChoice:
+			for _, v := range a.Args {
+				cv, good := p.convert(a.Line, key, v, ps, "")
+				if !good {
+					ok = false
+					break
+				}
+				ra.choices = append(ra.choices, cv)
+			}
+		}
+		axes = append(axes, ra)
+		d.names = append(d.names, a.Name)
+	}
+	if !ok {
+		return d, false
+	}
+	rng := rand.New(rand.NewPCG(uint64(s.Seed), randomStream))
+	points, err := drawRandom(rng, axes, s.Random.Samples)
+	if err != nil {
+		p.errorAt(s.Random.Line, toml.Key{"random"}, "%v", err)
+		return d, false
+	}
+	d.points = points
+	return d, true
+}
+
+// drawRandom draws n distinct points of the axes from rng, redrawing a
+// point already drawn. It fails if too many draws repeat: the space of
+// points is then smaller than, or not much larger than, n.
+func drawRandom(rng *rand.Rand, axes []randomAxis, n int) ([][]any, error) {
+	points := make([][]any, 0, n)
+	seen := make(map[string]bool, n)
+	for tries := 0; len(points) < n; tries++ {
+		if tries >= 100*n+1000 {
+			return nil, fmt.Errorf("drew only %d distinct samples in %d tries; ask for fewer samples or widen the axes", len(points), tries)
+		}
+		pt := make([]any, len(axes))
+		for i := range axes {
+			pt[i] = axes[i].draw(rng)
+		}
+		k := pointKey(pt)
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		points = append(points, pt)
+	}
+	return points, nil
+}
+
+// draw returns one value of the axis.
+func (a *randomAxis) draw(rng *rand.Rand) any {
+	switch a.dist {
+	case DistUniform:
+		return roundDraw(a.lo+(a.hi-a.lo)*rng.Float64(), a.lo, a.hi)
+	case DistLogUniform:
+		l, h := math.Log(a.lo), math.Log(a.hi)
+		return roundDraw(math.Exp(l+(h-l)*rng.Float64()), a.lo, a.hi)
+	case DistInt:
+		// Parse-time checks keep ihi-ilo+1 positive.
+		i := a.ilo + rng.Int64N(a.ihi-a.ilo+1)
+		if a.asFloat {
+			return float64(i)
+		}
+		return i
+	}
+	return cloneValue(a.choices[rng.IntN(len(a.choices))])
+}
+
+// roundDraw keeps randomDigits significant digits of x, within [lo, hi].
+func roundDraw(x, lo, hi float64) float64 {
+	r, err := strconv.ParseFloat(strconv.FormatFloat(x, 'g', randomDigits, 64), 64)
+	if err != nil {
+		return x
+	}
+	return math.Min(math.Max(r, lo), hi)
+}

@@ -1,0 +1,227 @@
+package orchestrator
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// Placeholders a trial_name template may use besides hyperparameters.
+const (
+	PlaceholderSeed   = "seed"   // the trial's seed
+	PlaceholderRepeat = "repeat" // the 0-based repeat index
+)
+
+// maxNameLen bounds a trial name: one directory name on every common
+// filesystem (255 bytes), with room for suffixes.
+const maxNameLen = 200
+
+// FormatValue writes a hyperparameter value for people: floats in their
+// shortest exact form with a decimal point or an exponent (0.001 → "0.001",
+// 1 → "1.0", 1e-05 → "1e-5"), integers in decimal, lists as "[64, 32]",
+// strings as they are. Reports and TensorBoard use it.
+func FormatValue(v any) string {
+	return formatValue(v, "[", ", ", "]")
+}
+
+// NameValue writes a hyperparameter value for a trial name: as FormatValue,
+// but lists are joined with "-" (64-32) and an empty list is "none", which
+// keeps names free of brackets, commas and spaces.
+func NameValue(v any) string {
+	switch v := v.(type) {
+	case []int64:
+		if len(v) == 0 {
+			return "none"
+		}
+	case []float64:
+		if len(v) == 0 {
+			return "none"
+		}
+	case []any:
+		if len(v) == 0 {
+			return "none"
+		}
+	}
+	return formatValue(v, "", "-", "")
+}
+
+func formatValue(v any, open, sep, close string) string {
+	switch v := v.(type) {
+	case float64:
+		return formatFloat(v)
+	case float32:
+		return formatFloat(float64(v))
+	case int64:
+		return strconv.FormatInt(v, 10)
+	case int:
+		return strconv.Itoa(v)
+	case string:
+		return v
+	case bool:
+		return strconv.FormatBool(v)
+	case []int64:
+		return joinValues(len(v), func(i int) any { return v[i] }, open, sep, close)
+	case []float64:
+		return joinValues(len(v), func(i int) any { return v[i] }, open, sep, close)
+	case []any:
+		return joinValues(len(v), func(i int) any { return v[i] }, open, sep, close)
+	}
+	return fmt.Sprint(v)
+}
+
+func joinValues(n int, at func(int) any, open, sep, close string) string {
+	var b strings.Builder
+	b.WriteString(open)
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteString(sep)
+		}
+		b.WriteString(formatValue(at(i), open, sep, close))
+	}
+	b.WriteString(close)
+	return b.String()
+}
+
+// formatFloat writes x in its shortest exact form, keeping it recognisably
+// a float: "1.0" rather than "1", and "1e-5" rather than Go's "1e-05".
+func formatFloat(x float64) string {
+	if math.IsInf(x, 0) || math.IsNaN(x) {
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	}
+	s := strconv.FormatFloat(x, 'g', -1, 64)
+	mant, exp, hasExp := strings.Cut(s, "e")
+	if !hasExp {
+		if !strings.Contains(s, ".") {
+			s += ".0"
+		}
+		return s
+	}
+	sign := ""
+	if exp[0] == '-' {
+		sign = "-"
+	}
+	exp = strings.TrimLeft(exp[1:], "0")
+	return mant + "e" + sign + exp
+}
+
+// checkPathName says what is wrong with name as one directory name, or
+// returns "". It refuses what could escape or confuse the sweep directory:
+// path separators, "..", a leading dot (hidden), control characters, and
+// names too long for a filesystem.
+func checkPathName(name string) string {
+	switch {
+	case name == "":
+		return "empty name"
+	case strings.ContainsAny(name, `/\`):
+		return fmt.Sprintf("name %q contains a path separator", name)
+	case strings.Contains(name, ".."):
+		return fmt.Sprintf("name %q contains \"..\"", name)
+	case strings.HasPrefix(name, "."):
+		return fmt.Sprintf("name %q starts with a dot", name)
+	case len(name) > maxNameLen:
+		return fmt.Sprintf("name %.40q... is %d bytes long, above %d", name, len(name), maxNameLen)
+	}
+	for _, r := range name {
+		if unicode.IsControl(r) || r == unicode.ReplacementChar {
+			return fmt.Sprintf("name %q contains a control character or invalid UTF-8", name)
+		}
+	}
+	return ""
+}
+
+// nameTemplate is a parsed trial_name: literal text and {placeholders}.
+type nameTemplate []templatePart
+
+type templatePart struct {
+	text        string
+	placeholder bool
+}
+
+// parseTemplate parses a trial_name template such as
+// "ffn_dropout{dropout}_lr{lr}". A placeholder is a hyperparameter's name,
+// {seed} or {repeat}; braces do not nest and have no escape.
+func parseTemplate(s string) (nameTemplate, error) {
+	var t nameTemplate
+	rest := s
+	for rest != "" {
+		open := strings.IndexAny(rest, "{}")
+		if open < 0 {
+			t = append(t, templatePart{text: rest})
+			break
+		}
+		if rest[open] == '}' {
+			return nil, fmt.Errorf("template %q: '}' without '{'", s)
+		}
+		if open > 0 {
+			t = append(t, templatePart{text: rest[:open]})
+		}
+		end := strings.IndexAny(rest[open+1:], "{}")
+		if end < 0 || rest[open+1+end] == '{' {
+			return nil, fmt.Errorf("template %q: '{' without '}'", s)
+		}
+		name := strings.TrimSpace(rest[open+1 : open+1+end])
+		if name == "" {
+			return nil, fmt.Errorf("template %q: empty placeholder {}", s)
+		}
+		t = append(t, templatePart{text: name, placeholder: true})
+		rest = rest[open+1+end+1:]
+	}
+	if len(t) == 0 {
+		return nil, fmt.Errorf("empty template")
+	}
+	return t, nil
+}
+
+// placeholders returns the template's placeholder names in order.
+func (t nameTemplate) placeholders() []string {
+	var out []string
+	for _, p := range t {
+		if p.placeholder {
+			out = append(out, p.text)
+		}
+	}
+	return out
+}
+
+// has reports whether the template uses placeholder name.
+func (t nameTemplate) has(name string) bool {
+	for _, p := range t {
+		if p.placeholder && p.text == name {
+			return true
+		}
+	}
+	return false
+}
+
+// render fills the template; value returns a placeholder's value, which
+// parse-time checks guarantee exists.
+func (t nameTemplate) render(value func(name string) any) string {
+	var b strings.Builder
+	for _, p := range t {
+		if p.placeholder {
+			b.WriteString(NameValue(value(p.text)))
+		} else {
+			b.WriteString(p.text)
+		}
+	}
+	return b.String()
+}
+
+// defaultTemplate derives a readable template from the model's name and the
+// swept hyperparameters: "ffn_dropout{dropout}_lr{lr}".
+func defaultTemplate(model string, swept []string) string {
+	var b strings.Builder
+	b.WriteString(model)
+	for _, name := range swept {
+		if b.Len() > 0 {
+			b.WriteByte('_')
+		}
+		fmt.Fprintf(&b, "%s{%s}", name, name)
+	}
+	if b.Len() == 0 {
+		return "trial"
+	}
+	return b.String()
+}

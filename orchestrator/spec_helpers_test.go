@@ -1,0 +1,75 @@
+package orchestrator
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/sweep-ml/sweep/plugins"
+)
+
+// ffnDesc mirrors the built-in FFN's hyperparameters (plugins/ffn's
+// TrainConfig and network), written by hand so that these tests do not
+// depend on plugins/builtin.
+func ffnDesc() plugins.Description {
+	return plugins.Description{
+		Name: "ffn",
+		Params: []plugins.ParamSpec{
+			{Name: "hidden_dims", Type: plugins.TypeIntList, Default: []int64{64, 32}},
+			{Name: "dropout", Type: plugins.TypeFloat, Default: 0.3},
+			{Name: "activation", Type: plugins.TypeString, Default: "relu"},
+			{Name: "batch_norm", Type: plugins.TypeBool, Default: true},
+			{Name: "lr", Type: plugins.TypeFloat, Default: 0.001},
+			{Name: "weight_decay", Type: plugins.TypeFloat, Default: 0.0},
+			{Name: "batch_size", Type: plugins.TypeInt, Default: int64(64)},
+			{Name: "epochs", Type: plugins.TypeInt, Default: int64(100)},
+			{Name: "patience", Type: plugins.TypeInt, Default: int64(10)},
+			{Name: "min_delta", Type: plugins.TypeFloat, Default: 0.0},
+			{Name: "restore_best", Type: plugins.TypeBool, Default: true},
+			{Name: "lr_schedule", Type: plugins.TypeString, Default: "none"},
+			{Name: "clip_grad_norm", Type: plugins.TypeFloat, Default: 0.0},
+			{Name: "loss_weights", Type: plugins.TypeFloatList, Default: []float64{}},
+		},
+		Metrics: []string{"train_loss", "val_loss", "learning_rate"},
+	}
+}
+
+// ridgeDesc stands in for the example ridge-regression plugin.
+func ridgeDesc() plugins.Description {
+	return plugins.Description{
+		Name: "ridge",
+		Params: []plugins.ParamSpec{
+			{Name: "alpha", Type: plugins.TypeFloat, Default: 1.0},
+		},
+	}
+}
+
+// writeGrid writes src to dir/name and returns its path.
+func writeGrid(t testing.TB, dir, name, src string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// mustParse parses src as grid.toml in a temporary directory.
+func mustParse(t testing.TB, src string) *Spec {
+	t.Helper()
+	s, err := Parse(filepath.Join(t.TempDir(), "grid.toml"), []byte(src))
+	if err != nil {
+		t.Fatalf("Parse: %v\n%s", err, src)
+	}
+	return s
+}
+
+// mustExpand parses and expands src against the FFN description.
+func mustExpand(t testing.TB, src string) []Trial {
+	t.Helper()
+	trials, err := Expand(mustParse(t, src), ffnDesc())
+	if err != nil {
+		t.Fatalf("Expand: %v\n%s", err, src)
+	}
+	return trials
+}
