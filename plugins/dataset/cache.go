@@ -1,0 +1,97 @@
+package dataset
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+)
+
+// Cache loads each distinct dataset once per process and shares it among
+// the trials that ask for it, so that concurrent trials on the same data
+// hold one copy. The key is the spec with its defaults filled in plus, for a
+// CSV, the file's size and modification time: a file changed between trials
+// is loaded afresh, and the stale copy is dropped. The zero Cache is ready
+// to use and safe for concurrent use.
+type Cache struct {
+	mu      sync.Mutex
+	entries map[string]*cacheEntry
+}
+
+type cacheEntry struct {
+	path  string
+	ready chan struct{} // closed when the load ends
+	data  *Dataset
+	err   error
+}
+
+// Get returns the dataset spec describes, loading it if no earlier call
+// loaded it. Concurrent calls for the same data wait for one load. A failed
+// load is not cached: the next call tries again. Cancelling ctx abandons the
+// wait (the load goes on for the other callers) or, for the caller that
+// loads, the load.
+func (c *Cache) Get(ctx context.Context, spec Spec) (*Dataset, error) {
+	spec = spec.Defaults()
+	if err := spec.Validate(); err != nil {
+		return nil, err
+	}
+	key, err := cacheKey(spec)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.entries == nil {
+		c.entries = make(map[string]*cacheEntry)
+	}
+	e, ok := c.entries[key]
+	if !ok {
+		// A new stamp for the same file makes older copies stale.
+		for k, old := range c.entries {
+			if spec.Path != "" && old.path == spec.Path {
+				delete(c.entries, k)
+			}
+		}
+		e = &cacheEntry{path: spec.Path, ready: make(chan struct{})}
+		c.entries[key] = e
+	}
+	c.mu.Unlock()
+	if ok {
+		select {
+		case <-e.ready:
+			if e.err != nil {
+				return c.Get(ctx, spec)
+			}
+			return e.data, nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	e.data, e.err = Load(ctx, spec)
+	if e.err != nil {
+		c.mu.Lock()
+		if c.entries[key] == e {
+			delete(c.entries, key)
+		}
+		c.mu.Unlock()
+	}
+	close(e.ready)
+	return e.data, e.err
+}
+
+// cacheKey identifies the data a spec (with defaults) loads.
+func cacheKey(s Spec) (string, error) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "target=%q features=%q val_split=%v split=%q standardize=%t seed=%d",
+		s.Target, s.Features, s.ValSplit, s.Split, *s.Standardize, s.Seed)
+	if s.Path == "" {
+		fmt.Fprintf(&b, " synthetic=%+v", *s.Synthetic)
+		return b.String(), nil
+	}
+	fi, err := os.Stat(s.Path)
+	if err != nil {
+		return "", fmt.Errorf("data.path: %w", err)
+	}
+	fmt.Fprintf(&b, " path=%q size=%d mtime=%d", s.Path, fi.Size(), fi.ModTime().UnixNano())
+	return b.String(), nil
+}

@@ -1,0 +1,165 @@
+package dataset
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"strconv"
+)
+
+// Dataset is loaded data, split and standardised. Its slices are shared by
+// every trial that trains on it and must not be modified.
+type Dataset struct {
+	Spec     Spec     // the spec it was loaded from, defaults filled in
+	Features []string // feature names, in column order of the matrices
+	Target   string   // the target's name
+
+	// Row-major matrices: TrainX is NumTrain × len(Features), TrainY is
+	// NumTrain × 1, and likewise for the validation rows.
+	TrainX, TrainY []float64
+	ValX, ValY     []float64
+	NumTrain       int
+	NumVal         int
+
+	// Mean and Scale are the per-feature statistics of the training rows
+	// that standardised both splits (x ← (x − Mean)/Scale); nil when
+	// standardisation is off. Scale is the population standard deviation,
+	// or 1 for a constant feature, which is then only centred.
+	Mean, Scale []float64
+}
+
+// NumFeatures returns the number of feature columns.
+func (d *Dataset) NumFeatures() int { return len(d.Features) }
+
+// Load reads the data spec describes, the CSV at spec.Path or the synthetic
+// dataset, splits it into training and validation rows and standardises the
+// features with the training rows' statistics. Defaults are applied first,
+// so the zero Spec loads the default synthetic dataset.
+//
+// The split keeps floor((1 − val_split)·rows) rows for training: a seeded
+// random choice (split "random") or the first rows in file order (split
+// "chronological"), which keeps the validation rows after every training row
+// in time. The order of the rows within each split is the file's order
+// ("chronological") or the permutation's ("random"); training reshuffles
+// anyway.
+func Load(ctx context.Context, spec Spec) (*Dataset, error) {
+	spec = spec.Defaults()
+	if err := spec.Validate(); err != nil {
+		return nil, err
+	}
+	var (
+		t    *table
+		err  error
+		name = "synthetic dataset"
+	)
+	if spec.Path == "" {
+		t, err = synthetic(ctx, *spec.Synthetic, spec.Seed)
+	} else {
+		name = spec.Path
+		t, err = readCSV(ctx, spec)
+	}
+	if err != nil {
+		return nil, err
+	}
+	n := t.rows()
+	nTrain := int(math.Floor((1 - spec.ValSplit) * float64(n)))
+	// Two training rows for BatchNorm's batch statistics, one to validate.
+	if nTrain < 2 || n-nTrain < 1 {
+		return nil, fmt.Errorf("%s: %d data rows are too few for val_split %v: need at least 2 training rows and 1 validation row",
+			name, n, spec.ValSplit)
+	}
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	if spec.Split == SplitRandom {
+		rng := rand.New(rand.NewPCG(uint64(spec.Seed), streamSplit))
+		rng.Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
+	}
+	nf := len(t.features)
+	d := &Dataset{Spec: spec, Features: t.features, Target: spec.Target, NumTrain: nTrain, NumVal: n - nTrain}
+	d.TrainX, d.TrainY = gather(t, order[:nTrain])
+	d.ValX, d.ValY = gather(t, order[nTrain:])
+	if *spec.Standardize {
+		d.Mean, d.Scale = columnStats(d.TrainX, nf)
+		standardise(d.TrainX, d.Mean, d.Scale)
+		standardise(d.ValX, d.Mean, d.Scale)
+	}
+	return d, nil
+}
+
+// readCSV opens and parses the CSV spec names.
+func readCSV(ctx context.Context, spec Spec) (*table, error) {
+	f, err := os.Open(spec.Path)
+	if err != nil {
+		return nil, fmt.Errorf("data.path: %w", err)
+	}
+	defer f.Close()
+	return parseCSV(ctx, spec.Path, f, spec.Target, spec.Features)
+}
+
+// gather copies the rows of t listed in idx into new matrices.
+func gather(t *table, idx []int) (x, y []float64) {
+	nf := len(t.features)
+	x = make([]float64, len(idx)*nf)
+	y = make([]float64, len(idx))
+	for r, i := range idx {
+		copy(x[r*nf:(r+1)*nf], t.x[i*nf:(i+1)*nf])
+		y[r] = t.y[i]
+	}
+	return x, y
+}
+
+// columnStats returns the mean and population standard deviation of each of
+// the nf columns of x, with 1 in place of a zero deviation.
+func columnStats(x []float64, nf int) (mean, scale []float64) {
+	mean = make([]float64, nf)
+	scale = make([]float64, nf)
+	rows := len(x) / nf
+	for r := range rows {
+		for j, v := range x[r*nf : (r+1)*nf] {
+			mean[j] += v
+		}
+	}
+	for j := range mean {
+		mean[j] /= float64(rows)
+	}
+	for r := range rows {
+		for j, v := range x[r*nf : (r+1)*nf] {
+			d := v - mean[j]
+			scale[j] += d * d
+		}
+	}
+	for j, ss := range scale {
+		scale[j] = math.Sqrt(ss / float64(rows))
+		if scale[j] == 0 {
+			scale[j] = 1
+		}
+	}
+	return mean, scale
+}
+
+// standardise sets x ← (x − mean)/scale, column by column.
+func standardise(x, mean, scale []float64) {
+	nf := len(mean)
+	for r := 0; r+nf <= len(x); r += nf {
+		row := x[r : r+nf]
+		for j, v := range row {
+			row[j] = (v - mean[j]) / scale[j]
+		}
+	}
+}
+
+// String describes the dataset in one line.
+func (d *Dataset) String() string {
+	src := d.Spec.Path
+	if src == "" {
+		s := d.Spec.Synthetic
+		src = "synthetic(rows=" + strconv.Itoa(s.Rows) + ", features=" + strconv.Itoa(s.Features) +
+			", noise=" + strconv.FormatFloat(s.Noise, 'g', -1, 64) + ")"
+	}
+	return fmt.Sprintf("%s: %d features, %d training and %d validation rows (%s split)",
+		src, d.NumFeatures(), d.NumTrain, d.NumVal, d.Spec.Split)
+}

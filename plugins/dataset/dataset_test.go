@@ -1,0 +1,328 @@
+package dataset
+
+import (
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func boolPtr(b bool) *bool { return &b }
+
+func TestSpecErrors(t *testing.T) {
+	for _, tc := range []struct {
+		spec Spec
+		want string
+	}{
+		{Spec{ValSplit: 1}, "data.val_split"},
+		{Spec{ValSplit: -0.1}, "data.val_split"},
+		{Spec{ValSplit: math.NaN()}, "data.val_split"},
+		{Spec{Split: "shuffled"}, "data.split"},
+		{Spec{Synthetic: &SyntheticSpec{Rows: 2}}, "data.synthetic.rows"},
+		{Spec{Synthetic: &SyntheticSpec{Features: -1}}, "data.synthetic.features"},
+		{Spec{Synthetic: &SyntheticSpec{Noise: -1}}, "data.synthetic.noise"},
+		{Spec{Features: []string{"a"}}, "data.features"},
+		{Spec{Path: "x.csv", Synthetic: &SyntheticSpec{}}, "data.synthetic"},
+		{Spec{Path: "x.csv", Features: []string{"target"}}, "data.features"},
+		{Spec{Path: "x.csv", Features: []string{"a", "a"}}, "data.features"},
+	} {
+		err := tc.spec.Defaults().Validate()
+		if err == nil || !strings.HasPrefix(err.Error(), tc.want+":") {
+			t.Errorf("%+v: error %v, want one naming %s", tc.spec, err, tc.want)
+		}
+	}
+	if err := (Spec{}).Defaults().Validate(); err != nil {
+		t.Errorf("zero spec: %v", err)
+	}
+}
+
+func TestCSVErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name, csv string
+		spec      Spec
+		want      string // substring after the file name
+	}{
+		{"non-numeric", "a,b,target\n1,2,3\n4,x,6\n", Spec{}, `line 3, column "b": "x" is not a number`},
+		{"nan", "a,target\n1,2\nNaN,3\n", Spec{}, `line 3, column "a": "NaN" is not a finite number`},
+		{"inf", "a,target\n1,2\n3,-Inf\n", Spec{}, `line 3, column "target": "-Inf" is not a finite number`},
+		{"empty cell", "a,target\n1,\n", Spec{}, `line 2, column "target": empty cell`},
+		{"missing target", "a,b\n1,2\n", Spec{}, `line 1: no target column "target"`},
+		{"missing feature", "a,target\n1,2\n", Spec{Features: []string{"z"}}, `line 1: no feature column "z"`},
+		{"duplicate header", "a,a,target\n1,2,3\n", Spec{}, `line 1: column "a" appears twice`},
+		{"only target", "target\n1\n", Spec{}, "no feature columns"},
+		{"ragged", "a,target\n1,2\n3\n", Spec{}, "line 3, column 1: wrong number of fields"},
+		{"empty", "", Spec{}, "empty file"},
+		{"too few rows", "a,target\n1,2\n3,4\n", Spec{}, "2 data rows are too few for val_split 0.2"},
+		{"out of range", "a,target\n1e999,2\n", Spec{}, `"1e999" is out of float64's range`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := writeFile(t, "data.csv", tc.csv)
+			tc.spec.Path = path
+			_, err := Load(context.Background(), tc.spec)
+			if err == nil || !strings.HasPrefix(err.Error(), path+": ") || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want %q after the file name", err, tc.want)
+			}
+		})
+	}
+	_, err := Load(context.Background(), Spec{Path: filepath.Join(t.TempDir(), "absent.csv")})
+	if err == nil || !strings.HasPrefix(err.Error(), "data.path:") {
+		t.Errorf("absent file: %v", err)
+	}
+}
+
+// numbered returns a CSV of n rows: a = row index, b = 2·index, target =
+// index + 0.5, so that every value says which row it came from.
+func numbered(n int) string {
+	var b strings.Builder
+	b.WriteString("a, b ,target\n")
+	for i := range n {
+		b.WriteString(strings.Join([]string{ftoa(float64(i)), ftoa(2 * float64(i)), ftoa(float64(i) + 0.5)}, ",") + "\n")
+	}
+	return b.String()
+}
+
+func ftoa(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+
+func TestSplits(t *testing.T) {
+	path := writeFile(t, "n.csv", numbered(10))
+	ctx := context.Background()
+
+	chrono, err := Load(ctx, Spec{Path: path, Split: SplitChronological, Standardize: boolPtr(false), ValSplit: 0.3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if chrono.NumTrain != 7 || chrono.NumVal != 3 {
+		t.Fatalf("chronological: %d/%d rows, want 7/3", chrono.NumTrain, chrono.NumVal)
+	}
+	if want := []float64{7.5, 8.5, 9.5}; !slices.Equal(chrono.ValY, want) {
+		t.Errorf("chronological validation targets %v, want the last rows %v", chrono.ValY, want)
+	}
+	if !slices.Equal(chrono.Features, []string{"a", "b"}) || chrono.ValX[0] != 7 || chrono.ValX[1] != 14 {
+		t.Errorf("features %v, first validation row %v", chrono.Features, chrono.ValX[:2])
+	}
+
+	random, err := Load(ctx, Spec{Path: path, Standardize: boolPtr(false), ValSplit: 0.3, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := slices.Concat(random.TrainY, random.ValY)
+	slices.Sort(all)
+	if !slices.Equal(all, []float64{0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, 8.5, 9.5}) {
+		t.Errorf("random split lost or repeated rows: %v", all)
+	}
+	for r, y := range random.TrainY {
+		if random.TrainX[2*r] != y-0.5 {
+			t.Errorf("random split separated a row's features from its target")
+		}
+	}
+	again, _ := Load(ctx, Spec{Path: path, Standardize: boolPtr(false), ValSplit: 0.3, Seed: 3})
+	if !slices.Equal(again.ValY, random.ValY) {
+		t.Errorf("same seed, different split: %v and %v", random.ValY, again.ValY)
+	}
+	other, _ := Load(ctx, Spec{Path: path, Standardize: boolPtr(false), ValSplit: 0.3, Seed: 4})
+	if slices.Equal(other.ValY, random.ValY) {
+		t.Errorf("seeds 3 and 4 chose the same validation rows %v", random.ValY)
+	}
+}
+
+func TestStandardiseWithTrainingStatistics(t *testing.T) {
+	path := writeFile(t, "n.csv", numbered(10))
+	d, err := Load(context.Background(), Spec{Path: path, Split: SplitChronological, ValSplit: 0.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Training rows a = 0..4: mean 2, population deviation sqrt(2).
+	const tol = 1e-15
+	if math.Abs(d.Mean[0]-2) > tol || math.Abs(d.Scale[0]-math.Sqrt2) > tol {
+		t.Fatalf("column a: mean %v scale %v, want 2 and sqrt(2)", d.Mean[0], d.Scale[0])
+	}
+	for r := range d.NumTrain {
+		if want := (float64(r) - 2) / math.Sqrt2; math.Abs(d.TrainX[2*r]-want) > tol {
+			t.Errorf("train row %d: %v, want %v", r, d.TrainX[2*r], want)
+		}
+	}
+	// Validation row a = 5 uses the training statistics.
+	if want := 3 / math.Sqrt2; math.Abs(d.ValX[0]-want) > tol {
+		t.Errorf("validation row 0: %v, want %v", d.ValX[0], want)
+	}
+	if d.TrainY[0] != 0.5 {
+		t.Errorf("target was standardised: %v", d.TrainY[0])
+	}
+}
+
+// TestSynthetic checks determinism and the documented best MSE: the exact
+// signal's validation MSE is the noise variance (within sampling error) and
+// a least-squares linear model is far worse.
+func TestSynthetic(t *testing.T) {
+	ctx := context.Background()
+	spec := Spec{Seed: 7, Synthetic: &SyntheticSpec{Rows: 20000, Features: 10, Noise: 0.5}}
+	a, err := Load(ctx, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := Load(ctx, spec)
+	if !slices.Equal(a.TrainX, b.TrainX) || !slices.Equal(a.ValY, b.ValY) {
+		t.Fatal("the same seed gave different data")
+	}
+	c, _ := Load(ctx, Spec{Seed: 8, Synthetic: spec.Synthetic})
+	if slices.Equal(a.ValY, c.ValY) {
+		t.Fatal("seeds 7 and 8 gave the same data")
+	}
+
+	raw, err := synthetic(ctx, *spec.Synthetic, spec.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nf := len(raw.features)
+	var oracle float64
+	for r := range raw.rows() {
+		d := raw.y[r] - signal(raw.x[r*nf:(r+1)*nf])
+		oracle += d * d
+	}
+	oracle /= float64(raw.rows())
+	// The sample mean of 20000 squared N(0, 0.25) draws has standard
+	// deviation 0.25·sqrt(2/20000) = 0.0025; allow four of them.
+	if math.Abs(oracle-0.25) > 0.01 {
+		t.Errorf("oracle MSE %v, want the noise variance 0.25 ± 0.01", oracle)
+	}
+
+	linear := linearValMSE(a)
+	t.Logf("validation MSE: linear %.4f, best achievable 0.25", linear)
+	if linear < 0.25+0.3 {
+		t.Errorf("a linear model reaches validation MSE %v: the target is not nonlinear enough", linear)
+	}
+}
+
+// linearValMSE fits least squares with an intercept on the training rows
+// and returns its validation MSE.
+func linearValMSE(d *Dataset) float64 {
+	nf := d.NumFeatures()
+	design := func(x []float64, rows int) *mat.Dense {
+		m := mat.NewDense(rows, nf+1, nil)
+		for r := range rows {
+			m.Set(r, 0, 1)
+			for j := range nf {
+				m.Set(r, j+1, x[r*nf+j])
+			}
+		}
+		return m
+	}
+	var beta mat.Dense
+	if err := beta.Solve(design(d.TrainX, d.NumTrain), mat.NewDense(d.NumTrain, 1, slices.Clone(d.TrainY))); err != nil {
+		panic(err)
+	}
+	var pred mat.Dense
+	pred.Mul(design(d.ValX, d.NumVal), &beta)
+	var mse float64
+	for r := range d.NumVal {
+		e := pred.At(r, 0) - d.ValY[r]
+		mse += e * e
+	}
+	return mse / float64(d.NumVal)
+}
+
+func TestCache(t *testing.T) {
+	ctx := context.Background()
+	var c Cache
+	spec := Spec{Synthetic: &SyntheticSpec{Rows: 500, Features: 4}}
+	var wg sync.WaitGroup
+	got := make([]*Dataset, 8)
+	for i := range got {
+		wg.Go(func() {
+			d, err := c.Get(ctx, spec)
+			if err != nil {
+				t.Error(err)
+			}
+			got[i] = d
+		})
+	}
+	wg.Wait()
+	for _, d := range got[1:] {
+		if d != got[0] {
+			t.Fatal("concurrent Gets of one spec returned different copies")
+		}
+	}
+	if d, _ := c.Get(ctx, Spec{Seed: 1, Synthetic: spec.Synthetic}); d == got[0] {
+		t.Error("another seed returned the cached copy")
+	}
+
+	path := writeFile(t, "n.csv", numbered(10))
+	first, err := c.Get(ctx, Spec{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := c.Get(ctx, Spec{Path: path}); again != first {
+		t.Error("an unchanged file was loaded twice")
+	}
+	if err := os.WriteFile(path, []byte(numbered(20)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	future := time.Now().Add(time.Hour)
+	if err := os.Chtimes(path, future, future); err != nil {
+		t.Fatal(err)
+	}
+	changed, err := c.Get(ctx, Spec{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if changed == first || changed.NumTrain+changed.NumVal != 20 {
+		t.Errorf("a changed file was not reloaded: %d rows", changed.NumTrain+changed.NumVal)
+	}
+
+	if err := os.WriteFile(path, []byte("a,target\n1,x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Get(ctx, Spec{Path: path}); err == nil {
+		t.Error("a broken file loaded")
+	}
+}
+
+func TestLoadCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Load(ctx, Spec{}); err != context.Canceled {
+		t.Errorf("cancelled load: %v, want context.Canceled", err)
+	}
+}
+
+// FuzzParseCSV checks that no input panics the parser and that accepted
+// input has whole, finite rows.
+func FuzzParseCSV(f *testing.F) {
+	for _, s := range []string{numbered(3), "a,target\n1,2\n", "target,a\n\"1\",2e3\n", "a,target\n1,NaN\n", "", "\"", "a,target\n1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		tab, err := parseCSV(context.Background(), "fuzz.csv", strings.NewReader(s), "target", nil)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "fuzz.csv: ") {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		if len(tab.x) != tab.rows()*len(tab.features) {
+			t.Fatalf("%d values for %d rows of %d features", len(tab.x), tab.rows(), len(tab.features))
+		}
+		for _, v := range slices.Concat(tab.x, tab.y) {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				t.Fatalf("accepted %v", v)
+			}
+		}
+	})
+}

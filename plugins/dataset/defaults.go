@@ -1,0 +1,111 @@
+package dataset
+
+import (
+	"fmt"
+	"math"
+)
+
+// The documented defaults of Spec and SyntheticSpec.
+const (
+	DefaultTarget            = "target"
+	DefaultValSplit          = 0.2
+	DefaultSplit             = SplitRandom
+	DefaultSyntheticRows     = 20000
+	DefaultSyntheticFeatures = 50
+	DefaultSyntheticNoise    = 0.5
+)
+
+// The split methods.
+const (
+	// SplitRandom holds out a seeded random ValSplit of the rows, as the
+	// textbook's create_dataloaders does: right for exchangeable rows.
+	SplitRandom = "random"
+	// SplitChronological holds out the last ValSplit of the rows in file
+	// order: right for time series, where a random split leaks the future
+	// into training.
+	SplitChronological = "chronological"
+)
+
+// Defaults returns s with every unset field at its documented default:
+// target "target", val_split 0.2, split "random", standardize true, and, for
+// the synthetic dataset, 20000 rows of 50 features with noise 0.5. Features
+// stays empty for a CSV (meaning every column but the target) and
+// Synthetic stays nil when Path is set.
+func (s Spec) Defaults() Spec {
+	if s.Target == "" {
+		s.Target = DefaultTarget
+	}
+	if s.ValSplit == 0 {
+		s.ValSplit = DefaultValSplit
+	}
+	if s.Split == "" {
+		s.Split = DefaultSplit
+	}
+	if s.Standardize == nil {
+		t := true
+		s.Standardize = &t
+	}
+	if s.Path == "" {
+		syn := SyntheticSpec{}
+		if s.Synthetic != nil {
+			syn = *s.Synthetic
+		}
+		if syn.Rows == 0 {
+			syn.Rows = DefaultSyntheticRows
+		}
+		if syn.Features == 0 {
+			syn.Features = DefaultSyntheticFeatures
+		}
+		if syn.Noise == 0 {
+			syn.Noise = DefaultSyntheticNoise
+		}
+		s.Synthetic = &syn
+	}
+	return s
+}
+
+// Validate reports the first invalid field of s (after Defaults), naming its
+// key in the [data] table.
+func (s Spec) Validate() error {
+	if !(s.ValSplit > 0 && s.ValSplit < 1) {
+		return fmt.Errorf("data.val_split: must be in (0, 1), got %v", s.ValSplit)
+	}
+	if s.Split != SplitRandom && s.Split != SplitChronological {
+		return fmt.Errorf("data.split: %q is not one of %q, %q", s.Split, SplitRandom, SplitChronological)
+	}
+	if s.Path == "" {
+		if s.Synthetic == nil {
+			return fmt.Errorf("data.synthetic: missing (call Defaults first)")
+		}
+		if len(s.Features) > 0 {
+			return fmt.Errorf("data.features: applies to a CSV file; the synthetic dataset has no named columns")
+		}
+		return s.Synthetic.validate()
+	}
+	if s.Synthetic != nil {
+		return fmt.Errorf("data.synthetic: set together with data.path; choose one")
+	}
+	seen := map[string]bool{s.Target: true}
+	for _, f := range s.Features {
+		if f == s.Target {
+			return fmt.Errorf("data.features: %q is the target column", f)
+		}
+		if seen[f] {
+			return fmt.Errorf("data.features: %q is listed twice", f)
+		}
+		seen[f] = true
+	}
+	return nil
+}
+
+func (s SyntheticSpec) validate() error {
+	switch {
+	case s.Rows < 3:
+		return fmt.Errorf("data.synthetic.rows: must be at least 3, got %d", s.Rows)
+	case s.Features < 1:
+		return fmt.Errorf("data.synthetic.features: must be at least 1, got %d", s.Features)
+	case !(s.Noise > 0) || math.IsInf(s.Noise, 0):
+		return fmt.Errorf("data.synthetic.noise: must be positive and finite, got %v", s.Noise)
+	}
+	return nil
+}
