@@ -1,0 +1,208 @@
+package results
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// loadRanking loads and ranks a synthetic sweep.
+func loadRanking(t *testing.T, dir string) Ranking {
+	t.Helper()
+	s, err := LoadSweep(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Rank(s, RankOptions{})
+}
+
+// render renders r and replaces the sweep's temporary directory, which
+// appears in warnings, by a fixed placeholder.
+func render(t *testing.T, r Ranking, format string, opts RenderOptions) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := Render(&b, r, format, opts); err != nil {
+		t.Fatal(err)
+	}
+	return strings.ReplaceAll(b.String(), r.Dir, "<sweep>")
+}
+
+func checkGolden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs from the golden file (go test -update rewrites it):\n--- got\n%s--- want\n%s",
+			path, got, want)
+	}
+}
+
+func TestRenderGolden(t *testing.T) {
+	sweeps := []struct {
+		name string
+		dir  func(testing.TB) string
+		opts RenderOptions
+	}{
+		{"grid", gridSweep, RenderOptions{}},
+		{"repeats", repeatSweep, RenderOptions{}},
+		{"grid_top2", gridSweep, RenderOptions{Top: 2}},
+	}
+	formats := map[string]string{FormatTable: "txt", FormatCSV: "csv", FormatJSON: "json", FormatMarkdown: "md"}
+	for _, sw := range sweeps {
+		r := loadRanking(t, sw.dir(t))
+		for format, ext := range formats {
+			t.Run(sw.name+"/"+format, func(t *testing.T) {
+				checkGolden(t, "report_"+sw.name+"."+ext, render(t, r, format, sw.opts))
+			})
+		}
+	}
+}
+
+func TestRenderUnknownFormat(t *testing.T) {
+	err := Render(&bytes.Buffer{}, Ranking{}, "xml", RenderOptions{})
+	if err == nil || !strings.Contains(err.Error(), `"xml"`) || !strings.Contains(err.Error(), "markdown") {
+		t.Errorf("error %v, want one naming the format and the valid ones", err)
+	}
+}
+
+func TestRenderEmpty(t *testing.T) {
+	for _, format := range Formats {
+		if err := Render(&bytes.Buffer{}, Ranking{}, format, RenderOptions{}); err != nil {
+			t.Errorf("%s: %v", format, err)
+		}
+	}
+}
+
+// TestRenderCSVQuoting reads the CSV report back with a CSV reader: every
+// record has the header's width, and a reason holding a comma, quotes and a
+// newline comes back exactly.
+func TestRenderCSVQuoting(t *testing.T) {
+	r := loadRanking(t, gridSweep(t))
+	var b bytes.Buffer
+	if err := Render(&b, r, FormatCSV, RenderOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(&b).ReadAll() // fails on records of different widths
+	if err != nil {
+		t.Fatal(err)
+	}
+	header := recs[0]
+	if got := strings.Join(header[:5], ","); got != "rank,trial,dropout,lr,hidden_dims" {
+		t.Errorf("header starts %q", got)
+	}
+	col := func(name string) int {
+		for i, h := range header {
+			if h == name {
+				return i
+			}
+		}
+		t.Fatalf("no column %q", name)
+		return -1
+	}
+	want := "ffn_dropout0.5_lr0.01: diverged: val_loss is NaN at epoch 12, lr=0.01\n\"try a smaller lr\""
+	found := false
+	for _, rec := range recs[1:] {
+		if rec[col("trial")] == "ffn_dropout0.5_lr0.01" {
+			found = true
+			if got := rec[col("error")]; got != want {
+				t.Errorf("error column %q, want %q", got, want)
+			}
+			if got := rec[col("hidden_dims")]; got != "[128, 64]" {
+				t.Errorf("hidden_dims %q, want %q", got, "[128, 64]")
+			}
+			if rec[col("rank")] != "" || rec[col("best_val_loss")] != "" {
+				t.Errorf("unranked row has rank %q, loss %q; want both empty", rec[col("rank")],
+					rec[col("best_val_loss")])
+			}
+		}
+	}
+	if !found {
+		t.Error("failed configuration missing from the CSV")
+	}
+}
+
+// TestRenderJSONParses checks that the JSON report is valid JSON with nulls
+// where numbers are missing.
+func TestRenderJSONParses(t *testing.T) {
+	r := loadRanking(t, gridSweep(t))
+	var b bytes.Buffer
+	if err := Render(&b, r, FormatJSON, RenderOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var rep jsonReport
+	if err := json.Unmarshal(b.Bytes(), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Rows) != 4 || len(rep.Failed) != 1 || len(rep.InProgress) != 1 || len(rep.Warnings) != 1 {
+		t.Fatalf("%d rows, %d failed, %d in progress, %d warnings; want 4, 1, 1, 1",
+			len(rep.Rows), len(rep.Failed), len(rep.InProgress), len(rep.Warnings))
+	}
+	last := rep.Rows[3]
+	if last.Rank != 0 || last.BestValLoss.Mean != nil || last.BestValLoss.Std != nil {
+		t.Errorf("failed row %+v: want rank 0 and null losses", last)
+	}
+	if rep.Failed[0].Dir != "ffn_dropout0.5_lr0.01/"+runName(2) {
+		t.Errorf("failed dir %q, want it relative to the sweep", rep.Failed[0].Dir)
+	}
+}
+
+func TestFormatValue(t *testing.T) {
+	for _, tc := range []struct {
+		v    any
+		want string
+	}{
+		{nil, ""},
+		{0.001, "0.001"},
+		{1e-5, "1e-05"},
+		{64.0, "64"},
+		{int64(64), "64"},
+		{3, "3"},
+		{float32(0.1), "0.1"},
+		{true, "true"},
+		{"relu", "relu"},
+		{json.Number("1.50"), "1.50"},
+		{[]any{64.0, 32.0}, "[64, 32]"},
+		{[]int64{64, 32}, "[64, 32]"},
+		{[]float64{0.5}, "[0.5]"},
+		{[]any{[]any{1.0}, "a"}, "[[1], a]"},
+		{[]any{}, "[]"},
+		{map[string]any{"b": 1.0, "a": []any{2.0}}, "{a: [2], b: 1}"},
+	} {
+		if got := FormatValue(tc.v); got != tc.want {
+			t.Errorf("FormatValue(%#v) = %q, want %q", tc.v, got, tc.want)
+		}
+	}
+}
+
+func TestFormatHelpers(t *testing.T) {
+	for _, tc := range []struct{ got, want string }{
+		{fmtDuration(41.25), "41.3s"},
+		{fmtDuration(0.04), "0s"},
+		{fmtDuration(95.5), "1m36s"},
+		{fmtDuration(3725), "1h2m5s"},
+		{fmtCount(20), "20"},
+		{fmtCount(20.5), "20.5"},
+		{fmtLoss(0.0123456789), "0.0123457"},
+		{oneLine("a\nb\r\nc"), "a / b / c"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got %q, want %q", tc.got, tc.want)
+		}
+	}
+}
