@@ -13,7 +13,7 @@ import (
 func sampleTrial() *Trial {
 	return trialSpec{name: "ffn_lr0.01", id: "id1", config: "c1",
 		params: map[string]any{"lr": 0.01, "hidden_dims": []any{64.0, 32.0}, "activation": "relu"},
-		seed: 42, status: StatusSucceeded, best: fp(0.125), bestEpoch: 7, finalTrain: fp(0.1),
+		seed:   42, status: StatusSucceeded, best: fp(0.125), bestEpoch: 7, finalTrain: fp(0.1),
 		finalVal: fp(0.13), epochs: 10, duration: 1.5}.record([]string{"lr"})
 }
 
