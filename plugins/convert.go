@@ -170,7 +170,6 @@ func requestFromProto(r *pb.TrainRequest) (TrainRequest, error) {
 	return out, nil
 }
 
-
 func eventToProto(e Event) *pb.Event {
 	out := &pb.Event{Step: e.Step}
 	if len(e.Scalars) > 0 {
