@@ -491,7 +491,7 @@ func (p *specParser) zip(n *tomlNode) []ZipGroup {
 	var out []ZipGroup
 	for _, g := range n.kids {
 		if !g.isTable() {
-			p.errorf(g, "a zip group is a table of axes of equal length, e.g. [zip.%s] with lr = [0.1, 0.01] and batch_size = [32, 64]", g.path[len(g.path)-1])
+			p.errorf(g, "[zip] holds named groups of tied axes: write [zip.<group>] with axes of equal length, e.g. [zip.schedule] with lr = [0.1, 0.01] and batch_size = [32, 64]")
 			continue
 		}
 		group := ZipGroup{Name: g.path[len(g.path)-1], Axes: p.axes(g), Line: g.line}

@@ -1,0 +1,250 @@
+package orchestrator
+
+import (
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sweep-ml/sweep/orchestrator/slurm"
+	"github.com/sweep-ml/sweep/plugins"
+	"github.com/sweep-ml/sweep/plugins/dataset"
+)
+
+// update rewrites golden files: go test ./orchestrator -run Golden -update
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// TestBadGridsGolden loads (and, if that succeeds, expands) every grid in
+// testdata/bad and compares the error with testdata/bad/<name>.golden.
+// Each golden message must start with the file and a line, so that a user
+// can jump to the problem.
+func TestBadGridsGolden(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "bad", "*.toml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no bad grids: %v", err)
+	}
+	for _, file := range files {
+		name := strings.TrimSuffix(filepath.Base(file), ".toml")
+		t.Run(name, func(t *testing.T) {
+			got := loadAndExpandError(t, file)
+			golden := strings.TrimSuffix(file, ".toml") + ".golden"
+			if *update {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("error message differs from %s:\ngot:\n%s\nwant:\n%s", golden, got, want)
+			}
+			// Every message names the file and a line, except a bad name
+			// from a default template, which no line of the file wrote.
+			withLine := regexp.MustCompile(`^` + regexp.QuoteMeta(file) + `:[1-9][0-9]*: `)
+			for _, line := range strings.Split(strings.TrimSpace(got), "\n") {
+				if !withLine.MatchString(line) && !(name == "name_separator" && strings.HasPrefix(line, file+": ")) {
+					t.Errorf("message %q does not start with %s:<line>: ", line, file)
+				}
+			}
+		})
+	}
+}
+
+// loadAndExpandError returns the text of the error that loading and
+// expanding file gives, with the absolute directory replaced by $DIR.
+func loadAndExpandError(t *testing.T, file string) string {
+	t.Helper()
+	s, err := Load(file)
+	if err == nil {
+		_, err = Expand(s, ffnDesc())
+	}
+	if err == nil {
+		t.Fatalf("%s: no error", file)
+	}
+	var se *SpecError
+	if !errors.As(err, &se) {
+		t.Errorf("%s: error %T is not a *SpecError: %v", file, err, err)
+	}
+	dir, _ := filepath.Abs(filepath.Dir(file))
+	return strings.ReplaceAll(err.Error(), dir, "$DIR") + "\n"
+}
+
+// TestParseAllKeys checks that every key lands in its field with its type.
+func TestParseAllKeys(t *testing.T) {
+	const src = `name = "full"
+log_dir = "out"
+plugin = "bin/model"
+plugin_args = ["--threads", "1"]
+trial_name = "m_{lr}_{seed}"
+workers = 3
+seed = -7
+repeats = 2
+retries = 1
+timeout = "1m30s"
+log_every = 0
+experiment_summary = true
+
+[data]
+path = "data/train.csv"
+target = "y"
+features = ["a", "b"]
+val_split = 0.25
+split = "chronological"
+standardize = false
+seed = 9
+
+[params]
+epochs = 5
+hidden_dims = [8, 4]
+
+[grid]
+lr = [0.1, 1]
+
+[zip.schedule]
+batch_size = [16, 32]
+patience = [1, 2]
+
+[random]
+samples = 3
+dropout = { uniform = [0.0, 0.5] }
+
+[slurm]
+partition = "cpu"
+cpus_per_task = 4
+sbatch_args = ["--qos=low"]
+`
+	dir := t.TempDir()
+	s, err := Load(writeGrid(t, dir, "full.toml", src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	no := false
+	want := &Spec{
+		Name: "full", LogDir: "out", Plugin: filepath.Join(dir, "bin", "model"),
+		PluginArgs: []string{"--threads", "1"}, TrialName: "m_{lr}_{seed}",
+		Workers: 3, Seed: -7, Repeats: 2, Retries: 1, Timeout: 90 * time.Second, LogEvery: 0,
+		ExperimentSummary: true,
+		Data: dataset.Spec{Path: filepath.Join(dir, "data", "train.csv"), Target: "y", Features: []string{"a", "b"},
+			ValSplit: 0.25, Split: "chronological", Standardize: &no, Seed: 9},
+		Slurm:  slurm.Config{Partition: "cpu", CPUsPerTask: 4, ExtraArgs: []string{"--qos=low"}},
+		Params: []Setting{{"epochs", int64(5), 24}, {"hidden_dims", []any{int64(8), int64(4)}, 25}},
+		Grid:   []Axis{{"lr", []any{0.1, int64(1)}, 28}},
+		Zip: []ZipGroup{{Name: "schedule", Line: 30, Axes: []Axis{
+			{"batch_size", []any{int64(16), int64(32)}, 31}, {"patience", []any{int64(1), int64(2)}, 32}}}},
+		Random: Random{Samples: 3, Line: 34, Axes: []RandomAxis{{"dropout", DistUniform, []any{0.0, 0.5}, 36}}},
+	}
+	got := *s
+	got.File, got.Dir, got.Source, got.GridHash, got.lines = "", "", nil, "", nil
+	if !reflect.DeepEqual(&got, want) {
+		t.Errorf("Load:\ngot  %+v\nwant %+v", got, *want)
+	}
+	if s.GridHash != GridHash([]byte(src)) || string(s.Source) != src {
+		t.Errorf("GridHash or Source do not match the file")
+	}
+	// Lines of a few keys, counted by hand in src above.
+	for key, line := range map[string]int{"name": 1, "timeout": 10, "data.split": 19, "grid.lr": 28,
+		"zip.schedule.patience": 32, "random.dropout": 36, "slurm.sbatch_args": 41, "nope": 0} {
+		if got := s.Line(key); got != line {
+			t.Errorf("Line(%q) = %d, want %d", key, got, line)
+		}
+	}
+}
+
+// TestDefaults checks the values a nearly empty grid gets.
+func TestDefaults(t *testing.T) {
+	s := mustParse(t, "# nothing\n")
+	if s.Name != "grid" || s.LogDir != DefaultLogDir || s.Model != DefaultModel || s.Plugin != "" ||
+		s.Repeats != 1 || s.Retries != 0 || s.Workers != 0 || s.LogEvery != DefaultLogEvery ||
+		s.Timeout != 0 || s.ExperimentSummary || s.TrialName != "" {
+		t.Errorf("defaults: %+v", s)
+	}
+	trials, err := Expand(s, ffnDesc())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(trials) != 1 || trials[0].Name != "ffn" || len(trials[0].Swept) != 0 {
+		t.Errorf("a grid with no axes: %+v", trials)
+	}
+	for _, ps := range ffnDesc().Params {
+		if !reflect.DeepEqual(trials[0].Params[ps.Name], ps.Default) {
+			t.Errorf("%s = %#v, want the default %#v", ps.Name, trials[0].Params[ps.Name], ps.Default)
+		}
+	}
+}
+
+// TestShippedGrids loads and expands every grid in sweeps/.
+func TestShippedGrids(t *testing.T) {
+	for _, c := range []struct {
+		file   string
+		desc   plugins.Description
+		trials int
+		first  string
+	}{
+		{"hyperparam_search.toml", ffnDesc(), 12, "ffn_dropout0.2_lr0.01"},
+		{"quickstart.toml", ffnDesc(), 8, "ffn_lr0.01_dropout0.0_activationrelu"},
+		{"random_search.toml", ffnDesc(), 20, ""},
+		{"custom_plugin.toml", ridgeDesc(), 5, "ridge_alpha0.001"},
+	} {
+		t.Run(c.file, func(t *testing.T) {
+			s, err := Load(filepath.Join("..", "sweeps", c.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			trials, err := Expand(s, c.desc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(trials) != c.trials {
+				t.Errorf("%d trials, want %d", len(trials), c.trials)
+			}
+			if c.first != "" && trials[0].Name != c.first {
+				t.Errorf("first trial %q, want %q", trials[0].Name, c.first)
+			}
+		})
+	}
+	files, _ := filepath.Glob(filepath.Join("..", "sweeps", "*.toml"))
+	if len(files) != 4 {
+		t.Errorf("sweeps/ holds %d grids; add any new one to this test", len(files))
+	}
+}
+
+// TestTextbookGrid checks the textbook grid against the textbook's loops:
+// for dropout in [...]: for lr in [...].
+func TestTextbookGrid(t *testing.T) {
+	s, err := Load(filepath.Join("..", "sweeps", "hyperparam_search.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Name != "hyperparam_search" || s.LogDir != "runs" || s.Data.ValSplit != 0.2 ||
+		s.Data.Synthetic == nil || s.Data.Synthetic.Rows != 20000 || s.Data.Synthetic.Features != 50 {
+		t.Errorf("spec: %+v", s)
+	}
+	trials, err := Expand(s, ffnDesc())
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := 0
+	for _, dropout := range []float64{0.2, 0.3, 0.4, 0.5} {
+		for _, lr := range []float64{0.01, 0.001, 0.0001} {
+			tr := trials[i]
+			want := plugins.Params{"dropout": dropout, "lr": lr, "hidden_dims": []int64{64, 32},
+				"batch_size": int64(64), "epochs": int64(100)}
+			for k, v := range want {
+				if !reflect.DeepEqual(tr.Params[k], v) {
+					t.Errorf("trial %d: %s = %#v, want %#v", i, k, tr.Params[k], v)
+				}
+			}
+			if name := "ffn_dropout" + FormatValue(dropout) + "_lr" + FormatValue(lr); tr.Name != name {
+				t.Errorf("trial %d: name %q, want %q", i, tr.Name, name)
+			}
+			i++
+		}
+	}
+}
