@@ -1,11 +1,13 @@
 package orchestrator
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/sweep-ml/sweep/plugins"
+	"github.com/sweep-ml/sweep/plugins/ridge"
 )
 
 // ffnDesc mirrors the built-in FFN's hyperparameters (plugins/ffn's
@@ -34,14 +36,14 @@ func ffnDesc() plugins.Description {
 	}
 }
 
-// ridgeDesc stands in for the example ridge-regression plugin.
-func ridgeDesc() plugins.Description {
-	return plugins.Description{
-		Name: "ridge",
-		Params: []plugins.ParamSpec{
-			{Name: "alpha", Type: plugins.TypeFloat, Default: 1.0},
-		},
+// ridgeDesc is the example plugin's own description.
+func ridgeDesc(t testing.TB) plugins.Description {
+	t.Helper()
+	desc, err := (&ridge.Model{}).Describe(context.Background())
+	if err != nil {
+		t.Fatal(err)
 	}
+	return desc
 }
 
 // writeGrid writes src to dir/name and returns its path.

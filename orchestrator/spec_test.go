@@ -183,21 +183,24 @@ func TestDefaults(t *testing.T) {
 func TestShippedGrids(t *testing.T) {
 	for _, c := range []struct {
 		file   string
-		desc   plugins.Description
+		desc   func(testing.TB) plugins.Description
 		trials int
 		first  string
 	}{
-		{"hyperparam_search.toml", ffnDesc(), 12, "ffn_dropout0.2_lr0.01"},
-		{"quickstart.toml", ffnDesc(), 8, "ffn_lr0.01_dropout0.0_activationrelu"},
-		{"random_search.toml", ffnDesc(), 20, ""},
-		{"custom_plugin.toml", ridgeDesc(), 5, "ridge_alpha0.001"},
+		{"hyperparam_search.toml", ffnDescTB, 12, "ffn_dropout0.2_lr0.01"},
+		{"quickstart.toml", ffnDescTB, 8, "ffn_lr0.01_dropout0.0_activationrelu"},
+		{"random_search.toml", ffnDescTB, 20, ""},
+		{"custom_plugin.toml", ridgeDesc, 5, "ridge_lambda0.0001"},
 	} {
 		t.Run(c.file, func(t *testing.T) {
 			s, err := Load(filepath.Join("..", "sweeps", c.file))
 			if err != nil {
 				t.Fatal(err)
 			}
-			trials, err := Expand(s, c.desc)
+			if c.file == "custom_plugin.toml" && s.Plugin != filepath.Join(s.Dir, "..", "bin", "sweep-ridge") {
+				t.Errorf("plugin %q, want <repo>/bin/sweep-ridge", s.Plugin)
+			}
+			trials, err := Expand(s, c.desc(t))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -214,6 +217,8 @@ func TestShippedGrids(t *testing.T) {
 		t.Errorf("sweeps/ holds %d grids; add any new one to this test", len(files))
 	}
 }
+
+func ffnDescTB(testing.TB) plugins.Description { return ffnDesc() }
 
 // TestTextbookGrid checks the textbook grid against the textbook's loops:
 // for dropout in [...]: for lr in [...].
