@@ -1,0 +1,272 @@
+// Package builtin holds the models that ship inside the sweep binary; FFN
+// exposes package ffn's feedforward network as a plugins.Model.
+package builtin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/sweep-ml/sweep/plugins"
+	"github.com/sweep-ml/sweep/plugins/dataset"
+	"github.com/sweep-ml/sweep/plugins/ffn"
+)
+
+// FFNName is the built-in network's model name, as a grid's model key
+// selects it.
+const FFNName = "ffn"
+
+// The scalar tags the network reports every epoch.
+const (
+	MetricTrainLoss    = "train_loss"
+	MetricValLoss      = "val_loss"
+	MetricLearningRate = "learning_rate"
+	MetricPredMean     = "pred_mean"
+	MetricPredStd      = "pred_std"
+)
+
+// maxWidth bounds a hidden layer's size so that a typo (64000000) is an
+// error rather than an attempt to allocate terabytes.
+const maxWidth = 1 << 16
+
+// streamTrial is the PCG stream of a trial's generator; the trial's seed is
+// the generator's seed. One generator draws, in order, the initial weights,
+// then every epoch's shuffle and dropout masks.
+const streamTrial = 0xff1_7121a1
+
+// processCache shares loaded datasets among all trials of the process.
+var processCache dataset.Cache
+
+// FFN returns the built-in feedforward network model. Its trials load their
+// data through one process-wide dataset cache, so concurrent trials on the
+// same data share one read-only copy.
+func FFN() plugins.Model { return ffnModel{cache: &processCache} }
+
+type ffnModel struct{ cache *dataset.Cache }
+
+var ffnParams = []plugins.ParamSpec{
+	{Name: "hidden_dims", Type: plugins.TypeIntList, Default: []int64{64, 32}, Help: "width of each hidden layer (Linear → BatchNorm1d → activation → Dropout)"},
+	{Name: "dropout", Type: plugins.TypeFloat, Default: 0.3, Help: "dropout probability after each hidden layer, in [0, 1)"},
+	{Name: "activation", Type: plugins.TypeString, Default: "relu", Help: "relu, tanh, leaky_relu (slope 0.01) or elu (alpha 1)"},
+	{Name: "lr", Type: plugins.TypeFloat, Default: 0.001, Help: "Adam's learning rate (the schedule's base rate), > 0"},
+	{Name: "weight_decay", Type: plugins.TypeFloat, Default: 0.0, Help: "Adam's L2 penalty, added to the gradient as PyTorch's Adam does, ≥ 0"},
+	{Name: "batch_size", Type: plugins.TypeInt, Default: int64(64), Help: "training rows per step, ≥ 1; the last partial batch is kept"},
+	{Name: "epochs", Type: plugins.TypeInt, Default: int64(100), Help: "maximum number of epochs, ≥ 1"},
+	{Name: "patience", Type: plugins.TypeInt, Default: int64(10), Help: "early stopping: stop after more than this many epochs in a row without improvement"},
+	{Name: "min_delta", Type: plugins.TypeFloat, Default: 0.0, Help: "early stopping: the validation loss must fall by more than this to count as an improvement"},
+	{Name: "restore_best", Type: plugins.TypeBool, Default: true, Help: "end with the weights of the epoch with the best validation loss"},
+	{Name: "lr_schedule", Type: plugins.TypeString, Default: "none", Help: "none, step (step_size, gamma), cosine (t_max, eta_min) or warmup_cosine (warmup_epochs, t_max, eta_min); applied per epoch"},
+	{Name: "step_size", Type: plugins.TypeInt, Default: int64(30), Help: "step schedule: epochs between multiplications by gamma"},
+	{Name: "gamma", Type: plugins.TypeFloat, Default: 0.1, Help: "step schedule: factor applied every step_size epochs"},
+	{Name: "t_max", Type: plugins.TypeInt, Default: int64(0), Help: "cosine schedules: epochs from the base rate down to eta_min; 0 means the epochs left after any warm-up"},
+	{Name: "eta_min", Type: plugins.TypeFloat, Default: 0.0, Help: "cosine schedules: the lowest learning rate"},
+	{Name: "warmup_epochs", Type: plugins.TypeInt, Default: int64(5), Help: "warmup_cosine: epochs of linear warm-up to the base rate"},
+	{Name: "clip_grad_norm", Type: plugins.TypeFloat, Default: 0.0, Help: "clip the gradients' total L2 norm to this before each step; 0 turns clipping off"},
+}
+
+// Describe declares the network's hyperparameters and metrics.
+func (ffnModel) Describe(ctx context.Context) (plugins.Description, error) {
+	params := make([]plugins.ParamSpec, len(ffnParams))
+	copy(params, ffnParams)
+	for i := range params {
+		if d, ok := params[i].Default.([]int64); ok {
+			params[i].Default = slices.Clone(d)
+		}
+	}
+	return plugins.Description{
+		Name:    FFNName,
+		Params:  params,
+		Metrics: []string{MetricTrainLoss, MetricValLoss, MetricLearningRate, MetricPredMean, MetricPredStd},
+	}, nil
+}
+
+// hyper is a trial's resolved configuration.
+type hyper struct {
+	net   ffn.Config
+	train ffn.TrainConfig
+}
+
+// resolve reads req's hyperparameters, filling in missing ones with their
+// defaults, and validates them. Errors name the hyperparameter.
+func resolve(p plugins.Params) (hyper, error) {
+	for name := range p {
+		if !slices.ContainsFunc(ffnParams, func(s plugins.ParamSpec) bool { return s.Name == name }) {
+			return hyper{}, fmt.Errorf("%s: not a hyperparameter of the %s model", name, FFNName)
+		}
+	}
+	r := reader{p: p}
+	var h hyper
+	dims := get[[]int64](&r, "hidden_dims")
+	for i, d := range dims {
+		if d < 1 || d > maxWidth {
+			return hyper{}, fmt.Errorf("hidden_dims: layer %d has size %d, must be in [1, %d]", i, d, maxWidth)
+		}
+		h.net.HiddenDims = append(h.net.HiddenDims, int(d))
+	}
+	h.net.OutputDim = 1
+	h.net.Dropout = get[float64](&r, "dropout")
+	actName := get[string](&r, "activation")
+	h.train = ffn.TrainConfig{
+		LR:           get[float64](&r, "lr"),
+		WeightDecay:  get[float64](&r, "weight_decay"),
+		BatchSize:    r.int("batch_size"),
+		Epochs:       r.int("epochs"),
+		Patience:     r.int("patience"),
+		MinDelta:     get[float64](&r, "min_delta"),
+		RestoreBest:  get[bool](&r, "restore_best"),
+		ClipGradNorm: get[float64](&r, "clip_grad_norm"),
+		Schedule: ffn.Schedule{
+			Kind:         get[string](&r, "lr_schedule"),
+			StepSize:     r.int("step_size"),
+			Gamma:        get[float64](&r, "gamma"),
+			TMax:         r.int("t_max"),
+			EtaMin:       get[float64](&r, "eta_min"),
+			WarmupEpochs: r.int("warmup_epochs"),
+		},
+	}
+	if r.err != nil {
+		return hyper{}, r.err
+	}
+	act, err := ffn.ParseActivation(actName)
+	if err != nil {
+		return hyper{}, err
+	}
+	h.net.Activation = act
+	s := &h.train.Schedule
+	if s.TMax == 0 && (s.Kind == "cosine" || s.Kind == "warmup_cosine") {
+		s.TMax = h.train.Epochs
+		if s.Kind == "warmup_cosine" {
+			s.TMax = max(h.train.Epochs-s.WarmupEpochs, 1)
+		}
+	}
+	if err := h.train.Validate(); err != nil {
+		return hyper{}, err
+	}
+	// InputDim comes from the data; validate the rest with a placeholder.
+	probe := h.net
+	probe.InputDim = 1
+	return h, probe.Validate()
+}
+
+// reader collects the first error while reading typed hyperparameters.
+type reader struct {
+	p   plugins.Params
+	err error
+}
+
+// get returns the hyperparameter name as a T, or its default when it is
+// absent; a value of another type records an error naming it.
+func get[T any](r *reader, name string) T {
+	var zero T
+	v, ok := r.p[name]
+	if !ok {
+		i := slices.IndexFunc(ffnParams, func(s plugins.ParamSpec) bool { return s.Name == name })
+		v = ffnParams[i].Default
+	}
+	t, ok := v.(T)
+	if !ok && r.err == nil {
+		r.err = fmt.Errorf("%s: got %v (%T), want a %T", name, v, v, zero)
+	}
+	return t
+}
+
+// int reads an int hyperparameter and checks that it fits an int.
+func (r *reader) int(name string) int {
+	v := get[int64](r, name)
+	if v != int64(int(v)) && r.err == nil {
+		r.err = fmt.Errorf("%s: %d is out of range", name, v)
+	}
+	return int(v)
+}
+
+// Train runs one trial: it loads the data through the process-wide cache,
+// builds the network from req.Seed and trains it, emitting one event per
+// epoch (Step = epoch from 0) with the scalars train_loss, val_loss,
+// learning_rate, pred_mean and pred_std; the first event also carries the
+// layer graph; every req.HistogramEvery epochs and at the last epoch an
+// event carries the histograms weights/<param> and gradients/<param> (the
+// gradients of the epoch's last batch) of every trainable parameter.
+func (m ffnModel) Train(ctx context.Context, req plugins.TrainRequest, emit func(plugins.Event) error) (plugins.Outcome, error) {
+	h, err := resolve(req.Params)
+	if err != nil {
+		return plugins.Outcome{}, err
+	}
+	data, err := m.cache.Get(ctx, req.Data)
+	if err != nil {
+		return plugins.Outcome{}, err
+	}
+	h.net.InputDim = data.NumFeatures()
+	src := rand.NewPCG(uint64(req.Seed), streamTrial)
+	net, err := ffn.New(h.net, src)
+	if err != nil {
+		return plugins.Outcome{}, err
+	}
+	fd := ffn.Data{Features: data.NumFeatures(), Targets: 1,
+		TrainX: data.TrainX, TrainY: data.TrainY, ValX: data.ValX, ValY: data.ValY}
+	onEpoch := func(r ffn.EpochReport) error {
+		ev := plugins.Event{Step: int64(r.Epoch), Scalars: []plugins.Scalar{
+			{Tag: MetricTrainLoss, Value: r.TrainLoss},
+			{Tag: MetricValLoss, Value: r.ValLoss},
+			{Tag: MetricLearningRate, Value: r.LearningRate},
+			{Tag: MetricPredMean, Value: r.PredMean},
+			{Tag: MetricPredStd, Value: r.PredStd},
+		}}
+		if r.Epoch == 0 {
+			ev.Graph = Graph(net)
+		}
+		if req.HistogramEvery > 0 && (r.Epoch%req.HistogramEvery == 0 || r.Last) {
+			ev.Histograms = histograms(net)
+		}
+		return emit(ev)
+	}
+	res, err := ffn.Train(ctx, net, fd, h.train, src, onEpoch)
+	out := plugins.Outcome{
+		BestValLoss:    res.BestValLoss,
+		BestEpoch:      int64(res.BestEpoch),
+		EpochsRun:      int64(res.EpochsRun),
+		StoppedEarly:   res.StoppedEarly,
+		FinalTrainLoss: res.FinalTrainLoss,
+		FinalValLoss:   res.FinalValLoss,
+	}
+	if res.EpochsRun == 0 {
+		out.BestValLoss = math.NaN()
+	}
+	var div *ffn.DivergedError
+	if errors.As(err, &div) {
+		return out, fmt.Errorf("%w (try a lower lr or clip_grad_norm)", err)
+	}
+	return out, err
+}
+
+// histograms copies every trainable parameter and its gradient: the event
+// may outlive the next training step.
+func histograms(net *ffn.Net) []plugins.Histogram {
+	params := net.Params()
+	hs := make([]plugins.Histogram, 0, 2*len(params))
+	for _, p := range params {
+		hs = append(hs, plugins.Histogram{Tag: "weights/" + p.Name, Values: slices.Clone(p.Value)})
+	}
+	for _, p := range params {
+		hs = append(hs, plugins.Histogram{Tag: "gradients/" + p.Name, Values: slices.Clone(p.Grad)})
+	}
+	return hs
+}
+
+// Graph describes net's layers for TensorBoard's graph view: an input node,
+// then one node per module under the FeedforwardNet scope, each fed by the
+// one before, with output shapes [-1, width] (-1 for the batch).
+func Graph(net *ffn.Net) *plugins.Graph {
+	layers := net.Layers()
+	g := &plugins.Graph{Nodes: make([]plugins.GraphNode, 0, len(layers)+1)}
+	prev := "input"
+	g.Nodes = append(g.Nodes, plugins.GraphNode{Name: prev, Op: "Input", Shape: []int64{-1, int64(net.Config().InputDim)}})
+	for _, l := range layers {
+		name := "FeedforwardNet/" + l.Name
+		g.Nodes = append(g.Nodes, plugins.GraphNode{Name: name, Op: l.Op, Inputs: []string{prev}, Shape: []int64{-1, int64(l.Out)}})
+		prev = name
+	}
+	return g
+}

@@ -1,0 +1,224 @@
+package builtin
+
+import (
+	"context"
+	"errors"
+	"math"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/sweep-ml/sweep/plugins"
+	"github.com/sweep-ml/sweep/plugins/dataset"
+)
+
+// smallData is a quick synthetic dataset: 2000 rows of 8 features.
+var smallData = dataset.Spec{Seed: 1, Synthetic: &dataset.SyntheticSpec{Rows: 2000, Features: 8, Noise: 0.5}}
+
+func TestDescribe(t *testing.T) {
+	d, err := FFN().Describe(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Name != "ffn" {
+		t.Errorf("name %q", d.Name)
+	}
+	goType := map[plugins.ParamType]reflect.Type{
+		plugins.TypeFloat: reflect.TypeFor[float64](), plugins.TypeInt: reflect.TypeFor[int64](),
+		plugins.TypeString: reflect.TypeFor[string](), plugins.TypeBool: reflect.TypeFor[bool](),
+		plugins.TypeIntList: reflect.TypeFor[[]int64](), plugins.TypeFloatList: reflect.TypeFor[[]float64](),
+	}
+	var names []string
+	for _, p := range d.Params {
+		names = append(names, p.Name)
+		if reflect.TypeOf(p.Default) != goType[p.Type] {
+			t.Errorf("%s: default %v is a %T, its type %s wants %v", p.Name, p.Default, p.Default, p.Type, goType[p.Type])
+		}
+		if p.Help == "" {
+			t.Errorf("%s: no help", p.Name)
+		}
+	}
+	for _, want := range []string{"hidden_dims", "dropout", "activation", "lr", "weight_decay", "batch_size", "epochs",
+		"patience", "min_delta", "restore_best", "lr_schedule", "step_size", "gamma", "t_max", "eta_min",
+		"warmup_epochs", "clip_grad_norm"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("hyperparameter %s not declared", want)
+		}
+	}
+	if !slices.Equal(d.Metrics, []string{"train_loss", "val_loss", "learning_rate", "pred_mean", "pred_std"}) {
+		t.Errorf("metrics %v", d.Metrics)
+	}
+	// The defaults handed out must not alias the model's own.
+	d.Params[0].Default.([]int64)[0] = 1
+	d2, _ := FFN().Describe(context.Background())
+	if d2.Params[0].Default.([]int64)[0] != 64 {
+		t.Error("Describe's defaults alias the model's")
+	}
+}
+
+// run trains with params over smallData and returns the events and outcome.
+func run(t *testing.T, ctx context.Context, params plugins.Params, seed int64, histEvery int) ([]plugins.Event, plugins.Outcome, error) {
+	t.Helper()
+	var events []plugins.Event
+	out, err := FFN().Train(ctx, plugins.TrainRequest{TrialID: "t", Params: params, Data: smallData, Seed: seed, HistogramEvery: histEvery},
+		func(e plugins.Event) error { events = append(events, e); return nil })
+	return events, out, err
+}
+
+func scalar(e plugins.Event, tag string) float64 {
+	for _, s := range e.Scalars {
+		if s.Tag == tag {
+			return s.Value
+		}
+	}
+	return math.NaN()
+}
+
+func TestTrainEvents(t *testing.T) {
+	ctx := context.Background()
+	params := plugins.Params{"epochs": int64(7), "hidden_dims": []int64{16, 8}, "patience": int64(100)}
+	events, out, err := run(t, ctx, params, 42, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(events) != 7 || out.EpochsRun != 7 || out.StoppedEarly {
+		t.Fatalf("%d events, outcome %+v; want 7 epochs", len(events), out)
+	}
+	for i, e := range events {
+		if e.Step != int64(i) {
+			t.Errorf("event %d has step %d", i, e.Step)
+		}
+		if len(e.Scalars) != 5 {
+			t.Errorf("event %d: %d scalars", i, len(e.Scalars))
+		}
+		if (e.Graph != nil) != (i == 0) {
+			t.Errorf("event %d: graph %v", i, e.Graph != nil)
+		}
+		// Histograms at epochs 0, 3, 6 (also the last).
+		wantHist := i%3 == 0
+		if got := len(e.Histograms); (got > 0) != wantHist || (wantHist && got != 20) {
+			t.Errorf("event %d: %d histograms, want %v", i, got, wantHist)
+		}
+		if lr := scalar(e, "learning_rate"); lr != 0.001 {
+			t.Errorf("event %d: learning_rate %v", i, lr)
+		}
+	}
+	h := events[0].Histograms
+	if h[0].Tag != "weights/network.0.weight" || len(h[0].Values) != 16*8 || h[10].Tag != "gradients/network.0.weight" {
+		t.Errorf("histograms start %s (%d values), %s", h[0].Tag, len(h[0].Values), h[10].Tag)
+	}
+	g := events[0].Graph.Nodes
+	if len(g) != 10 || g[1].Name != "FeedforwardNet/network.0" || g[1].Op != "Linear" || !slices.Equal(g[1].Shape, []int64{-1, 16}) ||
+		g[9].Op != "Linear" || !slices.Equal(g[9].Shape, []int64{-1, 1}) || !slices.Equal(g[0].Shape, []int64{-1, 8}) {
+		t.Errorf("graph %+v", g)
+	}
+	best := math.Inf(1)
+	for _, e := range events {
+		best = math.Min(best, scalar(e, "val_loss"))
+	}
+	if out.BestValLoss != best || scalar(events[out.BestEpoch], "val_loss") != best {
+		t.Errorf("outcome best %v at %d, events' best %v", out.BestValLoss, out.BestEpoch, best)
+	}
+	if out.FinalValLoss != scalar(events[6], "val_loss") || out.FinalTrainLoss != scalar(events[6], "train_loss") {
+		t.Errorf("final losses %+v differ from the last event", out)
+	}
+
+	again, _, _ := run(t, ctx, params, 42, 3)
+	other, _, _ := run(t, ctx, params, 43, 3)
+	for i := range events {
+		if scalar(again[i], "train_loss") != scalar(events[i], "train_loss") || scalar(again[i], "val_loss") != scalar(events[i], "val_loss") {
+			t.Fatalf("epoch %d: the same seed gave different losses", i)
+		}
+	}
+	if scalar(other[0], "train_loss") == scalar(events[0], "train_loss") {
+		t.Error("seeds 42 and 43 gave the same loss")
+	}
+}
+
+// TestBeatsLinear trains the default network briefly on synthetic data and
+// requires it to beat the least-squares linear model, whose validation MSE
+// on this data (10 features, noise 0.5, seed 7) dataset's TestSynthetic
+// reports as about 1.0; the best achievable is 0.25.
+func TestBeatsLinear(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains for a few seconds")
+	}
+	var last plugins.Event
+	out, err := FFN().Train(context.Background(), plugins.TrainRequest{
+		Params: plugins.Params{"epochs": int64(30), "dropout": 0.1, "lr": 0.003},
+		Data:   dataset.Spec{Seed: 7, Synthetic: &dataset.SyntheticSpec{Rows: 20000, Features: 10, Noise: 0.5}},
+		Seed:   1,
+	}, func(e plugins.Event) error { last = e; return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("best validation MSE %.4f at epoch %d; prediction std %.3f", out.BestValLoss, out.BestEpoch, scalar(last, "pred_std"))
+	if out.BestValLoss > 0.6 {
+		t.Errorf("best validation MSE %v: not clearly below the linear model's 1.0", out.BestValLoss)
+	}
+}
+
+func TestBadHyperparameters(t *testing.T) {
+	for _, tc := range []struct {
+		params plugins.Params
+		name   string
+	}{
+		{plugins.Params{"dropout": 1.0}, "dropout"},
+		{plugins.Params{"dropout": -0.1}, "dropout"},
+		{plugins.Params{"hidden_dims": []int64{64, 0}}, "hidden_dims"},
+		{plugins.Params{"lr": 0.0}, "lr"},
+		{plugins.Params{"batch_size": int64(0)}, "batch_size"},
+		{plugins.Params{"epochs": int64(0)}, "epochs"},
+		{plugins.Params{"activation": "gelu"}, "activation"},
+		{plugins.Params{"lr_schedule": "cyclic"}, "lr_schedule"},
+		{plugins.Params{"lr_schedule": "step", "step_size": int64(0)}, "step_size"},
+		{plugins.Params{"clip_grad_norm": -1.0}, "clip_grad_norm"},
+		{plugins.Params{"lr": "fast"}, "lr"},
+		{plugins.Params{"momentum": 0.9}, "momentum"},
+	} {
+		_, _, err := run(t, context.Background(), tc.params, 1, 0)
+		if err == nil || !strings.HasPrefix(err.Error(), tc.name+":") {
+			t.Errorf("%v: error %v, want one naming %s", tc.params, err, tc.name)
+		}
+	}
+	_, err := FFN().Train(context.Background(), plugins.TrainRequest{Data: dataset.Spec{ValSplit: 2}}, func(plugins.Event) error { return nil })
+	if err == nil || !strings.HasPrefix(err.Error(), "data.val_split:") {
+		t.Errorf("val_split 2: %v", err)
+	}
+}
+
+func TestDivergence(t *testing.T) {
+	events, out, err := run(t, context.Background(), plugins.Params{"lr": 1e300, "epochs": int64(5)}, 1, 0)
+	if err == nil || !strings.Contains(err.Error(), "diverged at epoch ") {
+		t.Fatalf("error %v, want divergence", err)
+	}
+	if !strings.Contains(err.Error(), "loss is") {
+		t.Errorf("error %q does not say which loss", err)
+	}
+	if int64(len(events)) != out.EpochsRun {
+		t.Errorf("%d events for %d epochs run", len(events), out.EpochsRun)
+	}
+}
+
+func TestCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	n := 0
+	_, err := FFN().Train(ctx, plugins.TrainRequest{Params: plugins.Params{"epochs": int64(50)}, Data: smallData},
+		func(plugins.Event) error {
+			n++
+			if n == 2 {
+				cancel()
+			}
+			return nil
+		})
+	if !errors.Is(err, context.Canceled) || n != 2 {
+		t.Errorf("after cancelling at the second event: %v with %d events", err, n)
+	}
+	stop := errors.New("stop")
+	_, err = FFN().Train(context.Background(), plugins.TrainRequest{Data: smallData}, func(plugins.Event) error { return stop })
+	if err != stop {
+		t.Errorf("emit's error came back as %v", err)
+	}
+}
