@@ -11,10 +11,10 @@ import (
 	"syscall"
 )
 
-// tempPrefix starts the name of every temporary file WriteTrial makes. The
-// leading dot keeps it out of directory listings and out of LoadSweep, which
-// only ever reads files named exactly TrialFile.
-const tempPrefix = "." + TrialFile + ".tmp-"
+// tempPrefix starts the name of the temporary file that writeAtomic makes
+// for a file named base. The leading dot keeps it out of directory listings
+// and LoadSweep reads only files named exactly TrialFile.
+func tempPrefix(base string) string { return "." + base + ".tmp-" }
 
 // WriteTrial writes t to runDir/trial.json atomically: the record goes to a
 // temporary file in runDir, which is flushed to stable storage and renamed
@@ -62,7 +62,7 @@ func sanitized(t *Trial) *Trial {
 // directory, syncing the file before the rename and the directory after it.
 func writeAtomic(path string, data []byte) (err error) {
 	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, tempPrefix+"*")
+	f, err := os.CreateTemp(dir, tempPrefix(filepath.Base(path))+"*")
 	if err != nil {
 		return err
 	}
@@ -73,8 +73,8 @@ func writeAtomic(path string, data []byte) (err error) {
 			os.Remove(tmp)
 		}
 	}()
-	// CreateTemp makes the file 0600; records are meant to be read by
-	// whoever shares the sweep directory (other users of a cluster group).
+	// CreateTemp makes the file 0600; records and reports are meant to be
+	// read by whoever shares the sweep directory (a cluster group).
 	if err = f.Chmod(0o644); err != nil {
 		return err
 	}
@@ -112,13 +112,23 @@ func syncDir(dir string) error {
 // ReadTrial reads and checks the record at path (a trial.json). Errors name
 // the file and, for malformed JSON, the line and column.
 func ReadTrial(path string) (*Trial, error) {
-	data, err := os.ReadFile(path)
+	t, err := readTrial(path)
 	if err != nil {
 		return nil, fmt.Errorf("results: %w", err)
 	}
+	return t, nil
+}
+
+// readTrial is ReadTrial with errors that start with the path, as LoadSweep
+// lists them among its warnings.
+func readTrial(path string) (*Trial, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err // an *fs.PathError names path
+	}
 	t, err := decodeTrial(data)
 	if err != nil {
-		return nil, fmt.Errorf("results: %s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return t, nil
 }

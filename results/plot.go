@@ -1,16 +1,19 @@
 package results
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 )
 
 // Curve is one trial's metric over training: Values[i] at step (epoch)
@@ -35,7 +38,7 @@ type PlotOptions struct {
 
 // plotFormats are the file extensions PlotCurves writes; gonum/plot picks
 // the encoder from the extension.
-var plotFormats = []string{".png", ".svg", ".pdf", ".jpg", ".jpeg", ".eps", ".tif", ".tiff"}
+var plotFormats = []string{".png", ".svg", ".pdf", ".eps", ".jpg", ".jpeg", ".tif", ".tiff"}
 
 // PlotCurves draws curves (typically validation loss per epoch, one line per
 // trial, in ranking order) with a legend and saves them to path, whose
@@ -55,13 +58,16 @@ func PlotCurves(path string, curves []Curve, opts PlotOptions) error {
 	p.Title.Text = orDefault(opts.Title, "Validation loss")
 	p.X.Label.Text = orDefault(opts.XLabel, "epoch")
 	p.Y.Label.Text = orDefault(opts.YLabel, "val_loss")
-	p.Legend.Top = true // loss curves fall from the top left: keep the legend clear of their ends
+	p.X.Tick.Marker = plot.TickerFunc(func(lo, hi float64) []plot.Tick { return niceTicks(lo, hi, 1) })
+	p.Y.Tick.Marker = plot.TickerFunc(func(lo, hi float64) []plot.Tick { return niceTicks(lo, hi, 0) })
 	p.Add(plotter.NewGrid())
 	if opts.LogY {
 		p.Y.Scale = plot.LogScale{}
 		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
 	}
 
+	legend := plot.NewLegend()
+	legend.Top, legend.Left = true, true
 	points := 0
 	for i, c := range curves {
 		if len(c.Steps) != len(c.Values) {
@@ -82,17 +88,32 @@ func PlotCurves(path string, curves []Curve, opts PlotOptions) error {
 		}
 		// Colours repeat after plotutil's palette; the dash pattern changes
 		// with each round so that every line stays distinguishable.
-		n := len(plotutil.DefaultColors)
 		line.Color = plotutil.Color(i)
-		line.Dashes = plotutil.Dashes(i / n)
+		line.Dashes = plotutil.Dashes(i / len(plotutil.DefaultColors))
 		line.Width = vg.Points(1.5)
 		p.Add(line)
-		p.Legend.Add(c.Name, line)
+		legend.Add(c.Name, line)
 	}
 	if points == 0 {
 		return fmt.Errorf("results: plot %s: no finite points to draw in %d curves", path, len(curves))
 	}
 
+	data, err := drawWithLegend(p, &legend, opts, ext[1:])
+	if err != nil {
+		return fmt.Errorf("results: plot %s: %w", path, err)
+	}
+	// Written like trial.json, so that a report re-run while someone views
+	// the image never leaves a half-written file.
+	if err := writeAtomic(path, data); err != nil {
+		return fmt.Errorf("results: plot %s: %w", path, err)
+	}
+	return nil
+}
+
+// drawWithLegend draws p with the legend to the right of its axes, outside
+// the data, where a dozen names cannot hide the curves, and encodes the
+// image in format. The image is the plot's size plus the legend's width.
+func drawWithLegend(p *plot.Plot, legend *plot.Legend, opts PlotOptions, format string) ([]byte, error) {
 	w, h := opts.Width, opts.Height
 	if w <= 0 {
 		w = 16 * vg.Centimeter
@@ -100,10 +121,68 @@ func PlotCurves(path string, curves []Curve, opts PlotOptions) error {
 	if h <= 0 {
 		h = 10 * vg.Centimeter
 	}
-	if err := p.Save(w, h, path); err != nil {
-		return fmt.Errorf("results: plot %s: %w", path, err)
+	gap := 3 * vg.Millimeter
+	size := legend.Rectangle(draw.Canvas{}).Size()
+	// Align the legend's top with the top of the axes, below the title.
+	top := p.Title.TextStyle.Rectangle(p.Title.Text).Size().Y + p.Title.Padding
+	h = max(h, size.Y+top+gap)
+	c, err := draw.NewFormattedCanvas(w+size.X+2*gap, h, format)
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	dc := draw.New(c)
+	p.Draw(draw.Crop(dc, 0, -(size.X + 2*gap), 0, 0))
+	legend.Draw(draw.Crop(dc, w+gap, -gap, 0, -top))
+	var b bytes.Buffer
+	if _, err := c.WriteTo(&b); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// niceTicks places four to nine labelled ticks at whole multiples of 1, 2 or 5
+// times a power of ten, no closer than minStep, with unlabelled minor ticks
+// between them. gonum/plot's default labels few ticks and shows epochs as
+// "25.00".
+func niceTicks(lo, hi, minStep float64) []plot.Tick {
+	span := hi - lo
+	if !(span > 0) || math.IsInf(span, 0) {
+		return []plot.Tick{{Value: lo, Label: strconv.FormatFloat(lo, 'g', 4, 64)}}
+	}
+	raw := span / 8 // the smallest step that gives at most 9 labels
+	mag := math.Pow(10, math.Floor(math.Log10(raw)))
+	step, minor := mag, mag/5
+	for _, m := range []float64{1, 2, 5, 10} {
+		step, minor = m*mag, m*mag/5
+		if m == 2 {
+			minor = mag
+		}
+		if step >= raw {
+			break
+		}
+	}
+	if step < minStep {
+		step, minor = minStep, 0
+	}
+	if minor < minStep {
+		minor = 0
+	}
+	decimals := max(0, int(-math.Floor(math.Log10(step)+1e-9)))
+	var ticks []plot.Tick
+	// Multiples of an integer index, not a running sum, so that rounding
+	// errors do not accumulate.
+	for k := math.Ceil(lo / step); k*step <= hi; k++ {
+		ticks = append(ticks, plot.Tick{Value: k * step, Label: strconv.FormatFloat(k*step, 'f', decimals, 64)})
+	}
+	if minor > 0 {
+		per := math.Round(step / minor)
+		for k := math.Ceil(lo / minor); k*minor <= hi; k++ {
+			if math.Mod(k, per) != 0 {
+				ticks = append(ticks, plot.Tick{Value: k * minor})
+			}
+		}
+	}
+	return ticks
 }
 
 func orDefault(s, def string) string {

@@ -1,0 +1,202 @@
+package results
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"image"
+	_ "image/png" // registers the decoder image.Decode uses
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotutil"
+)
+
+// sampleCurves are three made-up validation-loss curves over 30 epochs:
+// two decaying exponentials, and one that diverges to NaN after epoch 19.
+func sampleCurves() []Curve {
+	curve := func(name string, a, rate, floor float64, divergeAt int64) Curve {
+		c := Curve{Name: name}
+		for e := int64(0); e < 30; e++ {
+			v := a*math.Exp(-rate*float64(e)) + floor
+			if divergeAt > 0 && e >= divergeAt {
+				v = math.NaN()
+			}
+			c.Steps = append(c.Steps, e)
+			c.Values = append(c.Values, v)
+		}
+		return c
+	}
+	return []Curve{
+		curve("ffn_dropout0.2_lr0.001", 1, 0.15, 0.04, 0),
+		curve("ffn_dropout0.5_lr0.001", 0.8, 0.3, 0.042, 0),
+		curve("ffn_dropout0.5_lr0.01", 1.2, 0.05, 0.1, 20),
+	}
+}
+
+func TestPlotCurvesPNG(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "curves.png")
+	if err := PlotCurves(path, sampleCurves(), PlotOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, format, err := image.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 16 cm × 10 cm at gonum/plot's default 96 dpi for images is 605×378,
+	// and the legend widens it.
+	b := img.Bounds()
+	if format != "png" || b.Dx() <= 605 || b.Dy() != 378 {
+		t.Errorf("got a %s of %d×%d, want a png 378 high and wider than 605", format, b.Dx(), b.Dy())
+	}
+	// The first curve is drawn in plotutil's first colour; some pixels
+	// must have it, or nothing was drawn.
+	want := sampleColor(t)
+	found := false
+	for y := b.Min.Y; y < b.Max.Y && !found; y++ {
+		for x := b.Min.X; x < b.Max.X && !found; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			found = r>>8 == want[0] && g>>8 == want[1] && bl>>8 == want[2]
+		}
+	}
+	if !found {
+		t.Errorf("no pixel in the first curve's colour %v", want)
+	}
+	if *update {
+		// Keep a copy to look at: go test -run PlotCurvesPNG -update.
+		data, _ := os.ReadFile(path)
+		if err := os.WriteFile(filepath.Join("testdata", "curves_example.png"), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// sampleColor is the 8-bit RGB of plotutil's first colour.
+func sampleColor(t *testing.T) [3]uint32 {
+	t.Helper()
+	r, g, b, _ := plotutil.Color(0).RGBA()
+	return [3]uint32{r >> 8, g >> 8, b >> 8}
+}
+
+func TestPlotCurvesSVG(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "curves.svg")
+	curves := sampleCurves()
+	if err := PlotCurves(path, curves, PlotOptions{LogY: true, Title: "val & loss <log>"}); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Walk the XML: it must parse, and hold at least one path per curve
+	// and per legend entry, besides axes and grid.
+	dec := xml.NewDecoder(bytes.NewReader(data))
+	paths, texts := 0, ""
+	inText := false
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("SVG does not parse: %v", err)
+		}
+		switch tok := tok.(type) {
+		case xml.StartElement:
+			if tok.Name.Local == "path" {
+				paths++
+			}
+			inText = tok.Name.Local == "text"
+		case xml.CharData:
+			if inText {
+				texts += string(tok) + "\n"
+			}
+		case xml.EndElement:
+			inText = false
+		}
+	}
+	if paths < 2*len(curves) {
+		t.Errorf("%d paths, want at least %d", paths, 2*len(curves))
+	}
+	for _, want := range []string{curves[0].Name, curves[2].Name, "val & loss <log>", "epoch"} {
+		if !strings.Contains(texts, want) {
+			t.Errorf("no text %q in the SVG", want)
+		}
+	}
+}
+
+func TestPlotCurvesErrors(t *testing.T) {
+	dir := t.TempDir()
+	nan := Curve{Name: "nan", Steps: []int64{0, 1}, Values: []float64{math.NaN(), math.Inf(1)}}
+	for _, tc := range []struct {
+		name, file string
+		curves     []Curve
+		opts       PlotOptions
+		want       string
+	}{
+		{"unknown format", "c.gif", sampleCurves(), PlotOptions{}, `unknown image format ".gif"`},
+		{"no extension", "c", sampleCurves(), PlotOptions{}, "unknown image format"},
+		{"lengths", "c.png", []Curve{{Name: "bad", Steps: []int64{0}, Values: []float64{1, 2}}}, PlotOptions{},
+			`curve "bad" has 1 steps but 2 values`},
+		{"no curves", "c.png", nil, PlotOptions{}, "no finite points"},
+		{"only NaN", "c.png", []Curve{nan}, PlotOptions{}, "no finite points"},
+		{"log of non-positive", "c.svg", []Curve{{Name: "z", Steps: []int64{0}, Values: []float64{0}}},
+			PlotOptions{LogY: true}, "no finite points"},
+		{"missing directory", filepath.Join("no", "such", "c.png"), sampleCurves(), PlotOptions{}, "no such"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, tc.file)
+			err := PlotCurves(path, tc.curves, tc.opts)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), path) {
+				t.Errorf("error %v, want one naming %s and containing %q", err, path, tc.want)
+			}
+		})
+	}
+}
+
+func TestNiceTicks(t *testing.T) {
+	labels := func(ticks []plot.Tick) (major string, minor int) {
+		var l []string
+		for _, tk := range ticks {
+			if tk.Label == "" {
+				minor++
+			} else {
+				l = append(l, tk.Label)
+			}
+		}
+		return strings.Join(l, " "), minor
+	}
+	// Expected by hand: the step is the smallest 1, 2 or 5 × 10^k at least
+	// (hi-lo)/8 and at least minStep; minor ticks split a step of 1 or 5 ×
+	// 10^k in five, one of 2 × 10^k in two, and are dropped under minStep.
+	for _, tc := range []struct {
+		lo, hi, minStep float64
+		major           string
+		minor           int
+	}{
+		{0, 29, 1, "0 5 10 15 20 25", 24},
+		{0, 99, 1, "0 20 40 60 80", 5}, // step 20: minor ticks at the odd tens
+		{0, 3, 1, "0 1 2 3", 0},
+		{0, 1, 1, "0 1", 0},
+		{0.04, 1.3, 0, "0.2 0.4 0.6 0.8 1.0 1.2", 7},
+		// span/8 = 0.0006 rules out 0.0005; minor every 0.0002 from 0.0102.
+		{0.0101, 0.0149, 0, "0.011 0.012 0.013 0.014", 20},
+		{5, 5, 1, "5", 0},
+	} {
+		major, minor := labels(niceTicks(tc.lo, tc.hi, tc.minStep))
+		if major != tc.major || minor != tc.minor {
+			t.Errorf("niceTicks(%v, %v, %v): major %q, %d minor; want %q, %d",
+				tc.lo, tc.hi, tc.minStep, major, minor, tc.major, tc.minor)
+		}
+	}
+}
