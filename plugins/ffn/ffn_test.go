@@ -1,0 +1,423 @@
+package ffn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"gonum.org/v1/gonum/diff/fd"
+)
+
+// randomData returns a Data of rows training and rows/4 validation rows with
+// a smooth nonlinear target, drawn from seed.
+func randomData(seed uint64, rows, features int) Data {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	gen := func(n int) (x, y []float64) {
+		x = make([]float64, n*features)
+		y = make([]float64, n)
+		for r := range n {
+			var s float64
+			for j := range features {
+				v := rng.NormFloat64()
+				x[r*features+j] = v
+				s += math.Sin(float64(j+1) * v)
+			}
+			y[r] = s + 0.1*rng.NormFloat64()
+		}
+		return x, y
+	}
+	d := Data{Features: features, Targets: 1}
+	d.TrainX, d.TrainY = gen(rows)
+	d.ValX, d.ValY = gen(max(rows/4, 1))
+	return d
+}
+
+func mustNew(t testing.TB, cfg Config, seed uint64) *Net {
+	t.Helper()
+	n, err := New(cfg, rand.NewPCG(seed, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestKernels checks the blocked matrix kernels against the plain loops
+// they fall back to, on shapes that exercise every edge. Both sum in the
+// same order per element, so the results must be identical.
+func TestKernels(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	randSlice := func(n int) []float64 {
+		v := make([]float64, n)
+		for i := range v {
+			v[i] = rng.NormFloat64()
+		}
+		return v
+	}
+	for _, m := range []int{1, 3, 4, 7, 64} {
+		for _, n := range []int{1, 4, 5, 32} {
+			for _, k := range []int{1, 2, 8, 50} {
+				name := fmt.Sprintf("%dx%dx%d", m, n, k)
+				a, b, bias := randSlice(m*k), randSlice(n*k), randSlice(n)
+				got, want := make([]float64, m*n), make([]float64, m*n)
+				gemmNT(m, n, k, a, k, b, k, got, n, bias)
+				gemmNTRef(0, m, 0, n, k, a, k, b, k, want, n, bias)
+				if !slices.Equal(got, want) {
+					t.Errorf("gemmNT %s differs from the plain loops", name)
+				}
+				// aᵀ·b with a m×n and b m×k.
+				a2, b2 := randSlice(m*n), randSlice(m*k)
+				got, want = randSlice(n*k), make([]float64, n*k)
+				gemmTN(m, n, k, a2, n, b2, k, got, k)
+				for j := range n {
+					for p := range k {
+						for i := range m {
+							want[j*k+p] += a2[i*n+j] * b2[i*k+p]
+						}
+					}
+				}
+				checkNear(t, "gemmTN "+name, got, want, 1e-13)
+				// a·b with a m×n and b n×k.
+				b3 := randSlice(n * k)
+				got, want = randSlice(m*k), make([]float64, m*k)
+				gemmNN(m, n, k, a2, n, b3, k, got, k)
+				for i := range m {
+					for p := range k {
+						for j := range n {
+							want[i*k+p] += a2[i*n+j] * b3[j*k+p]
+						}
+					}
+				}
+				checkNear(t, "gemmNN "+name, got, want, 1e-13)
+			}
+		}
+	}
+}
+
+// checkNear requires relative agreement within tol (absolute below 1).
+func checkNear(t *testing.T, what string, got, want []float64, tol float64) {
+	t.Helper()
+	for i := range want {
+		if math.Abs(got[i]-want[i]) > tol*math.Max(1, math.Abs(want[i])) {
+			t.Errorf("%s[%d] = %v, want %v", what, i, got[i], want[i])
+			return
+		}
+	}
+}
+
+// TestGradientFiniteDifference compares Backward with central differences
+// of the training-mode loss (gonum's diff/fd) for every parameter, on random
+// shapes and every activation. Dropout is on: the mask is held fixed by
+// re-seeding the source before each evaluation. Inputs are shifted away
+// from the kinks of relu/leaky_relu by the random draw; a tolerance of 1e-6
+// relative to the gradient's scale covers the O(h²) error of the formula.
+func TestGradientFiniteDifference(t *testing.T) {
+	shapes := []struct {
+		in     int
+		hidden []int
+		out    int
+		rows   int
+	}{
+		{3, []int{4}, 1, 5},
+		{5, []int{6, 3}, 2, 7},
+		{2, nil, 1, 4},
+		{4, []int{3, 5, 2}, 1, 9},
+		{3, []int{4}, 1, 1}, // one row: BatchNorm uses the running statistics
+	}
+	for _, act := range []Activation{ReLU, Tanh, LeakyReLU, ELU} {
+		for si, s := range shapes {
+			t.Run(fmt.Sprintf("%s/%d", act, si), func(t *testing.T) {
+				cfg := Config{InputDim: s.in, HiddenDims: s.hidden, OutputDim: s.out, Dropout: 0.2, Activation: act}
+				src := rand.NewPCG(uint64(si), 9)
+				net, err := New(cfg, src)
+				if err != nil {
+					t.Fatal(err)
+				}
+				// Move BatchNorm's parameters and statistics off their
+				// initial values so that their gradients are generic.
+				rng := rand.New(rand.NewPCG(uint64(si), 10))
+				for _, p := range net.Params() {
+					for i := range p.Value {
+						p.Value[i] += 0.3 * rng.NormFloat64()
+					}
+				}
+				for _, b := range net.Buffers() {
+					for i := range b.Value {
+						b.Value[i] = 0.5 + rng.Float64()
+					}
+				}
+				x, y := make([]float64, s.rows*s.in), make([]float64, s.rows*s.out)
+				for i := range x {
+					x[i] = rng.NormFloat64()
+				}
+				for i := range y {
+					y[i] = rng.NormFloat64()
+				}
+				stats := slices.Clone(net.stats)
+				loss := func(theta []float64) float64 {
+					copy(net.theta, theta)
+					copy(net.stats, stats) // Forward moves the running statistics
+					src.Seed(1, 1)         // the same dropout mask every time
+					return MSE(nil, net.Forward(x, s.rows, true), y)
+				}
+				theta := slices.Clone(net.theta)
+				want := fd.Gradient(nil, loss, theta, &fd.Settings{Formula: fd.Central, Step: 1e-6})
+				copy(net.theta, theta)
+				copy(net.stats, stats)
+				src.Seed(1, 1)
+				out := net.Forward(x, s.rows, true)
+				dOut := make([]float64, len(out))
+				MSE(dOut, out, y)
+				net.Backward(dOut)
+				scale := 0.0
+				for _, g := range want {
+					scale = math.Max(scale, math.Abs(g))
+				}
+				for i, g := range net.grad {
+					if math.Abs(g-want[i]) > 1e-6*math.Max(scale, 1e-3) {
+						t.Errorf("%s: gradient %v, finite difference %v", paramOf(net, i), g, want[i])
+					}
+				}
+			})
+		}
+	}
+}
+
+// paramOf names the parameter element at flat index i of theta.
+func paramOf(n *Net, i int) string {
+	for _, p := range n.params {
+		if i < len(p.Value) {
+			return fmt.Sprintf("%s[%d]", p.Name, i)
+		}
+		i -= len(p.Value)
+	}
+	return "?"
+}
+
+// TestDropoutStatistics checks the mask rate and the inverted scaling: with
+// p = 0.3 over 10⁶ elements the kept fraction has standard deviation
+// sqrt(0.3·0.7/10⁶) ≈ 4.6e-4, so 5 of them (2.3e-3) bounds a false failure
+// far below 1e-6; every kept element must be scaled by exactly 1/(1 − p).
+func TestDropoutStatistics(t *testing.T) {
+	const p, rows, width = 0.3, 1000, 1000
+	net := mustNew(t, Config{InputDim: 1, HiddenDims: []int{width}, OutputDim: 1, Dropout: p}, 5)
+	net.reserve(rows)
+	l := &net.hidden[0]
+	fill(l.h[:rows*width], 2)
+	net.dropout(l, rows)
+	kept := 0
+	for i, v := range l.d[:rows*width] {
+		switch v {
+		case 0:
+		case 2 / (1 - p):
+			kept++
+		default:
+			t.Fatalf("element %d: %v, want 0 or %v", i, v, 2/(1-p))
+		}
+	}
+	rate := float64(kept) / (rows * width)
+	if math.Abs(rate-(1-p)) > 5*math.Sqrt(p*(1-p)/(rows*width)) {
+		t.Errorf("kept fraction %v, want %v", rate, 1-p)
+	}
+	// Successive masks differ, and eval mode applies none.
+	first := slices.Clone(l.mask[:width])
+	net.dropout(l, rows)
+	if slices.Equal(first, l.mask[:width]) {
+		t.Error("two masks were equal")
+	}
+}
+
+func TestEarlyStopping(t *testing.T) {
+	for _, tc := range []struct {
+		patience int
+		minDelta float64
+		losses   []float64
+		stopAt   int // index of the loss that stops, -1 for none
+		best     int
+	}{
+		// The cases.
+		{2, 0, []float64{1.0, 0.9, 0.95, 0.96, 0.97}, 4, 1},
+		{2, 0.1, []float64{1.0, 0.95, 0.94, 0.93}, 3, 0},
+		{2, 0, []float64{1.0, 0.9, 0.95, 0.96}, -1, 1},
+		{0, 0, []float64{1.0, 0.9, 0.9}, 2, 1}, // equal is not an improvement
+		{1, 0, []float64{3, 2, 2.5, 1, 1.5, 1.2}, 5, 3},
+	} {
+		s := EarlyStopping{Patience: tc.patience, MinDelta: tc.minDelta}
+		stopped := -1
+		for i, l := range tc.losses {
+			if _, stop := s.Observe(i, l); stop {
+				stopped = i
+				break
+			}
+		}
+		_, best, _ := s.Best()
+		if stopped != tc.stopAt || best != tc.best {
+			t.Errorf("patience %d, min_delta %v, %v: stopped at %d (best %d), want %d (best %d)",
+				tc.patience, tc.minDelta, tc.losses, stopped, best, tc.stopAt, tc.best)
+		}
+	}
+}
+
+// TestSchedules checks each schedule's rates against values worked out by
+// hand from PyTorch's formulas (StepLR, CosineAnnealingLR's closed form).
+func TestSchedules(t *testing.T) {
+	const base = 0.1
+	for _, tc := range []struct {
+		s    Schedule
+		want []float64
+	}{
+		{Schedule{}, []float64{0.1, 0.1, 0.1}},
+		{Schedule{Kind: "step", StepSize: 2, Gamma: 0.5}, []float64{0.1, 0.1, 0.05, 0.05, 0.025}},
+		{Schedule{Kind: "cosine", TMax: 4, EtaMin: 0.02}, []float64{0.1, 0.02 + 0.08*(1+math.Sqrt2/2)/2, 0.06, 0.02 + 0.08*(1-math.Sqrt2/2)/2, 0.02, 0.02 + 0.08*(1-math.Sqrt2/2)/2}},
+		{Schedule{Kind: "warmup_cosine", WarmupEpochs: 2, TMax: 2}, []float64{0.05, 0.1, 0.1, 0.05, 0}},
+	} {
+		for e, want := range tc.want {
+			if got := tc.s.Rate(base, e); math.Abs(got-want) > 1e-15 {
+				t.Errorf("%+v epoch %d: %v, want %v", tc.s, e, got, want)
+			}
+		}
+	}
+}
+
+func TestValidation(t *testing.T) {
+	good := TrainConfig{LR: 0.01, BatchSize: 8, Epochs: 3}
+	for _, tc := range []struct {
+		cfg  Config
+		tc   TrainConfig
+		want string
+	}{
+		{Config{InputDim: 2, OutputDim: 1, Dropout: 1}, good, "dropout"},
+		{Config{InputDim: 2, OutputDim: 1, Dropout: -0.5}, good, "dropout"},
+		{Config{InputDim: 2, OutputDim: 1, HiddenDims: []int{3, 0}}, good, "hidden_dims"},
+		{Config{InputDim: 0, OutputDim: 1}, good, "input_dim"},
+		{Config{InputDim: 2, OutputDim: 1}, TrainConfig{LR: 0, BatchSize: 8, Epochs: 3}, "lr"},
+		{Config{InputDim: 2, OutputDim: 1}, TrainConfig{LR: 1, BatchSize: 0, Epochs: 3}, "batch_size"},
+		{Config{InputDim: 2, OutputDim: 1}, TrainConfig{LR: 1, BatchSize: 1, Epochs: 0}, "epochs"},
+		{Config{InputDim: 2, OutputDim: 1}, TrainConfig{LR: 1, BatchSize: 1, Epochs: 1, Patience: -1}, "patience"},
+		{Config{InputDim: 2, OutputDim: 1}, TrainConfig{LR: 1, BatchSize: 1, Epochs: 1, Schedule: Schedule{Kind: "cosine"}}, "t_max"},
+		{Config{InputDim: 2, OutputDim: 1}, TrainConfig{LR: 1, BatchSize: 1, Epochs: 1, Schedule: Schedule{Kind: "exp"}}, "lr_schedule"},
+	} {
+		var err error
+		net, err := New(tc.cfg, rand.NewPCG(1, 1))
+		if err == nil {
+			_, err = Train(context.Background(), net, randomData(1, 16, 2), tc.tc, rand.NewPCG(1, 1), nil)
+		}
+		if err == nil || !strings.HasPrefix(err.Error(), tc.want+":") {
+			t.Errorf("%+v %+v: error %v, want one naming %s", tc.cfg, tc.tc, err, tc.want)
+		}
+	}
+	if _, err := ParseActivation("swish"); err == nil || !strings.HasPrefix(err.Error(), "activation:") {
+		t.Errorf("swish: %v", err)
+	}
+}
+
+// trainLosses trains a fresh network from seed and returns its epoch losses.
+func trainLosses(t testing.TB, data Data, seed uint64, cfg TrainConfig) []float64 {
+	net := mustNew(t, Config{InputDim: data.Features, HiddenDims: []int{16, 8}, OutputDim: 1, Dropout: 0.3}, seed)
+	var losses []float64
+	_, err := Train(context.Background(), net, data, cfg, rand.NewPCG(seed, 7), func(r EpochReport) error {
+		losses = append(losses, r.TrainLoss, r.ValLoss)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return losses
+}
+
+// TestDeterminism requires bit-identical losses from the same seed, also
+// while other trials train concurrently on the same shared data.
+func TestDeterminism(t *testing.T) {
+	data := randomData(4, 300, 5)
+	cfg := TrainConfig{LR: 0.01, BatchSize: 32, Epochs: 5, Patience: 10}
+	want := trainLosses(t, data, 11, cfg)
+	var wg sync.WaitGroup
+	got := make([][]float64, 6)
+	for i := range got {
+		wg.Go(func() { got[i] = trainLosses(t, data, 11+uint64(i%2), cfg) })
+	}
+	wg.Wait()
+	for i, g := range got {
+		if i%2 == 0 && !slices.Equal(g, want) {
+			t.Errorf("concurrent run %d: losses %v, want %v", i, g, want)
+		}
+		if i%2 == 1 && slices.Equal(g, want) {
+			t.Errorf("seed 12 gave seed 11's losses")
+		}
+	}
+}
+
+func TestTrainBehaviour(t *testing.T) {
+	data := randomData(5, 257, 4) // 257 rows: a last batch of one row
+	net := mustNew(t, Config{InputDim: 4, HiddenDims: []int{8}, OutputDim: 1}, 1)
+	var reports []EpochReport
+	res, err := Train(context.Background(), net, data, TrainConfig{LR: 0.01, BatchSize: 64, Epochs: 40, Patience: 2, RestoreBest: true},
+		rand.NewPCG(1, 1), func(r EpochReport) error { reports = append(reports, r); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.EpochsRun != len(reports) || !reports[len(reports)-1].Last {
+		t.Errorf("%d epochs run, %d reports, last flagged %v", res.EpochsRun, len(reports), reports[len(reports)-1].Last)
+	}
+	if reports[0].TrainLoss <= reports[res.BestEpoch].TrainLoss {
+		t.Errorf("training did not reduce the loss: %v then %v", reports[0].TrainLoss, reports[res.BestEpoch].TrainLoss)
+	}
+	// Restoring the best weights reproduces the best validation loss.
+	tr := newTrainer(net, data, TrainConfig{BatchSize: 64}, rand.NewPCG(1, 1))
+	if loss, _, _ := tr.evaluate(); loss != res.BestValLoss {
+		t.Errorf("after restore the validation loss is %v, the best was %v", loss, res.BestValLoss)
+	}
+	if res.StoppedEarly != (res.EpochsRun < 40) {
+		t.Errorf("stopped early %v after %d of 40 epochs", res.StoppedEarly, res.EpochsRun)
+	}
+
+	// Divergence names the epoch; NaN data makes the first batch's loss NaN.
+	bad := data
+	bad.TrainY = slices.Clone(data.TrainY)
+	for i := range bad.TrainY {
+		bad.TrainY[i] = math.NaN()
+	}
+	_, err = Train(context.Background(), mustNew(t, Config{InputDim: 4, OutputDim: 1}, 1), bad,
+		TrainConfig{LR: 0.01, BatchSize: 64, Epochs: 3}, rand.NewPCG(1, 1), nil)
+	var div *DivergedError
+	if !errors.As(err, &div) || err.Error() != "diverged at epoch 0: train_loss is NaN" {
+		t.Errorf("NaN targets: %v", err)
+	}
+
+	// Cancellation before an epoch.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Train(ctx, net, data, TrainConfig{LR: 0.01, BatchSize: 64, Epochs: 3}, rand.NewPCG(1, 1), nil); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
+	}
+}
+
+// TestWeightDecayAndClipping checks Adam's L2 term and clip_grad_norm
+// against direct computations.
+func TestWeightDecayAndClipping(t *testing.T) {
+	// One Adam step from m = v = 0 moves each parameter by −lr·g/(|g| + eps·…):
+	// with decay the effective gradient is g + wd·θ.
+	a := NewAdam(2, 0.1, 0.5)
+	theta, grad := []float64{2, -4}, []float64{1, 1}
+	a.Step(theta, grad)
+	for i, g := range []float64{1 + 0.5*2, 1 + 0.5*-4} {
+		want := []float64{2, -4}[i] - 0.1*g/(math.Abs(g)+1e-8)
+		if math.Abs(theta[i]-want) > 1e-15 {
+			t.Errorf("decayed step %d: %v, want %v", i, theta[i], want)
+		}
+	}
+	g := []float64{3, 4}
+	if norm := clipGradNorm(g, 1); norm != 5 || math.Abs(math.Hypot(g[0], g[1])-5/(5+1e-6)) > 1e-15 {
+		t.Errorf("clipped to %v (norm was %v)", g, norm)
+	}
+	g = []float64{0.3, 0.4}
+	clipGradNorm(g, 1)
+	if !slices.Equal(g, []float64{0.3, 0.4}) {
+		t.Errorf("a norm under the limit was clipped: %v", g)
+	}
+}
