@@ -296,7 +296,7 @@ func (s *Spec) resolve(desc plugins.Description) (*resolved, error) {
 		}
 	}
 	for _, ps := range desc.Params {
-		if _, ok := r.base[ps.Name]; !ok && ps.Default == nil && !contains(r.swept, ps.Name) {
+		if ps.Default == nil && !contains(s.names(), ps.Name) {
 			p.errorAt(0, nil, "model %q needs hyperparameter %q (%s), which has no default: set it in [params] or on an axis",
 				r.model, ps.Name, ps.Type)
 		}
@@ -323,6 +323,26 @@ func (s *Spec) resolve(desc plugins.Description) (*resolved, error) {
 	return r, nil
 }
 
+// names lists the hyperparameters the spec sets, in [params] or on an axis.
+func (s *Spec) names() []string {
+	var names []string
+	for _, st := range s.Params {
+		names = append(names, st.Name)
+	}
+	for _, a := range s.Grid {
+		names = append(names, a.Name)
+	}
+	for _, g := range s.Zip {
+		for _, a := range g.Axes {
+			names = append(names, a.Name)
+		}
+	}
+	for _, a := range s.Random.Axes {
+		names = append(names, a.Name)
+	}
+	return names
+}
+
 // declarations indexes a model's hyperparameters, refusing a description
 // that is itself inconsistent (a plugin's bug, not the user's).
 func declarations(desc plugins.Description) (map[string]plugins.ParamSpec, error) {
@@ -330,6 +350,9 @@ func declarations(desc plugins.Description) (map[string]plugins.ParamSpec, error
 	for _, ps := range desc.Params {
 		if _, dup := decl[ps.Name]; dup {
 			return nil, fmt.Errorf("model %q declares hyperparameter %q twice", desc.Name, ps.Name)
+		}
+		if _, err := convertValue(nil, ps.Type); strings.Contains(err.Error(), "unknown type") {
+			return nil, fmt.Errorf("model %q: hyperparameter %q has an unknown type %q", desc.Name, ps.Name, ps.Type)
 		}
 		if ps.Default != nil {
 			if v, err := convertValue(ps.Default, ps.Type); err != nil || fmt.Sprintf("%T", v) != fmt.Sprintf("%T", ps.Default) {
