@@ -1,0 +1,135 @@
+// Command sweep runs hyperparameter sweeps: it expands a TOML grid into
+// trials, trains each one through a model plugin, logs every trial as a
+// TensorBoard run and ranks the configurations by best validation loss.
+//
+// Exit codes: 0 success, 1 error, 2 usage, 3 some trials failed,
+// 130 interrupted.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Exit codes, documented in the README.
+const (
+	exitOK          = 0
+	exitError       = 1
+	exitUsage       = 2
+	exitTrialFailed = 3
+	exitInterrupted = 130
+)
+
+// errTrialsFailed and errInterrupted map a finished command to exit codes
+// 3 and 130; their messages have already been shown.
+var (
+	errTrialsFailed = errors.New("some trials failed")
+	errInterrupted  = errors.New("interrupted")
+)
+
+// errHelp is a request for a command's help, which has been printed.
+var errHelp = errors.New("help requested")
+
+// usageError is a command line that does not parse.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+type command struct {
+	name, summary string
+	run           func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+	hidden        bool
+}
+
+func commands() []command {
+	return []command{
+		{name: "run", summary: "run a sweep (resumes an interrupted one)", run: runRun},
+		{name: "plan", summary: "show the trials a grid expands to and their state on disk", run: runPlan},
+		{name: "report", summary: "rank a sweep's trials by best validation loss", run: runReport},
+		{name: "plugins", summary: "inspect model plugins: plugins describe PATH", run: runPlugins},
+		{name: "worker", summary: "run trials of a prepared sweep (used by Slurm tasks; also for debugging)", run: runWorker},
+		{name: "version", summary: "print the version", run: runVersion},
+		{name: serveBuiltinCommand, run: runServeBuiltin, hidden: true},
+	}
+}
+
+func main() {
+	os.Exit(mainExit(os.Args[1:]))
+}
+
+func mainExit(args []string) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(os.Stdout)
+		return exitOK
+	}
+	for _, c := range commands() {
+		if c.name != args[0] {
+			continue
+		}
+		ctx, stop := interruptContext()
+		defer stop()
+		return exitCode(c.run(ctx, args[1:], os.Stdout, os.Stderr))
+	}
+	fmt.Fprintf(os.Stderr, "sweep: unknown command %q\n\n", args[0])
+	usage(os.Stderr)
+	return exitUsage
+}
+
+func exitCode(err error) int {
+	var ue usageError
+	switch {
+	case err == nil, errors.Is(err, errHelp):
+		return exitOK
+	case errors.Is(err, errInterrupted):
+		return exitInterrupted
+	case errors.Is(err, errTrialsFailed):
+		return exitTrialFailed
+	case errors.As(err, &ue):
+		fmt.Fprintf(os.Stderr, "sweep: %v\n", err)
+		return exitUsage
+	default:
+		fmt.Fprintf(os.Stderr, "sweep: %v\n", err)
+		return exitError
+	}
+}
+
+// interruptContext is cancelled by the first SIGINT or SIGTERM, so that
+// running trials close their logs and are marked interrupted; a second
+// signal exits at once.
+func interruptContext() (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sig := make(chan os.Signal, 2)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		if _, ok := <-sig; !ok {
+			return
+		}
+		fmt.Fprintln(os.Stderr, "\nsweep: interrupted; stopping running trials (press Ctrl-C again to exit at once)")
+		cancel()
+		if _, ok := <-sig; ok {
+			os.Exit(exitInterrupted)
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(sig)
+		close(sig)
+		cancel()
+	}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "sweep: hyperparameter sweeps with TensorBoard logs and a ranking")
+	fmt.Fprintln(w, "\nUsage: sweep <command> [flags] [args]\n\nCommands:")
+	for _, c := range commands() {
+		if !c.hidden {
+			fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		}
+	}
+	fmt.Fprintln(w, "\nRun 'sweep <command> -h' for a command's flags.")
+	fmt.Fprintln(w, "Exit codes: 0 ok, 1 error, 2 usage, 3 some trials failed, 130 interrupted.")
+}

@@ -1,0 +1,43 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/sweep-ml/sweep/plugins"
+	"github.com/sweep-ml/sweep/results"
+)
+
+// runPlugins inspects model plugins: `sweep plugins describe PATH [ARGS...]`.
+func runPlugins(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) < 2 || args[0] != "describe" {
+		return usageError{msg: "usage: sweep plugins describe PATH [PLUGIN_ARGS...]"}
+	}
+	client, err := plugins.Launch(ctx, plugins.Command{Path: args[1], Args: args[2:]})
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+	desc, err := client.Describe(ctx)
+	if err != nil {
+		return err
+	}
+	return printDescription(stdout, desc)
+}
+
+func printDescription(w io.Writer, desc plugins.Description) error {
+	fmt.Fprintf(w, "model %s\n\n", desc.Name)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "HYPERPARAMETER\tTYPE\tDEFAULT\tHELP")
+	for _, p := range desc.Params {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.Name, p.Type, results.FormatValue(p.Default), p.Help)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\nmetrics: %s\n", strings.Join(desc.Metrics, ", "))
+	return nil
+}

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/sweep-ml/sweep/orchestrator"
+	"github.com/sweep-ml/sweep/results"
+)
+
+// isTerminal reports whether f is a character device (a terminal), without
+// a dependency: progress redraws only make sense there.
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// newObserver picks how progress is shown: JSON lines on stdout for scripts,
+// a redrawn status line on a terminal, else one line per finished trial.
+func newObserver(jsonLines bool, stdout io.Writer, stderr *os.File) orchestrator.Observer {
+	switch {
+	case jsonLines:
+		enc := json.NewEncoder(stdout)
+		return orchestrator.ObserverFunc(func(e orchestrator.Event) { _ = enc.Encode(e) })
+	case isTerminal(stderr):
+		return newStatusLine(stderr)
+	default:
+		return orchestrator.ObserverFunc(func(e orchestrator.Event) { printTrialLine(stderr, e) })
+	}
+}
+
+func printTrialLine(w io.Writer, e orchestrator.Event) {
+	switch e.Kind {
+	case orchestrator.EventSweepStart:
+		fmt.Fprintf(w, "sweep: %d trials to run, %d already finished\n", e.Total, e.Skipped)
+	case orchestrator.EventTrialEnd:
+		fmt.Fprintf(w, "[%d/%d] %s\n", e.Done, e.Total, describeTrial(e.Trial))
+	}
+}
+
+func describeTrial(t *results.Trial) string {
+	switch {
+	case t.Status == results.StatusSucceeded && t.BestValLoss != nil:
+		return fmt.Sprintf("%s: best val_loss %.6g at epoch %d (%d epochs, %s)",
+			t.Name, *t.BestValLoss, t.BestEpoch, t.EpochsRun, roundDuration(t.DurationSeconds))
+	case t.Error != "":
+		return fmt.Sprintf("%s: %s: %s", t.Name, t.Status, t.Error)
+	default:
+		return fmt.Sprintf("%s: %s", t.Name, t.Status)
+	}
+}
+
+func roundDuration(seconds float64) time.Duration {
+	d := time.Duration(seconds * float64(time.Second))
+	if d > time.Second {
+		return d.Round(100 * time.Millisecond)
+	}
+	return d.Round(time.Millisecond)
+}
+
+// statusLine redraws one line on a terminal: done/total, running, failed,
+// the best trial so far, elapsed time and an ETA; finished trials scroll
+// above it.
+type statusLine struct {
+	mu   sync.Mutex
+	w    io.Writer
+	last orchestrator.Event
+	stop chan struct{}
+}
+
+func newStatusLine(w io.Writer) *statusLine {
+	s := &statusLine{w: w, stop: make(chan struct{})}
+	go s.tick()
+	return s
+}
+
+// tick redraws every second so that elapsed time and ETA move while long
+// trials run.
+func (s *statusLine) tick() {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			s.mu.Lock()
+			if s.last.Kind != "" {
+				s.last.Elapsed += 1
+				s.draw()
+			}
+			s.mu.Unlock()
+		}
+	}
+}
+
+func (s *statusLine) Observe(e orchestrator.Event) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.last = e
+	switch e.Kind {
+	case orchestrator.EventTrialEnd:
+		fmt.Fprintf(s.w, "\r\033[K  %s\n", describeTrial(e.Trial))
+	case orchestrator.EventSweepEnd:
+		fmt.Fprint(s.w, "\r\033[K")
+		close(s.stop)
+		return
+	}
+	s.draw()
+}
+
+func (s *statusLine) draw() {
+	e := s.last
+	line := fmt.Sprintf("%d/%d done, %d running, %d failed, %s elapsed", e.Done, e.Total, e.Running, e.Failed,
+		time.Duration(e.Elapsed*float64(time.Second)).Round(time.Second))
+	if e.Done > 0 && e.Done < e.Total {
+		eta := time.Duration(e.Elapsed / float64(e.Done) * float64(e.Total-e.Done) * float64(time.Second))
+		line += fmt.Sprintf(", ETA %s", eta.Round(time.Second))
+	}
+	if e.Best != nil && e.Best.BestValLoss != nil {
+		line += fmt.Sprintf(" | best %s %.6g", e.Best.Name, *e.Best.BestValLoss)
+	}
+	fmt.Fprintf(s.w, "\r\033[K%s", line)
+}

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/sweep-ml/sweep/orchestrator"
+	"github.com/sweep-ml/sweep/results"
+)
+
+func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("run", "GRID.toml", stderr)
+	workers := fs.Int("workers", 0, "trials at once (default: the grid's workers; 0 there: one per CPU core)")
+	rerun := fs.String("rerun", "", "also run trials that are already finished: failed (failed ones, even with retries spent) or all")
+	failFast := fs.Bool("fail-fast", false, "stop the sweep at the first failed trial")
+	jsonLines := fs.Bool("json", false, "write one JSON progress event per line to stdout instead of the report")
+	executor := fs.String("executor", "local", "where trials run: local or slurm")
+	slurmFlags := addSlurmFlags(fs)
+	grid, err := exactlyOne(fs, args, "grid file")
+	if err != nil {
+		return err
+	}
+	if *rerun != orchestrator.RerunNone && *rerun != orchestrator.RerunFailed && *rerun != orchestrator.RerunAll {
+		return usageError{msg: fmt.Sprintf("--rerun %q: want failed or all", *rerun)}
+	}
+	opts := orchestrator.RunOptions{Workers: *workers, Rerun: *rerun, FailFast: *failFast,
+		Observer: newObserver(*jsonLines, stdout, os.Stderr)}
+	switch *executor {
+	case "local":
+		return runLocal(ctx, grid, opts, *jsonLines, stdout, stderr)
+	case "slurm":
+		return runSlurm(ctx, grid, opts, slurmFlags, *jsonLines, stdout, stderr)
+	default:
+		return usageError{msg: fmt.Sprintf("--executor %q: want local or slurm", *executor)}
+	}
+}
+
+func runLocal(ctx context.Context, grid string, opts orchestrator.RunOptions, jsonLines bool, stdout, stderr io.Writer) error {
+	plan, err := orchestrator.NewPlan(ctx, grid, opts.Workers)
+	if err != nil {
+		return err
+	}
+	defer plan.Trainer.Close()
+	sum, err := orchestrator.Run(ctx, plan, opts)
+	if err != nil {
+		return err
+	}
+	return finishRun(sum, plan, jsonLines, stdout, stderr)
+}
+
+// finishRun shows the best configurations, where the logs are and how to
+// view them, and turns the sweep's state into the exit status.
+func finishRun(sum *orchestrator.Summary, plan *orchestrator.Plan, jsonLines bool, stdout, stderr io.Writer) error {
+	ran := len(sum.Records)
+	fmt.Fprintf(stderr, "sweep: %d trials run, %d already finished, in %s", ran, sum.Skipped, sum.Elapsed.Round(time.Millisecond))
+	if ran > 0 {
+		fmt.Fprintf(stderr, " (%.1f trials/s)", float64(ran)/sum.Elapsed.Seconds())
+	}
+	fmt.Fprintln(stderr)
+	if !jsonLines {
+		if err := showRanking(plan, 5, stdout); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "\nLogs: %s\nView: tensorboard --logdir %s\n", sum.Dir, tensorboardDir(plan.Spec.LogDir))
+	}
+	switch {
+	case sum.Interrupted:
+		fmt.Fprintf(stderr, "sweep: interrupted; run the same command again to resume\n")
+		return errInterrupted
+	case sum.Failed > 0:
+		fmt.Fprintf(stderr, "sweep: %d trials failed; see 'sweep report %s'\n", sum.Failed, sum.Dir)
+		return errTrialsFailed
+	}
+	return nil
+}
+
+// showRanking prints the top of the ranking of the plan's trials.
+func showRanking(plan *orchestrator.Plan, top int, stdout io.Writer) error {
+	sweep, err := results.LoadSweep(plan.Dir)
+	if err != nil {
+		return err
+	}
+	ids := make([]string, len(plan.Trials))
+	for i, t := range plan.Trials {
+		ids[i] = t.ID
+	}
+	fmt.Fprintln(stdout)
+	return results.Render(stdout, results.Rank(sweep, results.RankOptions{IDs: ids}), results.FormatTable, results.RenderOptions{Top: top})
+}
+
+// tensorboardDir quotes a log directory for a shell command line when needed.
+func tensorboardDir(dir string) string {
+	dir = filepath.Clean(dir)
+	if strings.ContainsAny(dir, " '\"$`\\") {
+		return "'" + strings.ReplaceAll(dir, "'", `'\''`) + "'"
+	}
+	return dir
+}

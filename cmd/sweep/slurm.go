@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/sweep-ml/sweep/orchestrator"
+	"github.com/sweep-ml/sweep/orchestrator/slurm"
+)
+
+// slurmFlags override the grid's [slurm] table.
+type slurmFlags struct {
+	partition, time, mem, sbatchArgs        string
+	cpus, parallelism, perTask, taskSeconds int
+	detach                                  bool
+}
+
+func addSlurmFlags(fs *flag.FlagSet) *slurmFlags {
+	f := &slurmFlags{}
+	fs.StringVar(&f.partition, "partition", "", "slurm: partition (default: the grid's [slurm] partition, else the cluster's default)")
+	fs.StringVar(&f.time, "time", "", "slurm: time limit of one array task, e.g. 01:00:00")
+	fs.StringVar(&f.mem, "mem", "", "slurm: memory of one array task, e.g. 4G")
+	fs.StringVar(&f.sbatchArgs, "sbatch-args", "", "slurm: extra sbatch arguments, space-separated")
+	fs.IntVar(&f.cpus, "cpus-per-task", 0, "slurm: CPUs of one array task, which runs that many trials at once")
+	fs.IntVar(&f.parallelism, "parallelism", 0, "slurm: at most this many array tasks at once (%K)")
+	fs.IntVar(&f.perTask, "trials-per-task", 0, "slurm: trials packed into one array task (default: fill --task-seconds)")
+	fs.IntVar(&f.taskSeconds, "task-seconds", 0, "slurm: target duration of one array task when packing by duration")
+	fs.BoolVar(&f.detach, "detach", false, "slurm: return once submitted; follow with 'sweep report'")
+	return f
+}
+
+// apply overrides cfg with the flags that were set.
+func (f *slurmFlags) apply(cfg *slurm.Config) {
+	setString := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	setInt := func(dst *int, v int) {
+		if v != 0 {
+			*dst = v
+		}
+	}
+	setString(&cfg.Partition, f.partition)
+	setString(&cfg.Time, f.time)
+	setString(&cfg.Mem, f.mem)
+	setInt(&cfg.CPUsPerTask, f.cpus)
+	setInt(&cfg.Parallelism, f.parallelism)
+	setInt(&cfg.TrialsPerTask, f.perTask)
+	setInt(&cfg.TaskSeconds, f.taskSeconds)
+	if f.sbatchArgs != "" {
+		cfg.ExtraArgs = append(cfg.ExtraArgs, strings.Fields(f.sbatchArgs)...)
+	}
+}
+
+func runSlurm(ctx context.Context, grid string, opts orchestrator.RunOptions, f *slurmFlags, jsonLines bool, stdout, stderr io.Writer) error {
+	// This host only submits and watches: one model process suffices to
+	// check and expand the grid.
+	plan, err := orchestrator.NewPlan(ctx, grid, 1)
+	if err != nil {
+		return err
+	}
+	defer plan.Trainer.Close()
+	cfg := plan.Spec.Slurm
+	f.apply(&cfg)
+	so := orchestrator.SlurmOptions{Config: cfg, Detach: f.detach, Client: &slurm.Client{},
+		OnSubmit: func(s *slurm.Submitted) {
+			fmt.Fprintf(stderr, "sweep: submitted Slurm job arrays %s (scripts and logs in %s)\n", strings.Join(s.JobIDs(), ", "), s.Dir)
+		}}
+	sum, err := orchestrator.RunSlurm(ctx, plan, opts, so)
+	if err != nil {
+		return err
+	}
+	if f.detach {
+		fmt.Fprintf(stdout, "Follow with: sweep report %s\n", sum.Dir)
+		return nil
+	}
+	return finishRun(sum, plan, jsonLines, stdout, stderr)
+}

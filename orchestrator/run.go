@@ -1,0 +1,284 @@
+package orchestrator
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/sweep-ml/sweep/plugins"
+	"github.com/sweep-ml/sweep/results"
+)
+
+// Rerun choices for RunOptions.Rerun.
+const (
+	RerunNone   = ""       // skip finished trials; retry failed ones while retries remain
+	RerunFailed = "failed" // also run failed trials whose retries are spent
+	RerunAll    = "all"    // run every trial again, in new run directories
+)
+
+// MetaFile, at a sweep directory's root, says where the grid came from, so
+// that `sweep worker` on another node resolves its relative paths as
+// `sweep run` did.
+const MetaFile = "sweep.json"
+
+// Meta is the content of MetaFile.
+type Meta struct {
+	GridFile string    `json:"grid_file"` // absolute path of the grid file as run
+	GridHash string    `json:"grid_hash"`
+	Version  string    `json:"sweep_version"`
+	Updated  time.Time `json:"updated"`
+}
+
+// RunOptions tunes a `sweep run` beyond what the grid says.
+type RunOptions struct {
+	Workers  int    // trials at once; 0 takes the grid's workers (0 there: one per CPU)
+	Rerun    string // one of the Rerun constants
+	FailFast bool   // stop at the first failed trial
+	Observer Observer
+}
+
+// Summary is what a `sweep run` did.
+type Summary struct {
+	Dir     string           // the sweep directory
+	Trials  []Trial          // the whole expansion
+	Records []*results.Trial // this invocation's records, in launch order
+	Skipped int              // trials already finished on disk
+	Failed  int              // trials of the sweep whose latest finished run failed
+	// Interrupted is set when the context was cancelled before every trial
+	// finished: the sweep is resumable.
+	Interrupted bool
+	Elapsed     time.Duration
+}
+
+// Plan is a loaded grid expanded into trials, with the model that runs them.
+type Plan struct {
+	Spec    *Spec
+	Desc    plugins.Description
+	Trials  []Trial
+	Dir     string // the sweep directory: <log_dir>/<name>
+	Trainer plugins.Trainer
+}
+
+// Workers resolves the number of trials to run at once.
+func Workers(flag int, s *Spec) int {
+	switch {
+	case flag > 0:
+		return flag
+	case s.Workers > 0:
+		return s.Workers
+	default:
+		return runtime.NumCPU()
+	}
+}
+
+// NewPlan loads a grid, starts its model with one process per worker, and
+// expands the grid against the model's hyperparameters. Close the plan's
+// Trainer when done.
+func NewPlan(ctx context.Context, gridPath string, workers int) (*Plan, error) {
+	spec, err := Load(gridPath)
+	if err != nil {
+		return nil, err
+	}
+	return planSpec(ctx, spec, Workers(workers, spec))
+}
+
+func planSpec(ctx context.Context, spec *Spec, workers int) (*Plan, error) {
+	pool, desc, err := OpenModel(ctx, spec, workers)
+	if err != nil {
+		return nil, err
+	}
+	trials, err := Expand(spec, desc)
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return &Plan{Spec: spec, Desc: desc, Trials: trials, Dir: filepath.Join(spec.LogDir, spec.Name), Trainer: pool}, nil
+}
+
+// Job is a trial to run and the failed runs it already has.
+type Job struct {
+	Trial         Trial
+	PriorFailures int
+	MaxAttempts   int
+}
+
+// Pending decides, from what is on disk, which trials still need to run:
+// finished ones are skipped, failed ones retried while attempts remain (or
+// always with RerunFailed), and runs left "running" by a dead sweep run
+// again. It also returns how many trials were skipped.
+func Pending(trials []Trial, onDisk *results.Sweep, retries int, rerun string) (jobs []Job, skipped int) {
+	for _, t := range trials {
+		job := Job{Trial: t, MaxAttempts: 1 + retries}
+		if runs := onDisk.Trial(t.ID); runs != nil && rerun != RerunAll {
+			job.PriorFailures = countFailed(runs)
+			switch {
+			case runs.Finished == nil:
+			case runs.Finished.Trial.Status == results.StatusSucceeded:
+				skipped++
+				continue
+			case rerun == RerunFailed:
+				job.MaxAttempts = max(job.MaxAttempts, job.PriorFailures+1)
+			case job.PriorFailures >= job.MaxAttempts:
+				skipped++
+				continue
+			}
+		}
+		jobs = append(jobs, job)
+	}
+	return jobs, skipped
+}
+
+func countFailed(runs *results.TrialRuns) int {
+	n := 0
+	for _, r := range runs.Runs {
+		if r.Trial.Status == results.StatusFailed {
+			n++
+		}
+	}
+	return n
+}
+
+// Run runs a plan's pending trials locally, with at most workers at once.
+//
+// It takes the sweep's lock, records the grid as run, marks runs that a
+// killed sweep left "running" as interrupted, then runs. Cancelling ctx
+// stops launching trials and interrupts those running; their records say
+// so and a later Run resumes. Failed trials are reported in the Summary, not
+// as an error: the error is for failures of the sweep itself.
+func Run(ctx context.Context, p *Plan, opts RunOptions) (*Summary, error) {
+	start := time.Now()
+	if err := os.MkdirAll(p.Dir, 0o755); err != nil {
+		return nil, err
+	}
+	lock, err := AcquireLock(p.Dir)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Release()
+	if err := RecordGrid(p.Dir, p.Spec); err != nil {
+		return nil, err
+	}
+	onDisk, err := results.LoadSweep(p.Dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := markAbandoned(onDisk, false); err != nil {
+		return nil, err
+	}
+	jobs, skipped := Pending(p.Trials, onDisk, p.Spec.Retries, opts.Rerun)
+	r := newTrialRunner(p, "local")
+	prog := newProgress(opts.Observer, len(jobs), skipped)
+	records, err := runAll(ctx, jobs, Workers(opts.Workers, p.Spec), opts.FailFast,
+		func(ctx context.Context, j Job) (*results.Trial, error) {
+			return r.run(ctx, j.Trial, j.PriorFailures, j.MaxAttempts, prog)
+		})
+	prog.finish()
+	sum := &Summary{Dir: p.Dir, Trials: p.Trials, Skipped: skipped, Elapsed: time.Since(start)}
+	for _, rec := range records {
+		if rec != nil {
+			sum.Records = append(sum.Records, rec)
+		}
+	}
+	sum.Interrupted = ctx.Err() != nil
+	if err != nil {
+		return sum, err
+	}
+	sum.Failed, err = countSweepFailures(p)
+	return sum, err
+}
+
+func newTrialRunner(p *Plan, executor string) *trialRunner {
+	host, _ := os.Hostname()
+	return &trialRunner{spec: p.Spec, dir: p.Dir, trainer: p.Trainer, host: host, executor: executor,
+		slurmJob: os.Getenv("SLURM_JOB_ID")}
+}
+
+// countSweepFailures counts the plan's trials whose latest finished run
+// failed, this invocation's and earlier ones'.
+func countSweepFailures(p *Plan) (int, error) {
+	onDisk, err := results.LoadSweep(p.Dir)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, t := range p.Trials {
+		if runs := onDisk.Trial(t.ID); runs != nil && runs.Finished != nil &&
+			runs.Finished.Trial.Status == results.StatusFailed {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// markAbandoned rewrites the records of runs still marked running, which,
+// under the sweep's lock, belong to a sweep that was killed, as interrupted.
+// Their directories stay; the trials run again in new ones. Runs of Slurm
+// tasks may be alive on other nodes: they count only with withSlurm, which
+// the caller sets once it knows that no task of the sweep is alive.
+func markAbandoned(s *results.Sweep, withSlurm bool) error {
+	for _, tr := range s.Trials {
+		for _, run := range tr.InProgress() {
+			rec := run.Trial
+			if rec.Provenance.Executor == "slurm" && !withSlurm {
+				continue
+			}
+			rec.Status = results.StatusInterrupted
+			rec.Error = fmt.Sprintf("abandoned: the sweep running it (pid %d on %s) stopped without finishing it", rec.PID, rec.Host)
+			if err := results.WriteTrial(run.Dir, rec); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// RecordGrid keeps the grid as run at the sweep's root (GridFile) with its
+// origin (MetaFile). A different grid run earlier into the same directory is
+// kept beside it under a timestamped name: nothing is overwritten.
+func RecordGrid(dir string, s *Spec) error {
+	path := filepath.Join(dir, results.GridFile)
+	old, err := os.ReadFile(path)
+	switch {
+	case err == nil && !bytes.Equal(old, s.Source):
+		stamp := time.Now().UTC().Format("20060102-150405.000000000")
+		if err := os.Rename(path, filepath.Join(dir, "sweep."+stamp+".toml")); err != nil {
+			return err
+		}
+	case err != nil && !errors.Is(err, os.ErrNotExist):
+		return err
+	}
+	file, err := filepath.Abs(s.File)
+	if err != nil {
+		return err
+	}
+	meta, err := json.MarshalIndent(Meta{GridFile: file, GridHash: s.GridHash, Version: BuildVersion(), Updated: time.Now().UTC()}, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(path, s.Source); err != nil {
+		return err
+	}
+	return writeFileAtomic(filepath.Join(dir, MetaFile), append(meta, '\n'))
+}
+
+func writeFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	_, err = tmp.Write(data)
+	err = errors.Join(err, tmp.Sync(), tmp.Close())
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+	return err
+}

@@ -1,0 +1,253 @@
+package orchestrator
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/sweep-ml/sweep/orchestrator/slurm"
+	"github.com/sweep-ml/sweep/results"
+)
+
+// SlurmOptions configures RunSlurm.
+type SlurmOptions struct {
+	Config slurm.Config
+	// Detach returns once the job arrays are submitted instead of waiting
+	// for them; `sweep report` follows the sweep from its files.
+	Detach bool
+	// PollEvery is the time between two looks at the queue (default 2 s).
+	PollEvery time.Duration
+	// Binary is the sweep executable the tasks run (default: this one). It
+	// must be reachable at the same path on the compute nodes.
+	Binary string
+	Client *slurm.Client
+	// OnSubmit, if set, hears about the submission (job ids, directory).
+	OnSubmit func(*slurm.Submitted)
+}
+
+// RunSlurm runs a plan's pending trials as one Slurm job array (several when
+// the cluster's MaxArraySize is smaller), whose tasks run `sweep worker` over
+// packed batches of trials in the shared sweep directory, and waits for them
+// while reporting progress from the trials' records and one squeue call per
+// poll. Cancelling ctx cancels the arrays (scancel), whose workers mark their
+// trials interrupted. Trials of a task that was killed or preempted have no
+// finished record and run again on the next RunSlurm.
+func RunSlurm(ctx context.Context, p *Plan, opts RunOptions, so SlurmOptions) (*Summary, error) {
+	start := time.Now()
+	if err := os.MkdirAll(p.Dir, 0o755); err != nil {
+		return nil, err
+	}
+	lock, err := AcquireLock(p.Dir)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Release()
+	if active, err := activeJobs(ctx, so.Client, p.Dir); err != nil {
+		return nil, err
+	} else if len(active) > 0 {
+		return nil, fmt.Errorf("%w: Slurm job arrays %s of this sweep are still queued or running; wait for them or scancel them",
+			ErrLocked, strings.Join(active, ", "))
+	}
+	if err := RecordGrid(p.Dir, p.Spec); err != nil {
+		return nil, err
+	}
+	onDisk, err := results.LoadSweep(p.Dir)
+	if err != nil {
+		return nil, err
+	}
+	// No job of this sweep is alive (checked above), so every record still
+	// "running" was abandoned, on whichever node.
+	if err := markAbandoned(onDisk, true); err != nil {
+		return nil, err
+	}
+	jobs, skipped := Pending(p.Trials, onDisk, p.Spec.Retries, opts.Rerun)
+	sum := &Summary{Dir: p.Dir, Trials: p.Trials, Skipped: skipped}
+	if len(jobs) == 0 {
+		sum.Elapsed = time.Since(start)
+		sum.Failed, err = countSweepFailures(p)
+		return sum, err
+	}
+	sub, err := submit(ctx, p, jobs, onDisk, so, opts.Rerun)
+	if err != nil {
+		return nil, err
+	}
+	if so.OnSubmit != nil {
+		so.OnSubmit(sub)
+	}
+	if so.Detach {
+		sum.Elapsed = time.Since(start)
+		return sum, nil
+	}
+	prog := newProgress(opts.Observer, len(jobs), skipped)
+	err = follow(ctx, p, jobs, sub, so, prog, start, sum)
+	prog.finish()
+	sum.Elapsed = time.Since(start)
+	if err != nil {
+		return sum, err
+	}
+	sum.Failed, err = countSweepFailures(p)
+	return sum, err
+}
+
+// submit packs the jobs' trials into batches and submits them.
+func submit(ctx context.Context, p *Plan, jobs []Job, onDisk *results.Sweep, so SlurmOptions, rerun string) (*slurm.Submitted, error) {
+	bin := so.Binary
+	if bin == "" {
+		var err error
+		if bin, err = os.Executable(); err != nil {
+			return nil, fmt.Errorf("find the sweep binary for the Slurm tasks: %w", err)
+		}
+	}
+	ids := make([]string, len(jobs))
+	for i, j := range jobs {
+		ids[i] = j.Trial.ID
+	}
+	per := slurm.PerTask(so.Config, len(ids), typicalDuration(onDisk))
+	cmd := slurm.WorkerCommand(bin)
+	if rerun != RerunNone {
+		cmd += " --rerun " + rerun
+	}
+	return so.Client.Submit(ctx, slurm.Submission{
+		SweepDir: p.Dir,
+		JobName:  "sweep-" + p.Spec.Name,
+		Batches:  slurm.Pack(ids, per),
+		Command:  cmd,
+		Config:   so.Config,
+	})
+}
+
+// typicalDuration is the median duration of the sweep's succeeded trials,
+// the estimate that packing uses; 0 when none has finished yet.
+func typicalDuration(s *results.Sweep) time.Duration {
+	var ds []float64
+	for _, tr := range s.Trials {
+		if tr.Finished != nil && tr.Finished.Trial.Status == results.StatusSucceeded {
+			ds = append(ds, tr.Finished.Trial.DurationSeconds)
+		}
+	}
+	if len(ds) == 0 {
+		return 0
+	}
+	slices.Sort(ds)
+	return time.Duration(ds[len(ds)/2] * float64(time.Second))
+}
+
+// follow polls the queue and the trials' records until no task of the
+// submission is queued or running, reporting trials as they start and end.
+// On cancellation it cancels the arrays and waits for their tasks to stop.
+func follow(ctx context.Context, p *Plan, jobs []Job, sub *slurm.Submitted, so SlurmOptions, prog *progress, since time.Time, sum *Summary) error {
+	every := so.PollEvery
+	if every <= 0 {
+		every = 2 * time.Second
+	}
+	seen := map[string]results.Status{}
+	cancelled := false
+	for {
+		st, err := so.Client.Poll(context.WithoutCancel(ctx), sub.JobIDs())
+		if err != nil {
+			return err
+		}
+		if err := observeRecords(p, jobs, since, seen, prog, sum); err != nil {
+			return err
+		}
+		if st.Active() == 0 {
+			sum.Interrupted = cancelled
+			return nil
+		}
+		if ctx.Err() != nil && !cancelled {
+			if err := so.Client.Cancel(context.WithoutCancel(ctx), sub.JobIDs()); err != nil {
+				return err
+			}
+			cancelled = true
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(every):
+		}
+		if cancelled {
+			time.Sleep(every) // ctx is done: pace the wait for the tasks to stop
+		}
+	}
+}
+
+// observeRecords reads the jobs' records and reports those that started or
+// ended since the last look. Only runs started after since count.
+func observeRecords(p *Plan, jobs []Job, since time.Time, seen map[string]results.Status, prog *progress, sum *Summary) error {
+	onDisk, err := results.LoadSweep(p.Dir)
+	if err != nil {
+		return err
+	}
+	for _, j := range jobs {
+		runs := onDisk.Trial(j.Trial.ID)
+		if runs == nil {
+			continue
+		}
+		rec := runs.Latest().Trial
+		if rec.StartedAt.Before(since) || seen[j.Trial.ID] == rec.Status {
+			continue
+		}
+		if seen[j.Trial.ID] == "" {
+			prog.started(rec)
+		}
+		seen[j.Trial.ID] = rec.Status
+		if rec.Status != results.StatusRunning {
+			prog.ended(rec)
+			sum.Records = append(sum.Records, rec)
+		}
+	}
+	return nil
+}
+
+// activeJobs returns the job arrays of earlier submissions of this sweep
+// that still have tasks queued or running.
+func activeJobs(ctx context.Context, c *slurm.Client, dir string) ([]string, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "slurm", "*", slurm.JobsFile))
+	if err != nil || len(files) == 0 {
+		return nil, err
+	}
+	var ids []string
+	for _, f := range files {
+		more, err := readJobIDs(f)
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, more...)
+	}
+	st, err := c.Poll(ctx, ids)
+	if err != nil {
+		var ce *slurm.CommandError
+		if errors.As(err, &ce) && errors.Is(ce.Err, os.ErrNotExist) {
+			return nil, nil // no Slurm on this machine: nothing can be running
+		}
+		return nil, err
+	}
+	var active []string
+	for _, a := range st.Arrays {
+		if a.Active() > 0 {
+			active = append(active, a.JobID)
+		}
+	}
+	return active, nil
+}
+
+func readJobIDs(path string) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var ids []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if fields := strings.Fields(sc.Text()); len(fields) > 0 {
+			ids = append(ids, fields[0])
+		}
+	}
+	return ids, sc.Err()
+}

@@ -1,0 +1,85 @@
+package orchestrator
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/sweep-ml/sweep/results"
+)
+
+// OpenSweep re-creates the plan of a sweep that `sweep run` prepared in dir,
+// from the grid it recorded there, so that a worker on another node runs
+// exactly the trials it was given. Relative paths in the grid resolve
+// against the original grid file's directory, as they did for `sweep run`.
+func OpenSweep(ctx context.Context, dir string, workers int) (*Plan, error) {
+	data, err := os.ReadFile(filepath.Join(dir, MetaFile))
+	if err != nil {
+		return nil, fmt.Errorf("%s is not a prepared sweep directory: %w", dir, err)
+	}
+	var meta Meta
+	if err := json.Unmarshal(data, &meta); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, MetaFile), err)
+	}
+	src, err := os.ReadFile(filepath.Join(dir, results.GridFile))
+	if err != nil {
+		return nil, err
+	}
+	spec, err := Parse(meta.GridFile, src)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := planSpec(ctx, spec, max(workers, 1))
+	if err != nil {
+		return nil, err
+	}
+	plan.Dir = dir
+	return plan, nil
+}
+
+// RunTrials runs the given trials of a prepared sweep, at most workers at
+// once, without taking the sweep's lock: it is what one Slurm array task
+// does, beside other tasks, while `sweep run` holds the lock. Trials that
+// already succeeded are skipped, so a requeued task does not repeat them
+// (unless rerun says otherwise). An unknown ID is an error before anything
+// runs.
+func RunTrials(ctx context.Context, p *Plan, ids []string, workers int, rerun, executor string, obs Observer) (*Summary, error) {
+	start := time.Now()
+	byID := make(map[string]Trial, len(p.Trials))
+	for _, t := range p.Trials {
+		byID[t.ID] = t
+	}
+	chosen := make([]Trial, 0, len(ids))
+	for _, id := range ids {
+		t, ok := byID[id]
+		if !ok {
+			return nil, fmt.Errorf("trial %s is not in the sweep %s (was the grid changed?)", id, p.Dir)
+		}
+		chosen = append(chosen, t)
+	}
+	onDisk, err := results.LoadSweep(p.Dir)
+	if err != nil {
+		return nil, err
+	}
+	jobs, skipped := Pending(chosen, onDisk, p.Spec.Retries, rerun)
+	r := newTrialRunner(p, executor)
+	prog := newProgress(obs, len(jobs), skipped)
+	records, err := runAll(ctx, jobs, workers, false, func(ctx context.Context, j Job) (*results.Trial, error) {
+		return r.run(ctx, j.Trial, j.PriorFailures, j.MaxAttempts, prog)
+	})
+	prog.finish()
+	sum := &Summary{Dir: p.Dir, Trials: chosen, Skipped: skipped, Interrupted: ctx.Err() != nil, Elapsed: time.Since(start)}
+	for _, rec := range records {
+		if rec == nil {
+			continue
+		}
+		sum.Records = append(sum.Records, rec)
+		if rec.Status == results.StatusFailed {
+			sum.Failed++
+		}
+	}
+	return sum, err
+}
