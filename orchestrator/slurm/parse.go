@@ -1,8 +1,7 @@
 package slurm
 
 import (
-	"bufio"
-	"bytes"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -91,12 +90,7 @@ func parseSqueue(st *Status, out []byte) error {
 	for i := range st.Arrays {
 		byID[st.Arrays[i].JobID] = &st.Arrays[i]
 	}
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	for line := 1; sc.Scan(); line++ {
-		text := strings.TrimSpace(sc.Text())
-		if text == "" {
-			continue
-		}
+	return eachLine(out, func(line int, text string) error {
 		f := strings.SplitN(text, " ", 3)
 		if len(f) < 2 {
 			return fmt.Errorf("slurm: squeue output line %d %q: want \"<job>_<task> <state> <reason>\"", line, text)
@@ -122,8 +116,8 @@ func parseSqueue(st *Status, out []byte) error {
 		for _, i := range idx {
 			a.Tasks[i] = t
 		}
-	}
-	return sc.Err()
+		return nil
+	})
 }
 
 // maxTasks bounds what parseTaskRange expands: Slurm's own MaxArraySize
@@ -174,35 +168,30 @@ type TaskExit struct {
 // pending together (ArrayTaskId=2-5%2). The result is sorted by task.
 func parseShowJob(out []byte) ([]TaskExit, error) {
 	var exits []TaskExit
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	sc.Buffer(nil, 1<<20) // a record with a long command line exceeds the default 64 KiB
-	for line := 1; sc.Scan(); line++ {
-		text := strings.TrimSpace(sc.Text())
-		if text == "" {
-			continue
-		}
+	err := eachLine(out, func(line int, text string) error {
 		rec := showJobFields(text)
 		where := func(key string) error {
 			return fmt.Errorf("slurm: scontrol show job line %d: key %s: missing or malformed in %.80q", line, key, text)
 		}
 		tasks, err := parseTaskRange(rec["ArrayTaskId"])
 		if err != nil {
-			return nil, where("ArrayTaskId")
+			return where("ArrayTaskId")
 		}
 		state := rec["JobState"]
 		if state == "" {
-			return nil, where("JobState")
+			return where("JobState")
 		}
 		code, sig, ok := parseExitCode(rec["ExitCode"])
 		if !ok {
-			return nil, where("ExitCode")
+			return where("ExitCode")
 		}
 		for _, t := range tasks {
 			exits = append(exits, TaskExit{Task: t, State: state, Reason: rec["Reason"], ExitCode: code, Signal: sig})
 		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("slurm: reading scontrol show job: %w", err)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	slices.SortFunc(exits, func(a, b TaskExit) int { return a.Task - b.Task })
 	return exits, nil
@@ -264,22 +253,28 @@ func parseExitCode(s string) (code, sig int, ok bool) {
 	return code, sig, err1 == nil && err2 == nil
 }
 
+// errStop ends an eachLine early without an error.
+var errStop = errors.New("stop")
+
 // parseMaxArraySize finds "MaxArraySize = N" in `scontrol show config`.
 func parseMaxArraySize(out []byte) (int, error) {
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), "=")
+	n := -1
+	err := eachLine(out, func(_ int, text string) error {
+		k, v, ok := strings.Cut(text, "=")
 		if !ok || strings.TrimSpace(k) != "MaxArraySize" {
-			continue
+			return nil
 		}
-		n, err := strconv.Atoi(strings.TrimSpace(v))
-		if err != nil || n < 0 {
-			return 0, fmt.Errorf("slurm: scontrol show config: MaxArraySize = %q is not a count", strings.TrimSpace(v))
+		var err error
+		if n, err = strconv.Atoi(strings.TrimSpace(v)); err != nil || n < 0 {
+			return fmt.Errorf("slurm: scontrol show config: MaxArraySize = %q is not a count", strings.TrimSpace(v))
 		}
+		return errStop
+	})
+	switch {
+	case err == errStop:
 		return n, nil
-	}
-	if err := sc.Err(); err != nil {
-		return 0, fmt.Errorf("slurm: reading scontrol show config: %w", err)
+	case err != nil:
+		return 0, err
 	}
 	return 0, fmt.Errorf("slurm: scontrol show config has no MaxArraySize")
 }

@@ -120,7 +120,7 @@ func (c *Client) Submit(ctx context.Context, sub Submission) (*Submitted, error)
 		a := Array{
 			Offset: off,
 			Tasks:  min(maxSize, len(sub.Batches)-off),
-			Script: filepath.Join(dir, fmt.Sprintf("array-%d.sh", len(res.Arrays))),
+			Script: scriptPath(dir, len(res.Arrays)),
 		}
 		if err := writeFile(a.Script, sub.script(sweepDir, dir, a)); err != nil {
 			return nil, err
@@ -144,11 +144,7 @@ func (c *Client) Submit(ctx context.Context, sub Submission) (*Submitted, error)
 		}
 		res.Arrays = append(res.Arrays, a)
 	}
-	var jobs strings.Builder
-	for _, a := range res.Arrays {
-		fmt.Fprintf(&jobs, "%s %d %d\n", a.JobID, a.Offset, a.Tasks)
-	}
-	if err := writeFile(filepath.Join(dir, JobsFile), jobs.String()); err != nil {
+	if err := writeFile(filepath.Join(dir, JobsFile), res.jobsText()); err != nil {
 		return nil, err
 	}
 	return res, nil

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -97,6 +98,12 @@ func TestSubmitSplitsArrays(t *testing.T) {
 	}
 	if b, err := os.ReadFile(filepath.Join(dir, JobsFile)); err != nil || string(b) != "100 0 2\n101 2 2\n102 4 1\n" {
 		t.Errorf("%s = %q, %v", JobsFile, b, err)
+	}
+	if loaded, err := LoadSubmitted(dir); err != nil || !reflect.DeepEqual(loaded, res) {
+		t.Errorf("LoadSubmitted = %+v, %v; want what Submit returned, %+v", loaded, err, res)
+	}
+	if got, err := ReadBatch(batchPath(dir, 4)); err != nil || !slices.Equal(got, []string{"t8"}) {
+		t.Errorf("ReadBatch(batch 4) = %q, %v", got, err)
 	}
 	if b, err := os.ReadFile(script(2)); err != nil || !strings.Contains(string(b), "$((SLURM_ARRAY_TASK_ID + 4))") ||
 		!strings.Contains(string(b), "#SBATCH --array=0-0%1") {
