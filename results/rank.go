@@ -52,6 +52,7 @@ type Row struct {
 	// Name is the trial's name, or with repeats the part their names share.
 	Name   string
 	Trials []string       // the names of the configuration's finished trials, by repeat
+	Dirs   []string       // the latest finished run directory of each of Trials
 	Params map[string]any // the configuration's hyperparameters
 
 	// The statistics are over the succeeded trials with a finite best
@@ -124,7 +125,7 @@ func Rank(s *Sweep, opts RankOptions) Ranking {
 	}
 
 	r := Ranking{Dir: s.Dir, Warnings: s.Warnings}
-	groups := make(map[string][]*Trial)
+	groups := make(map[string][]*Run)
 	var order []string
 	pendingIn := make(map[string]int) // configuration -> trials without a finished run
 	seenSwept := make(map[string]bool)
@@ -158,7 +159,7 @@ func Rank(s *Sweep, opts RankOptions) Ranking {
 		if _, ok := groups[key]; !ok {
 			order = append(order, key)
 		}
-		groups[key] = append(groups[key], t)
+		groups[key] = append(groups[key], tr.Finished)
 	}
 
 	for _, key := range order {
@@ -166,7 +167,7 @@ func Rank(s *Sweep, opts RankOptions) Ranking {
 		if len(members)+pendingIn[key] > 1 {
 			r.Repeats = true
 		}
-		row := newRow(key, members, pendingIn[key])
+		row := newRow(members, pendingIn[key])
 		row.Failures = failuresOf[key]
 		r.Rows = append(r.Rows, row)
 	}
@@ -197,19 +198,25 @@ func newFailure(run *Run) Failure {
 		Error: reason, Dir: run.Dir}
 }
 
-// newRow aggregates the finished trials of one configuration; pending is the
-// number of its trials that have not finished yet.
-func newRow(key string, members []*Trial, pending int) Row {
-	sort.SliceStable(members, func(i, j int) bool {
-		if members[i].Repeat != members[j].Repeat {
-			return members[i].Repeat < members[j].Repeat
+// newRow aggregates the finished runs of one configuration's trials;
+// pending is the number of its trials that have not finished yet.
+func newRow(runs []*Run, pending int) Row {
+	sort.SliceStable(runs, func(i, j int) bool {
+		a, b := runs[i].Trial, runs[j].Trial
+		if a.Repeat != b.Repeat {
+			return a.Repeat < b.Repeat
 		}
-		return members[i].Name < members[j].Name
+		return a.Name < b.Name
 	})
+	members := make([]*Trial, len(runs))
+	for i, r := range runs {
+		members[i] = r.Trial
+	}
 	row := Row{ConfigID: members[0].ConfigID, Params: members[0].Params}
 	var succeeded []*Trial
-	for _, t := range members {
+	for i, t := range members {
 		row.Trials = append(row.Trials, t.Name)
+		row.Dirs = append(row.Dirs, runs[i].Dir)
 		if t.Status == StatusSucceeded {
 			succeeded = append(succeeded, t)
 		}

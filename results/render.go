@@ -274,6 +274,7 @@ type (
 		Trial           string         `json:"trial"`
 		ConfigID        string         `json:"config_id"`
 		Trials          []string       `json:"trials"`
+		Runs            []string       `json:"runs"` // each trial's counted run directory
 		Params          map[string]any `json:"params"`
 		BestValLoss     jsonStat       `json:"best_val_loss"`
 		BestEpoch       jsonStat       `json:"best_epoch"`
@@ -317,7 +318,7 @@ func renderJSON(w io.Writer, r Ranking) error {
 	for _, row := range r.Rows {
 		rep.Rows = append(rep.Rows, jsonRow{
 			Rank: row.Rank, Trial: row.Name, ConfigID: row.ConfigID, Trials: nonNil(row.Trials),
-			Params: row.Params, BestValLoss: st(row.BestValLoss), BestEpoch: st(row.BestEpoch),
+			Runs: r.relAll(row.Dirs), Params: row.Params, BestValLoss: st(row.BestValLoss), BestEpoch: st(row.BestEpoch),
 			FinalTrainLoss: st(row.FinalTrainLoss), FinalValLoss: st(row.FinalValLoss),
 			EpochsRun: st(row.EpochsRun), DurationSeconds: st(row.DurationSeconds), Status: row.Status,
 		})
@@ -345,6 +346,14 @@ func (r *Ranking) rel(path string) string {
 		return path
 	}
 	return filepath.ToSlash(rel)
+}
+
+func (r *Ranking) relAll(paths []string) []string {
+	out := make([]string, len(paths))
+	for i, p := range paths {
+		out[i] = r.rel(p)
+	}
+	return out
 }
 
 // FormatValue shows a hyperparameter value for people: numbers in their

@@ -104,7 +104,7 @@ func LoadSweep(dir string) (*Sweep, error) {
 				continue
 			}
 			runPath := filepath.Join(tdPath, rd.Name())
-			t, err := ReadTrial(filepath.Join(runPath, TrialFile))
+			t, err := readTrial(filepath.Join(runPath, TrialFile))
 			if errors.Is(err, fs.ErrNotExist) {
 				s.warnf("%s: no %s (a run starting, or killed before its first record)", runPath, TrialFile)
 				continue
