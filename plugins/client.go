@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	pb "github.com/sweep-ml/sweep/plugins/proto"
@@ -101,6 +103,10 @@ func (o PoolOptions) withDefaults() PoolOptions {
 	return o
 }
 
+// parentDeathSignal is false only in a test that checks Serve's own watch on
+// its parent.
+var parentDeathSignal = true
+
 // Client is one running plugin process. Its methods may be called from one
 // goroutine at a time; a Pool runs many Clients in parallel.
 //
@@ -138,7 +144,9 @@ func launch(ctx context.Context, cmd Command, opts PoolOptions) (*Client, error)
 	// last of duplicate keys: put the host's first so that cmd.Env wins.
 	ec.Env = append(os.Environ(), cmd.Env...)
 	ec.Dir = cmd.Dir
-	setParentDeathSignal(ec)
+	if parentDeathSignal {
+		setParentDeathSignal(ec)
+	}
 	c.pc = plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  Handshake,
 		Plugins:          plugin.PluginSet{pluginName: &GRPCPlugin{}},
@@ -184,7 +192,7 @@ func launch(ctx context.Context, cmd Command, opts PoolOptions) (*Client, error)
 	}
 	if s.err != nil {
 		c.pc.Kill()
-		return nil, fmt.Errorf("plugin %s: did not start: %v%s%s%s", path, s.err, c.exit.text(), startHint(s.err), c.sink.tailText())
+		return nil, fmt.Errorf("plugin %s: did not start: %s%s", path, startError(s.err, c.exit.text()), c.sink.tailText())
 	}
 	c.rpc = s.rpc
 	if rc := c.pc.ReattachConfig(); rc != nil {
@@ -193,19 +201,22 @@ func launch(ctx context.Context, cmd Command, opts PoolOptions) (*Client, error)
 	return c, nil
 }
 
-// startHint explains go-plugin's terse start-up errors.
-func startHint(err error) string {
+// startError rewords go-plugin's start-up errors, which guess at causes
+// that resolve has ruled out, and says what to do.
+func startError(err error, exit string) string {
 	msg := err.Error()
+	lower := strings.ToLower(msg)
 	switch {
-	case strings.Contains(msg, "exited before we could connect"):
-		return fmt.Sprintf("\n(is it a sweep model plugin? It must accept the handshake cookie %s=%s and print the handshake line; see plugins/README.md)",
-			Handshake.MagicCookieKey, Handshake.MagicCookieValue)
-	case strings.Contains(msg, "Incompatible API version"):
-		return fmt.Sprintf("\n(this sweep speaks plugin protocol version %d; rebuild the plugin against it)", Handshake.ProtocolVersion)
-	case strings.Contains(msg, "timeout while waiting"):
-		return "\n(it never printed the handshake line; is it a sweep model plugin?)"
+	case strings.Contains(lower, "exited before we could connect"), strings.Contains(lower, "failed to read any lines"):
+		return fmt.Sprintf("the program exited%s without completing the handshake; is it a sweep model plugin? "+
+			"It must accept the cookie %s=%s and print the handshake line (see plugins/README.md)",
+			exit, Handshake.MagicCookieKey, Handshake.MagicCookieValue)
+	case strings.Contains(lower, "incompatible api version"):
+		return fmt.Sprintf("%s; this sweep speaks plugin protocol version %d: rebuild the plugin against it", msg, Handshake.ProtocolVersion)
+	case strings.Contains(lower, "timeout while waiting"):
+		return msg + "; it never printed the handshake line (is it a sweep model plugin?)"
 	}
-	return ""
+	return msg + exit
 }
 
 // Path is the plugin program's absolute path.
@@ -271,7 +282,11 @@ func (c *Client) Train(ctx context.Context, req TrainRequest, stderr io.Writer, 
 			break
 		}
 		if err != nil {
-			return Outcome{}, c.callFailed(ctx, what, err)
+			err = c.callFailed(ctx, what, err)
+			if c.Err() == nil {
+				c.awaitMark(stream.Trailer())
+			}
+			return Outcome{}, err
 		}
 		switch k := m.GetKind().(type) {
 		case *pb.TrainEvent_Event:
@@ -289,6 +304,7 @@ func (c *Client) Train(ctx context.Context, req TrainRequest, stderr io.Writer, 
 			return Outcome{}, c.breakf("plugin %s: %s: an empty message in the event stream", c.path, what)
 		}
 	}
+	c.awaitMark(stream.Trailer())
 	if out == nil {
 		return Outcome{}, fmt.Errorf("plugin %s: %s: the plugin ended the trial without an outcome", c.path, what)
 	}
@@ -328,12 +344,32 @@ func (c *Client) callFailed(ctx context.Context, what string, err error) error {
 func (c *Client) settle() bool {
 	ctx, cancel := context.WithTimeout(context.Background(), c.opts.CancelGrace)
 	defer cancel()
-	if _, err := c.rpc.Wait(ctx, &pb.WaitRequest{}); err != nil {
+	var md metadata.MD
+	if _, err := c.rpc.Wait(ctx, &pb.WaitRequest{}, grpc.Trailer(&md)); err != nil {
 		c.kill()
 		c.breakf("plugin %s: did not stop a cancelled trial within %v", c.path, c.opts.CancelGrace)
 		return false
 	}
+	c.awaitMark(md)
 	return true
+}
+
+// awaitMark waits, briefly, until the stderr mark named in a call's trailer
+// has come through, so that the call's output lands in its trial's log. A
+// plugin that sends no mark (not written with Serve) is not waited for.
+func (c *Client) awaitMark(md metadata.MD) {
+	v := md.Get(markTrailer)
+	if len(v) == 0 {
+		return
+	}
+	n, err := strconv.ParseInt(v[0], 10, 64)
+	if err != nil {
+		return
+	}
+	select {
+	case <-c.sink.expect(n):
+	case <-time.After(time.Second):
+	}
 }
 
 func (c *Client) waitExit(d time.Duration) bool {

@@ -2,6 +2,7 @@ package plugins
 
 import (
 	"context"
+	"os"
 
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
@@ -37,11 +38,15 @@ const pluginName = "model"
 type GRPCPlugin struct {
 	plugin.NetRPCUnsupportedPlugin
 	Impl Model
+
+	// stderr is where the server writes the marks that end each call's
+	// output (see stderrSink); Serve sets it. Without it, no marks.
+	stderr *os.File
 }
 
 // GRPCServer registers Impl with the plugin process's gRPC server.
 func (p *GRPCPlugin) GRPCServer(_ *plugin.GRPCBroker, s *grpc.Server) error {
-	pb.RegisterModelServer(s, newServer(p.Impl))
+	pb.RegisterModelServer(s, newServer(p.Impl, p.stderr))
 	return nil
 }
 

@@ -3,13 +3,18 @@ package plugins
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	pb "github.com/sweep-ml/sweep/plugins/proto"
@@ -41,7 +46,7 @@ func Serve(m Model) {
 	watchParent(os.Getppid(), 200*time.Millisecond)
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig: Handshake,
-		Plugins:         plugin.PluginSet{pluginName: &GRPCPlugin{Impl: &stdioRestorer{Model: m, restore: restore}}},
+		Plugins:         plugin.PluginSet{pluginName: &GRPCPlugin{Impl: &stdioRestorer{Model: m, restore: restore}, stderr: stderr}},
 		GRPCServer:      plugin.DefaultGRPCServer,
 		// go-plugin's own debug chatter would land in every trial's log.
 		Logger: hclog.New(&hclog.LoggerOptions{Level: hclog.Error, Output: stderr, JSONFormat: true}),
@@ -86,17 +91,33 @@ func watchParent(ppid int, every time.Duration) {
 // a Model.
 type server struct {
 	pb.UnimplementedModelServer
-	impl Model
+	impl   Model
+	stderr *os.File // for marks; nil: none
+	marks  atomic.Int64
 
 	mu     sync.Mutex
 	active int           // Train calls running
 	idle   chan struct{} // closed while active == 0
 }
 
-func newServer(m Model) *server {
+func newServer(m Model, stderr *os.File) *server {
 	idle := make(chan struct{})
 	close(idle)
-	return &server{impl: m, idle: idle}
+	return &server{impl: m, stderr: stderr, idle: idle}
+}
+
+// mark writes the next mark line to stderr and returns the trailer that
+// names it, or nil without a stderr. Everything the process wrote to stderr
+// before the call is then ahead of the mark in the pipe.
+func (s *server) mark() metadata.MD {
+	if s.stderr == nil {
+		return nil
+	}
+	n := s.marks.Add(1)
+	if _, err := fmt.Fprintf(s.stderr, "%s%d\n", markPrefix, n); err != nil {
+		return nil
+	}
+	return metadata.Pairs(markTrailer, strconv.FormatInt(n, 10))
 }
 
 func (s *server) begin() {
@@ -143,6 +164,9 @@ func (s *server) Train(req *pb.TrainRequest, stream pb.Model_TrainServer) error 
 	out, err := s.impl.Train(ctx, r, func(e Event) error {
 		return stream.Send(&pb.TrainEvent{Kind: &pb.TrainEvent_Event{Event: eventToProto(e)}})
 	})
+	if md := s.mark(); md != nil {
+		stream.SetTrailer(md)
+	}
 	if err != nil {
 		return modelError(ctx, err)
 	}
@@ -156,6 +180,9 @@ func (s *server) Wait(ctx context.Context, _ *pb.WaitRequest) (*pb.WaitReply, er
 	s.mu.Unlock()
 	select {
 	case <-idle:
+		if md := s.mark(); md != nil {
+			_ = grpc.SetTrailer(ctx, md)
+		}
 		return &pb.WaitReply{}, nil
 	case <-ctx.Done():
 		return nil, status.FromContextError(ctx.Err()).Err()
