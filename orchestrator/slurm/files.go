@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // ReadBatch reads a batch file that Submit wrote, batch-<task>.txt: one trial
@@ -19,8 +20,8 @@ func ReadBatch(path string) ([]string, error) {
 	}
 	var trialIDs []string
 	err = eachLine(b, func(line int, text string) error {
-		if strings.ContainsAny(text, " \t") {
-			return fmt.Errorf("%s:%d: trial id %q holds white space", path, line, text)
+		if err := checkTrialID(text); err != nil {
+			return fmt.Errorf("%s:%d: %v", path, line, err)
 		}
 		trialIDs = append(trialIDs, text)
 		return nil
@@ -32,6 +33,15 @@ func ReadBatch(path string) ([]string, error) {
 		return nil, fmt.Errorf("%s: no trial ids", path)
 	}
 	return trialIDs, nil
+}
+
+// checkTrialID refuses a trial ID that cannot stand on a line of a batch
+// file.
+func checkTrialID(id string) error {
+	if id == "" || strings.IndexFunc(id, unicode.IsSpace) >= 0 {
+		return fmt.Errorf("trial id %q: must be non-empty without white space", id)
+	}
+	return nil
 }
 
 // LoadSubmitted reads back what Submit did from the JobsFile in a

@@ -25,7 +25,7 @@ func TestReadBatch(t *testing.T) {
 	}{
 		{"a1\nb2\n", []string{"a1", "b2"}, ""},
 		{"a1\r\n\n  b2  \n", []string{"a1", "b2"}, ""},
-		{"a1\nb 2\n", nil, `batch-0.txt:2: trial id "b 2" holds white space`},
+		{"a1\nb 2\n", nil, `batch-0.txt:2: trial id "b 2": must be non-empty without white space`},
 		{"\n\n", nil, "no trial ids"},
 	} {
 		path := writeTemp(t, "batch-0.txt", tc.content)

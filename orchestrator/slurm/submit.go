@@ -175,8 +175,8 @@ func (s Submission) check() error {
 			return fmt.Errorf("slurm: batch %d is empty", i)
 		}
 		for _, id := range b {
-			if id == "" || strings.ContainsAny(id, " \t\n\r") {
-				return fmt.Errorf("slurm: batch %d: trial id %q: must be non-empty without white space", i, id)
+			if err := checkTrialID(id); err != nil {
+				return fmt.Errorf("slurm: batch %d: %v", i, err)
 			}
 		}
 	}
