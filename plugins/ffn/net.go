@@ -84,6 +84,7 @@ type Layer struct {
 type hiddenLayer struct {
 	in, out               int
 	w, b, gamma, beta     []float64 // parameter views into Net.theta
+	wT                    []float64 // w transposed (in × out), refreshed by each Forward
 	dw, db, dgamma, dbeta []float64 // gradient views into Net.grad
 	runMean, runVar       []float64 // buffer views into Net.stats
 
@@ -109,6 +110,7 @@ type Net struct {
 	outB   []float64
 	outDW  []float64
 	outDB  []float64
+	outWT  []float64 // outW transposed
 
 	theta []float64 // every trainable parameter, in state_dict order
 	grad  []float64 // their gradients, laid out as theta
@@ -187,6 +189,7 @@ func (n *Net) allocate() {
 		l.beta, l.dbeta = take(bn+".bias", h)
 		l.runMean = buffer(bn+".running_mean", h)
 		l.runVar = buffer(bn+".running_var", h)
+		l.wT = make([]float64, in*h)
 		l.invStd = make([]float64, h)
 		l.mean = make([]float64, h)
 		n.layers = append(n.layers,
@@ -225,6 +228,14 @@ func (n *Net) initialise(rng *rand.Rand) {
 	bound := 1 / math.Sqrt(float64(n.lastWidth()))
 	uniform(n.outW, bound)
 	uniform(n.outB, bound)
+}
+
+// growTo returns v resliced to n elements, reallocated only if too short.
+func growTo(v []float64, n int) []float64 {
+	if cap(v) < n {
+		return make([]float64, n)
+	}
+	return v[:n]
 }
 
 func fill(v []float64, x float64) {
@@ -325,7 +336,12 @@ func (n *Net) Forward(x []float64, rows int, train bool) []float64 {
 	for i := range n.hidden {
 		l := &n.hidden[i]
 		z := l.xhat[:rows*l.out]
-		gemmNT(rows, l.out, width, in, width, l.w, l.in, z, l.out, l.b)
+		// Parameters change between passes (Adam, restores, tests), so the
+		// transpose is refreshed every pass: in·out copies against
+		// 2·rows·in·out FLOPs.
+		transpose(l.wT, l.out, l.in, l.w)
+		gemm(rows, l.out, width, in, width, 1, l.wT, l.out, z, l.out)
+		addRow(z, l.b)
 		l.frozen = !train || rows == 1
 		if l.frozen {
 			l.normaliseRunning(rows)
@@ -343,7 +359,10 @@ func (n *Net) Forward(x []float64, rows int, train bool) []float64 {
 		width = l.out
 	}
 	out := n.out[:rows*n.cfg.OutputDim]
-	gemmNT(rows, n.cfg.OutputDim, width, in, width, n.outW, width, out, n.cfg.OutputDim, n.outB)
+	n.outWT = growTo(n.outWT, width*n.cfg.OutputDim)
+	transpose(n.outWT, n.cfg.OutputDim, width, n.outW)
+	gemm(rows, n.cfg.OutputDim, width, in, width, 1, n.outWT, n.cfg.OutputDim, out, n.cfg.OutputDim)
+	addRow(out, n.outB)
 	return out
 }
 
@@ -448,13 +467,13 @@ func (n *Net) Backward(dOut []float64) {
 	if k := len(n.hidden); k > 0 {
 		in = n.hidden[k-1].d[:rows*width]
 	}
-	gemmTN(rows, od, width, dOut, od, in, width, n.outDW, width)
+	gemm(od, width, rows, dOut, 1, od, in, width, n.outDW, width)
 	colSum(n.outDB, rows, od, dOut, od)
 	if len(n.hidden) == 0 {
 		return
 	}
 	g := n.gbufA[:rows*width]
-	gemmNN(rows, od, width, dOut, od, n.outW, width, g, width)
+	gemm(rows, width, od, dOut, od, 1, n.outW, width, g, width)
 	spare := n.gbufB
 	for i := len(n.hidden) - 1; i >= 0; i-- {
 		l := &n.hidden[i]
@@ -471,11 +490,11 @@ func (n *Net) Backward(dOut []float64) {
 		if i > 0 {
 			x, xw = n.hidden[i-1].d[:rows*l.in], l.in
 		}
-		gemmTN(rows, l.out, xw, g, l.out, x, xw, l.dw, xw)
+		gemm(l.out, xw, rows, g, 1, l.out, x, xw, l.dw, xw)
 		colSum(l.db, rows, l.out, g, l.out)
 		if i > 0 {
 			next := spare[:rows*l.in]
-			gemmNN(rows, l.out, l.in, g, l.out, l.w, l.in, next, l.in)
+			gemm(rows, l.in, l.out, g, l.out, 1, l.w, l.in, next, l.in)
 			g, spare = next, g[:cap(g)]
 		}
 	}

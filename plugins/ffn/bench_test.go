@@ -1,0 +1,149 @@
+package ffn
+
+import (
+	"context"
+	"math/rand/v2"
+	"testing"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+)
+
+// The textbook network and data of the benchmarks: 50 inputs, hidden
+// [64, 32], batch 64, 16,000 training and 4,000 validation rows.
+const (
+	benchInputs = 50
+	benchTrain  = 16000
+	benchVal    = 4000
+	benchBatch  = 64
+)
+
+var benchHidden = []int{64, 32}
+
+// benchWeights is the number of Linear weights, which the FLOP count uses:
+// 6 FLOPs per weight per training sample (forward, input and weight
+// gradients) and 2 per validation sample.
+var benchWeights = benchInputs*64 + 64*32 + 32*1
+
+func benchTrainer(b *testing.B) *trainer {
+	data := randomData(1, benchTrain, benchInputs)
+	data.ValX, data.ValY = data.ValX[:0], data.ValY[:0]
+	val := randomData(2, benchVal*4, benchInputs)
+	data.ValX, data.ValY = val.TrainX[:benchVal*benchInputs], val.TrainY[:benchVal]
+	net := mustNew(b, Config{InputDim: benchInputs, HiddenDims: benchHidden, OutputDim: 1, Dropout: 0.3}, 1)
+	return newTrainer(net, data, TrainConfig{LR: 0.001, BatchSize: benchBatch, Epochs: 1}, rand.NewPCG(1, 1))
+}
+
+// BenchmarkEpoch is one epoch of the textbook network: a shuffled pass over
+// the training rows with an Adam step per batch, then the validation pass.
+func BenchmarkEpoch(b *testing.B) {
+	t := benchTrainer(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		if _, err := t.epoch(ctx, i, 0.001); err != nil {
+			b.Fatal(err)
+		}
+		t.evaluate()
+	}
+	sec := b.Elapsed().Seconds() / float64(b.N)
+	flops := 6*float64(benchWeights)*benchTrain + 2*float64(benchWeights)*benchVal
+	b.ReportMetric(benchTrain/sec, "train-samples/s")
+	b.ReportMetric(flops/sec/1e9, "GFLOP/s")
+	b.ReportMetric(sec/(benchTrain/benchBatch)*1e6, "µs/step")
+}
+
+// BenchmarkStep is one training step of 64 rows (forward, MSE, backward,
+// Adam); allocs/op is the allocations per step, which should be 0.
+func BenchmarkStep(b *testing.B) {
+	t := benchTrainer(b)
+	x, y := t.data.TrainX[:benchBatch*benchInputs], t.data.TrainY[:benchBatch]
+	dOut := make([]float64, benchBatch)
+	b.ReportAllocs()
+	for b.Loop() {
+		out := t.net.Forward(x, benchBatch, true)
+		MSE(dOut, out, y)
+		t.net.Backward(dOut)
+		t.adam.Step(t.net.theta, t.net.grad)
+	}
+	sec := b.Elapsed().Seconds() / float64(b.N)
+	b.ReportMetric(6*float64(benchWeights)*benchBatch/sec/1e9, "GFLOP/s")
+	b.ReportMetric(benchBatch/sec, "samples/s")
+}
+
+// BenchmarkKernels compares this package's kernels with gonum's blas64.Gemm
+// on the textbook network's largest product shapes (batch 64, 50 → 64).
+func BenchmarkKernels(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	fillRand := func(n int) []float64 {
+		v := make([]float64, n)
+		for i := range v {
+			v[i] = rng.NormFloat64()
+		}
+		return v
+	}
+	const m, n, k = benchBatch, 64, benchInputs
+	x, w, dz := fillRand(m*k), fillRand(n*k), fillRand(m*n)
+	c := make([]float64, m*n)
+	dw := make([]float64, n*k)
+	dx := make([]float64, m*k)
+	gflops := func(b *testing.B) {
+		b.ReportMetric(2*m*n*k/(b.Elapsed().Seconds()/float64(b.N))/1e9, "GFLOP/s")
+	}
+	gen := func(r, c int, d []float64) blas64.General {
+		return blas64.General{Rows: r, Cols: c, Stride: c, Data: d}
+	}
+	kernels := []struct {
+		name string
+		run  func(m, n, k int, a []float64, rsA, psA int, b []float64, ldb int, c []float64, ldc int)
+	}{
+		{"own", gemm},
+		{"go", func(m, n, k int, a []float64, rsA, psA int, b []float64, ldb int, c []float64, ldc int) {
+			saved := useAsm
+			useAsm = false
+			gemm(m, n, k, a, rsA, psA, b, ldb, c, ldc)
+			useAsm = saved
+		}},
+	}
+	wT := make([]float64, k*n)
+	transpose(wT, n, k, w)
+	for _, kern := range kernels {
+		b.Run("forward/"+kern.name, func(b *testing.B) {
+			for b.Loop() {
+				kern.run(m, n, k, x, k, 1, wT, n, c, n)
+			}
+			gflops(b)
+		})
+		b.Run("weightgrad/"+kern.name, func(b *testing.B) {
+			for b.Loop() {
+				kern.run(n, k, m, dz, 1, n, x, k, dw, k)
+			}
+			gflops(b)
+		})
+		b.Run("inputgrad/"+kern.name, func(b *testing.B) {
+			for b.Loop() {
+				kern.run(m, k, n, dz, n, 1, w, k, dx, k)
+			}
+			gflops(b)
+		})
+	}
+	b.Run("forward/blas64", func(b *testing.B) {
+		for b.Loop() {
+			blas64.Gemm(blas.NoTrans, blas.Trans, 1, gen(m, k, x), gen(n, k, w), 0, gen(m, n, c))
+		}
+		gflops(b)
+	})
+	b.Run("weightgrad/blas64", func(b *testing.B) {
+		for b.Loop() {
+			blas64.Gemm(blas.Trans, blas.NoTrans, 1, gen(m, n, dz), gen(m, k, x), 0, gen(n, k, dw))
+		}
+		gflops(b)
+	})
+	b.Run("inputgrad/blas64", func(b *testing.B) {
+		for b.Loop() {
+			blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, gen(m, n, dz), gen(n, k, w), 0, gen(m, k, dx))
+		}
+		gflops(b)
+	})
+}

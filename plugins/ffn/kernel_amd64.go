@@ -1,0 +1,15 @@
+package ffn
+
+import "golang.org/x/sys/cpu"
+
+// useAsm selects the AVX2/FMA micro-kernel. FMA rounds each multiply-add
+// once, so results differ from the Go kernel's in the last bits: runs are
+// bit-identical on one machine, not across machines with and without FMA.
+var useAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
+// kern4x8 sets the 4×8 block of C at c (row stride ldc) to Â·B over k terms:
+// Â(r, p) = a[r*rsA + p*psA] for r < 4, B(p, j) = b[p*ldb + j] for j < 8.
+// Strides are in elements. The caller checks the bounds.
+//
+//go:noescape
+func kern4x8(k int, a *float64, rsA, psA int, b *float64, ldb int, c *float64, ldc int)

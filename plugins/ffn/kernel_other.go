@@ -1,0 +1,11 @@
+//go:build !amd64
+
+package ffn
+
+// useAsm is false: there is no assembly kernel for this architecture.
+var useAsm = false
+
+// kern4x8 is never called where useAsm is false.
+func kern4x8(k int, a *float64, rsA, psA int, b *float64, ldb int, c *float64, ldc int) {
+	panic("ffn: no assembly kernel on this architecture")
+}
