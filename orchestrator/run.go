@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/sweep-ml/sweep/plugins"
@@ -54,6 +55,25 @@ type Summary struct {
 	// finished: the sweep is resumable.
 	Interrupted bool
 	Elapsed     time.Duration
+}
+
+// String says what the invocation did and how fast, for people: "8 trials
+// run (7 succeeded, 1 failed), 4 already finished, in 5.2s (1.5 trials/s)".
+func (s *Summary) String() string {
+	counts := map[results.Status]int{}
+	for _, rec := range s.Records {
+		counts[rec.Status]++
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d trials run (%d succeeded, %d failed", len(s.Records), counts[results.StatusSucceeded], counts[results.StatusFailed])
+	if n := counts[results.StatusInterrupted]; n > 0 {
+		fmt.Fprintf(&b, ", %d interrupted", n)
+	}
+	fmt.Fprintf(&b, "), %d already finished, in %s", s.Skipped, s.Elapsed.Round(time.Millisecond))
+	if len(s.Records) > 0 {
+		fmt.Fprintf(&b, " (%.1f trials/s)", float64(len(s.Records))/s.Elapsed.Seconds())
+	}
+	return b.String()
 }
 
 // Plan is a loaded grid expanded into trials, with the model that runs them.
@@ -153,21 +173,11 @@ func countFailed(runs *results.TrialRuns) int {
 // as an error: the error is for failures of the sweep itself.
 func Run(ctx context.Context, p *Plan, opts RunOptions) (*Summary, error) {
 	start := time.Now()
-	if err := os.MkdirAll(p.Dir, 0o755); err != nil {
-		return nil, err
-	}
-	lock, err := AcquireLock(p.Dir)
+	lock, onDisk, err := prepare(p)
 	if err != nil {
 		return nil, err
 	}
 	defer lock.Release()
-	if err := RecordGrid(p.Dir, p.Spec); err != nil {
-		return nil, err
-	}
-	onDisk, err := results.LoadSweep(p.Dir)
-	if err != nil {
-		return nil, err
-	}
 	if err := markAbandoned(onDisk, false); err != nil {
 		return nil, err
 	}
@@ -191,6 +201,32 @@ func Run(ctx context.Context, p *Plan, opts RunOptions) (*Summary, error) {
 	}
 	sum.Failed, err = countSweepFailures(p)
 	return sum, err
+}
+
+// prepare takes the sweep directory's lock, records the grid as run (and
+// the experiment summary if the grid asks for it) and loads the records on
+// disk.
+func prepare(p *Plan) (*Lock, *results.Sweep, error) {
+	if err := os.MkdirAll(p.Dir, 0o755); err != nil {
+		return nil, nil, err
+	}
+	lock, err := AcquireLock(p.Dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	err = RecordGrid(p.Dir, p.Spec)
+	if err == nil && p.Spec.ExperimentSummary {
+		err = writeExperiment(p)
+	}
+	var onDisk *results.Sweep
+	if err == nil {
+		onDisk, err = results.LoadSweep(p.Dir)
+	}
+	if err != nil {
+		lock.Release()
+		return nil, nil, err
+	}
+	return lock, onDisk, nil
 }
 
 func newTrialRunner(p *Plan, executor string) *trialRunner {

@@ -40,10 +40,7 @@ type SlurmOptions struct {
 // finished record and run again on the next RunSlurm.
 func RunSlurm(ctx context.Context, p *Plan, opts RunOptions, so SlurmOptions) (*Summary, error) {
 	start := time.Now()
-	if err := os.MkdirAll(p.Dir, 0o755); err != nil {
-		return nil, err
-	}
-	lock, err := AcquireLock(p.Dir)
+	lock, onDisk, err := prepare(p)
 	if err != nil {
 		return nil, err
 	}
@@ -53,13 +50,6 @@ func RunSlurm(ctx context.Context, p *Plan, opts RunOptions, so SlurmOptions) (*
 	} else if len(active) > 0 {
 		return nil, fmt.Errorf("%w: Slurm job arrays %s of this sweep are still queued or running; wait for them or scancel them",
 			ErrLocked, strings.Join(active, ", "))
-	}
-	if err := RecordGrid(p.Dir, p.Spec); err != nil {
-		return nil, err
-	}
-	onDisk, err := results.LoadSweep(p.Dir)
-	if err != nil {
-		return nil, err
 	}
 	// No job of this sweep is alive (checked above), so every record still
 	// "running" was abandoned, on whichever node.

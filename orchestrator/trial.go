@@ -108,12 +108,7 @@ func (r *trialRunner) train(ctx context.Context, t Trial, tl *logger.TrainingLog
 		return plugins.Outcome{}, last, err
 	}
 	defer modelLog.Close()
-	hparams := make(map[string]any, len(t.Params)+1)
-	for k, v := range t.Params {
-		hparams[k] = v
-	}
-	hparams["seed"] = t.Seed
-	if err := tl.LogHyperparameters(hparams); err != nil {
+	if err := tl.LogHyperparameters(withSeed(t)); err != nil {
 		return plugins.Outcome{}, last, err
 	}
 	trainCtx := ctx
@@ -187,7 +182,7 @@ func (r *trialRunner) finish(ctx context.Context, rec *results.Trial, out plugin
 		rec.FinalTrainLoss, rec.FinalValLoss = finite(out.FinalTrainLoss), finite(out.FinalValLoss)
 		return
 	case ctx.Err() != nil:
-		rec.Status, rec.Error = results.StatusInterrupted, "interrupted: "+context.Cause(ctx).Error()
+		rec.Status, rec.Error = results.StatusInterrupted, context.Cause(ctx).Error()
 	default:
 		rec.Status, rec.Error = results.StatusFailed, err.Error()
 	}

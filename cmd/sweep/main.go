@@ -102,15 +102,16 @@ func exitCode(err error) int {
 // running trials close their logs and are marked interrupted; a second
 // signal exits at once.
 func interruptContext() (context.Context, func()) {
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancelCause(context.Background())
 	sig := make(chan os.Signal, 2)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	go func() {
-		if _, ok := <-sig; !ok {
+		s, ok := <-sig
+		if !ok {
 			return
 		}
 		fmt.Fprintln(os.Stderr, "\nsweep: interrupted; stopping running trials (press Ctrl-C again to exit at once)")
-		cancel()
+		cancel(fmt.Errorf("stopped by signal %v", s))
 		if _, ok := <-sig; ok {
 			os.Exit(exitInterrupted)
 		}
@@ -118,7 +119,7 @@ func interruptContext() (context.Context, func()) {
 	return ctx, func() {
 		signal.Stop(sig)
 		close(sig)
-		cancel()
+		cancel(nil)
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/sweep-ml/sweep/orchestrator"
 	"github.com/sweep-ml/sweep/results"
@@ -56,12 +55,7 @@ func runLocal(ctx context.Context, grid string, opts orchestrator.RunOptions, js
 // finishRun shows the best configurations, where the logs are and how to
 // view them, and turns the sweep's state into the exit status.
 func finishRun(sum *orchestrator.Summary, plan *orchestrator.Plan, jsonLines bool, stdout, stderr io.Writer) error {
-	ran := len(sum.Records)
-	fmt.Fprintf(stderr, "sweep: %d trials run, %d already finished, in %s", ran, sum.Skipped, sum.Elapsed.Round(time.Millisecond))
-	if ran > 0 {
-		fmt.Fprintf(stderr, " (%.1f trials/s)", float64(ran)/sum.Elapsed.Seconds())
-	}
-	fmt.Fprintln(stderr)
+	fmt.Fprintf(stderr, "sweep: %s\n", sum)
 	if !jsonLines {
 		if err := showRanking(plan, 5, stdout); err != nil {
 			return err
