@@ -13,13 +13,14 @@ type Graph struct {
 }
 
 // Node is one operation of a Graph. A "/" in Name puts the node in a
-// collapsible scope, e.g. "network/0/linear" in "network" then "0".
+// collapsible scope, e.g. "network/0/linear" in "network" then "0". Its
+// fields match plugins.GraphNode's, so that a model's node converts with
+// logger.Node(n). The NodeDef's device is neither written nor read.
 type Node struct {
 	Name   string
 	Op     string
 	Inputs []string // names of the nodes whose outputs this one reads
-	Device string
-	Shape  []int64 // the output's shape, -1 for an unknown (batch) dimension; nil if unknown
+	Shape  []int64  // the output's shape, -1 for an unknown (batch) dimension; nil if unknown
 }
 
 // DefaultProducer is the GraphDef version PyTorch's SummaryWriter writes.
@@ -38,7 +39,6 @@ const (
 	nodeName      = 1
 	nodeOp        = 2
 	nodeInput     = 3
-	nodeDevice    = 4
 	nodeAttr      = 5
 	attrList      = 1
 	listShape     = 7
@@ -83,7 +83,6 @@ func AppendGraphDef(b []byte, g *Graph) []byte {
 			for _, in := range n.Inputs {
 				b = appendString(b, nodeInput, in)
 			}
-			b = appendString(b, nodeDevice, n.Device)
 			if n.Shape != nil {
 				b = appendMessage(b, nodeAttr, func(b []byte) []byte {
 					b = appendString(b, mapKey, OutputShapesAttr)
@@ -148,9 +147,6 @@ func decodeNode(n *Node, msg []byte) error {
 		case nodeInput:
 			err = wantBytes("NodeDef.input", f)
 			n.Inputs = append(n.Inputs, string(f.b))
-		case nodeDevice:
-			err = wantBytes("NodeDef.device", f)
-			n.Device = string(f.b)
 		case nodeAttr:
 			if err = wantBytes("NodeDef.attr", f); err == nil {
 				err = decodeShapeAttr(n, f.b)

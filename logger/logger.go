@@ -46,7 +46,8 @@ type Param struct {
 	Values []float64
 }
 
-// Scalar is one named value.
+// Scalar is one named value. Its fields match plugins.Scalar's, so that a
+// model's scalar converts with logger.Scalar(s).
 type Scalar struct {
 	Tag   string
 	Value float64
@@ -263,8 +264,10 @@ func (l *TrainingLogger) Close() error {
 }
 
 // LogScalars writes values at step as one event, in the order of their
-// tags. A scalar is stored as a float32 simple_value, as PyTorch stores it;
-// NaN and ±Inf are stored as such and TensorBoard shows them as such.
+// tags. A scalar is stored as a float32 simple_value, as PyTorch stores it
+// and TensorBoard expects it: NaN and ±Inf are stored as such (and a value
+// beyond float32's range as ±Inf), and TensorBoard shows them as such.
+// Tags are kept as given, with any characters.
 func (l *TrainingLogger) LogScalars(step int64, values map[string]float64) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()

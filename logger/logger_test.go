@@ -527,3 +527,36 @@ func TestParallelLoggers(t *testing.T) {
 		}
 	}
 }
+
+// TestTagCharacters checks that tags keep any characters TensorBoard
+// accepts: spaces, punctuation, non-ASCII, nested scopes.
+func TestTagCharacters(t *testing.T) {
+	l, err := Open(t.TempDir(), testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tags := []string{"loss/val α β", "weird:tag[0].x", "a//b", "ünïcödé 损失"}
+	for i, tag := range tags {
+		if err := l.LogScalarList(int64(i), []Scalar{{tag, float64(i)}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.LogHistogram(int64(i), tag, []float64{float64(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	run, err := ReadRun(l.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, tag := range tags {
+		if s := run.Scalars[tag]; len(s) != 1 || s[0].Value != float64(i) {
+			t.Errorf("scalar %q = %v", tag, s)
+		}
+		if h := run.Histograms[tag]; len(h) != 1 || h[0].Max != float64(i) {
+			t.Errorf("histogram %q = %v", tag, h)
+		}
+	}
+}
