@@ -3,6 +3,7 @@ package results
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -191,4 +192,92 @@ func FuzzDecodeTrial(f *testing.F) {
 			t.Fatalf("round trip changed the record:\n%s\n%s", a, b)
 		}
 	})
+}
+
+// A write that fails after its temporary file exists (here the rename, over
+// a directory) removes that file.
+func TestWriteTrialFailedRenameLeavesNoTemp(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, TrialFile, "occupied"), "x")
+	if err := WriteTrial(dir, sampleTrial()); err == nil {
+		t.Fatal("no error renaming over a directory")
+	}
+	if names := dirNames(t, dir); len(names) != 1 || names[0] != TrialFile {
+		t.Errorf("directory holds %q, want only the %s directory", names, TrialFile)
+	}
+}
+
+// TestWriteTrialReaderNeverSeesPartial rewrites a record while another
+// goroutine reads it: every read must parse and be one of the versions
+// written, which an in-place rewrite (truncate, then write) would break.
+func TestWriteTrialReaderNeverSeesPartial(t *testing.T) {
+	dir := t.TempDir()
+	tr := sampleTrial()
+	// A long error message makes a partial read likely if writes were not
+	// atomic.
+	tr.Error = strings.Repeat("x", 64<<10)
+	if err := WriteTrial(dir, tr); err != nil {
+		t.Fatal(err)
+	}
+	const writes = 50
+	done := make(chan error, 1)
+	go func() {
+		for i := 1; i <= writes; i++ {
+			tr.EpochsRun = int64(i)
+			if err := WriteTrial(dir, tr); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	path := filepath.Join(dir, TrialFile)
+	var readErr error
+	reads := 0
+	for writing := true; writing && readErr == nil; reads++ {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			writing = false
+		default:
+		}
+		got, err := ReadTrial(path)
+		switch {
+		case err != nil:
+			readErr = err
+		case len(got.Error) != len(tr.Error):
+			readErr = fmt.Errorf("error field of %d bytes, want %d", len(got.Error), len(tr.Error))
+		case !writing && got.EpochsRun != writes:
+			readErr = fmt.Errorf("final record has epochs %d, want %d", got.EpochsRun, writes)
+		}
+	}
+	if readErr != nil {
+		<-done // let the writer finish before the directory is removed
+		t.Fatalf("read %d during rewrites: %v", reads, readErr)
+	}
+}
+
+func BenchmarkWriteTrial(b *testing.B) {
+	dir := b.TempDir()
+	tr := sampleTrial()
+	for b.Loop() {
+		if err := WriteTrial(dir, tr); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkReadTrial(b *testing.B) {
+	dir := b.TempDir()
+	if err := WriteTrial(dir, sampleTrial()); err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(dir, TrialFile)
+	for b.Loop() {
+		if _, err := ReadTrial(path); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package results
 
 import (
+	"io"
 	"math"
 	"path/filepath"
 	"strings"
@@ -190,6 +191,60 @@ func TestCommonName(t *testing.T) {
 	} {
 		if got := commonName(tc.names); got != tc.want {
 			t.Errorf("commonName(%q) = %q, want %q", tc.names, got, tc.want)
+		}
+	}
+}
+
+// bigSweep writes n trials in configurations of three seeds, with a retried
+// failure every tenth trial, and returns its directory.
+func bigSweep(b *testing.B, n int) string {
+	b.Helper()
+	dir := filepath.Join(b.TempDir(), "big")
+	for i := range n {
+		cfg := i / 3
+		name := "lr" + FormatValue(cfg) + "_seed" + FormatValue(i%3)
+		s := trialSpec{name: name, id: name, config: FormatValue(cfg), params: map[string]any{"lr": float64(cfg)},
+			repeat: i % 3, status: StatusSucceeded, best: fp(float64((i*7919)%1000) / 1000), bestEpoch: int64(i % 100),
+			finalTrain: fp(0.5), finalVal: fp(0.6), epochs: 100, duration: 10}
+		if i%10 == 0 {
+			f := s
+			f.status, f.err, f.best = StatusFailed, "crashed", nil
+			writeRun(b, dir, runName(0), f.record([]string{"lr"}))
+			s.minutes = 1
+		}
+		writeRun(b, dir, runName(s.minutes), s.record([]string{"lr"}))
+	}
+	return dir
+}
+
+func BenchmarkLoadSweep1000(b *testing.B) {
+	dir := bigSweep(b, 1000)
+	for b.Loop() {
+		if _, err := LoadSweep(dir); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkRank1000(b *testing.B) {
+	s, err := LoadSweep(bigSweep(b, 1000))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		Rank(s, RankOptions{})
+	}
+}
+
+func BenchmarkRenderTable1000(b *testing.B) {
+	s, err := LoadSweep(bigSweep(b, 1000))
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := Rank(s, RankOptions{})
+	for b.Loop() {
+		if err := Render(io.Discard, r, FormatTable, RenderOptions{}); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
