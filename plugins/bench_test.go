@@ -1,0 +1,107 @@
+package plugins
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+)
+
+// BenchmarkStart measures the one-time cost of a plugin process: start,
+// handshake, one Describe, and Close.
+func BenchmarkStart(b *testing.B) {
+	ctx := context.Background()
+	for b.Loop() {
+		c, err := Launch(ctx, testCommand())
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := c.Describe(ctx); err != nil {
+			b.Fatal(err)
+		}
+		c.Close()
+	}
+}
+
+// warmPool returns a pool of size processes, all started.
+func warmPool(b *testing.B, size int) *Pool {
+	p := NewPool(testCommand(), size, PoolOptions{})
+	b.Cleanup(func() { p.Close() })
+	var wg sync.WaitGroup
+	for range size {
+		wg.Go(func() {
+			if _, err := p.Train(context.Background(), TrainRequest{Params: Params{"epochs": int64(1), "sleep_ms": int64(20)}}, nil, discard); err != nil {
+				b.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	return p
+}
+
+func discard(Event) error { return nil }
+
+// BenchmarkTrial measures the per-trial cost of the plugin boundary: a trial
+// of a model that does no work, with 0 epochs (no events), 1 epoch (one event
+// of three scalars and the graph) and 100 epochs.
+func BenchmarkTrial(b *testing.B) {
+	for _, epochs := range []int64{0, 1, 100} {
+		b.Run(fmt.Sprintf("epochs=%d", epochs), func(b *testing.B) {
+			p := warmPool(b, 1)
+			req := TrainRequest{TrialID: "bench", Params: Params{"epochs": epochs}}
+			for b.Loop() {
+				if _, err := p.Train(context.Background(), req, nil, discard); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/trial")
+		})
+	}
+}
+
+// Benchmark1000Trials runs 1,000 no-op trials on a pool of two processes
+// from two workers, as a sweep with workers = 2 would.
+func Benchmark1000Trials(b *testing.B) {
+	const trials, workers = 1000, 2
+	p := warmPool(b, workers)
+	for b.Loop() {
+		work := make(chan int, trials)
+		for i := range trials {
+			work <- i
+		}
+		close(work)
+		var wg sync.WaitGroup
+		for range workers {
+			wg.Go(func() {
+				for i := range work {
+					req := TrainRequest{TrialID: fmt.Sprint(i), Params: Params{"epochs": int64(0)}}
+					if _, err := p.Train(context.Background(), req, nil, discard); err != nil {
+						b.Error(err)
+					}
+				}
+			})
+		}
+		wg.Wait()
+	}
+	b.ReportMetric(float64(trials*b.N)/b.Elapsed().Seconds(), "trials/s")
+}
+
+// BenchmarkHistogram measures one event carrying a histogram of n raw values,
+// against the no-op trial: 90 values is the size of a pre-binned histogram
+// (30 buckets of left edge, right edge and count), 11,000 the parameters and
+// gradients of the textbook network (50-64-32-1 with BatchNorm), 1,000,000 a
+// large model.
+func BenchmarkHistogram(b *testing.B) {
+	for _, n := range []int64{90, 11000, 1000000} {
+		b.Run(fmt.Sprintf("values=%d", n), func(b *testing.B) {
+			p := warmPool(b, 1)
+			req := TrainRequest{TrialID: "bench", Params: Params{"epochs": int64(1), "hist": n}}
+			for b.Loop() {
+				if _, err := p.Train(context.Background(), req, nil, discard); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/trial")
+		})
+	}
+}
