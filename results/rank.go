@@ -134,9 +134,9 @@ func Rank(s *Sweep, opts RankOptions) Ranking {
 		if !keep(tr.ID) {
 			continue
 		}
-		key := configKey(tr.Latest().Trial)
 		if tr.Finished == nil {
 			latest := tr.Latest()
+			key := configKey(latest.Trial)
 			r.InProgress = append(r.InProgress, Pending{
 				Name: tr.Name, ID: tr.ID, Status: latest.Trial.Status, Dir: latest.Dir,
 				StartedAt: latest.Trial.StartedAt, Host: latest.Trial.Host, PID: latest.Trial.PID,
@@ -145,6 +145,7 @@ func Rank(s *Sweep, opts RankOptions) Ranking {
 			continue
 		}
 		t := tr.Finished.Trial
+		key := configKey(t)
 		for _, k := range t.Swept {
 			if !seenSwept[k] {
 				seenSwept[k] = true

@@ -248,3 +248,19 @@ func BenchmarkRenderTable1000(b *testing.B) {
 		}
 	}
 }
+
+// A configuration whose seeds are partly still running is ranked on the
+// finished ones and says how many of all its seeds succeeded.
+func TestRankRepeatPartlyRunning(t *testing.T) {
+	done := succeeded("x_seed0", fp(0.5), 2)
+	done.config, done.repeat = "cx", 0
+	running := succeeded("x_seed1", nil, 0)
+	running.config, running.repeat, running.status = "cx", 1, StatusRunning
+	r := rankSpecs(t, []trialSpec{done, running}, RankOptions{})
+	if !r.Repeats || len(r.Rows) != 1 || len(r.InProgress) != 1 {
+		t.Fatalf("repeats %v, %d rows, %d in progress; want true, 1, 1", r.Repeats, len(r.Rows), len(r.InProgress))
+	}
+	if row := r.Rows[0]; row.Rank != 1 || row.Name != "x_seed0" || row.Status != "1/2 succeeded" {
+		t.Errorf("row rank %d, name %q, status %q; want 1, x_seed0, 1/2 succeeded", row.Rank, row.Name, row.Status)
+	}
+}

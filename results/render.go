@@ -72,6 +72,9 @@ func Render(w io.Writer, r Ranking, format string, opts RenderOptions) error {
 	return nil
 }
 
+// noRows stands in for an empty ranking in the table and Markdown formats.
+const noRows = "(no finished trials yet)"
+
 // column is one column of the ranking table: a header, how to show a row
 // for people (table, Markdown), and whether it holds numbers (right-aligned).
 type column struct {
@@ -159,6 +162,9 @@ func renderTable(w *bufio.Writer, r Ranking) {
 	for _, row := range body {
 		line(row)
 	}
+	if len(body) == 0 {
+		w.WriteString(noRows + "\n")
+	}
 	writeSections(w, r, "", "")
 }
 
@@ -184,6 +190,9 @@ func renderMarkdown(w *bufio.Writer, r Ranking) {
 	row(rule)
 	for _, cells := range cells(cols, &r) {
 		row(cells)
+	}
+	if len(r.Rows) == 0 {
+		w.WriteString("\n" + noRows + "\n")
 	}
 	writeSections(w, r, "**", "- ")
 }

@@ -83,8 +83,13 @@ func TestRenderUnknownFormat(t *testing.T) {
 
 func TestRenderEmpty(t *testing.T) {
 	for _, format := range Formats {
-		if err := Render(&bytes.Buffer{}, Ranking{}, format, RenderOptions{}); err != nil {
+		var b bytes.Buffer
+		if err := Render(&b, Ranking{}, format, RenderOptions{}); err != nil {
 			t.Errorf("%s: %v", format, err)
+		}
+		human := format == FormatTable || format == FormatMarkdown
+		if got := strings.Contains(b.String(), noRows); got != human {
+			t.Errorf("%s: says %q: %v, want %v", format, noRows, got, human)
 		}
 	}
 }

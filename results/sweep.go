@@ -48,7 +48,8 @@ type Run struct {
 // from the record's Host and PID: a killed sweep leaves such records behind.
 func (r *Run) InProgress() bool { return r.Trial.Status == StatusRunning }
 
-// Latest returns the most recent run of any status.
+// Latest returns the most recent run of any status. It panics if tr has no
+// runs, which LoadSweep never produces.
 func (tr *TrialRuns) Latest() *Run { return tr.Runs[len(tr.Runs)-1] }
 
 // InProgress returns the runs whose record says they are still running.
