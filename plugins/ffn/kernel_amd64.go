@@ -13,3 +13,9 @@ var useAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 //
 //go:noescape
 func kern4x8(k int, a *float64, rsA, psA int, b *float64, ldb int, c *float64, ldc int)
+
+// adamAVX2 applies Adam's update to n elements, n a multiple of 4, with the
+// constants in c; see Adam.Step.
+//
+//go:noescape
+func adamAVX2(n int, theta, grad, m, v *float64, c *adamConsts)

@@ -69,3 +69,54 @@ store:
 	VMOVUPD Y7, 32(DX)
 	VZEROUPPER
 	RET
+
+// func adamAVX2(n int, theta, grad, m, v *float64, c *adamConsts)
+//
+// Adam's update for n elements, n a multiple of 4, four at a time; the
+// constants are broadcast from c (see adamConsts for the layout).
+TEXT ·adamAVX2(SB), NOSPLIT, $0-48
+	MOVQ n+0(FP), CX
+	MOVQ theta+8(FP), SI
+	MOVQ grad+16(FP), DI
+	MOVQ m+24(FP), R8
+	MOVQ v+32(FP), R9
+	MOVQ c+40(FP), DX
+	VBROADCASTSD 0(DX), Y8   // beta1
+	VBROADCASTSD 8(DX), Y9   // 1 - beta1
+	VBROADCASTSD 16(DX), Y10 // beta2
+	VBROADCASTSD 24(DX), Y11 // 1 - beta2
+	VBROADCASTSD 32(DX), Y12 // weight decay
+	VBROADCASTSD 40(DX), Y13 // step size
+	VBROADCASTSD 48(DX), Y14 // 1 / sqrt(bias correction 2)
+	VBROADCASTSD 56(DX), Y15 // eps
+	XORQ AX, AX
+	SHRQ $2, CX
+	JZ adamdone
+
+adamloop:
+	VMOVUPD (SI)(AX*8), Y1
+	VMOVUPD (DI)(AX*8), Y0
+	VFMADD231PD Y1, Y12, Y0 // g += wd·θ
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD (R8)(AX*8), Y2
+	VMULPD Y8, Y2, Y2
+	VFMADD231PD Y0, Y9, Y2 // m = β1·m + (1−β1)·g
+	VMOVUPD Y2, (R8)(AX*8)
+	VMOVUPD (R9)(AX*8), Y3
+	VMULPD Y10, Y3, Y3
+	VMULPD Y0, Y0, Y4
+	VFMADD231PD Y4, Y11, Y3 // v = β2·v + (1−β2)·g²
+	VMOVUPD Y3, (R9)(AX*8)
+	VSQRTPD Y3, Y5
+	VMULPD Y14, Y5, Y5
+	VADDPD Y15, Y5, Y5      // sqrt(v)/sqrt(bc2) + eps
+	VDIVPD Y5, Y2, Y6       // m / denom
+	VFNMADD231PD Y6, Y13, Y1 // θ −= step·m/denom
+	VMOVUPD Y1, (SI)(AX*8)
+	ADDQ $4, AX
+	DECQ CX
+	JNZ adamloop
+
+adamdone:
+	VZEROUPPER
+	RET

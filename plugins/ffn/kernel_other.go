@@ -9,3 +9,8 @@ var useAsm = false
 func kern4x8(k int, a *float64, rsA, psA int, b *float64, ldb int, c *float64, ldc int) {
 	panic("ffn: no assembly kernel on this architecture")
 }
+
+// adamAVX2 is never called where useAsm is false.
+func adamAVX2(n int, theta, grad, m, v *float64, c *adamConsts) {
+	panic("ffn: no assembly kernel on this architecture")
+}

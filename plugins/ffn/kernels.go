@@ -54,20 +54,19 @@ func gemm(m, n, k int, a []float64, rsA, psA int, b []float64, ldb int, c []floa
 }
 
 // gemmRef computes rows [i0, i1) and columns [j0, j1) of gemm with plain
-// loops; it is the kernels' edge handler and, in tests, their reference.
+// loops, one strided dot product per element; it is the kernels' edge
+// handler (and the whole product for one-output layers).
 func gemmRef(i0, i1, j0, j1, k int, a []float64, rsA, psA int, b []float64, ldb int, c []float64, ldc int) {
-	if j0 >= j1 {
-		return
-	}
 	for i := i0; i < i1; i++ {
-		ci := c[i*ldc+j0 : i*ldc+j1]
-		fill(ci, 0)
-		for p := 0; p < k; p++ {
-			x := a[i*rsA+p*psA]
-			br := b[p*ldb+j0 : p*ldb+j1]
-			for j, y := range br {
-				ci[j] += x * y
+		for j := j0; j < j1; j++ {
+			var s float64
+			pa, pb := i*rsA, j
+			for p := 0; p < k; p++ {
+				s += a[pa] * b[pb]
+				pa += psA
+				pb += ldb
 			}
+			c[i*ldc+j] = s
 		}
 	}
 }

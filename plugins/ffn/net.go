@@ -429,12 +429,16 @@ func scaleShift(dst, src, gamma, beta []float64) {
 // dropout draws a fresh mask and sets l.d = l.h · mask. Each element is kept
 // with probability 1 − p and then scaled by 1/(1 − p) (inverted dropout), so
 // the expected output equals the input. One 64-bit draw decides two
-// elements, each by 32 bits: a drop rate exact to 2⁻³².
+// elements, each by 32 bits: a drop rate exact to 2⁻³². The choice is made
+// with integer masks rather than a branch, which would be mispredicted on a
+// random fraction p of the elements.
 func (n *Net) dropout(l *hiddenLayer, rows int) {
 	p := n.cfg.Dropout
-	threshold := uint64(p * (1 << 32)) // drop when the 32-bit draw is below
-	scale := 1 / (1 - p)
+	threshold := int64(p * (1 << 32)) // drop when the 32-bit draw is below
+	scale := math.Float64bits(1 / (1 - p))
 	h, d, mask := l.h[:rows*l.out], l.d[:rows*l.out], l.mask[:rows*l.out]
+	mask = mask[:len(h)]
+	d = d[:len(h)]
 	var bits uint64
 	for i, v := range h {
 		if i&1 == 0 {
@@ -442,10 +446,8 @@ func (n *Net) dropout(l *hiddenLayer, rows int) {
 		} else {
 			bits >>= 32
 		}
-		m := scale
-		if bits&0xffffffff < threshold {
-			m = 0
-		}
+		drop := uint64((int64(bits&0xffffffff) - threshold) >> 63) // all ones to drop
+		m := math.Float64frombits(scale &^ drop)
 		mask[i] = m
 		d[i] = v * m
 	}

@@ -38,21 +38,38 @@ func (a *Adam) Step(theta, grad []float64) {
 	b1, b2 := a.Beta1, a.Beta2
 	bc1 := 1 - math.Pow(b1, float64(a.t))
 	bc2 := 1 - math.Pow(b2, float64(a.t))
-	stepSize := a.LR / bc1
-	bc2Sqrt := math.Sqrt(bc2)
-	m, v := a.m, a.v[:len(a.m)]
-	grad = grad[:len(m)]
-	theta = theta[:len(m)]
-	wd := a.WeightDecay
+	c := adamConsts{beta1: b1, omb1: 1 - b1, beta2: b2, omb2: 1 - b2, wd: a.WeightDecay,
+		stepSize: a.LR / bc1, invBc2Sqrt: 1 / math.Sqrt(bc2), eps: a.Eps}
+	start := 0
+	if useAsm {
+		start = len(a.m) &^ 3
+		if start > 0 {
+			adamAVX2(start, &theta[0], &grad[0], &a.m[0], &a.v[0], &c)
+		}
+	}
+	adamGo(theta[start:], grad[start:], a.m[start:], a.v[start:], math.Sqrt(bc2), &c)
+}
+
+// adamConsts are one Adam step's constants, laid out as the assembly
+// kernel reads them.
+type adamConsts struct {
+	beta1, omb1, beta2, omb2, wd, stepSize, invBc2Sqrt, eps float64
+}
+
+// adamGo is Adam's update in Go, with PyTorch's operations in PyTorch's
+// order (the assembly kernel fuses multiply-adds and multiplies by
+// 1/sqrt(bc2), which moves results by an ulp or so).
+func adamGo(theta, grad, m, v []float64, bc2Sqrt float64, c *adamConsts) {
+	theta, grad, v = theta[:len(m)], grad[:len(m)], v[:len(m)]
 	for i, g := range grad {
-		if wd != 0 {
-			g += wd * theta[i]
+		if c.wd != 0 {
+			g += c.wd * theta[i]
 			grad[i] = g
 		}
-		mi := m[i]*b1 + (1-b1)*g
-		vi := v[i]*b2 + (1-b2)*(g*g)
+		mi := m[i]*c.beta1 + c.omb1*g
+		vi := v[i]*c.beta2 + c.omb2*(g*g)
 		m[i], v[i] = mi, vi
-		theta[i] -= stepSize * (mi / (math.Sqrt(vi)/bc2Sqrt + a.Eps))
+		theta[i] -= c.stepSize * (mi / (math.Sqrt(vi)/bc2Sqrt + c.eps))
 	}
 }
 

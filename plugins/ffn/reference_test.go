@@ -131,51 +131,11 @@ func TestPyTorchReference(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no reference runs in testdata: %v", err)
 	}
-	for _, path := range files {
-		ref := loadRef(t, path)
-		t.Run(ref.Name, func(t *testing.T) {
-			act, err := ParseActivation(ref.Activation)
-			if err != nil {
-				t.Fatal(err)
-			}
-			net, err := New(Config{InputDim: ref.InputDim, HiddenDims: ref.HiddenDims, OutputDim: ref.OutputDim, Activation: act}, rand.NewPCG(1, 2))
-			if err != nil {
-				t.Fatal(err)
-			}
-			setState(t, net, ref.InitialState)
-			adam := NewAdam(net.NumParams(), ref.LR, 0)
-			for s, step := range ref.Steps {
-				x, y := slices.Concat(step.X...), slices.Concat(step.Y...)
-				out := net.Forward(x, len(step.X), true)
-				checkClose(t, fmt.Sprintf("step %d train_output", s), out, slices.Concat(step.TrainOutput...))
-				dOut := make([]float64, len(out))
-				loss := MSE(dOut, out, y)
-				checkClose(t, fmt.Sprintf("step %d loss", s), []float64{loss}, []float64{step.Loss})
-				net.Backward(dOut)
-				for key, raw := range step.Grads {
-					p, ok := net.Param("network." + key)
-					if !ok || p.Grad == nil {
-						t.Fatalf("no gradient for %q", key)
-					}
-					want := flatTensor(t, raw)
-					checkClose(t, fmt.Sprintf("step %d grad %s", s, key), p.Grad, want)
-					adoptResidue(p.Grad, want)
-				}
-				adam.Step(net.theta, net.grad)
-				for key, raw := range step.StateAfter {
-					p, _ := net.Param("network." + key)
-					checkClose(t, fmt.Sprintf("step %d %s after Adam", s, key), p.Value, flatTensor(t, raw))
-				}
-				if len(step.StateAfter) != len(net.Params())+len(net.Buffers()) {
-					t.Errorf("step %d: reference has %d tensors, the network %d", s, len(step.StateAfter), len(net.Params())+len(net.Buffers()))
-				}
-			}
-			out := net.Forward(slices.Concat(ref.Eval.X...), len(ref.Eval.X), false)
-			checkClose(t, "eval output", out, slices.Concat(ref.Eval.Output...))
-			loss := MSE(nil, out, slices.Concat(ref.Eval.Y...))
-			checkClose(t, "eval loss", []float64{loss}, []float64{ref.Eval.Loss})
-		})
-	}
+	forEachKernel(t, func(t *testing.T) {
+		for _, path := range files {
+			checkReference(t, loadRef(t, path))
+		}
+	})
 	// Every activation must be covered by a reference run.
 	var acts []string
 	for _, path := range files {
@@ -186,4 +146,50 @@ func TestPyTorchReference(t *testing.T) {
 			t.Errorf("no reference run for activation %s (have %s)", name, strings.Join(acts, ", "))
 		}
 	}
+}
+
+// checkReference replays one PyTorch run step by step.
+func checkReference(t *testing.T, ref refRun) {
+	t.Run(ref.Name, func(t *testing.T) {
+		act, err := ParseActivation(ref.Activation)
+		if err != nil {
+			t.Fatal(err)
+		}
+		net, err := New(Config{InputDim: ref.InputDim, HiddenDims: ref.HiddenDims, OutputDim: ref.OutputDim, Activation: act}, rand.NewPCG(1, 2))
+		if err != nil {
+			t.Fatal(err)
+		}
+		setState(t, net, ref.InitialState)
+		adam := NewAdam(net.NumParams(), ref.LR, 0)
+		for s, step := range ref.Steps {
+			x, y := slices.Concat(step.X...), slices.Concat(step.Y...)
+			out := net.Forward(x, len(step.X), true)
+			checkClose(t, fmt.Sprintf("step %d train_output", s), out, slices.Concat(step.TrainOutput...))
+			dOut := make([]float64, len(out))
+			loss := MSE(dOut, out, y)
+			checkClose(t, fmt.Sprintf("step %d loss", s), []float64{loss}, []float64{step.Loss})
+			net.Backward(dOut)
+			for key, raw := range step.Grads {
+				p, ok := net.Param("network." + key)
+				if !ok || p.Grad == nil {
+					t.Fatalf("no gradient for %q", key)
+				}
+				want := flatTensor(t, raw)
+				checkClose(t, fmt.Sprintf("step %d grad %s", s, key), p.Grad, want)
+				adoptResidue(p.Grad, want)
+			}
+			adam.Step(net.theta, net.grad)
+			for key, raw := range step.StateAfter {
+				p, _ := net.Param("network." + key)
+				checkClose(t, fmt.Sprintf("step %d %s after Adam", s, key), p.Value, flatTensor(t, raw))
+			}
+			if len(step.StateAfter) != len(net.Params())+len(net.Buffers()) {
+				t.Errorf("step %d: reference has %d tensors, the network %d", s, len(step.StateAfter), len(net.Params())+len(net.Buffers()))
+			}
+		}
+		out := net.Forward(slices.Concat(ref.Eval.X...), len(ref.Eval.X), false)
+		checkClose(t, "eval output", out, slices.Concat(ref.Eval.Output...))
+		loss := MSE(nil, out, slices.Concat(ref.Eval.Y...))
+		checkClose(t, "eval loss", []float64{loss}, []float64{ref.Eval.Loss})
+	})
 }
