@@ -71,3 +71,16 @@ func BenchmarkEpochLogging(b *testing.B) {
 	perEpoch := float64(b.Elapsed().Nanoseconds()) / float64(epochs)
 	b.ReportMetric(100*perEpoch/20e6, "%of20msEpoch")
 }
+
+// BenchmarkFillHistogram bins the textbook network's largest parameter
+// (network.0.weight, 3,200 values).
+func BenchmarkFillHistogram(b *testing.B) {
+	values := textbookParams(rand.NewPCG(1, 2))[0].Values
+	var h Histogram
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := FillHistogram(&h, values); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

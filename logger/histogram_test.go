@@ -2,6 +2,7 @@ package logger
 
 import (
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 )
@@ -147,5 +148,25 @@ func TestFillHistogramSums(t *testing.T) {
 	}
 	if got := pairwiseSum(tenths, false); math.Abs(got-100) > 1e-13*100 {
 		t.Errorf("pairwise sum of 1000×0.1 = %v, want 100 within 1e-13 relative", got)
+	}
+}
+
+// TestBinMatchesSearch compares the logarithm-guided bin with a binary
+// search of the edges: on every edge, its neighbours one ulp away, and
+// random values over the whole range of magnitudes.
+func TestBinMatchesSearch(t *testing.T) {
+	var values []float64
+	for _, e := range defaultEdges {
+		values = append(values, e, math.Nextafter(e, math.Inf(-1)), math.Nextafter(e, math.Inf(1)))
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 100000 {
+		values = append(values, math.Copysign(math.Pow(10, rng.Float64()*50-30), rng.Float64()-0.5))
+	}
+	values = append(values, 0, math.Copysign(0, -1), 1e300, -1e300, math.SmallestNonzeroFloat64, -math.SmallestNonzeroFloat64)
+	for _, v := range values {
+		if got, want := bin(v), binSearch(v); got != want {
+			t.Fatalf("bin(%v) = %d, want %d", v, got, want)
+		}
 	}
 }

@@ -6,8 +6,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -275,7 +276,7 @@ func (l *TrainingLogger) LogScalars(step int64, values map[string]float64) error
 	for tag, v := range values {
 		l.scratch = append(l.scratch, Scalar{tag, v})
 	}
-	sort.Slice(l.scratch, func(i, j int) bool { return l.scratch[i].Tag < l.scratch[j].Tag })
+	slices.SortFunc(l.scratch, func(a, b Scalar) int { return strings.Compare(a.Tag, b.Tag) })
 	return l.scalarsLocked(step, l.scratch)
 }
 
