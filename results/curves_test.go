@@ -31,19 +31,22 @@ func logSeries(t *testing.T, runDir string, vals []float64) string {
 	return l.Path()
 }
 
-func TestReadCurves(t *testing.T) {
+// curveSweep writes five succeeded trials, ranked c (0.1), a, b, d, e
+// (0.5), with val_loss logged for a, b and c (c's file cut inside its last
+// record, as when a run is still being written), no event file for d and
+// only train_loss for e.
+func curveSweep(t *testing.T) string {
+	t.Helper()
 	dir := filepath.Join(t.TempDir(), "s")
 	spec := func(name string, best float64) trialSpec {
 		return succeeded(name, fp(best), 1)
 	}
-	// Ranked c (0.1), a (0.2), b (0.3), d (0.4), e (0.5).
 	runs := map[string]string{}
 	for _, s := range []trialSpec{spec("a", 0.2), spec("b", 0.3), spec("c", 0.1), spec("d", 0.4), spec("e", 0.5)} {
 		runs[s.name] = writeRun(t, dir, runName(0), s.record([]string{"lr"}))
 	}
 	logSeries(t, runs["a"], []float64{0.875, 0.5, 0.25})
 	logSeries(t, runs["b"], []float64{0.75, 0.375})
-	// c's file lost its last record's tail: a run still being written.
 	path := logSeries(t, runs["c"], []float64{0.625, 0.5, 0.125})
 	info, err := os.Stat(path)
 	if err != nil {
@@ -52,7 +55,6 @@ func TestReadCurves(t *testing.T) {
 	if err := os.Truncate(path, info.Size()-3); err != nil {
 		t.Fatal(err)
 	}
-	// d has no event file; e logged other tags only.
 	l, err := logger.Open(runs["e"], logger.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -60,8 +62,14 @@ func TestReadCurves(t *testing.T) {
 	if err := l.LogScalars(0, map[string]float64{"train_loss": 1}); err != nil {
 		t.Fatal(err)
 	}
-	l.Close()
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
 
+func TestReadCurves(t *testing.T) {
+	dir := curveSweep(t)
 	s, err := LoadSweep(dir)
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,71 @@
+package results
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+)
+
+// DefaultPlotTop is how many configurations Report plots when
+// ReportOptions.Top is 0: more lines than this are hard to tell apart.
+const DefaultPlotTop = 10
+
+// ReportOptions is what `sweep report` asks of Report.
+type ReportOptions struct {
+	Format string   // one of Formats; "" means FormatTable
+	Top    int      // keep the first Top configurations; 0 keeps all
+	IDs    []string // rank only these trial IDs; empty ranks every trial found
+	// Plot, if not empty, is an image path (.png, .svg, ...) for the
+	// validation-loss curves of the first Top configurations (of the first
+	// DefaultPlotTop when Top is 0), read from their event files.
+	Plot string
+	// PlotTag is the scalar to plot; "" means "val_loss".
+	PlotTag string
+	// LogY plots on a log scale.
+	LogY bool
+}
+
+// Report loads the sweep in sweepDir, ranks it, renders the ranking to w
+// and draws the plot if asked: the whole of `sweep report`. It returns the
+// warnings that the chosen format does not show itself (for CSV, the
+// loading warnings; for any format, trials the plot had to leave out), for
+// the caller to print apart from w, on stderr. The error is for a sweep
+// directory that cannot be read, an unknown format, a failed write, or a
+// plot that cannot be drawn; the report is rendered before the plot is
+// attempted.
+func Report(w io.Writer, sweepDir string, opts ReportOptions) (warnings []string, err error) {
+	s, err := LoadSweep(sweepDir)
+	if err != nil {
+		return nil, err
+	}
+	format := opts.Format
+	if format == "" {
+		format = FormatTable
+	}
+	r := Rank(s, RankOptions{IDs: opts.IDs})
+	if err := Render(w, r, format, RenderOptions{Top: opts.Top}); err != nil {
+		return nil, err
+	}
+	if format == FormatCSV {
+		warnings = append(warnings, r.Warnings...)
+	}
+	if opts.Plot == "" {
+		return warnings, nil
+	}
+	top := opts.Top
+	if top <= 0 {
+		top = DefaultPlotTop
+	}
+	tag := opts.PlotTag
+	if tag == "" {
+		tag = "val_loss"
+	}
+	curves, missing := ReadCurves(r, tag, top)
+	warnings = append(warnings, missing...)
+	err = PlotCurves(opts.Plot, curves, PlotOptions{
+		Title:  fmt.Sprintf("%s: %s of the top %d", filepath.Base(filepath.Clean(sweepDir)), tag, min(top, len(r.Rows))),
+		YLabel: tag,
+		LogY:   opts.LogY,
+	})
+	return warnings, err
+}
