@@ -11,15 +11,18 @@ state=/run/sweep-slurm
 log() { echo "down.sh: $*"; }
 [ "$(id -u)" -eq 0 ] || { echo "down.sh: must run as root (try: sudo $0)" >&2; exit 1; }
 
+# running PID: whether PID is a live process (a zombie nobody reaps is not).
+running() { [ -n "$(ps -o stat= -p "$1" 2>/dev/null)" ] && [[ "$(ps -o stat= -p "$1")" != Z* ]]; }
+
 # stop NAME PIDFILE: end the daemon NAME if up.sh started it.
 stop() {
   local name=$1 pidfile=$2 pid
   [ -e "$state/started-$name" ] || return 0
-  if [ -s "$pidfile" ] && pid=$(cat "$pidfile") && kill -0 "$pid" 2>/dev/null; then
+  if [ -s "$pidfile" ] && pid=$(cat "$pidfile") && [ "$(ps -o comm= -p "$pid" 2>/dev/null)" = "$name" ]; then
     log "stopping $name (pid $pid)"
     kill "$pid"
-    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    if kill -0 "$pid" 2>/dev/null; then
+    for _ in $(seq 100); do running "$pid" || break; sleep 0.1; done
+    if running "$pid"; then
       log "$name did not stop in 10s; killing it"
       kill -9 "$pid" 2>/dev/null || true
     fi

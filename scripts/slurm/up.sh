@@ -42,8 +42,14 @@ fi
 
 mkdir -p "$state" "$spool/slurmd" "$spool/slurmctld" /var/log/slurm
 
-# alive PIDFILE: whether the process named in PIDFILE is running.
-alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# alive PIDFILE NAME: whether the process in PIDFILE runs and is NAME. A pid
+# file left by a killed daemon may name a pid that another process now has,
+# or a zombie that nobody reaped.
+alive() {
+  local pid
+  [ -s "$1" ] && pid=$(cat "$1") || return 1
+  [ "$(ps -o comm= -p "$pid" 2>/dev/null)" = "$2" ] && [[ "$(ps -o stat= -p "$pid")" != Z* ]]
+}
 
 # --- munge -------------------------------------------------------------------
 id munge >/dev/null 2>&1 || die "the munge user does not exist; is the munge package installed?"
@@ -57,15 +63,16 @@ chmod 0700 /etc/munge /var/lib/munge /var/log/munge
 chmod 0400 /etc/munge/munge.key
 chmod 0755 /run/munge
 
-if alive /run/munge/munged.pid; then
+if alive /run/munge/munged.pid munged; then
   log "munged already running"
 else
   log "starting munged"
   su -s /bin/sh munge -c /usr/sbin/munged || die "munged failed to start; see /var/log/munge/munged.log"
   touch "$state/started-munged"
 fi
-for _ in $(seq 50); do munge -n </dev/null >/dev/null 2>&1 && break; sleep 0.1; done
-munge -n </dev/null | unmunge >/dev/null 2>&1 || die "munge does not work; see /var/log/munge/munged.log"
+for _ in $(seq 50); do [ -S /run/munge/munge.socket.2 ] && break; sleep 0.1; done
+timeout 10 sh -c 'munge -n </dev/null | unmunge >/dev/null' 2>/dev/null \
+  || die "munge does not work; see /var/log/munge/munged.log"
 
 # --- slurm.conf --------------------------------------------------------------
 host=$(hostname -s)
@@ -124,14 +131,14 @@ if ! cmp -s "$new" "$conf"; then
 fi
 
 # --- slurm daemons -----------------------------------------------------------
-if alive "$state/slurmctld.pid"; then
+if alive "$state/slurmctld.pid" slurmctld; then
   log "slurmctld already running"
 else
   log "starting slurmctld"
   /usr/sbin/slurmctld || die "slurmctld failed to start; see /var/log/slurm/slurmctld.log"
   touch "$state/started-slurmctld"
 fi
-if alive "$state/slurmd.pid"; then
+if alive "$state/slurmd.pid" slurmd; then
   log "slurmd already running"
 else
   log "starting slurmd"
