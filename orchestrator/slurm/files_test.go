@@ -70,7 +70,7 @@ func FuzzReadBatch(f *testing.F) {
 		}
 		// What ReadBatch accepts, Submit accepts and writes back the same.
 		sub := Submission{SweepDir: "/x", Batches: [][]string{ids}, Command: "true"}
-		if err := sub.check(); err != nil {
+		if _, err := sub.check(); err != nil {
 			t.Fatalf("ReadBatch gave %q, which Submit refuses: %v", ids, err)
 		}
 	})

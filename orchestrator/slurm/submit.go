@@ -82,7 +82,8 @@ const JobsFile = "jobs.txt"
 // the throttle holds across them. If an sbatch fails, Submit cancels the
 // arrays it had submitted and returns sbatch's error.
 func (c *Client) Submit(ctx context.Context, sub Submission) (*Submitted, error) {
-	if err := sub.check(); err != nil {
+	sweepDir, err := sub.check()
+	if err != nil {
 		return nil, err
 	}
 	maxSize := sub.MaxArraySize
@@ -94,10 +95,6 @@ func (c *Client) Submit(ctx context.Context, sub Submission) (*Submitted, error)
 		if maxSize < 1 {
 			return nil, errors.New("slurm: the cluster's MaxArraySize is 0: job arrays are disabled")
 		}
-	}
-	sweepDir, err := filepath.Abs(sub.SweepDir)
-	if err != nil {
-		return nil, fmt.Errorf("slurm: sweep directory: %w", err)
 	}
 	when := sub.Time
 	if when.IsZero() {
@@ -150,37 +147,42 @@ func (c *Client) Submit(ctx context.Context, sub Submission) (*Submitted, error)
 	return res, nil
 }
 
-// check refuses a submission that cannot run, before anything is written.
-func (s Submission) check() error {
+// check refuses a submission that cannot run, before anything is written,
+// and returns the sweep directory's absolute path.
+func (s Submission) check() (sweepDir string, err error) {
 	if err := s.Config.Validate(); err != nil {
-		return err
+		return "", err
 	}
 	switch {
 	case s.SweepDir == "":
-		return errors.New("slurm: submission has no sweep directory")
-	case strings.ContainsAny(s.SweepDir, " \t\n\r\"'\\%"):
-		// The path goes into #SBATCH lines, which sbatch splits at white
-		// space, and into --output patterns, where % is special.
-		return fmt.Errorf("slurm: sweep directory %q: must not hold white space, quotes, backslashes or %%", s.SweepDir)
+		return "", errors.New("slurm: submission has no sweep directory")
 	case len(s.Batches) == 0:
-		return errors.New("slurm: submission has no trials")
+		return "", errors.New("slurm: submission has no trials")
 	case strings.TrimSpace(s.Command) == "":
-		return errors.New("slurm: submission has no command")
+		return "", errors.New("slurm: submission has no command")
 	}
 	if err := checkWord(s.JobName); err != nil {
-		return fmt.Errorf("slurm: job name %q: %v", s.JobName, err)
+		return "", fmt.Errorf("slurm: job name %q: %v", s.JobName, err)
 	}
 	for i, b := range s.Batches {
 		if len(b) == 0 {
-			return fmt.Errorf("slurm: batch %d is empty", i)
+			return "", fmt.Errorf("slurm: batch %d is empty", i)
 		}
 		for _, id := range b {
 			if err := checkTrialID(id); err != nil {
-				return fmt.Errorf("slurm: batch %d: %v", i, err)
+				return "", fmt.Errorf("slurm: batch %d: %v", i, err)
 			}
 		}
 	}
-	return nil
+	if sweepDir, err = filepath.Abs(s.SweepDir); err != nil {
+		return "", fmt.Errorf("slurm: sweep directory: %w", err)
+	}
+	// The path goes into #SBATCH lines, which sbatch splits at white space,
+	// and into --output patterns, where % is special.
+	if strings.ContainsAny(sweepDir, " \t\n\r\"'\\%") {
+		return "", fmt.Errorf("slurm: sweep directory %q: must not hold white space, quotes, backslashes or %%", sweepDir)
+	}
+	return sweepDir, nil
 }
 
 // script renders the sbatch script of array a, whose batch files are in dir.
