@@ -1,18 +1,14 @@
 // Package ridge is the example model plugin of sweep: ridge regression,
 // min_w ½‖Xw − y‖²/n + ½λ‖w‖² (the intercept is not penalised), solved by
-// conjugate gradients on the normal equations, one CG iteration per epoch.
-// After at most as many epochs as there are weights it has the exact
-// solution; it stops early once the gradient's norm falls below tol.
-//
-// It is a complete plugin: cmd/sweep-ridge serves it with plugins.Serve.
+// conjugate gradients, one iteration per epoch. It reaches the exact
+// solution in at most as many epochs as there are weights, and stops early
+// once the gradient's norm is below tol. cmd/sweep-ridge serves it.
 package ridge
 
 import (
 	"context"
 	"errors"
 	"math"
-
-	"gonum.org/v1/gonum/mat"
 
 	"github.com/sweep-ml/sweep/plugins"
 	"github.com/sweep-ml/sweep/plugins/dataset"
@@ -42,60 +38,35 @@ func (m *Model) Train(ctx context.Context, req plugins.TrainRequest, emit func(p
 	if lambda < 0 || epochs < 1 {
 		return plugins.Outcome{}, errors.New("ridge: want lambda >= 0 and epochs >= 1")
 	}
-	d, err := m.data.Get(ctx, req.Data)
+	d, err := m.data.Get(ctx, req.Data) // loaded once per process
 	if err != nil {
 		return plugins.Outcome{}, err
 	}
-	if d.NumTrain == 0 || d.NumVal == 0 {
-		return plugins.Outcome{}, errors.New("ridge: need training and validation rows")
+	s, err := newSolver(d, lambda)
+	if err != nil {
+		return plugins.Outcome{}, err
 	}
-	xt, xv := design(d.TrainX, d.NumTrain, d.NumFeatures()), design(d.ValX, d.NumVal, d.NumFeatures())
-	yt, yv := mat.NewVecDense(d.NumTrain, d.TrainY), mat.NewVecDense(d.NumVal, d.ValY)
-	p := d.NumFeatures() + 1
-	// The normal equations A w = b, scaled by 1/n so that lambda does not
-	// depend on the number of rows.
-	var a mat.SymDense
-	a.SymOuterK(1/float64(d.NumTrain), xt.T())
-	for i := range p - 1 {
-		a.SetSym(i, i, a.At(i, i)+lambda)
-	}
-	b := mat.NewVecDense(p, nil)
-	b.MulVec(xt.T(), yt)
-	b.ScaleVec(1/float64(d.NumTrain), b)
-
-	w, ap := mat.NewVecDense(p, nil), mat.NewVecDense(p, nil)
-	r := mat.VecDenseCopyOf(b) // the residual b − Aw, minus the gradient
-	dir := mat.VecDenseCopyOf(r)
-	rr := mat.Dot(r, r)
 	out := plugins.Outcome{BestValLoss: math.Inf(1)}
 	for epoch := range epochs {
 		if err := ctx.Err(); err != nil {
 			return out, err
 		}
-		if rr > 0 {
-			ap.MulVec(&a, dir)
-			step := rr / mat.Dot(dir, ap)
-			w.AddScaledVec(w, step, dir)
-			r.AddScaledVec(r, -step, ap)
-			rrNext := mat.Dot(r, r)
-			dir.AddScaledVec(r, rrNext/rr, dir)
-			rr = rrNext
-		}
-		done := math.Sqrt(rr) < tol || epoch == epochs-1
-		ev := plugins.Event{Step: epoch, Scalars: []plugins.Scalar{
-			{Tag: "train_loss", Value: mse(xt, w, yt)}, {Tag: "val_loss", Value: mse(xv, w, yv)}}}
+		s.step()
+		done := s.gradNorm() < tol || epoch == epochs-1
+		train, val := s.losses()
+		ev := plugins.Event{Step: epoch, Scalars: []plugins.Scalar{{Tag: "train_loss", Value: train}, {Tag: "val_loss", Value: val}}}
 		if epoch == 0 {
-			ev.Graph = graph(p - 1)
+			ev.Graph = s.graph()
 		}
 		if n := int64(req.HistogramEvery); n > 0 && (epoch%n == 0 || done) {
-			ev.Histograms = histograms(w, r)
+			ev.Histograms = s.histograms()
 		}
 		if err := emit(ev); err != nil {
 			return out, err
 		}
-		out.EpochsRun, out.FinalTrainLoss, out.FinalValLoss = epoch+1, ev.Scalars[0].Value, ev.Scalars[1].Value
-		if out.FinalValLoss < out.BestValLoss {
-			out.BestValLoss, out.BestEpoch = out.FinalValLoss, epoch
+		out.EpochsRun, out.FinalTrainLoss, out.FinalValLoss = epoch+1, train, val
+		if val < out.BestValLoss {
+			out.BestValLoss, out.BestEpoch = val, epoch
 		}
 		if done {
 			out.StoppedEarly = epoch < epochs-1
