@@ -12,7 +12,9 @@ import (
 )
 
 // ReadBatch reads a batch file that Submit wrote, batch-<task>.txt: one trial
-// ID per line. `sweep worker --batch` runs the trials it lists, in order.
+// ID per line; blank lines and lines starting with # (for batches written by
+// hand) are skipped. `sweep worker --batch` runs the trials it lists, in
+// order.
 func ReadBatch(path string) ([]string, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -20,6 +22,9 @@ func ReadBatch(path string) ([]string, error) {
 	}
 	var trialIDs []string
 	err = eachLine(b, func(line int, text string) error {
+		if strings.HasPrefix(text, "#") {
+			return nil
+		}
 		if err := checkTrialID(text); err != nil {
 			return fmt.Errorf("%s:%d: %v", path, line, err)
 		}
@@ -38,8 +43,8 @@ func ReadBatch(path string) ([]string, error) {
 // checkTrialID refuses a trial ID that cannot stand on a line of a batch
 // file.
 func checkTrialID(id string) error {
-	if id == "" || strings.IndexFunc(id, unicode.IsSpace) >= 0 {
-		return fmt.Errorf("trial id %q: must be non-empty without white space", id)
+	if id == "" || strings.IndexFunc(id, unicode.IsSpace) >= 0 || strings.HasPrefix(id, "#") {
+		return fmt.Errorf("trial id %q: must be non-empty, without white space, not starting with #", id)
 	}
 	return nil
 }

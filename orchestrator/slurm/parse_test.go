@@ -2,7 +2,9 @@ package slurm
 
 import (
 	"context"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -148,6 +150,16 @@ func TestPollErrors(t *testing.T) {
 	}
 	if _, err := c.Poll(context.Background(), []string{"6;x"}); err == nil || !strings.Contains(err.Error(), `"6;x"`) {
 		t.Errorf("Poll of a bad id: error = %v, want it to name the id", err)
+	}
+}
+
+// Without Slurm's commands on PATH, the error says so in a way callers can
+// test: errors.Is(err, exec.ErrNotFound).
+func TestMissingCommand(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	_, err := (&Client{}).Poll(context.Background(), []string{"6"})
+	if !errors.Is(err, exec.ErrNotFound) || !strings.Contains(err.Error(), "squeue") {
+		t.Errorf("Poll without squeue: %v, want an exec.ErrNotFound naming squeue", err)
 	}
 }
 

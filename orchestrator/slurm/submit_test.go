@@ -159,6 +159,7 @@ func TestSubmitRefuses(t *testing.T) {
 		{func(s *Submission) { s.Batches = nil }, "no trials"},
 		{func(s *Submission) { s.Batches = [][]string{{"a"}, {}} }, "batch 1 is empty"},
 		{func(s *Submission) { s.Batches = [][]string{{"a b"}} }, `trial id "a b"`},
+		{func(s *Submission) { s.Batches = [][]string{{"#a"}} }, `trial id "#a"`},
 		{func(s *Submission) { s.Command = " " }, "no command"},
 		{func(s *Submission) { s.JobName = "my sweep" }, "job name"},
 		{func(s *Submission) { s.Config.CPUsPerTask = -1 }, "slurm.cpus_per_task"},
