@@ -153,6 +153,10 @@ type SpecError struct {
 	Msg  string
 }
 
+// oneLine keeps each problem on one line of the joined message, whatever a
+// key or the TOML parser's message holds.
+var oneLine = strings.NewReplacer("\r", `\r`, "\n", `\n`)
+
 func (e *SpecError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.File)
@@ -165,7 +169,7 @@ func (e *SpecError) Error() string {
 		b.WriteString(": ")
 	}
 	b.WriteString(e.Msg)
-	return b.String()
+	return oneLine.Replace(b.String())
 }
 
 // Defaults of the top-level keys.
@@ -568,10 +572,14 @@ func (p *specParser) randomAxis(k *tomlNode, name string) (RandomAxis, bool) {
 		}
 		return a, true
 	case DistInt:
+		if len(args) != 2 {
+			p.errorf(d, "want two integers [lo, hi]")
+			return a, false
+		}
 		lo, okLo := args[0].(int64)
-		hi, okHi := args[len(args)-1].(int64)
+		hi, okHi := args[1].(int64)
 		switch {
-		case len(args) != 2 || !okLo || !okHi:
+		case !okLo || !okHi:
 			p.errorf(d, "want two integers [lo, hi]")
 		case lo > hi:
 			p.errorf(d, "lo %d is above hi %d", lo, hi)
