@@ -382,18 +382,25 @@ func (l *TrainingLogger) LogText(tag, text string, step int64) error {
 // strings and bools as themselves, anything else (lists, ...) as its text;
 // see HParam. It never refuses a value.
 func (l *TrainingLogger) LogHyperparameters(hparams map[string]any) error {
-	s := SessionStart{HParams: make(map[string]HParamValue, len(hparams))}
-	for k, v := range hparams {
-		s.HParams[k] = HParam(v)
-	}
-	return l.StartSession(s)
+	return l.StartSession(SessionStart{HParams: HParams(hparams)})
 }
 
-// StartSession writes an HParams session start. A zero StartTime is set to
-// now.
+// HParams converts each value of m with HParam.
+func HParams(m map[string]any) map[string]HParamValue {
+	out := make(map[string]HParamValue, len(m))
+	for k, v := range m {
+		out[k] = HParam(v)
+	}
+	return out
+}
+
+// StartSession writes an HParams session start; use it instead of
+// LogHyperparameters to set a group name (TensorBoard aggregates the
+// sessions of a group, such as the seeds of one configuration). A zero
+// StartTime is set to now.
 func (l *TrainingLogger) StartSession(s SessionStart) error {
 	if s.StartTime == 0 {
-		s.StartTime = float64(l.now().Unix())
+		s.StartTime = l.wallTime()
 	}
 	return l.writeSummary(0, hparamsValue(SessionStartInfoTag, appendSessionStart(nil, &s)))
 }
@@ -401,7 +408,7 @@ func (l *TrainingLogger) StartSession(s SessionStart) error {
 // EndSession ends the run's HParams session with status: StatusSuccess for
 // a trial that finished, StatusFailure for one that failed.
 func (l *TrainingLogger) EndSession(status SessionStatus) error {
-	e := SessionEnd{Status: status, EndTime: float64(l.now().Unix())}
+	e := SessionEnd{Status: status, EndTime: l.wallTime()}
 	return l.writeSummary(0, hparamsValue(SessionEndInfoTag, appendSessionEnd(nil, &e)))
 }
 
@@ -411,7 +418,7 @@ func (l *TrainingLogger) EndSession(status SessionStatus) error {
 // WriteExperiment) and only for a logdir that holds a single sweep.
 func (l *TrainingLogger) LogExperiment(exp Experiment) error {
 	if exp.TimeCreated == 0 {
-		exp.TimeCreated = float64(l.now().Unix())
+		exp.TimeCreated = l.wallTime()
 	}
 	return l.writeSummary(0, hparamsValue(ExperimentTag, appendExperiment(nil, &exp)))
 }

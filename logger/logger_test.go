@@ -164,7 +164,7 @@ func TestRoundTrip(t *testing.T) {
 		"activation":  {Type: HParamString, String: "relu"},
 		"standardize": {Type: HParamBool, Bool: true},
 	}
-	if s := run.SessionStart; s == nil || len(s.HParams) != len(wantHP) || s.StartTime != 1795635000 {
+	if s := run.SessionStart; s == nil || len(s.HParams) != len(wantHP) || s.StartTime != 1795635000.5 {
 		t.Fatalf("session start = %+v", s)
 	}
 	for k, v := range wantHP {
@@ -172,8 +172,34 @@ func TestRoundTrip(t *testing.T) {
 			t.Errorf("hparam %s = %+v, want %+v", k, got, v)
 		}
 	}
-	if e := run.SessionEnd; e == nil || e.Status != StatusSuccess {
+	if e := run.SessionEnd; e == nil || e.Status != StatusSuccess || e.EndTime != 1795635000.5 {
 		t.Errorf("session end = %+v", e)
+	}
+}
+
+func TestSessionGroup(t *testing.T) {
+	l, err := Open(t.TempDir(), testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.StartSession(SessionStart{HParams: HParams(map[string]any{"lr": 0.1}), GroupName: "cfg-1a2b", StartTime: 7}); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.EndSession(StatusFailure); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	run, err := ReadRun(l.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := run.SessionStart; s.GroupName != "cfg-1a2b" || s.StartTime != 7 || s.HParams["lr"] != HParam(0.1) {
+		t.Errorf("session start = %+v", s)
+	}
+	if run.SessionEnd.Status != StatusFailure {
+		t.Errorf("status %d, want FAILURE", run.SessionEnd.Status)
 	}
 }
 
@@ -228,7 +254,7 @@ func TestExperimentRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	exp.TimeCreated = 1795635000
+	exp.TimeCreated = 1795635000.5
 	got := run.Experiment
 	if got == nil || got.Name != exp.Name || got.Description != exp.Description || got.TimeCreated != exp.TimeCreated ||
 		len(got.HParams) != len(exp.HParams) || !slices.Equal(got.Metrics, exp.Metrics) {
