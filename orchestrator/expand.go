@@ -112,15 +112,22 @@ func Expand(s *Spec, desc plugins.Description) ([]Trial, error) {
 	}
 
 	configs := r.configs()
+	identities := make([]string, len(configs))
+	for i, params := range configs {
+		identities[i] = configIdentity(r.model, params, s.Data, dataHash)
+	}
 	trials := make([]Trial, 0, n)
 	for rep := 0; rep < s.Repeats; rep++ {
 		seed := s.Seed + int64(rep)
-		for _, params := range configs {
-			identity := configIdentity(r.model, params, s.Data, dataHash)
+		for i, params := range configs {
+			if rep > 0 {
+				// Each trial owns its Params.
+				params = cloneParams(params)
+			}
 			t := Trial{
 				Index:    len(trials),
-				ID:       trialID(identity, seed),
-				ConfigID: configID(identity),
+				ID:       trialID(identities[i], seed),
+				ConfigID: configID(identities[i]),
 				Params:   params,
 				Swept:    append([]string(nil), r.swept...),
 				Seed:     seed,
@@ -191,10 +198,7 @@ func (r *resolved) configs() []plugins.Params {
 	out := make([]plugins.Params, count)
 	pos := make([]int, len(r.dims))
 	for c := range out {
-		p := make(plugins.Params, len(r.base))
-		for k, v := range r.base {
-			p[k] = cloneValue(v)
-		}
+		p := cloneParams(r.base)
 		for i, d := range r.dims {
 			for j, name := range d.names {
 				p[name] = cloneValue(d.points[pos[i]][j])
@@ -209,6 +213,14 @@ func (r *resolved) configs() []plugins.Params {
 			}
 			pos[i] = 0
 		}
+	}
+	return out
+}
+
+func cloneParams(p plugins.Params) plugins.Params {
+	out := make(plugins.Params, len(p))
+	for k, v := range p {
+		out[k] = cloneValue(v)
 	}
 	return out
 }
