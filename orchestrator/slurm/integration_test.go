@@ -168,27 +168,34 @@ func TestSlurmCancel(t *testing.T) {
 	}
 }
 
-// BenchmarkArrayTurnaround measures Slurm's own cost per array task: the
-// time from sbatch to every task of an array of trivial tasks done. It
-// informs PerTask's packing (see DefaultTaskSeconds).
-func BenchmarkArrayTurnaround(b *testing.B) {
+// BenchmarkTurnaround measures Slurm's own cost: the time from sbatch to
+// every task done, for trivial trials packed perTask to a task. Unpacked
+// (perTask 1) it is the per-task overhead of an array; packed, the same
+// trials in fewer tasks. It informs PerTask (see DefaultTaskSeconds).
+func BenchmarkTurnaround(b *testing.B) {
 	c := requireSlurm(b)
-	for _, n := range []int{1, 10, 50} {
-		b.Run(fmt.Sprintf("tasks=%d", n), func(b *testing.B) {
+	for _, tc := range []struct{ trials, perTask int }{{1, 1}, {10, 1}, {50, 1}, {50, 10}, {50, 25}} {
+		b.Run(fmt.Sprintf("trials=%d/perTask=%d", tc.trials, tc.perTask), func(b *testing.B) {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 			defer cancel()
+			batches := Pack(ids(tc.trials), tc.perTask)
 			for b.Loop() {
-				res, err := c.Submit(ctx, Submission{SweepDir: b.TempDir(), JobName: "sweep-bench", Batches: Pack(ids(n), 1), Command: "true"})
+				res, err := c.Submit(ctx, Submission{
+					SweepDir: b.TempDir(), JobName: "sweep-bench", Batches: batches,
+					Command: `while read -r id; do :; done < "$SWEEP_BATCH"`,
+				})
 				if err != nil {
 					b.Fatal(err)
 				}
 				cancelOnExit(b, c, res.JobIDs())
 				st := waitDone(ctx, b, c, res.JobIDs(), 20*time.Millisecond)
-				if got := st.Arrays[0].Count("COMPLETED"); got != n {
-					b.Fatalf("%d of %d tasks completed: %v", got, n, st.Arrays[0].Tasks)
+				if got := st.Arrays[0].Count("COMPLETED"); got != len(batches) {
+					b.Fatalf("%d of %d tasks completed: %v", got, len(batches), st.Arrays[0].Tasks)
 				}
 			}
-			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N*n), "ms/task")
+			ms := float64(b.Elapsed().Milliseconds()) / float64(b.N)
+			b.ReportMetric(ms/float64(len(batches)), "ms/task")
+			b.ReportMetric(ms/float64(tc.trials), "ms/trial")
 		})
 	}
 }
