@@ -96,7 +96,7 @@ type server struct {
 	marks  atomic.Int64
 
 	mu     sync.Mutex
-	active int           // Train calls running
+	active int           // Describe and Train calls running
 	idle   chan struct{} // closed while active == 0
 }
 
@@ -140,6 +140,8 @@ func (s *server) end() {
 
 // Describe implements the Describe RPC.
 func (s *server) Describe(ctx context.Context, _ *pb.DescribeRequest) (*pb.Description, error) {
+	s.begin()
+	defer s.end()
 	d, err := s.impl.Describe(ctx)
 	if err != nil {
 		return nil, modelError(ctx, err)
@@ -173,7 +175,8 @@ func (s *server) Train(req *pb.TrainRequest, stream pb.Model_TrainServer) error 
 	return stream.Send(&pb.TrainEvent{Kind: &pb.TrainEvent_Outcome{Outcome: outcomeToProto(out)}})
 }
 
-// Wait implements the Wait RPC: it returns once no Train call is running.
+// Wait implements the Wait RPC: it returns once no Describe or Train call is
+// running.
 func (s *server) Wait(ctx context.Context, _ *pb.WaitRequest) (*pb.WaitReply, error) {
 	s.mu.Lock()
 	idle := s.idle

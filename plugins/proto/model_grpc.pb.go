@@ -45,7 +45,7 @@ type ModelClient interface {
 	// outcome. A failed trial ends the stream with a gRPC error whose message
 	// says why. Cancelling the call must stop training promptly.
 	Train(ctx context.Context, in *TrainRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[TrainEvent], error)
-	// Wait blocks until no Train call is running in this process and then
+	// Wait blocks until no Describe or Train call is running in this process and then
 	// returns. The host calls it, with a short deadline, after it cancelled a
 	// trial, to learn whether the process honoured the cancellation and can run
 	// the next trial. A plugin that does not implement it is replaced after
@@ -111,7 +111,7 @@ type ModelServer interface {
 	// outcome. A failed trial ends the stream with a gRPC error whose message
 	// says why. Cancelling the call must stop training promptly.
 	Train(*TrainRequest, grpc.ServerStreamingServer[TrainEvent]) error
-	// Wait blocks until no Train call is running in this process and then
+	// Wait blocks until no Describe or Train call is running in this process and then
 	// returns. The host calls it, with a short deadline, after it cancelled a
 	// trial, to learn whether the process honoured the cancellation and can run
 	// the next trial. A plugin that does not implement it is replaced after
