@@ -1,6 +1,7 @@
 package orchestrator
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"os"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/sweep-ml/sweep/orchestrator/slurm"
 	"github.com/sweep-ml/sweep/plugins"
+	"github.com/sweep-ml/sweep/plugins/builtin"
 	"github.com/sweep-ml/sweep/plugins/dataset"
 )
 
@@ -187,9 +189,9 @@ func TestShippedGrids(t *testing.T) {
 		trials int
 		first  string
 	}{
-		{"hyperparam_search.toml", ffnDescTB, 12, "ffn_dropout0.2_lr0.01"},
-		{"quickstart.toml", ffnDescTB, 8, "ffn_lr0.01_dropout0.0_activationrelu"},
-		{"random_search.toml", ffnDescTB, 20, ""},
+		{"hyperparam_search.toml", builtinFFNDesc, 12, "ffn_dropout0.2_lr0.01"},
+		{"quickstart.toml", builtinFFNDesc, 8, "ffn_lr0.01_dropout0.0_activationrelu"},
+		{"random_search.toml", builtinFFNDesc, 20, ""},
 		{"custom_plugin.toml", ridgeDesc, 5, "ridge_lambda0.0001"},
 	} {
 		t.Run(c.file, func(t *testing.T) {
@@ -218,7 +220,16 @@ func TestShippedGrids(t *testing.T) {
 	}
 }
 
-func ffnDescTB(testing.TB) plugins.Description { return ffnDesc() }
+// builtinFFNDesc is the real FFN's description, so that the shipped grids
+// are checked against the model they run.
+func builtinFFNDesc(t testing.TB) plugins.Description {
+	t.Helper()
+	desc, err := builtin.FFN().Describe(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return desc
+}
 
 // TestTextbookGrid checks the textbook grid against the textbook's loops:
 // for dropout in [...]: for lr in [...].
