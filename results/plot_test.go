@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"image"
 	_ "image/png" // registers the decoder image.Decode uses
 	"io"
@@ -98,10 +99,12 @@ func TestPlotCurvesSVG(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Walk the XML: it must parse, and hold at least one path per curve
-	// and per legend entry, besides axes and grid.
+	// Walk the XML: it must parse; each curve must be one path in its own
+	// colour through each of its finite points, plus its legend thumbnail
+	// (a two-point path in the same colour).
 	dec := xml.NewDecoder(bytes.NewReader(data))
-	paths, texts := 0, ""
+	pointsByStroke := map[string][]int{} // stroke colour -> points of each path
+	texts := ""
 	inText := false
 	for {
 		tok, err := dec.Token()
@@ -113,10 +116,24 @@ func TestPlotCurvesSVG(t *testing.T) {
 		}
 		switch tok := tok.(type) {
 		case xml.StartElement:
-			if tok.Name.Local == "path" {
-				paths++
-			}
 			inText = tok.Name.Local == "text"
+			if tok.Name.Local != "path" {
+				continue
+			}
+			var d, style string
+			for _, a := range tok.Attr {
+				switch a.Name.Local {
+				case "d":
+					d = a.Value
+				case "style":
+					style = a.Value
+				}
+			}
+			for _, decl := range strings.Split(style, ";") {
+				if c, ok := strings.CutPrefix(decl, "stroke:"); ok {
+					pointsByStroke[c] = append(pointsByStroke[c], strings.Count(d, "M")+strings.Count(d, "L"))
+				}
+			}
 		case xml.CharData:
 			if inText {
 				texts += string(tok) + "\n"
@@ -125,8 +142,19 @@ func TestPlotCurvesSVG(t *testing.T) {
 			inText = false
 		}
 	}
-	if paths < 2*len(curves) {
-		t.Errorf("%d paths, want at least %d", paths, 2*len(curves))
+	for i, c := range curves {
+		finite := 0
+		for _, v := range c.Values {
+			if !math.IsNaN(v) && !math.IsInf(v, 0) && v > 0 {
+				finite++
+			}
+		}
+		r, g, b, _ := plotutil.Color(i).RGBA()
+		stroke := fmt.Sprintf("#%02X%02X%02X", r>>8, g>>8, b>>8)
+		got := fmt.Sprint(pointsByStroke[stroke])
+		if want := fmt.Sprint([]int{finite, 2}); got != want {
+			t.Errorf("curve %d (%s): paths with %s points, want %s", i, stroke, got, want)
+		}
 	}
 	for _, want := range []string{curves[0].Name, curves[2].Name, "val & loss <log>", "epoch"} {
 		if !strings.Contains(texts, want) {
