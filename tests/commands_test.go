@@ -1,0 +1,351 @@
+package tests
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// waitTimeout bounds every polling command, so that a sweep that hangs
+// fails its script with a message instead of stalling the whole test run.
+const waitTimeout = 90 * time.Second
+
+// pollInterval is how often polling commands look again.
+const pollInterval = 20 * time.Millisecond
+
+// scriptCommands are the commands scripts have beyond testscript's own.
+//
+//	exitcode CODE PROG [ARGS...]   run PROG (like exec) and require exit status CODE
+//	start NAME PROG [ARGS...]      start PROG in the background in its own process
+//	                               group; $NAME_pid holds its pid
+//	signal [-group] NAME SIG       send SIG (INT, TERM or KILL) to NAME, or with
+//	                               -group to its process group, as a terminal's
+//	                               Ctrl-C does
+//	waitexit NAME CODE|SIG         wait for NAME to exit with status CODE or to die
+//	                               of signal SIG; its output becomes stdout/stderr
+//	waittrials [-status S] DIR N   poll until DIR holds N trial runs whose
+//	                               trial.json says S (default succeeded)
+//	trials [-v] DIR                check every run of the sweep directory DIR (see
+//	                               readSweep) and print each trial's run statuses,
+//	                               with -v one line per run with its error
+//	jsonfield FILE KEY VALUE       FILE's JSON value at KEY (dot-separated; a
+//	                               number indexes an array, len() is a length) prints
+//	                               as VALUE; FILE may be stdout or a glob that
+//	                               matches one file
+//	noprocs                        wait until no process of this script runs a
+//	                               binary under test (plugins included)
+//	samecurves DIR1 DIR2           two sweep directories hold the same trials
+//	                               with bit-identical records and event series
+//	checkprogress                  stderr's "[done/total]" lines count each
+//	                               trial once: 1, 2, ... up to total
+func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
+	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
+		"exitcode":      cmdExitcode,
+		"start":         cmdStart,
+		"signal":        cmdSignal,
+		"waitexit":      cmdWaitexit,
+		"waittrials":    cmdWaittrials,
+		"trials":        cmdTrials,
+		"jsonfield":     cmdJSONField,
+		"noprocs":       cmdNoprocs,
+		"samecurves":    cmdSamecurves,
+		"checkprogress": cmdCheckprogress,
+	}
+}
+
+// noNeg fails a command that has no negated form when it is negated.
+func noNeg(ts *testscript.TestScript, neg bool, name string) {
+	if neg {
+		ts.Fatalf("unsupported: ! %s", name)
+	}
+}
+
+// flagArgs splits leading boolean flags (-v) and valued flags (-status S)
+// from a command's arguments. valued names the flags that take a value.
+func flagArgs(ts *testscript.TestScript, args []string, valued ...string) (map[string]string, []string) {
+	flags := map[string]string{}
+	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
+		name := args[0][1:]
+		if isOneOf(name, valued) {
+			if len(args) < 2 {
+				ts.Fatalf("flag -%s needs a value", name)
+			}
+			flags[name], args = args[1], args[2:]
+			continue
+		}
+		flags[name], args = "true", args[1:]
+	}
+	return flags, args
+}
+
+func isOneOf(s string, set []string) bool {
+	for _, x := range set {
+		if s == x {
+			return true
+		}
+	}
+	return false
+}
+
+func cmdExitcode(ts *testscript.TestScript, neg bool, args []string) {
+	noNeg(ts, neg, "exitcode")
+	if len(args) < 2 {
+		ts.Fatalf("usage: exitcode CODE PROG [ARGS...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	code := 0
+	if err := ts.Exec(args[1], args[2:]...); err != nil {
+		var exitErr *exec.ExitError
+		if !errors.As(err, &exitErr) {
+			ts.Fatalf("%s: %v", args[1], err)
+		}
+		code = exitErr.ExitCode()
+	}
+	if code != want {
+		ts.Fatalf("%s exited with status %d, want %d", strings.Join(args[1:], " "), code, want)
+	}
+}
+
+// signals are the signals that signal and waitexit name.
+var signals = map[string]syscall.Signal{"INT": syscall.SIGINT, "TERM": syscall.SIGTERM, "KILL": syscall.SIGKILL}
+
+func cmdStart(ts *testscript.TestScript, neg bool, args []string) {
+	noNeg(ts, neg, "start")
+	if len(args) < 2 || !regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*$`).MatchString(args[0]) {
+		ts.Fatalf("usage: start NAME PROG [ARGS...] (NAME alphanumeric)")
+	}
+	pid, err := procsOf(ts).start(args[0], ts.MkAbs("."), scriptEnv(ts), args[1], args[2:])
+	ts.Check(err)
+	ts.Setenv(args[0]+"_pid", strconv.Itoa(pid))
+}
+
+// scriptEnv is the environment testscript gives its own exec commands,
+// for the processes that start launches.
+func scriptEnv(ts *testscript.TestScript) []string {
+	env := []string{"PWD=" + ts.MkAbs(".")}
+	for _, k := range []string{"WORK", "PATH", "HOME", "TMPDIR", "GOTRACEBACK", "GOCOVERDIR", "GORACE"} {
+		if v := ts.Getenv(k); v != "" {
+			env = append(env, k+"="+v)
+		}
+	}
+	return env
+}
+
+func cmdSignal(ts *testscript.TestScript, neg bool, args []string) {
+	noNeg(ts, neg, "signal")
+	flags, args := flagArgs(ts, args)
+	if len(args) != 2 {
+		ts.Fatalf("usage: signal [-group] NAME INT|TERM|KILL")
+	}
+	sig, ok := signals[args[1]]
+	if !ok {
+		ts.Fatalf("unknown signal %q", args[1])
+	}
+	ts.Check(procsOf(ts).signal(args[0], sig, flags["group"] == "true"))
+}
+
+func cmdWaitexit(ts *testscript.TestScript, neg bool, args []string) {
+	noNeg(ts, neg, "waitexit")
+	if len(args) != 2 {
+		ts.Fatalf("usage: waitexit NAME CODE|SIGNAL")
+	}
+	p, err := procsOf(ts).wait(args[0], waitTimeout)
+	if p != nil {
+		ts.Stdout().Write(p.stdout.Bytes())
+		ts.Stderr().Write(p.stderr.Bytes())
+	}
+	ts.Check(err)
+	ws := p.cmd.ProcessState.Sys().(syscall.WaitStatus)
+	got := "exit status " + strconv.Itoa(ws.ExitStatus())
+	if ws.Signaled() {
+		got = "signal " + ws.Signal().String()
+	}
+	want := "exit status " + args[1]
+	if sig, ok := signals[args[1]]; ok {
+		want = "signal " + sig.String()
+	}
+	if got != want {
+		ts.Fatalf("%s ended with %s, want %s", args[0], got, want)
+	}
+}
+
+func cmdWaittrials(ts *testscript.TestScript, neg bool, args []string) {
+	noNeg(ts, neg, "waittrials")
+	flags, args := flagArgs(ts, args, "status")
+	if len(args) != 2 {
+		ts.Fatalf("usage: waittrials [-status S] DIR N")
+	}
+	status := "succeeded"
+	if s, ok := flags["status"]; ok {
+		status = s
+	}
+	want, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	dir := ts.MkAbs(args[0])
+	deadline := time.Now().Add(waitTimeout)
+	for {
+		seen, err := countStatuses(dir)
+		ts.Check(err)
+		if seen[status] >= want {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("after %s, %s holds runs %v; want %d %s", waitTimeout, args[0], seen, want, status)
+		}
+		time.Sleep(pollInterval)
+	}
+}
+
+func cmdTrials(ts *testscript.TestScript, neg bool, args []string) {
+	noNeg(ts, neg, "trials")
+	flags, args := flagArgs(ts, args)
+	if len(args) != 1 {
+		ts.Fatalf("usage: trials [-v] DIR")
+	}
+	trials, err := readSweep(ts.MkAbs(args[0]))
+	ts.Check(err)
+	for _, tr := range trials {
+		if flags["v"] == "true" {
+			for i, r := range tr.runs {
+				line := fmt.Sprintf("%s %d %s", tr.name, i+1, r.rec.Status)
+				if r.rec.Error != "" {
+					first, _, _ := strings.Cut(r.rec.Error, "\n")
+					line += ": " + first
+				}
+				fmt.Fprintln(ts.Stdout(), line)
+			}
+			continue
+		}
+		statuses := make([]string, len(tr.runs))
+		for i, r := range tr.runs {
+			statuses[i] = string(r.rec.Status)
+		}
+		fmt.Fprintf(ts.Stdout(), "%s %s\n", tr.name, strings.Join(statuses, " "))
+	}
+}
+
+func cmdJSONField(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: jsonfield FILE KEY VALUE")
+	}
+	file := args[0]
+	if file != "stdout" && file != "stderr" {
+		matches, err := filepath.Glob(ts.MkAbs(file))
+		ts.Check(err)
+		if len(matches) != 1 {
+			ts.Fatalf("%s matches %d files, want 1: %v", file, len(matches), matches)
+		}
+		file = matches[0]
+	}
+	got, err := jsonLookup([]byte(ts.ReadFile(file)), args[1])
+	if err != nil {
+		ts.Fatalf("%s: %v", args[0], err)
+	}
+	switch {
+	case got != args[2] && !neg:
+		ts.Fatalf("%s: %s is %s, want %s", args[0], args[1], got, args[2])
+	case got == args[2] && neg:
+		ts.Fatalf("%s: %s is %s", args[0], args[1], got)
+	}
+}
+
+// jsonLookup returns the value at key in a JSON document, formatted as
+// jsonfield compares it: a string unquoted, null as "null", a number as
+// written, an object or array as compact JSON.
+func jsonLookup(data []byte, key string) (string, error) {
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return "", err
+	}
+	for _, k := range strings.Split(key, ".") {
+		switch x := v.(type) {
+		case map[string]any:
+			if k == "len()" {
+				v = json.Number(strconv.Itoa(len(x)))
+				continue
+			}
+			val, ok := x[k]
+			if !ok {
+				return "", fmt.Errorf("no key %q in %s", k, key)
+			}
+			v = val
+		case []any:
+			if k == "len()" {
+				v = json.Number(strconv.Itoa(len(x)))
+				continue
+			}
+			i, err := strconv.Atoi(k)
+			if err != nil || i < 0 || i >= len(x) {
+				return "", fmt.Errorf("%s: index %q out of an array of %d", key, k, len(x))
+			}
+			v = x[i]
+		default:
+			return "", fmt.Errorf("%s: %q is inside a %T, not an object or array", key, k, v)
+		}
+	}
+	switch x := v.(type) {
+	case string:
+		return x, nil
+	case nil:
+		return "null", nil
+	case json.Number:
+		return x.String(), nil
+	default:
+		b, err := json.Marshal(x)
+		return string(b), err
+	}
+}
+
+func cmdNoprocs(ts *testscript.TestScript, neg bool, args []string) {
+	noNeg(ts, neg, "noprocs")
+	if len(args) != 0 {
+		ts.Fatalf("usage: noprocs")
+	}
+	// Plugins of a killed host notice on their own (a parent-death signal,
+	// a watch of the parent): allow them a few seconds.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		left := scriptProcesses(ts.Getenv("WORK"))
+		if len(left) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("processes still running after 5s:\n%s", strings.Join(left, "\n"))
+		}
+		time.Sleep(pollInterval)
+	}
+}
+
+var progressLine = regexp.MustCompile(`(?m)^\[(\d+)/(\d+)\] `)
+
+func cmdCheckprogress(ts *testscript.TestScript, neg bool, args []string) {
+	noNeg(ts, neg, "checkprogress")
+	if len(args) != 0 {
+		ts.Fatalf("usage: checkprogress")
+	}
+	lines := progressLine.FindAllStringSubmatch(ts.ReadFile("stderr"), -1)
+	if len(lines) == 0 {
+		ts.Fatalf("stderr has no [done/total] progress line")
+	}
+	total := lines[0][2]
+	for i, m := range lines {
+		if want := strconv.Itoa(i + 1); m[1] != want || m[2] != total {
+			ts.Fatalf("progress line %d says [%s/%s], want [%s/%s]", i+1, m[1], m[2], want, total)
+		}
+	}
+	if strconv.Itoa(len(lines)) != total {
+		ts.Fatalf("%d progress lines for %s trials", len(lines), total)
+	}
+}

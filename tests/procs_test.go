@@ -1,0 +1,164 @@
+package tests
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// procsKey keys a script's *procTable in its testscript values.
+type procsKey struct{}
+
+// procTable is a script's background processes, by name.
+type procTable struct {
+	work string // the script's $WORK
+	mu   sync.Mutex
+	m    map[string]*proc
+}
+
+// proc is a background process. Its output buffers are written by exec's
+// copying goroutines until done is closed, and read only after.
+type proc struct {
+	cmd            *exec.Cmd
+	stdout, stderr bytes.Buffer
+	done           chan struct{}
+}
+
+func newProcTable(work string) *procTable {
+	return &procTable{work: work, m: map[string]*proc{}}
+}
+
+func procsOf(ts *testscript.TestScript) *procTable {
+	return ts.Value(procsKey{}).(*procTable)
+}
+
+// start launches prog in its own process group, so that a signal to the
+// group reaches the sweep and its plugins as a terminal's Ctrl-C does, and
+// so that cleanup can kill the whole tree.
+func (t *procTable) start(name, dir string, env []string, prog string, args []string) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if _, ok := t.m[name]; ok {
+		return 0, fmt.Errorf("a background process is already named %q", name)
+	}
+	path, err := exec.LookPath(prog)
+	if err != nil {
+		return 0, err
+	}
+	p := &proc{cmd: exec.Command(path, args...), done: make(chan struct{})}
+	p.cmd.Dir, p.cmd.Env = dir, env
+	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := p.cmd.Start(); err != nil {
+		return 0, err
+	}
+	go func() {
+		p.cmd.Wait()
+		close(p.done)
+	}()
+	t.m[name] = p
+	return p.cmd.Process.Pid, nil
+}
+
+func (t *procTable) get(name string) (*proc, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	p, ok := t.m[name]
+	if !ok {
+		return nil, fmt.Errorf("no background process named %q", name)
+	}
+	return p, nil
+}
+
+// signal sends sig to the named process, or with group to its process group.
+func (t *procTable) signal(name string, sig syscall.Signal, group bool) error {
+	p, err := t.get(name)
+	if err != nil {
+		return err
+	}
+	pid := p.cmd.Process.Pid
+	if group {
+		pid = -pid // its own group, made by Setpgid
+	}
+	return syscall.Kill(pid, sig)
+}
+
+// wait waits up to timeout for the named process to exit and forgets it.
+// The process is returned, for its output, even when it does not exit in time.
+func (t *procTable) wait(name string, timeout time.Duration) (*proc, error) {
+	p, err := t.get(name)
+	if err != nil {
+		return nil, err
+	}
+	select {
+	case <-p.done:
+	case <-time.After(timeout):
+		return p, fmt.Errorf("%s still running after %s", name, timeout)
+	}
+	t.mu.Lock()
+	delete(t.m, name)
+	t.mu.Unlock()
+	return p, nil
+}
+
+// killAll kills the process groups of the background processes still
+// running, then any other process of the script that runs a binary under
+// test (a plugin whose host died without taking it along), so that nothing
+// outlives a failed script.
+func (t *procTable) killAll() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for name, p := range t.m {
+		syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+		<-p.done
+		delete(t.m, name)
+	}
+	for _, line := range scriptProcesses(t.work) {
+		pidText, _, _ := strings.Cut(line, " ")
+		if pid, err := strconv.Atoi(pidText); err == nil {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
+}
+
+// scriptProcesses lists, as "PID COMMAND LINE", the live processes that run
+// a binary under test on behalf of the script whose $WORK is work: their
+// executable is in binDir and their environment holds WORK=work, which
+// every process a script starts inherits (plugins from their host). That
+// tells them apart from the processes of scripts running in parallel.
+func scriptProcesses(work string) []string {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	marker := []byte("WORK=" + work + "\x00")
+	var found []string
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		dir := filepath.Join("/proc", e.Name())
+		// A zombie or a process of another user has no readable exe link.
+		exe, err := os.Readlink(filepath.Join(dir, "exe"))
+		if err != nil || !strings.HasPrefix(exe, binDir+string(os.PathSeparator)) {
+			continue
+		}
+		environ, err := os.ReadFile(filepath.Join(dir, "environ"))
+		if err != nil || !bytes.Contains(environ, marker) {
+			continue
+		}
+		cmdline, _ := os.ReadFile(filepath.Join(dir, "cmdline"))
+		found = append(found, fmt.Sprintf("%d %s", pid, strings.TrimSpace(string(bytes.ReplaceAll(cmdline, []byte{0}, []byte{' '})))))
+	}
+	return found
+}

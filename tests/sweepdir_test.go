@@ -1,0 +1,339 @@
+package tests
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/sweep-ml/sweep/logger"
+	"github.com/sweep-ml/sweep/results"
+)
+
+// These helpers read a sweep directory on their own, with the record type
+// and the event-file reader but not with package results' loading, so that
+// a bug there cannot hide the same bug in what `sweep` wrote.
+
+// sweepTrial is one trial directory of a sweep and its runs, oldest first.
+type sweepTrial struct {
+	name string
+	runs []sweepRun
+}
+
+// sweepRun is one run directory and its record.
+type sweepRun struct {
+	dir string
+	rec *results.Trial
+}
+
+// readTrialFile decodes a trial.json strictly: an unknown field means the
+// record and its reader disagree.
+func readTrialFile(path string) (*results.Trial, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var rec results.Trial
+	if err := dec.Decode(&rec); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &rec, nil
+}
+
+// runDirs lists a sweep directory's run directories: <dir>/<trial>/<run>/.
+func runDirs(dir string) ([]string, error) {
+	dirs, err := filepath.Glob(filepath.Join(dir, "*", "*"))
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, d := range dirs {
+		if fi, err := os.Stat(d); err == nil && fi.IsDir() {
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
+// countStatuses counts a sweep's run records by status. A run directory
+// whose record is not written yet is skipped (the sweep may be starting
+// it); a record that does not parse is an error, since records are
+// written atomically.
+func countStatuses(dir string) (map[string]int, error) {
+	dirs, err := runDirs(dir)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]int{}
+	for _, d := range dirs {
+		rec, err := readTrialFile(filepath.Join(d, results.TrialFile))
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		seen[string(rec.Status)]++
+	}
+	return seen, nil
+}
+
+// readSweep reads every run of a sweep directory that no sweep is writing
+// to, and checks it:
+//   - every run directory holds a trial.json that parses, named for its
+//     trial directory, and an event file; all but abandoned ones hold the
+//     model's log;
+//   - a finished or interrupted run's events are whole and end its HParams
+//     session with the run's status;
+//   - a succeeded run's events hold one train_loss and val_loss per epoch
+//     run, and its best_val_loss as the record says (as float32, the
+//     precision of TensorBoard scalars).
+//
+// Only a run a killed sweep abandoned (still "running", or marked so by the
+// next run) may have a truncated event file and no session end.
+func readSweep(dir string) ([]sweepTrial, error) {
+	dirs, err := runDirs(dir)
+	if err != nil {
+		return nil, err
+	}
+	if len(dirs) == 0 {
+		return nil, fmt.Errorf("%s holds no run directory", dir)
+	}
+	byName := map[string]*sweepTrial{}
+	var trials []*sweepTrial
+	for _, d := range dirs {
+		rec, err := readTrialFile(filepath.Join(d, results.TrialFile))
+		if err != nil {
+			return nil, err
+		}
+		name := filepath.Base(filepath.Dir(d))
+		if rec.Name != name {
+			return nil, fmt.Errorf("%s: record names trial %q", d, rec.Name)
+		}
+		if err := checkEvents(d, rec); err != nil {
+			return nil, err
+		}
+		tr := byName[name]
+		if tr == nil {
+			tr = &sweepTrial{name: name}
+			byName[name] = tr
+			trials = append(trials, tr)
+		}
+		tr.runs = append(tr.runs, sweepRun{dir: d, rec: rec})
+	}
+	out := make([]sweepTrial, len(trials))
+	for i, tr := range trials {
+		sort.SliceStable(tr.runs, func(a, b int) bool {
+			ra, rb := tr.runs[a], tr.runs[b]
+			if !ra.rec.StartedAt.Equal(rb.rec.StartedAt) {
+				return ra.rec.StartedAt.Before(rb.rec.StartedAt)
+			}
+			return ra.dir < rb.dir
+		})
+		out[i] = *tr
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a].name < out[b].name })
+	return out, nil
+}
+
+// abandoned reports whether a run was left behind by a killed sweep.
+func abandoned(rec *results.Trial) bool {
+	return rec.Status == results.StatusRunning ||
+		(rec.Status == results.StatusInterrupted && strings.HasPrefix(rec.Error, "abandoned"))
+}
+
+// checkEvents checks a run's event files against its record (see readSweep).
+func checkEvents(dir string, rec *results.Trial) error {
+	run, err := logger.ReadRun(dir)
+	if run == nil || len(run.Files) == 0 {
+		return fmt.Errorf("%s: no event file: %v", dir, err)
+	}
+	if abandoned(rec) {
+		if err != nil && !errors.Is(err, logger.ErrTruncated) {
+			return fmt.Errorf("%s: %w", dir, err)
+		}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("%s (%s): %w", dir, rec.Status, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "model.log")); err != nil {
+		return fmt.Errorf("%s: the model's log: %w", dir, err)
+	}
+	want := logger.StatusFailure
+	if rec.Status == results.StatusSucceeded {
+		want = logger.StatusSuccess
+	}
+	if run.SessionEnd == nil || run.SessionEnd.Status != want {
+		return fmt.Errorf("%s (%s): HParams session end %+v, want status %v", dir, rec.Status, run.SessionEnd, want)
+	}
+	if rec.Status != results.StatusSucceeded {
+		return nil
+	}
+	for _, tag := range []string{"train_loss", "val_loss"} {
+		if n := len(run.Scalars[tag]); int64(n) != rec.EpochsRun {
+			return fmt.Errorf("%s: %d %s points for %d epochs run", dir, n, tag, rec.EpochsRun)
+		}
+	}
+	if rec.BestValLoss != nil {
+		best := run.Scalars["best_val_loss"]
+		if len(best) != 1 || float32(best[0].Value) != float32(*rec.BestValLoss) {
+			return fmt.Errorf("%s: best_val_loss events %v, record %v", dir, best, *rec.BestValLoss)
+		}
+	}
+	return nil
+}
+
+func cmdSamecurves(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: samecurves DIR1 DIR2")
+	}
+	diffs, summary, err := compareSweeps(ts.MkAbs(args[0]), ts.MkAbs(args[1]))
+	ts.Check(err)
+	switch {
+	case len(diffs) > 0:
+		fmt.Fprintln(ts.Stderr(), strings.Join(diffs, "\n"))
+		if !neg {
+			ts.Fatalf("%s and %s differ", args[0], args[1])
+		}
+	case neg:
+		ts.Fatalf("%s and %s are the same: %s", args[0], args[1], summary)
+	default:
+		fmt.Fprintln(ts.Stdout(), summary)
+	}
+}
+
+// compareSweeps compares two sweep directories that each hold one
+// succeeded run per trial: the event series first (steps and values, not
+// wall times), then the records' identities and metrics, all exactly.
+// It returns the differences found and, when there are none, a summary of
+// what was compared.
+func compareSweeps(dir1, dir2 string) (diffs []string, summary string, err error) {
+	a, err := singleRuns(dir1)
+	if err != nil {
+		return nil, "", err
+	}
+	b, err := singleRuns(dir2)
+	if err != nil {
+		return nil, "", err
+	}
+	if !reflect.DeepEqual(sortedKeys(a), sortedKeys(b)) {
+		return []string{fmt.Sprintf("trials %v and %v", sortedKeys(a), sortedKeys(b))}, "", nil
+	}
+	points, hists := 0, 0
+	for _, name := range sortedKeys(a) {
+		ra, rb := a[name], b[name]
+		ea, err := logger.ReadRun(ra.dir)
+		if err != nil {
+			return nil, "", err
+		}
+		eb, err := logger.ReadRun(rb.dir)
+		if err != nil {
+			return nil, "", err
+		}
+		for _, tag := range union(logger.Tags(ea.Scalars), logger.Tags(eb.Scalars)) {
+			sa, sb := stepValues(ea.Scalars[tag]), stepValues(eb.Scalars[tag])
+			if !reflect.DeepEqual(sa, sb) {
+				diffs = append(diffs, fmt.Sprintf("%s: %s series differ: %v vs %v", name, tag, sa, sb))
+			}
+			points += len(sa)
+		}
+		for _, tag := range union(logger.Tags(ea.Histograms), logger.Tags(eb.Histograms)) {
+			ha, hb := ea.Histograms[tag], eb.Histograms[tag]
+			if len(ha) != len(hb) {
+				diffs = append(diffs, fmt.Sprintf("%s: %d and %d %s histograms", name, len(ha), len(hb), tag))
+				continue
+			}
+			for i := range ha {
+				if ha[i].Step != hb[i].Step || !reflect.DeepEqual(ha[i].Histogram, hb[i].Histogram) {
+					diffs = append(diffs, fmt.Sprintf("%s: %s histogram at step %d differs", name, tag, ha[i].Step))
+				}
+			}
+			hists += len(ha)
+		}
+		if d := compareRecords(ra.rec, rb.rec); d != "" {
+			diffs = append(diffs, name+": "+d)
+		}
+	}
+	return diffs, fmt.Sprintf("%d trials identical: %d scalar points, %d histograms", len(a), points, hists), nil
+}
+
+// singleRuns maps a sweep's trial names to their one run, which must have
+// succeeded.
+func singleRuns(dir string) (map[string]sweepRun, error) {
+	trials, err := readSweep(dir)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]sweepRun{}
+	for _, tr := range trials {
+		if len(tr.runs) != 1 || tr.runs[0].rec.Status != results.StatusSucceeded {
+			return nil, fmt.Errorf("%s: trial %s has %d runs; want one that succeeded", dir, tr.name, len(tr.runs))
+		}
+		out[tr.name] = tr.runs[0]
+	}
+	return out, nil
+}
+
+// compareRecords describes how two records' identities and results differ.
+func compareRecords(a, b *results.Trial) string {
+	type outcome struct {
+		ID, ConfigID                          string
+		Seed                                  int64
+		Params                                map[string]any
+		BestValLoss, FinalTrainLoss, FinalVal *float64
+		BestEpoch, EpochsRun                  int64
+		StoppedEarly                          bool
+	}
+	of := func(r *results.Trial) outcome {
+		return outcome{r.ID, r.ConfigID, r.Seed, r.Params, r.BestValLoss, r.FinalTrainLoss, r.FinalValLoss,
+			r.BestEpoch, r.EpochsRun, r.StoppedEarly}
+	}
+	oa, ob := of(a), of(b)
+	if reflect.DeepEqual(oa, ob) {
+		return ""
+	}
+	ja, _ := json.Marshal(oa)
+	jb, _ := json.Marshal(ob)
+	return fmt.Sprintf("records differ:\n\t%s\n\t%s", ja, jb)
+}
+
+// stepValue is a scalar point without its wall time.
+type stepValue struct {
+	Step  int64
+	Value float64
+}
+
+func stepValues(points []logger.ScalarPoint) []stepValue {
+	out := make([]stepValue, len(points))
+	for i, p := range points {
+		out[i] = stepValue{p.Step, p.Value}
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func union(a, b []string) []string {
+	set := map[string]bool{}
+	for _, s := range append(append([]string(nil), a...), b...) {
+		set[s] = true
+	}
+	return sortedKeys(set)
+}
