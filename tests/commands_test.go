@@ -30,6 +30,7 @@ const pollInterval = 20 * time.Millisecond
 //	signal [-group] NAME SIG       send SIG (INT, TERM or KILL) to NAME, or with
 //	                               -group to its process group, as a terminal's
 //	                               Ctrl-C does
+//	waitstderr NAME REGEXP         poll until NAME's standard error matches REGEXP
 //	waitexit NAME CODE|SIG         wait for NAME to exit with status CODE or to die
 //	                               of signal SIG; its output becomes stdout/stderr
 //	waittrials [-status S] DIR N   poll until DIR holds N trial runs whose
@@ -53,6 +54,7 @@ func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args 
 		"start":         cmdStart,
 		"signal":        cmdSignal,
 		"waitexit":      cmdWaitexit,
+		"waitstderr":    cmdWaitstderr,
 		"waittrials":    cmdWaittrials,
 		"trials":        cmdTrials,
 		"jsonfield":     cmdJSONField,
@@ -179,6 +181,37 @@ func cmdWaitexit(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
+func cmdWaitstderr(ts *testscript.TestScript, neg bool, args []string) {
+	noNeg(ts, neg, "waitstderr")
+	if len(args) != 2 {
+		ts.Fatalf("usage: waitstderr NAME REGEXP")
+	}
+	re, err := regexp.Compile(args[1])
+	ts.Check(err)
+	p, err := procsOf(ts).get(args[0])
+	ts.Check(err)
+	poll(ts, waitTimeout, func() (bool, string) {
+		stderr := p.stderr.Bytes()
+		return re.Match(stderr), fmt.Sprintf("%s's stderr does not match %q:\n%s", args[0], args[1], stderr)
+	})
+}
+
+// poll calls check until it reports done, or fails the script with check's
+// description of what it saw once timeout has passed.
+func poll(ts *testscript.TestScript, timeout time.Duration, check func() (done bool, saw string)) {
+	deadline := time.Now().Add(timeout)
+	for {
+		done, saw := check()
+		if done {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("after %s: %s", timeout, saw)
+		}
+		time.Sleep(pollInterval)
+	}
+}
+
 func cmdWaittrials(ts *testscript.TestScript, neg bool, args []string) {
 	noNeg(ts, neg, "waittrials")
 	flags, args := flagArgs(ts, args, "status")
@@ -192,18 +225,11 @@ func cmdWaittrials(ts *testscript.TestScript, neg bool, args []string) {
 	want, err := strconv.Atoi(args[1])
 	ts.Check(err)
 	dir := ts.MkAbs(args[0])
-	deadline := time.Now().Add(waitTimeout)
-	for {
+	poll(ts, waitTimeout, func() (bool, string) {
 		seen, err := countStatuses(dir)
 		ts.Check(err)
-		if seen[status] >= want {
-			return
-		}
-		if time.Now().After(deadline) {
-			ts.Fatalf("after %s, %s holds runs %v; want %d %s", waitTimeout, args[0], seen, want, status)
-		}
-		time.Sleep(pollInterval)
-	}
+		return seen[status] >= want, fmt.Sprintf("%s holds runs %v; want %d %s", args[0], seen, want, status)
+	})
 }
 
 func cmdTrials(ts *testscript.TestScript, neg bool, args []string) {
@@ -315,17 +341,10 @@ func cmdNoprocs(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	// Plugins of a killed host notice on their own (a parent-death signal,
 	// a watch of the parent): allow them a few seconds.
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	poll(ts, 5*time.Second, func() (bool, string) {
 		left := scriptProcesses(ts.Getenv("WORK"))
-		if len(left) == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			ts.Fatalf("processes still running after 5s:\n%s", strings.Join(left, "\n"))
-		}
-		time.Sleep(pollInterval)
-	}
+		return len(left) == 0, "processes still running:\n" + strings.Join(left, "\n")
+	})
 }
 
 var progressLine = regexp.MustCompile(`(?m)^\[(\d+)/(\d+)\] `)

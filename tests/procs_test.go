@@ -25,12 +25,31 @@ type procTable struct {
 	m    map[string]*proc
 }
 
-// proc is a background process. Its output buffers are written by exec's
-// copying goroutines until done is closed, and read only after.
+// proc is a background process.
 type proc struct {
 	cmd            *exec.Cmd
-	stdout, stderr bytes.Buffer
+	stdout, stderr syncBuffer
 	done           chan struct{}
+}
+
+// syncBuffer is a buffer that exec's copying goroutine writes while a
+// script reads it (waitstderr).
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// Bytes returns a copy of what was written so far.
+func (b *syncBuffer) Bytes() []byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return bytes.Clone(b.buf.Bytes())
 }
 
 func newProcTable(work string) *procTable {
