@@ -237,7 +237,9 @@ func (c *Client) Describe(ctx context.Context) (Description, error) {
 	if err := c.Err(); err != nil {
 		return Description{}, err
 	}
-	d, err := c.rpc.Describe(ctx, &pb.DescribeRequest{})
+	callCtx, cancel := callContext(ctx)
+	defer cancel()
+	d, err := c.rpc.Describe(callCtx, &pb.DescribeRequest{})
 	if err != nil {
 		return Description{}, c.callFailed(ctx, "describe", err)
 	}
@@ -269,7 +271,7 @@ func (c *Client) Train(ctx context.Context, req TrainRequest, stderr io.Writer, 
 	}
 	c.sink.attach(stderr)
 	defer c.sink.attach(nil)
-	callCtx, cancel := context.WithCancel(ctx)
+	callCtx, cancel := callContext(ctx)
 	defer cancel()
 	stream, err := c.rpc.Train(callCtx, preq)
 	if err != nil {
@@ -309,6 +311,20 @@ func (c *Client) Train(ctx context.Context, req TrainRequest, stderr io.Writer, 
 		return Outcome{}, fmt.Errorf("plugin %s: %s: the plugin ended the trial without an outcome", c.path, what)
 	}
 	return outcomeFromProto(out), nil
+}
+
+// callContext returns the context for an RPC made on behalf of ctx: it is
+// cancelled when ctx ends, but carries no deadline. With a deadline, gRPC
+// would also time the call out on the plugin's side, and the host could see
+// the plugin's cancellation before its own context ended, and mistake it
+// for a broken process.
+func callContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	callCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, cancel)
+	return callCtx, func() {
+		stop()
+		cancel()
+	}
 }
 
 // callFailed classifies a failed RPC, breaks the client where the process is
