@@ -42,12 +42,14 @@ const pollInterval = 20 * time.Millisecond
 //	                               number indexes an array, len() is a length) prints
 //	                               as VALUE; FILE may be stdout or a glob that
 //	                               matches one file
+//	glob VAR PATTERN               set $VAR to the first path (in name order)
+//	                               matching PATTERN; fail if none does
 //	noprocs                        wait until no process of this script runs a
 //	                               binary under test (plugins included)
 //	samecurves DIR1 DIR2           two sweep directories hold the same trials
 //	                               with bit-identical records and event series
-//	checkprogress                  stderr's "[done/total]" lines count each
-//	                               trial once: 1, 2, ... up to total
+//	checkprogress [FILE]           the "[done/total]" lines of stderr (or FILE)
+//	                               count each trial once: 1, 2, ... up to total
 func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
 		"exitcode":      cmdExitcode,
@@ -58,6 +60,7 @@ func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args 
 		"waittrials":    cmdWaittrials,
 		"trials":        cmdTrials,
 		"jsonfield":     cmdJSONField,
+		"glob":          cmdGlob,
 		"noprocs":       cmdNoprocs,
 		"samecurves":    cmdSamecurves,
 		"checkprogress": cmdCheckprogress,
@@ -334,6 +337,19 @@ func jsonLookup(data []byte, key string) (string, error) {
 	}
 }
 
+func cmdGlob(ts *testscript.TestScript, neg bool, args []string) {
+	noNeg(ts, neg, "glob")
+	if len(args) != 2 {
+		ts.Fatalf("usage: glob VAR PATTERN")
+	}
+	matches, err := filepath.Glob(ts.MkAbs(args[1]))
+	ts.Check(err)
+	if len(matches) == 0 {
+		ts.Fatalf("nothing matches %s", args[1])
+	}
+	ts.Setenv(args[0], matches[0]) // Glob sorts its matches
+}
+
 func cmdNoprocs(ts *testscript.TestScript, neg bool, args []string) {
 	noNeg(ts, neg, "noprocs")
 	if len(args) != 0 {
@@ -351,12 +367,17 @@ var progressLine = regexp.MustCompile(`(?m)^\[(\d+)/(\d+)\] `)
 
 func cmdCheckprogress(ts *testscript.TestScript, neg bool, args []string) {
 	noNeg(ts, neg, "checkprogress")
-	if len(args) != 0 {
-		ts.Fatalf("usage: checkprogress")
+	file := "stderr"
+	switch len(args) {
+	case 0:
+	case 1:
+		file = args[0]
+	default:
+		ts.Fatalf("usage: checkprogress [FILE]")
 	}
-	lines := progressLine.FindAllStringSubmatch(ts.ReadFile("stderr"), -1)
+	lines := progressLine.FindAllStringSubmatch(ts.ReadFile(file), -1)
 	if len(lines) == 0 {
-		ts.Fatalf("stderr has no [done/total] progress line")
+		ts.Fatalf("%s has no [done/total] progress line", file)
 	}
 	total := lines[0][2]
 	for i, m := range lines {

@@ -134,11 +134,11 @@ func fileExists(path string) bool {
 // TestScripts runs every testdata/*.txtar script against the built binaries.
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
-		Dir:                 "testdata",
-		Setup:               setupScript,
-		Cmds:                scriptCommands(),
-		UpdateScripts:       *update,
-		RequireUniqueNames:  true,
+		Dir:                "testdata",
+		Setup:              setupScript,
+		Cmds:               scriptCommands(),
+		UpdateScripts:      *update,
+		RequireUniqueNames: true,
 	})
 }
 
