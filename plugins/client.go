@@ -128,7 +128,9 @@ type Client struct {
 // Launch starts the plugin process cmd and completes the handshake, with the
 // default PoolOptions. A missing or non-executable program, a program that is
 // not a sweep plugin, and a protocol version mismatch are errors naming the
-// path. Cancelling ctx aborts the start. Close the Client to stop the process.
+// path. If ctx ends during the start, Launch stops the process (once go-plugin
+// has it, at most StartTimeout) and returns ctx's error. Close the Client to
+// stop the process.
 func Launch(ctx context.Context, cmd Command) (*Client, error) {
 	return launch(ctx, cmd, PoolOptions{}.withDefaults())
 }
