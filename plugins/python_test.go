@@ -48,7 +48,8 @@ func TestPythonPlugin(t *testing.T) {
 	if err := os.WriteFile(data, []byte(csv.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	pool := NewPool(Command{Path: py, Args: []string{script}}, 1, PoolOptions{})
+	// No __pycache__ in the source tree.
+	pool := NewPool(Command{Path: py, Args: []string{script}, Env: []string{"PYTHONDONTWRITEBYTECODE=1"}}, 1, PoolOptions{})
 	defer pool.Close()
 	ctx := context.Background()
 
