@@ -1,11 +1,11 @@
 package orchestrator
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -197,24 +197,23 @@ func observeRecords(p *Plan, jobs []Job, since time.Time, seen map[string]result
 // activeJobs returns the job arrays of earlier submissions of this sweep
 // that still have tasks queued or running.
 func activeJobs(ctx context.Context, c *slurm.Client, dir string) ([]string, error) {
-	files, err := filepath.Glob(filepath.Join(dir, "slurm", "*", slurm.JobsFile))
-	if err != nil || len(files) == 0 {
+	subs, err := filepath.Glob(filepath.Join(dir, "slurm", "*", slurm.JobsFile))
+	if err != nil || len(subs) == 0 {
 		return nil, err
 	}
 	var ids []string
-	for _, f := range files {
-		more, err := readJobIDs(f)
+	for _, f := range subs {
+		sub, err := slurm.LoadSubmitted(filepath.Dir(f))
 		if err != nil {
 			return nil, err
 		}
-		ids = append(ids, more...)
+		ids = append(ids, sub.JobIDs()...)
 	}
 	st, err := c.Poll(ctx, ids)
+	if errors.Is(err, exec.ErrNotFound) {
+		return nil, nil // no Slurm on this machine: nothing of it can be running
+	}
 	if err != nil {
-		var ce *slurm.CommandError
-		if errors.As(err, &ce) && errors.Is(ce.Err, os.ErrNotExist) {
-			return nil, nil // no Slurm on this machine: nothing can be running
-		}
 		return nil, err
 	}
 	var active []string
@@ -224,20 +223,4 @@ func activeJobs(ctx context.Context, c *slurm.Client, dir string) ([]string, err
 		}
 	}
 	return active, nil
-}
-
-func readJobIDs(path string) ([]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var ids []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if fields := strings.Fields(sc.Text()); len(fields) > 0 {
-			ids = append(ids, fields[0])
-		}
-	}
-	return ids, sc.Err()
 }

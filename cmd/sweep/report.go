@@ -15,38 +15,33 @@ import (
 
 func runReport(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("report", "SWEEP_DIR | GRID.toml", stderr)
-	top := fs.Int("top", 0, "show only the best N configurations (0: all)")
-	format := fs.String("format", results.FormatTable, "output format: "+strings.Join(results.Formats, ", "))
-	plot := fs.String("plot", "", "also draw the validation-loss curves of the top configurations (default 10) to FILE.png or FILE.svg")
+	var opts results.ReportOptions
+	fs.IntVar(&opts.Top, "top", 0, "show only the best N configurations (0: all)")
+	fs.StringVar(&opts.Format, "format", results.FormatTable, "output format: "+strings.Join(results.Formats, ", "))
+	fs.StringVar(&opts.Plot, "plot", "", fmt.Sprintf("also draw the validation-loss curves of the top configurations (default %d) to FILE.png or FILE.svg", results.DefaultPlotTop))
+	fs.BoolVar(&opts.LogY, "log-y", false, "with --plot: a logarithmic loss axis")
 	target, err := exactlyOne(fs, args, "sweep directory or grid file")
 	if err != nil {
 		return err
 	}
-	if !slices.Contains(results.Formats, *format) {
-		return usageError{msg: fmt.Sprintf("--format %q: want one of %s", *format, strings.Join(results.Formats, ", "))}
+	if !slices.Contains(results.Formats, opts.Format) {
+		return usageError{msg: fmt.Sprintf("--format %q: want one of %s", opts.Format, strings.Join(results.Formats, ", "))}
 	}
 	dir, err := sweepDir(target)
 	if err != nil {
 		return err
 	}
-	sweep, err := results.LoadSweep(dir)
-	if err != nil {
-		return err
+	if _, err := os.Stat(dir); err != nil {
+		return fmt.Errorf("no sweep at %s: %w", dir, err)
 	}
-	if len(sweep.Trials) == 0 {
-		return fmt.Errorf("%s holds no trial runs yet", dir)
+	warnings, err := results.Report(stdout, dir, opts)
+	for _, w := range warnings {
+		fmt.Fprintf(stderr, "sweep: warning: %s\n", w)
 	}
-	ranking := results.Rank(sweep, results.RankOptions{})
-	if err := results.Render(stdout, ranking, *format, results.RenderOptions{Top: *top}); err != nil {
-		return err
+	if err == nil && opts.Plot != "" {
+		fmt.Fprintf(stderr, "sweep: wrote %s\n", opts.Plot)
 	}
-	if *plot != "" {
-		if err := plotCurves(*plot, sweep.Dir, ranking, *top, stderr); err != nil {
-			return err
-		}
-		fmt.Fprintf(stderr, "sweep: wrote %s\n", *plot)
-	}
-	return nil
+	return err
 }
 
 // sweepDir resolves report's argument: a sweep directory, or a grid file
@@ -64,17 +59,4 @@ func sweepDir(target string) (string, error) {
 		return "", err
 	}
 	return filepath.Join(spec.LogDir, spec.Name), nil
-}
-
-// plotCurves draws the validation-loss curves of the top configurations
-// (10 unless --top says otherwise).
-func plotCurves(path, dir string, ranking results.Ranking, top int, stderr io.Writer) error {
-	if top <= 0 {
-		top = 10
-	}
-	curves, warnings := results.ReadCurves(ranking, "val_loss", top)
-	for _, w := range warnings {
-		fmt.Fprintf(stderr, "sweep: warning: %s\n", w)
-	}
-	return results.PlotCurves(path, curves, results.PlotOptions{Title: "Validation loss: " + filepath.Base(dir)})
 }

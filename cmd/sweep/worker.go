@@ -1,14 +1,13 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/sweep-ml/sweep/orchestrator"
+	"github.com/sweep-ml/sweep/orchestrator/slurm"
 )
 
 // runWorker runs trials of a sweep that `sweep run` prepared: a Slurm array
@@ -30,7 +29,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	ids := []string{*trial}
 	if *batch != "" {
 		var err error
-		if ids, err = readBatch(*batch); err != nil {
+		if ids, err = slurm.ReadBatch(*batch); err != nil {
 			return err
 		}
 	}
@@ -52,29 +51,4 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return errTrialsFailed
 	}
 	return nil
-}
-
-// readBatch reads trial IDs, one per line; blank lines and #-comments are
-// skipped.
-func readBatch(path string) ([]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var ids []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line != "" && !strings.HasPrefix(line, "#") {
-			ids = append(ids, line)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	if len(ids) == 0 {
-		return nil, fmt.Errorf("%s lists no trial", path)
-	}
-	return ids, nil
 }

@@ -1,0 +1,382 @@
+package orchestrator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sweep-ml/sweep/logger"
+	"github.com/sweep-ml/sweep/plugins"
+	"github.com/sweep-ml/sweep/plugins/builtin"
+	"github.com/sweep-ml/sweep/results"
+)
+
+// scriptedModel is a model whose behaviour its hyperparameters choose:
+// val_loss falls as 1/(epoch+1) + lr; fail makes it fail at epoch 1; hang
+// makes it block until cancelled. It counts its calls.
+type scriptedModel struct {
+	mu     sync.Mutex
+	calls  int
+	onCall func(call int) // runs at the start of every Train call
+}
+
+func (m *scriptedModel) Describe(context.Context) (plugins.Description, error) {
+	return plugins.Description{Name: "scripted", Params: []plugins.ParamSpec{
+		{Name: "lr", Type: plugins.TypeFloat, Default: 0.1},
+		{Name: "epochs", Type: plugins.TypeInt, Default: int64(3)},
+		{Name: "fail", Type: plugins.TypeBool, Default: false},
+		{Name: "hang", Type: plugins.TypeBool, Default: false},
+	}, Metrics: []string{"train_loss", "val_loss"}}, nil
+}
+
+func (m *scriptedModel) Train(ctx context.Context, req plugins.TrainRequest, emit func(plugins.Event) error) (plugins.Outcome, error) {
+	m.mu.Lock()
+	m.calls++
+	call := m.calls
+	m.mu.Unlock()
+	if m.onCall != nil {
+		m.onCall(call)
+	}
+	if req.Params["hang"].(bool) {
+		<-ctx.Done()
+		return plugins.Outcome{}, ctx.Err()
+	}
+	lr := req.Params["lr"].(float64)
+	epochs := req.Params["epochs"].(int64)
+	for e := range epochs {
+		if req.Params["fail"].(bool) && e == 1 {
+			return plugins.Outcome{}, fmt.Errorf("diverged at epoch %d: train_loss is NaN", e)
+		}
+		val := 1/float64(e+1) + lr
+		if err := emit(plugins.Event{Step: e, Scalars: []plugins.Scalar{{Tag: "train_loss", Value: val / 2}, {Tag: "val_loss", Value: val}}}); err != nil {
+			return plugins.Outcome{}, err
+		}
+	}
+	last := 1/float64(epochs) + lr
+	return plugins.Outcome{BestValLoss: last, BestEpoch: epochs - 1, EpochsRun: epochs, FinalTrainLoss: last / 2, FinalValLoss: last}, nil
+}
+
+func (m *scriptedModel) callCount() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.calls
+}
+
+// newTestPlan parses grid (log_dir is set to a temporary directory) and
+// expands it for model, run in process.
+func newTestPlan(t *testing.T, grid string, model plugins.Model) *Plan {
+	t.Helper()
+	dir := t.TempDir()
+	src := fmt.Sprintf("name = \"s\"\nlog_dir = %q\n%s", filepath.Join(dir, "runs"), grid)
+	spec, err := Parse(filepath.Join(dir, "grid.toml"), []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	trainer := plugins.InProcess(model)
+	desc, err := trainer.Describe(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	trials, err := Expand(spec, desc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Plan{Spec: spec, Desc: desc, Trials: trials, Dir: filepath.Join(spec.LogDir, spec.Name), Trainer: trainer}
+}
+
+func mustRun(t *testing.T, ctx context.Context, p *Plan, opts RunOptions) *Summary {
+	t.Helper()
+	sum, err := Run(ctx, p, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sum
+}
+
+// runDirs lists every trial run directory of a sweep.
+func runDirs(t *testing.T, sweepDir string) []string {
+	t.Helper()
+	dirs, err := filepath.Glob(filepath.Join(sweepDir, "*", "*", results.TrialFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dirs
+}
+
+func statuses(recs []*results.Trial) map[results.Status]int {
+	n := map[results.Status]int{}
+	for _, r := range recs {
+		n[r.Status]++
+	}
+	return n
+}
+
+func TestRunRecordsAndResumes(t *testing.T) {
+	m := &scriptedModel{}
+	p := newTestPlan(t, "[grid]\nlr = [0.1, 0.2, 0.3]\nepochs = [2, 4]\n", m)
+	sum := mustRun(t, context.Background(), p, RunOptions{Workers: 2})
+	if got := statuses(sum.Records); got[results.StatusSucceeded] != 6 || len(sum.Records) != 6 {
+		t.Fatalf("statuses %v, want 6 succeeded", got)
+	}
+	if sum.Failed != 0 || sum.Interrupted || sum.Skipped != 0 {
+		t.Errorf("summary %+v", sum)
+	}
+	for _, path := range runDirs(t, p.Dir) {
+		rec, err := results.ReadTrial(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// JSON gives every number back as float64.
+		lr, epochs := rec.Params["lr"].(float64), int64(rec.Params["epochs"].(float64))
+		if want := 1/float64(epochs) + lr; rec.BestValLoss == nil || *rec.BestValLoss != want {
+			t.Errorf("%s: best_val_loss %v, want %v", rec.Name, rec.BestValLoss, want)
+		}
+		scalars, err := logger.ReadScalars(filepath.Dir(path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(scalars["val_loss"]); int64(got) != epochs {
+			t.Errorf("%s: %d val_loss points, want %d", rec.Name, got, epochs)
+		}
+		if got := scalars["best_val_loss"]; len(got) != 1 || got[0].Value != float64(float32(*rec.BestValLoss)) {
+			t.Errorf("%s: best_val_loss scalar %v", rec.Name, got)
+		}
+	}
+	for _, f := range []string{results.GridFile, MetaFile} {
+		if _, err := os.Stat(filepath.Join(p.Dir, f)); err != nil {
+			t.Error(err)
+		}
+	}
+
+	again := mustRun(t, context.Background(), p, RunOptions{Workers: 2})
+	if len(again.Records) != 0 || again.Skipped != 6 || m.callCount() != 6 {
+		t.Errorf("re-run ran %d trials (skipped %d, %d calls), want none", len(again.Records), again.Skipped, m.callCount())
+	}
+	if n := len(runDirs(t, p.Dir)); n != 6 {
+		t.Errorf("%d run directories after the re-run, want 6", n)
+	}
+	all := mustRun(t, context.Background(), p, RunOptions{Workers: 2, Rerun: RerunAll})
+	if len(all.Records) != 6 || len(runDirs(t, p.Dir)) != 12 {
+		t.Errorf("--rerun all ran %d trials into %d directories, want 6 and 12", len(all.Records), len(runDirs(t, p.Dir)))
+	}
+}
+
+func TestRunFailedTrialIsData(t *testing.T) {
+	tests := []struct {
+		name         string
+		retries      int
+		wantAttempts int
+	}{
+		{"no retries", 0, 1},
+		{"one retry", 1, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := &scriptedModel{}
+			p := newTestPlan(t, fmt.Sprintf("retries = %d\n[zip.c]\nlr = [0.1, 0.2, 0.3]\nfail = [false, true, false]\n", tt.retries), m)
+			sum := mustRun(t, context.Background(), p, RunOptions{Workers: 2})
+			if sum.Failed != 1 {
+				t.Fatalf("Failed = %d, want 1", sum.Failed)
+			}
+			var failed *results.Trial
+			for _, r := range sum.Records {
+				if r.Status == results.StatusFailed {
+					failed = r
+				}
+			}
+			if failed == nil || !strings.Contains(failed.Error, "diverged at epoch 1") || failed.Attempt != tt.wantAttempts {
+				t.Fatalf("failed record %+v, want the reason and attempt %d", failed, tt.wantAttempts)
+			}
+			if failed.EpochsRun != 1 || failed.FinalValLoss == nil {
+				t.Errorf("failed trial records epochs %d and final val loss %v, want where it got to", failed.EpochsRun, failed.FinalValLoss)
+			}
+			if m.callCount() != 2+tt.wantAttempts {
+				t.Errorf("%d calls, want %d", m.callCount(), 2+tt.wantAttempts)
+			}
+			// Retries are spent: a plain re-run leaves the failure alone,
+			// --rerun failed tries once more.
+			if again := mustRun(t, context.Background(), p, RunOptions{}); len(again.Records) != 0 || again.Failed != 1 {
+				t.Errorf("re-run ran %d trials, reported %d failed; want 0 and 1", len(again.Records), again.Failed)
+			}
+			rerun := mustRun(t, context.Background(), p, RunOptions{Rerun: RerunFailed})
+			if len(rerun.Records) != 1 || rerun.Records[0].Attempt != tt.wantAttempts+1 {
+				t.Errorf("--rerun failed ran %d trials (attempt %d), want 1 at attempt %d", len(rerun.Records), rerun.Records[0].Attempt, tt.wantAttempts+1)
+			}
+		})
+	}
+}
+
+func TestRunTimeout(t *testing.T) {
+	p := newTestPlan(t, "timeout = \"50ms\"\n[grid]\nhang = [true, false]\n", &scriptedModel{})
+	sum := mustRun(t, context.Background(), p, RunOptions{Workers: 2})
+	got := statuses(sum.Records)
+	if got[results.StatusFailed] != 1 || got[results.StatusSucceeded] != 1 {
+		t.Fatalf("statuses %v, want one failed and one succeeded", got)
+	}
+	for _, r := range sum.Records {
+		if r.Status == results.StatusFailed && !strings.Contains(r.Error, "timed out after 50ms") {
+			t.Errorf("error %q, want a timeout", r.Error)
+		}
+	}
+}
+
+func TestRunInterruptIsResumable(t *testing.T) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	m := &scriptedModel{}
+	p := newTestPlan(t, "[grid]\nlr = [0.1, 0.2, 0.3, 0.4]\nhang = [false, true]\n", m)
+	// The second call, a hung trial, cancels the sweep: it and everything
+	// still waiting are interrupted.
+	m.onCall = func(call int) {
+		if call == 2 {
+			cancel(errors.New("stopped by signal interrupt"))
+		}
+	}
+	sum := mustRun(t, ctx, p, RunOptions{Workers: 1})
+	if !sum.Interrupted {
+		t.Fatal("summary does not say interrupted")
+	}
+	for _, r := range sum.Records {
+		if r.Status == results.StatusInterrupted && r.Error != "stopped by signal interrupt" {
+			t.Errorf("interrupted record's error %q", r.Error)
+		}
+	}
+	if len(sum.Records) >= len(p.Trials) {
+		t.Errorf("%d trials launched after the cancellation of %d", len(sum.Records), len(p.Trials))
+	}
+	m.onCall = nil
+	// Resuming runs only what did not succeed; hung trials need a timeout.
+	p.Spec.Timeout = 20 * time.Millisecond
+	done := statuses(sum.Records)[results.StatusSucceeded]
+	resumed := mustRun(t, context.Background(), p, RunOptions{Workers: 2})
+	if resumed.Skipped != done || len(resumed.Records) != len(p.Trials)-done {
+		t.Errorf("resume skipped %d and ran %d, want %d and %d", resumed.Skipped, len(resumed.Records), done, len(p.Trials)-done)
+	}
+}
+
+func TestRunFailFast(t *testing.T) {
+	p := newTestPlan(t, "[zip.c]\nlr = [0.1, 0.2, 0.3, 0.4, 0.5]\nfail = [true, false, false, false, false]\n", &scriptedModel{})
+	sum := mustRun(t, context.Background(), p, RunOptions{Workers: 1, FailFast: true})
+	if len(sum.Records) != 1 || sum.Records[0].Status != results.StatusFailed {
+		t.Errorf("fail-fast ran %d trials (%v), want only the failing one", len(sum.Records), statuses(sum.Records))
+	}
+}
+
+func TestRunRecoversAbandonedRuns(t *testing.T) {
+	p := newTestPlan(t, "[grid]\nlr = [0.1, 0.2]\n", &scriptedModel{})
+	// A sweep killed with -9 leaves a "running" record behind.
+	runDir := filepath.Join(p.Dir, p.Trials[0].Name, "20260101-000000")
+	rec := &results.Trial{ID: p.Trials[0].ID, Name: p.Trials[0].Name, Status: results.StatusRunning, PID: 99999999, Host: "gone",
+		StartedAt: time.Now().Add(-time.Hour), Provenance: results.Provenance{Executor: "local"}}
+	if err := os.MkdirAll(runDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := results.WriteTrial(runDir, rec); err != nil {
+		t.Fatal(err)
+	}
+	sum := mustRun(t, context.Background(), p, RunOptions{})
+	if len(sum.Records) != 2 {
+		t.Errorf("ran %d trials, want both (the abandoned one again)", len(sum.Records))
+	}
+	old, err := results.ReadTrial(filepath.Join(runDir, results.TrialFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if old.Status != results.StatusInterrupted || !strings.Contains(old.Error, "abandoned") {
+		t.Errorf("abandoned record: status %s, error %q", old.Status, old.Error)
+	}
+}
+
+func TestLockRefusesASecondHolder(t *testing.T) {
+	dir := t.TempDir()
+	first, err := AcquireLock(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = AcquireLock(dir)
+	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), fmt.Sprintf("pid %d", os.Getpid())) {
+		t.Fatalf("second AcquireLock: %v, want ErrLocked naming pid %d", err, os.Getpid())
+	}
+	if err := first.Release(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := AcquireLock(dir)
+	if err != nil {
+		t.Fatalf("after release: %v", err)
+	}
+	again.Release()
+}
+
+func TestRecordGridKeepsEarlierGrids(t *testing.T) {
+	p := newTestPlan(t, "[grid]\nlr = [0.1]\n", &scriptedModel{})
+	if err := os.MkdirAll(p.Dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	first := p.Spec.Source
+	for _, src := range [][]byte{first, first, append([]byte("# changed\n"), first...)} {
+		p.Spec.Source = src
+		if err := RecordGrid(p.Dir, p.Spec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	kept, _ := filepath.Glob(filepath.Join(p.Dir, "sweep.*.toml"))
+	if len(kept) != 1 {
+		t.Fatalf("kept %v, want the one earlier grid", kept)
+	}
+	if data, _ := os.ReadFile(kept[0]); string(data) != string(first) {
+		t.Errorf("kept grid %q, want the first", data)
+	}
+}
+
+// TestDeterministicAcrossWorkers trains the real FFN in process: the same
+// grid and seed give bit-identical results with one worker and with three.
+func TestDeterministicAcrossWorkers(t *testing.T) {
+	grid := "seed = 7\n[data.synthetic]\nrows = 600\nfeatures = 6\n[params]\nhidden_dims = [8]\nepochs = 4\nbatch_size = 32\n" +
+		"[grid]\nlr = [0.01, 0.003]\ndropout = [0.0, 0.3]\n"
+	best := func(workers int) map[string]float64 {
+		p := newTestPlan(t, grid, builtin.FFN())
+		sum := mustRun(t, context.Background(), p, RunOptions{Workers: workers})
+		out := map[string]float64{}
+		for _, r := range sum.Records {
+			if r.Status != results.StatusSucceeded || r.BestValLoss == nil {
+				t.Fatalf("%s: %s %s", r.Name, r.Status, r.Error)
+			}
+			out[r.ID] = *r.BestValLoss
+		}
+		return out
+	}
+	one, three := best(1), best(3)
+	if len(one) != 4 {
+		t.Fatalf("%d trials, want 4", len(one))
+	}
+	for id, v := range one {
+		if three[id] != v || math.IsNaN(v) {
+			t.Errorf("trial %s: best_val_loss %v with 1 worker, %v with 3", id, v, three[id])
+		}
+	}
+}
+
+func TestExperimentListsEveryHyperparameter(t *testing.T) {
+	p := newTestPlan(t, "[grid]\nlr = [0.1, 0.2]\nfail = [false]\n", &scriptedModel{})
+	exp := Experiment(p)
+	var names []string
+	for _, h := range exp.HParams {
+		names = append(names, h.Name)
+		if h.Name == "lr" && len(h.Domain) != 2 {
+			t.Errorf("lr domain %v, want both values", h.Domain)
+		}
+	}
+	if got := strings.Join(names, ","); got != "epochs,fail,hang,lr,seed" {
+		t.Errorf("hparams %s", got)
+	}
+	if exp.Metrics[0].Tag != "best_val_loss" || exp.Metrics[0].DatasetType != logger.DatasetValidation || len(exp.Metrics) != 3 {
+		t.Errorf("metrics %+v", exp.Metrics)
+	}
+}
