@@ -5,6 +5,7 @@
 //	wrong-cookie   speak go-plugin with another application's magic cookie
 //	wrong-version  speak a plugin protocol version sweep does not know
 //	not-a-plugin   print a line and exit, as an ordinary program would
+//	ffn            serve the built-in FFN, as the sweep binary does
 //
 // The test model's hyperparameter "fail" picks how a trial misbehaves at
 // epoch "fail_at": "panic", "exit" (os.Exit(7)), "kill" (SIGKILL itself),
@@ -22,6 +23,7 @@ import (
 	"github.com/hashicorp/go-plugin"
 
 	"github.com/sweep-ml/sweep/plugins"
+	"github.com/sweep-ml/sweep/plugins/builtin"
 )
 
 func main() {
@@ -44,6 +46,8 @@ func main() {
 			Plugins:         plugin.PluginSet{"model": &plugins.GRPCPlugin{Impl: model{}}},
 			GRPCServer:      plugin.DefaultGRPCServer,
 		})
+	case "ffn":
+		plugins.Serve(builtin.FFN())
 	case "not-a-plugin":
 		fmt.Fprintln(os.Stderr, "hello, I am an ordinary program")
 		os.Exit(2)
