@@ -23,6 +23,20 @@ func withDefaults(d plugins.Description, params plugins.Params) plugins.Params {
 	return out
 }
 
+// collect runs one trial and returns its events and outcome.
+func collect(t *testing.T, tr plugins.Trainer, req plugins.TrainRequest) ([]plugins.Event, plugins.Outcome) {
+	t.Helper()
+	var evs []plugins.Event
+	out, err := tr.Train(context.Background(), req, nil, func(e plugins.Event) error {
+		evs = append(evs, e)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return evs, out
+}
+
 // TestFFNPluginMatchesInProcess serves the built-in FFN from a plugin
 // process, as the sweep binary does, and trains it there and in process:
 // every epoch is streamed, and the two runs agree bit for bit.
@@ -44,20 +58,8 @@ func TestFFNPluginMatchesInProcess(t *testing.T) {
 		Params: withDefaults(desc, plugins.Params{"epochs": int64(5), "hidden_dims": []int64{8}, "patience": int64(100)}),
 		Data:   dataset.Spec{Synthetic: &dataset.SyntheticSpec{Rows: 300, Features: 4, Noise: 0.1}, Seed: 2},
 	}
-	collect := func(tr plugins.Trainer) ([]plugins.Event, plugins.Outcome) {
-		t.Helper()
-		var evs []plugins.Event
-		out, err := tr.Train(ctx, req, nil, func(e plugins.Event) error {
-			evs = append(evs, e)
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return evs, out
-	}
-	viaPlugin, outPlugin := collect(pool)
-	local, outLocal := collect(inProc)
+	viaPlugin, outPlugin := collect(t, pool, req)
+	local, outLocal := collect(t, inProc, req)
 	if len(viaPlugin) != 5 || outPlugin.EpochsRun != 5 {
 		t.Errorf("%d events, %d epochs run; want 5 of each", len(viaPlugin), outPlugin.EpochsRun)
 	}

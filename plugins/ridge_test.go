@@ -18,26 +18,14 @@ func TestRidgePluginMatchesInProcess(t *testing.T) {
 		TrialID: "r", Params: plugins.Params{"lambda": 0.01, "epochs": int64(8), "tol": 1e-300}, HistogramEvery: 3,
 		Data: dataset.Spec{Synthetic: &dataset.SyntheticSpec{Rows: 500, Features: 5, Noise: 0.2}, Seed: 1},
 	}
-	collect := func(tr plugins.Trainer) ([]plugins.Event, plugins.Outcome) {
-		t.Helper()
-		var evs []plugins.Event
-		out, err := tr.Train(context.Background(), req, nil, func(e plugins.Event) error {
-			evs = append(evs, e)
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return evs, out
-	}
 	pool := plugins.NewPool(plugins.Command{Path: plugins.RidgePluginPath()}, 1, plugins.PoolOptions{})
 	defer pool.Close()
 	d, err := pool.Describe(context.Background())
 	if err != nil || d.Name != "ridge" || len(d.Params) != 3 {
 		t.Fatalf("describe: %+v, %v", d, err)
 	}
-	viaPlugin, outPlugin := collect(pool)
-	inProc, outProc := collect(plugins.InProcess(&ridge.Model{}))
+	viaPlugin, outPlugin := collect(t, pool, req)
+	inProc, outProc := collect(t, plugins.InProcess(&ridge.Model{}), req)
 	if len(viaPlugin) != 8 {
 		t.Errorf("%d events, want 8 (one per epoch)", len(viaPlugin))
 	}
