@@ -197,7 +197,7 @@ func observeRecords(p *Plan, jobs []Job, since time.Time, seen map[string]result
 // activeJobs returns the job arrays of earlier submissions of this sweep
 // that still have tasks queued or running.
 func activeJobs(ctx context.Context, c *slurm.Client, dir string) ([]string, error) {
-	subs, err := filepath.Glob(filepath.Join(dir, "slurm", "*", slurm.JobsFile))
+	subs, err := filepath.Glob(filepath.Join(dir, slurm.SubmissionsDir, "*", slurm.JobsFile))
 	if err != nil || len(subs) == 0 {
 		return nil, err
 	}

@@ -15,7 +15,7 @@ import (
 // Submission is one submission of a sweep's remaining trials to Slurm.
 type Submission struct {
 	// SweepDir is the sweep directory, on a filesystem that the compute
-	// nodes share; the submission's files go under SweepDir/slurm/<time>/.
+	// nodes share; the submission's files go under SweepDir/.slurm/<time>/.
 	SweepDir string
 	// JobName names the job arrays in squeue; "sweep" if empty.
 	JobName string
@@ -54,7 +54,7 @@ type Array struct {
 
 // Submitted is what Submit did.
 type Submitted struct {
-	Dir    string  // SweepDir/slurm/<time>: batch files, scripts, logs/
+	Dir    string  // SweepDir/.slurm/<time>: batch files, scripts, logs/
 	Arrays []Array // in submission order; their tasks cover the batches in order
 }
 
@@ -67,6 +67,11 @@ func (s *Submitted) JobIDs() []string {
 	return ids
 }
 
+// SubmissionsDir, in a sweep directory, holds one directory per submission.
+// It is hidden so that it never meets a trial's directory, which a grid's
+// trial_name template may call anything, "slurm" included.
+const SubmissionsDir = ".slurm"
+
 // TimeLayout names a submission's directory, as trial runs' are named.
 const TimeLayout = "20060102-150405"
 
@@ -76,7 +81,7 @@ const TimeLayout = "20060102-150405"
 const JobsFile = "jobs.txt"
 
 // Submit writes the submission's batch files and sbatch scripts under
-// sub.SweepDir/slurm/<time>/ and submits the scripts with `sbatch
+// sub.SweepDir/.slurm/<time>/ and submits the scripts with `sbatch
 // --parsable`, one job array per MaxArraySize tasks. Arrays after the first
 // wait for the one before (afterany) when Config.Parallelism is set, so that
 // the throttle holds across them. If an sbatch fails, Submit cancels the
@@ -100,7 +105,7 @@ func (c *Client) Submit(ctx context.Context, sub Submission) (*Submitted, error)
 	if when.IsZero() {
 		when = time.Now()
 	}
-	dir, err := makeUniqueDir(filepath.Join(sweepDir, "slurm"), when.Format(TimeLayout))
+	dir, err := makeUniqueDir(filepath.Join(sweepDir, SubmissionsDir), when.Format(TimeLayout))
 	if err != nil {
 		return nil, err
 	}

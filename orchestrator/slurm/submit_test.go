@@ -37,7 +37,7 @@ func golden(t *testing.T, name, got string) {
 func TestScriptGolden(t *testing.T) {
 	const (
 		sweepDir = "/shared/runs/hyperparam_search"
-		dir      = sweepDir + "/slurm/20261125-213000"
+		dir      = sweepDir + "/" + SubmissionsDir + "/20261125-213000"
 	)
 	for _, tc := range []struct {
 		name string
@@ -61,7 +61,7 @@ func TestScriptGolden(t *testing.T) {
 func TestSubmitSplitsArrays(t *testing.T) {
 	sweepDir := t.TempDir()
 	when := time.Date(2026, 11, 25, 21, 30, 0, 0, time.UTC)
-	dir := filepath.Join(sweepDir, "slurm", "20261125-213000")
+	dir := filepath.Join(sweepDir, SubmissionsDir, "20261125-213000")
 	script := func(i int) string { return filepath.Join(dir, "array-"+strconv.Itoa(i)+".sh") }
 	fr := &fakeRunner{answers: map[string]fakeAnswer{
 		"sbatch --parsable " + script(0):                           {out: []byte("100\n")},
@@ -129,7 +129,7 @@ func TestSubmitSplitsArrays(t *testing.T) {
 // carries sbatch's stderr.
 func TestSubmitFailureCancels(t *testing.T) {
 	sweepDir := t.TempDir()
-	dir := filepath.Join(sweepDir, "slurm", "20261125-213000")
+	dir := filepath.Join(sweepDir, SubmissionsDir, "20261125-213000")
 	stderr := "sbatch: error: invalid partition specified: nope"
 	fr := &fakeRunner{answers: map[string]fakeAnswer{
 		"sbatch --parsable " + filepath.Join(dir, "array-0.sh"): {out: []byte("100\n")},
