@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
@@ -40,13 +41,14 @@ func BenchmarkEpoch(b *testing.B) {
 	t := benchTrainer(b)
 	ctx := context.Background()
 	b.ReportAllocs()
-	b.ResetTimer()
+	cpu0 := cpuTime()
 	for i := 0; b.Loop(); i++ {
 		if _, err := t.epoch(ctx, i, 0.001); err != nil {
 			b.Fatal(err)
 		}
 		t.evaluate()
 	}
+	reportCPU(b, cpu0, benchTrain/benchBatch)
 	sec := b.Elapsed().Seconds() / float64(b.N)
 	flops := 6*float64(benchWeights)*benchTrain + 2*float64(benchWeights)*benchVal
 	b.ReportMetric(benchTrain/sec, "train-samples/s")
@@ -61,15 +63,26 @@ func BenchmarkStep(b *testing.B) {
 	x, y := t.data.TrainX[:benchBatch*benchInputs], t.data.TrainY[:benchBatch]
 	dOut := make([]float64, benchBatch)
 	b.ReportAllocs()
+	cpu0 := cpuTime()
 	for b.Loop() {
 		out := t.net.Forward(x, benchBatch, true)
 		MSE(dOut, out, y)
 		t.net.Backward(dOut)
 		t.adam.Step(t.net.theta, t.net.grad)
 	}
+	reportCPU(b, cpu0, 1)
 	sec := b.Elapsed().Seconds() / float64(b.N)
 	b.ReportMetric(6*float64(benchWeights)*benchBatch/sec/1e9, "GFLOP/s")
 	b.ReportMetric(benchBatch/sec, "samples/s")
+}
+
+// reportCPU reports the process's CPU time per training step since cpu0,
+// for an operation of steps steps: on a shared machine it is the number to
+// compare, as the wall-clock figures include time spent waiting for a core.
+func reportCPU(b *testing.B, cpu0 time.Duration, steps int) {
+	if cpu := cpuTime() - cpu0; cpu > 0 {
+		b.ReportMetric(cpu.Seconds()/float64(b.N*steps)*1e6, "cpu-µs/step")
+	}
 }
 
 // BenchmarkKernels compares this package's kernels with gonum's blas64.Gemm
@@ -94,15 +107,18 @@ func BenchmarkKernels(b *testing.B) {
 	gen := func(r, c int, d []float64) blas64.General {
 		return blas64.General{Rows: r, Cols: c, Stride: c, Data: d}
 	}
+	var sc scratch
 	kernels := []struct {
 		name string
 		run  func(m, n, k int, a []float64, rsA, psA int, b []float64, ldb int, c []float64, ldc int)
 	}{
-		{"own", gemm},
+		{"own", func(m, n, k int, a []float64, rsA, psA int, b []float64, ldb int, c []float64, ldc int) {
+			gemm(&sc, m, n, k, a, rsA, psA, b, ldb, c, ldc)
+		}},
 		{"go", func(m, n, k int, a []float64, rsA, psA int, b []float64, ldb int, c []float64, ldc int) {
 			saved := useAsm
 			useAsm = false
-			gemm(m, n, k, a, rsA, psA, b, ldb, c, ldc)
+			gemm(&sc, m, n, k, a, rsA, psA, b, ldb, c, ldc)
 			useAsm = saved
 		}},
 	}

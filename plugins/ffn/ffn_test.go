@@ -82,11 +82,11 @@ func TestKernels(t *testing.T) {
 					b := randSlice(k * n)
 					a := randSlice(m * k)
 					got := randSlice(m * n)
-					gemm(m, n, k, a, k, 1, b, n, got, n)
+					gemm(nil, m, n, k, a, k, 1, b, n, got, n)
 					checkNear(t, name+" plain", got, naiveGemm(m, n, k, a, k, 1, b, n), 1e-13)
 					// Â as the transpose of a k×m matrix.
 					got = randSlice(m * n)
-					gemm(m, n, k, a, 1, m, b, n, got, n)
+					gemm(nil, m, n, k, a, 1, m, b, n, got, n)
 					checkNear(t, name+" transposed", got, naiveGemm(m, n, k, a, 1, m, b, n), 1e-13)
 				}
 			}

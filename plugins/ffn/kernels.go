@@ -17,8 +17,9 @@ package ffn
 // with gonum's blas64.Gemm on the textbook shapes.
 
 // gemm sets c = Â·b for m×k Â (element (r, p) at a[r*rsA+p*psA]), k×n b
-// with row stride ldb, and m×n c with row stride ldc.
-func gemm(m, n, k int, a []float64, rsA, psA int, b []float64, ldb int, c []float64, ldc int) {
+// with row stride ldb, and m×n c with row stride ldc. sc holds the packing
+// buffers of the edges; a nil sc allocates them.
+func gemm(sc *scratch, m, n, k int, a []float64, rsA, psA int, b []float64, ldb int, c []float64, ldc int) {
 	if m == 0 || n == 0 {
 		return
 	}
@@ -32,20 +33,14 @@ func gemm(m, n, k int, a []float64, rsA, psA int, b []float64, ldb int, c []floa
 	_ = a[(m-1)*rsA+(k-1)*psA]
 	_ = b[(k-1)*ldb+n-1]
 	_ = c[(m-1)*ldc+n-1]
-	i0, j0 := 0, 0
 	if useAsm {
-		i0, j0 = m&^3, n&^7
-		for i := 0; i < i0; i += 4 {
-			for j := 0; j < j0; j += 8 {
-				kern4x8(k, &a[i*rsA], rsA, psA, &b[j], ldb, &c[i*ldc+j], ldc)
-			}
-		}
-	} else {
-		i0, j0 = m&^1, n&^3
-		for i := 0; i < i0; i += 2 {
-			for j := 0; j < j0; j += 4 {
-				kern2x4(k, a[i*rsA:], rsA, psA, b[j:], ldb, c[i*ldc+j:], ldc)
-			}
+		gemmAsm(sc, m, n, k, a, rsA, psA, b, ldb, c, ldc)
+		return
+	}
+	i0, j0 := m&^1, n&^3
+	for i := 0; i < i0; i += 2 {
+		for j := 0; j < j0; j += 4 {
+			kern2x4(k, a[i*rsA:], rsA, psA, b[j:], ldb, c[i*ldc+j:], ldc)
 		}
 	}
 	// The right edge of the tiled rows, then the bottom rows.
@@ -53,9 +48,79 @@ func gemm(m, n, k int, a []float64, rsA, psA int, b []float64, ldb int, c []floa
 	gemmRef(i0, m, 0, n, k, a, rsA, psA, b, ldb, c, ldc)
 }
 
+// scratch holds gemm's packing buffers, so that steady-state training
+// allocates nothing.
+type scratch struct {
+	a, b []float64
+}
+
+// gemmAsm is gemm with the 4×8 assembly kernel everywhere: the edges that
+// do not fill a tile (columns beyond a multiple of 8, rows beyond a multiple
+// of 4, e.g. the 50 inputs of a weight gradient or a layer of one output)
+// are packed into zero-padded tiles, computed whole, and the valid part
+// copied out. The wasted arithmetic on the padding costs less than a scalar
+// loop over the edge.
+func gemmAsm(sc *scratch, m, n, k int, a []float64, rsA, psA int, b []float64, ldb int, c []float64, ldc int) {
+	if sc == nil {
+		sc = new(scratch)
+	}
+	i0, j0 := m&^3, n&^7
+	var tile [32]float64
+	for i := 0; i < i0; i += 4 {
+		for j := 0; j < j0; j += 8 {
+			kern4x8(k, &a[i*rsA], rsA, psA, &b[j], ldb, &c[i*ldc+j], ldc)
+		}
+	}
+	// bp is b's edge columns padded to 8; ap is Â's edge rows padded to 4,
+	// laid out p-major (row stride 1, column stride 4).
+	var bp, ap []float64
+	if j0 < n {
+		sc.b = growTo(sc.b, 8*k)
+		bp = sc.b
+		for p := 0; p < k; p++ {
+			row := bp[p*8 : p*8+8]
+			copy(row, b[p*ldb+j0:p*ldb+n])
+			fill(row[n-j0:], 0)
+		}
+		for i := 0; i < i0; i += 4 {
+			kern4x8(k, &a[i*rsA], rsA, psA, &bp[0], 8, &tile[0], 8)
+			copyTile(c[i*ldc+j0:], ldc, tile[:], 4, n-j0)
+		}
+	}
+	if i0 < m {
+		sc.a = growTo(sc.a, 4*k)
+		ap = sc.a
+		for p := 0; p < k; p++ {
+			col := ap[p*4 : p*4+4]
+			for r := range col {
+				if i0+r < m {
+					col[r] = a[(i0+r)*rsA+p*psA]
+				} else {
+					col[r] = 0
+				}
+			}
+		}
+		for j := 0; j < j0; j += 8 {
+			kern4x8(k, &ap[0], 1, 4, &b[j], ldb, &tile[0], 8)
+			copyTile(c[i0*ldc+j:], ldc, tile[:], m-i0, 8)
+		}
+		if j0 < n {
+			kern4x8(k, &ap[0], 1, 4, &bp[0], 8, &tile[0], 8)
+			copyTile(c[i0*ldc+j0:], ldc, tile[:], m-i0, n-j0)
+		}
+	}
+}
+
+// copyTile copies the top-left rows × cols of a 4×8 tile into c.
+func copyTile(c []float64, ldc int, tile []float64, rows, cols int) {
+	for r := 0; r < rows; r++ {
+		copy(c[r*ldc:r*ldc+cols], tile[r*8:r*8+cols])
+	}
+}
+
 // gemmRef computes rows [i0, i1) and columns [j0, j1) of gemm with plain
-// loops, one strided dot product per element; it is the kernels' edge
-// handler (and the whole product for one-output layers).
+// loops, one strided dot product per element; it is the Go kernel's edge
+// handler.
 func gemmRef(i0, i1, j0, j1, k int, a []float64, rsA, psA int, b []float64, ldb int, c []float64, ldc int) {
 	for i := i0; i < i1; i++ {
 		for j := j0; j < j1; j++ {
@@ -98,10 +163,11 @@ func kern2x4(k int, a []float64, rsA, psA int, b []float64, ldb int, c []float64
 // transpose sets dst (cols × rows) to the transpose of the rows × cols
 // row-major src.
 func transpose(dst []float64, rows, cols int, src []float64) {
-	_ = dst[rows*cols-1]
-	for i := 0; i < rows; i++ {
-		for j, v := range src[i*cols : (i+1)*cols] {
-			dst[j*rows+i] = v
+	src = src[:rows*cols]
+	for j := 0; j < cols; j++ {
+		d := dst[j*rows : (j+1)*rows]
+		for i := range d {
+			d[i] = src[i*cols+j]
 		}
 	}
 }
@@ -111,7 +177,7 @@ func addRow(a, v []float64) {
 	w := len(v)
 	for r := 0; r+w <= len(a); r += w {
 		row := a[r : r+w]
-		for j, x := range v {
+		for j, x := range v[:len(row)] {
 			row[j] += x
 		}
 	}
@@ -123,8 +189,9 @@ func colSum(dst []float64, m, n int, a []float64, lda int) {
 	fill(dst, 0)
 	for i := 0; i < m; i++ {
 		row := a[i*lda : i*lda+n]
+		d := dst[:len(row)]
 		for j, v := range row {
-			dst[j] += v
+			d[j] += v
 		}
 	}
 }

@@ -19,6 +19,7 @@ package ffn
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"math/rand/v2"
 	"strconv"
 )
@@ -96,6 +97,8 @@ type hiddenLayer struct {
 	// Per feature: 1/sqrt(var + eps) of the last forward pass.
 	invStd []float64
 	mean   []float64
+	// Backward scratch per feature: the means of g and g·x̂.
+	meanG, meanGX []float64
 	// frozen is set when the last training pass normalised with the running
 	// statistics (a batch of one row; see Forward).
 	frozen bool
@@ -126,6 +129,7 @@ type Net struct {
 	in    []float64   // input of the last forward pass (not owned)
 	gbufA []float64   // backward scratch, rows × widest layer
 	gbufB []float64
+	sc    scratch // gemm's packing buffers
 }
 
 // New returns a network initialised as PyTorch initialises its modules:
@@ -192,6 +196,8 @@ func (n *Net) allocate() {
 		l.wT = make([]float64, in*h)
 		l.invStd = make([]float64, h)
 		l.mean = make([]float64, h)
+		l.meanG = make([]float64, h)
+		l.meanGX = make([]float64, h)
 		n.layers = append(n.layers,
 			Layer{Name: lin, Op: "Linear", Params: []string{lin + ".weight", lin + ".bias"}, In: in, Out: h},
 			Layer{Name: bn, Op: "BatchNorm1d", Params: []string{bn + ".weight", bn + ".bias", bn + ".running_mean", bn + ".running_var"}, In: h, Out: h},
@@ -299,11 +305,14 @@ func (n *Net) reserve(rows int) {
 		k := rows * l.out
 		l.xhat = make([]float64, k)
 		l.h = make([]float64, k)
+		l.mask = make([]float64, k)
 		if n.cfg.Dropout > 0 {
 			l.d = make([]float64, k)
-			l.mask = make([]float64, k)
 		} else {
+			// Without dropout the mask is all ones, so that Backward
+			// multiplies by it unconditionally.
 			l.d = l.h
+			fill(l.mask, 1)
 		}
 		widest = max(widest, l.out)
 	}
@@ -340,7 +349,7 @@ func (n *Net) Forward(x []float64, rows int, train bool) []float64 {
 		// transpose is refreshed every pass: in·out copies against
 		// 2·rows·in·out FLOPs.
 		transpose(l.wT, l.out, l.in, l.w)
-		gemm(rows, l.out, width, in, width, 1, l.wT, l.out, z, l.out)
+		gemm(&n.sc, rows, l.out, width, in, width, 1, l.wT, l.out, z, l.out)
 		addRow(z, l.b)
 		l.frozen = !train || rows == 1
 		if l.frozen {
@@ -349,7 +358,7 @@ func (n *Net) Forward(x []float64, rows int, train bool) []float64 {
 			l.normaliseBatch(rows)
 		}
 		h := l.h[:rows*l.out]
-		scaleShift(h, z, l.gamma, l.beta)
+		normaliseAffine(z, h, l.mean, l.invStd, l.gamma, l.beta)
 		n.cfg.Activation.apply(h)
 		in = h
 		if n.cfg.Dropout > 0 && train {
@@ -361,7 +370,7 @@ func (n *Net) Forward(x []float64, rows int, train bool) []float64 {
 	out := n.out[:rows*n.cfg.OutputDim]
 	n.outWT = growTo(n.outWT, width*n.cfg.OutputDim)
 	transpose(n.outWT, n.cfg.OutputDim, width, n.outW)
-	gemm(rows, n.cfg.OutputDim, width, in, width, 1, n.outWT, n.cfg.OutputDim, out, n.cfg.OutputDim)
+	gemm(&n.sc, rows, n.cfg.OutputDim, width, in, width, 1, n.outWT, n.cfg.OutputDim, out, n.cfg.OutputDim)
 	addRow(out, n.outB)
 	return out
 }
@@ -380,9 +389,10 @@ func (l *hiddenLayer) normaliseBatch(rows int) {
 	fill(variance, 0)
 	for r := 0; r < rows; r++ {
 		row := z[r*l.out : (r+1)*l.out]
+		mean, vr := l.mean[:len(row)], variance[:len(row)]
 		for j, v := range row {
-			d := v - l.mean[j]
-			variance[j] += d * d
+			d := v - mean[j]
+			vr[j] += d * d
 		}
 	}
 	unbias := float64(rows) / float64(rows-1)
@@ -392,7 +402,6 @@ func (l *hiddenLayer) normaliseBatch(rows int) {
 		l.runVar[j] = (1-bnMomentum)*l.runVar[j] + bnMomentum*v*unbias
 		l.invStd[j] = 1 / math.Sqrt(v+bnEps)
 	}
-	standardise(z, l.mean, l.invStd)
 }
 
 // normaliseRunning replaces z by x̂ computed with the running statistics.
@@ -401,52 +410,50 @@ func (l *hiddenLayer) normaliseRunning(rows int) {
 		l.mean[j] = l.runMean[j]
 		l.invStd[j] = 1 / math.Sqrt(v+bnEps)
 	}
-	standardise(l.xhat[:rows*l.out], l.mean, l.invStd)
 }
 
-// standardise sets each row r of z to (z[r] − mean)·invStd, element-wise.
-func standardise(z, mean, invStd []float64) {
+// normaliseAffine sets, row by row, x̂ = (z − mean)·invStd in place of z
+// and h = γ·x̂ + β: BatchNorm's normalisation and affine map in one pass.
+func normaliseAffine(z, h, mean, invStd, gamma, beta []float64) {
 	w := len(mean)
 	for r := 0; r+w <= len(z); r += w {
-		row := z[r : r+w]
-		for j, v := range row {
-			row[j] = (v - mean[j]) * invStd[j]
-		}
-	}
-}
-
-// scaleShift sets each row of dst to γ·src + β, element-wise.
-func scaleShift(dst, src, gamma, beta []float64) {
-	w := len(gamma)
-	for r := 0; r+w <= len(src); r += w {
-		s, d := src[r:r+w], dst[r:r+w]
-		for j, v := range s {
-			d[j] = gamma[j]*v + beta[j]
+		zr := z[r : r+w]
+		hr, m, s, g, b := h[r:r+len(zr)], mean[:len(zr)], invStd[:len(zr)], gamma[:len(zr)], beta[:len(zr)]
+		for j, v := range zr {
+			x := (v - m[j]) * s[j]
+			zr[j] = x
+			hr[j] = g[j]*x + b[j]
 		}
 	}
 }
 
 // dropout draws a fresh mask and sets l.d = l.h · mask. Each element is kept
 // with probability 1 − p and then scaled by 1/(1 − p) (inverted dropout), so
-// the expected output equals the input. One 64-bit draw decides two
-// elements, each by 32 bits: a drop rate exact to 2⁻³². The choice is made
-// with integer masks rather than a branch, which would be mispredicted on a
-// random fraction p of the elements.
+// the expected output equals the input.
+//
+// The mask's bits come from wyrand, a small generator with good statistical
+// quality, seeded for each mask by one draw from the network's source: the
+// source's interface call per element pair cost more than the rest of the
+// layer. One 64-bit draw decides two elements, each by 32 bits (a drop
+// rate exact to 2⁻³²), with integer masks rather than a branch, which would
+// be mispredicted on a random fraction p of the elements.
 func (n *Net) dropout(l *hiddenLayer, rows int) {
 	p := n.cfg.Dropout
 	threshold := int64(p * (1 << 32)) // drop when the 32-bit draw is below
 	scale := math.Float64bits(1 / (1 - p))
-	h, d, mask := l.h[:rows*l.out], l.d[:rows*l.out], l.mask[:rows*l.out]
-	mask = mask[:len(h)]
-	d = d[:len(h)]
-	var bits uint64
+	h := l.h[:rows*l.out]
+	d, mask := l.d[:len(h)], l.mask[:len(h)]
+	state := n.src.Uint64()
+	var r uint64
 	for i, v := range h {
 		if i&1 == 0 {
-			bits = n.src.Uint64()
+			state += 0xa0761d6478bd642f
+			hi, lo := bits.Mul64(state, state^0xe7037ed1a0b428db)
+			r = hi ^ lo
 		} else {
-			bits >>= 32
+			r >>= 32
 		}
-		drop := uint64((int64(bits&0xffffffff) - threshold) >> 63) // all ones to drop
+		drop := uint64((int64(r&0xffffffff) - threshold) >> 63) // all ones to drop
 		m := math.Float64frombits(scale &^ drop)
 		mask[i] = m
 		d[i] = v * m
@@ -469,34 +476,27 @@ func (n *Net) Backward(dOut []float64) {
 	if k := len(n.hidden); k > 0 {
 		in = n.hidden[k-1].d[:rows*width]
 	}
-	gemm(od, width, rows, dOut, 1, od, in, width, n.outDW, width)
+	gemm(&n.sc, od, width, rows, dOut, 1, od, in, width, n.outDW, width)
 	colSum(n.outDB, rows, od, dOut, od)
 	if len(n.hidden) == 0 {
 		return
 	}
 	g := n.gbufA[:rows*width]
-	gemm(rows, width, od, dOut, od, 1, n.outW, width, g, width)
+	gemm(&n.sc, rows, width, od, dOut, od, 1, n.outW, width, g, width)
 	spare := n.gbufB
 	for i := len(n.hidden) - 1; i >= 0; i-- {
 		l := &n.hidden[i]
 		g = g[:rows*l.out]
-		if n.cfg.Dropout > 0 {
-			mask := l.mask[:len(g)]
-			for k, m := range mask {
-				g[k] *= m
-			}
-		}
-		n.cfg.Activation.backward(g, l.h)
+		n.cfg.Activation.backward(g, l.h, l.mask)
 		l.batchNormBackward(g, rows)
 		x, xw := n.in, n.cfg.InputDim
 		if i > 0 {
 			x, xw = n.hidden[i-1].d[:rows*l.in], l.in
 		}
-		gemm(l.out, xw, rows, g, 1, l.out, x, xw, l.dw, xw)
-		colSum(l.db, rows, l.out, g, l.out)
+		gemm(&n.sc, l.out, xw, rows, g, 1, l.out, x, xw, l.dw, xw)
 		if i > 0 {
 			next := spare[:rows*l.in]
-			gemm(rows, l.in, l.out, g, l.out, 1, l.w, l.in, next, l.in)
+			gemm(&n.sc, rows, l.in, l.out, g, l.out, 1, l.w, l.in, next, l.in)
 			g, spare = next, g[:cap(g)]
 		}
 	}
@@ -504,7 +504,8 @@ func (n *Net) Backward(dOut []float64) {
 
 // batchNormBackward replaces g, the gradient with respect to BatchNorm's
 // output, by the gradient with respect to its input, and sets the gradients
-// of γ and β. With batch statistics:
+// of γ and β and of the bias of the Linear layer that feeds it (the column
+// sums of the new g). With batch statistics:
 //
 //	dz = γ·invStd/N · (N·g − Σg − x̂·Σ(g·x̂)).
 //
@@ -512,36 +513,49 @@ func (n *Net) Backward(dOut []float64) {
 func (l *hiddenLayer) batchNormBackward(g []float64, rows int) {
 	w := l.out
 	xhat := l.xhat[:rows*w]
-	sumG, sumGX := l.dbeta, l.dgamma
+	sumG, sumGX, db := l.dbeta[:w], l.dgamma[:w], l.db[:w]
 	fill(sumG, 0)
 	fill(sumGX, 0)
+	fill(db, 0)
 	for r := 0; r < rows; r++ {
-		gr, xr := g[r*w:(r+1)*w], xhat[r*w:(r+1)*w]
+		gr := g[r*w : (r+1)*w]
+		xr, sg, sgx := xhat[r*w:r*w+len(gr)], sumG[:len(gr)], sumGX[:len(gr)]
 		for j, v := range gr {
-			sumG[j] += v
-			sumGX[j] += v * xr[j]
+			sg[j] += v
+			sgx[j] += v * xr[j]
 		}
+	}
+	// Reuse mean for the per-feature factor γ·invStd (and, below, the
+	// other terms): the forward pass recomputes it.
+	k := l.mean[:w]
+	for j := range k {
+		k[j] = l.gamma[j] * l.invStd[j]
 	}
 	if l.frozen {
 		for r := 0; r < rows; r++ {
 			gr := g[r*w : (r+1)*w]
-			for j := range gr {
-				gr[j] *= l.gamma[j] * l.invStd[j]
+			kr, dbr := k[:len(gr)], db[:len(gr)]
+			for j, v := range gr {
+				z := kr[j] * v
+				gr[j] = z
+				dbr[j] += z
 			}
 		}
 		return
 	}
 	inv := 1 / float64(rows)
-	// Reuse mean as the per-feature factor γ·invStd; the forward pass
-	// recomputes it.
-	k := l.mean
-	for j := range k {
-		k[j] = l.gamma[j] * l.invStd[j]
+	meanG, meanGX := l.meanG[:w], l.meanGX[:w]
+	for j := range sumG {
+		meanG[j] = inv * sumG[j]
+		meanGX[j] = inv * sumGX[j]
 	}
 	for r := 0; r < rows; r++ {
-		gr, xr := g[r*w:(r+1)*w], xhat[r*w:(r+1)*w]
+		gr := g[r*w : (r+1)*w]
+		xr, kr, mg, mgx, dbr := xhat[r*w:r*w+len(gr)], k[:len(gr)], meanG[:len(gr)], meanGX[:len(gr)], db[:len(gr)]
 		for j, v := range gr {
-			gr[j] = k[j] * (v - inv*sumG[j] - inv*xr[j]*sumGX[j])
+			z := kr[j] * (v - mg[j] - xr[j]*mgx[j])
+			gr[j] = z
+			dbr[j] += z
 		}
 	}
 }
