@@ -2,7 +2,9 @@ package orchestrator
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -29,20 +31,28 @@ func PluginCommand(s *Spec) (plugins.Command, error) {
 	if s.Plugin != "" {
 		return plugins.Command{Path: s.Plugin, Args: s.PluginArgs}, nil
 	}
-	if _, ok := BuiltinModels()[s.Model]; !ok {
-		names := make([]string, 0)
-		for n := range BuiltinModels() {
-			names = append(names, n)
-		}
-		slices.Sort(names)
-		return plugins.Command{}, &SpecError{File: s.File, Line: s.Line("model"), Key: "model",
-			Msg: fmt.Sprintf("no built-in model %q (built-in: %s; or set plugin = \"path/to/binary\")", s.Model, strings.Join(names, ", "))}
+	cmd, err := BuiltinCommand(s.Model)
+	if errors.Is(err, errNoBuiltin) {
+		return cmd, &SpecError{File: s.File, Line: s.Line("model"), Key: "model",
+			Msg: err.Error() + `; or set plugin = "path/to/binary"`}
+	}
+	return cmd, err
+}
+
+var errNoBuiltin = errors.New("no such built-in model")
+
+// BuiltinCommand is the command that serves the built-in model name: this
+// binary, with the hidden subcommand.
+func BuiltinCommand(name string) (plugins.Command, error) {
+	if _, ok := BuiltinModels()[name]; !ok {
+		names := slices.Sorted(maps.Keys(BuiltinModels()))
+		return plugins.Command{}, fmt.Errorf("%w %q (built-in: %s)", errNoBuiltin, name, strings.Join(names, ", "))
 	}
 	self, err := os.Executable()
 	if err != nil {
-		return plugins.Command{}, fmt.Errorf("find the sweep binary to serve model %q: %w", s.Model, err)
+		return plugins.Command{}, fmt.Errorf("find the sweep binary to serve model %q: %w", name, err)
 	}
-	return plugins.Command{Path: self, Args: []string{ServeBuiltinCommand, s.Model}}, nil
+	return plugins.Command{Path: self, Args: []string{ServeBuiltinCommand, name}}, nil
 }
 
 // OpenModel starts the pool of plugin processes that runs a spec's trials,

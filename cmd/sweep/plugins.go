@@ -4,19 +4,29 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/sweep-ml/sweep/orchestrator"
 	"github.com/sweep-ml/sweep/plugins"
 	"github.com/sweep-ml/sweep/results"
 )
 
-// runPlugins inspects model plugins: `sweep plugins describe PATH [ARGS...]`.
+// runPlugins inspects model plugins: `sweep plugins describe PATH [ARGS...]`,
+// or a built-in model by name (`sweep plugins describe ffn`).
 func runPlugins(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) < 2 || args[0] != "describe" {
-		return usageError{msg: "usage: sweep plugins describe PATH [PLUGIN_ARGS...]"}
+		return usageError{msg: "usage: sweep plugins describe PATH [PLUGIN_ARGS...] | BUILTIN_MODEL"}
 	}
-	client, err := plugins.Launch(ctx, plugins.Command{Path: args[1], Args: args[2:]})
+	cmd := plugins.Command{Path: args[1], Args: args[2:]}
+	if _, builtin := orchestrator.BuiltinModels()[args[1]]; builtin && !strings.ContainsRune(args[1], os.PathSeparator) {
+		var err error
+		if cmd, err = orchestrator.BuiltinCommand(args[1]); err != nil {
+			return err
+		}
+	}
+	client, err := plugins.Launch(ctx, cmd)
 	if err != nil {
 		return err
 	}
