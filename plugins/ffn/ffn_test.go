@@ -245,13 +245,12 @@ func paramOf(n *Net, i int) string {
 // far below 1e-6; every kept element must be scaled by exactly 1/(1 − p).
 func TestDropoutStatistics(t *testing.T) {
 	const p, rows, width = 0.3, 1000, 1000
-	net := mustNew(t, Config{InputDim: 1, HiddenDims: []int{width}, OutputDim: 1, Dropout: p}, 5)
-	net.reserve(rows)
-	l := &net.hidden[0]
-	fill(l.h[:rows*width], 2)
-	net.dropout(l, rows)
+	h, d, mask := make([]float64, rows*width), make([]float64, rows*width), make([]float64, rows*width)
+	fill(h, 2)
+	dm := newDropMask(p, 5)
+	dm.apply(d, mask, h)
 	kept := 0
-	for i, v := range l.d[:rows*width] {
+	for i, v := range d {
 		switch v {
 		case 0:
 		case 2 / (1 - p):
@@ -264,10 +263,10 @@ func TestDropoutStatistics(t *testing.T) {
 	if math.Abs(rate-(1-p)) > 5*math.Sqrt(p*(1-p)/(rows*width)) {
 		t.Errorf("kept fraction %v, want %v", rate, 1-p)
 	}
-	// Successive masks differ, and eval mode applies none.
-	first := slices.Clone(l.mask[:width])
-	net.dropout(l, rows)
-	if slices.Equal(first, l.mask[:width]) {
+	// The next mask differs: the generator moves on.
+	first := slices.Clone(mask[:width])
+	dm.apply(d[:width], mask[:width], h[:width])
+	if slices.Equal(first, mask[:width]) {
 		t.Error("two masks were equal")
 	}
 }

@@ -349,23 +349,38 @@ func (n *Net) Forward(x []float64, rows int, train bool) []float64 {
 		// transpose is refreshed every pass: in·out copies against
 		// 2·rows·in·out FLOPs.
 		transpose(l.wT, l.out, l.in, l.w)
+		// The bias is not added: BatchNorm subtracts a mean that includes
+		// it, so normaliseBatch and normaliseRunning fold it into that
+		// mean instead, saving a pass over the batch.
 		gemm(&n.sc, rows, l.out, width, in, width, 1, l.wT, l.out, z, l.out)
-		addRow(z, l.b)
 		l.frozen = !train || rows == 1
 		if l.frozen {
-			l.normaliseRunning(rows)
+			l.normaliseRunning()
 		} else {
 			l.normaliseBatch(rows)
 		}
-		h := l.h[:rows*l.out]
-		normaliseAffine(z, h, l.mean, l.invStd, l.gamma, l.beta)
-		n.cfg.Activation.apply(h)
-		in = h
-		if n.cfg.Dropout > 0 && train {
-			n.dropout(l, rows)
-			in = l.d[:rows*l.out]
+		// Normalise, activate and drop out row by row, while the row is
+		// in the nearest cache.
+		w := l.out
+		h := l.h[:rows*w]
+		drop := n.cfg.Dropout > 0 && train
+		var dm dropMask
+		if drop {
+			dm = newDropMask(n.cfg.Dropout, n.src.Uint64())
 		}
-		width = l.out
+		for r := 0; r < rows; r++ {
+			zr, hr := z[r*w:(r+1)*w], h[r*w:(r+1)*w]
+			normaliseAffine(zr, hr, l.mean, l.invStd, l.gamma, l.beta)
+			n.cfg.Activation.apply(hr)
+			if drop {
+				dm.apply(l.d[r*w:(r+1)*w], l.mask[r*w:(r+1)*w], hr)
+			}
+		}
+		in = h
+		if drop {
+			in = l.d[:rows*w]
+		}
+		width = w
 	}
 	out := n.out[:rows*n.cfg.OutputDim]
 	n.outWT = growTo(n.outWT, width*n.cfg.OutputDim)
@@ -375,9 +390,9 @@ func (n *Net) Forward(x []float64, rows int, train bool) []float64 {
 	return out
 }
 
-// normaliseBatch replaces z (rows × out) by x̂ = (z − mean)/sqrt(var + eps)
-// with the batch's mean and biased variance, and moves the running
-// statistics toward the batch's mean and unbiased variance.
+// normaliseBatch sets the batch's mean and 1/sqrt(var + eps), with the
+// biased variance, of z (rows × out), and moves the running statistics
+// toward the batch's mean and unbiased variance.
 func (l *hiddenLayer) normaliseBatch(rows int) {
 	z := l.xhat[:rows*l.out]
 	colSum(l.mean, rows, l.out, z, l.out)
@@ -398,16 +413,20 @@ func (l *hiddenLayer) normaliseBatch(rows int) {
 	unbias := float64(rows) / float64(rows-1)
 	for j, s := range variance {
 		v := s * inv
-		l.runMean[j] = (1-bnMomentum)*l.runMean[j] + bnMomentum*l.mean[j]
+		// z lacks the Linear's bias (see Forward): the batch mean of the
+		// layer's real output is mean + b.
+		l.runMean[j] = (1-bnMomentum)*l.runMean[j] + bnMomentum*(l.mean[j]+l.b[j])
 		l.runVar[j] = (1-bnMomentum)*l.runVar[j] + bnMomentum*v*unbias
 		l.invStd[j] = 1 / math.Sqrt(v+bnEps)
 	}
 }
 
-// normaliseRunning replaces z by x̂ computed with the running statistics.
-func (l *hiddenLayer) normaliseRunning(rows int) {
+// normaliseRunning sets the mean and 1/sqrt(var + eps) that normalise with
+// the running statistics. The mean absorbs the Linear's bias, which z lacks
+// (see Forward): (z + b − running_mean) = (z − (running_mean − b)).
+func (l *hiddenLayer) normaliseRunning() {
 	for j, v := range l.runVar {
-		l.mean[j] = l.runMean[j]
+		l.mean[j] = l.runMean[j] - l.b[j]
 		l.invStd[j] = 1 / math.Sqrt(v+bnEps)
 	}
 }
@@ -427,23 +446,30 @@ func normaliseAffine(z, h, mean, invStd, gamma, beta []float64) {
 	}
 }
 
-// dropout draws a fresh mask and sets l.d = l.h · mask. Each element is kept
-// with probability 1 − p and then scaled by 1/(1 − p) (inverted dropout), so
-// the expected output equals the input.
+// dropMask draws dropout masks. Each element is kept with probability
+// 1 − p and then scaled by 1/(1 − p) (inverted dropout), so the expected
+// output equals the input.
 //
-// The mask's bits come from wyrand, a small generator with good statistical
+// The bits come from wyrand, a small generator with good statistical
 // quality, seeded for each mask by one draw from the network's source: the
 // source's interface call per element pair cost more than the rest of the
 // layer. One 64-bit draw decides two elements, each by 32 bits (a drop
 // rate exact to 2⁻³²), with integer masks rather than a branch, which would
 // be mispredicted on a random fraction p of the elements.
-func (n *Net) dropout(l *hiddenLayer, rows int) {
-	p := n.cfg.Dropout
-	threshold := int64(p * (1 << 32)) // drop when the 32-bit draw is below
-	scale := math.Float64bits(1 / (1 - p))
-	h := l.h[:rows*l.out]
-	d, mask := l.d[:len(h)], l.mask[:len(h)]
-	state := n.src.Uint64()
+type dropMask struct {
+	state     uint64
+	threshold int64  // drop when the 32-bit draw is below
+	scale     uint64 // bits of 1/(1 − p)
+}
+
+func newDropMask(p float64, seed uint64) dropMask {
+	return dropMask{state: seed, threshold: int64(p * (1 << 32)), scale: math.Float64bits(1 / (1 - p))}
+}
+
+// apply draws a mask for h, stores it in mask and sets d = h·mask.
+func (dm *dropMask) apply(d, mask, h []float64) {
+	d, mask = d[:len(h)], mask[:len(h)]
+	state := dm.state
 	var r uint64
 	for i, v := range h {
 		if i&1 == 0 {
@@ -453,11 +479,12 @@ func (n *Net) dropout(l *hiddenLayer, rows int) {
 		} else {
 			r >>= 32
 		}
-		drop := uint64((int64(r&0xffffffff) - threshold) >> 63) // all ones to drop
-		m := math.Float64frombits(scale &^ drop)
+		drop := uint64((int64(r&0xffffffff) - dm.threshold) >> 63) // all ones to drop
+		m := math.Float64frombits(dm.scale &^ drop)
 		mask[i] = m
 		d[i] = v * m
 	}
+	dm.state = state
 }
 
 // Backward computes the gradients of every parameter for the last training
@@ -487,8 +514,7 @@ func (n *Net) Backward(dOut []float64) {
 	for i := len(n.hidden) - 1; i >= 0; i-- {
 		l := &n.hidden[i]
 		g = g[:rows*l.out]
-		n.cfg.Activation.backward(g, l.h, l.mask)
-		l.batchNormBackward(g, rows)
+		l.batchNormBackward(g, rows, n.cfg.Activation)
 		x, xw := n.in, n.cfg.InputDim
 		if i > 0 {
 			x, xw = n.hidden[i-1].d[:rows*l.in], l.in
@@ -502,15 +528,17 @@ func (n *Net) Backward(dOut []float64) {
 	}
 }
 
-// batchNormBackward replaces g, the gradient with respect to BatchNorm's
-// output, by the gradient with respect to its input, and sets the gradients
-// of γ and β and of the bias of the Linear layer that feeds it (the column
-// sums of the new g). With batch statistics:
+// batchNormBackward replaces g, the gradient with respect to the layer's
+// dropout output, by the gradient with respect to the Linear's output
+// (through dropout, the activation act and BatchNorm), and sets the
+// gradients of γ and β and of the Linear's bias (the column sums of the
+// new g). Dropout and the activation are applied row by row in the same
+// pass as BatchNorm's sums. With batch statistics, BatchNorm's part is
 //
 //	dz = γ·invStd/N · (N·g − Σg − x̂·Σ(g·x̂)).
 //
 // With running statistics (a frozen pass), dz = γ·invStd·g.
-func (l *hiddenLayer) batchNormBackward(g []float64, rows int) {
+func (l *hiddenLayer) batchNormBackward(g []float64, rows int, act Activation) {
 	w := l.out
 	xhat := l.xhat[:rows*w]
 	sumG, sumGX, db := l.dbeta[:w], l.dgamma[:w], l.db[:w]
@@ -519,6 +547,7 @@ func (l *hiddenLayer) batchNormBackward(g []float64, rows int) {
 	fill(db, 0)
 	for r := 0; r < rows; r++ {
 		gr := g[r*w : (r+1)*w]
+		act.backward(gr, l.h[r*w:(r+1)*w], l.mask[r*w:(r+1)*w])
 		xr, sg, sgx := xhat[r*w:r*w+len(gr)], sumG[:len(gr)], sumGX[:len(gr)]
 		for j, v := range gr {
 			sg[j] += v
