@@ -71,7 +71,7 @@ func (m *scriptedModel) callCount() int {
 
 // newTestPlan parses grid (log_dir is set to a temporary directory) and
 // expands it for model, run in process.
-func newTestPlan(t *testing.T, grid string, model plugins.Model) *Plan {
+func newTestPlan(t testing.TB, grid string, model plugins.Model) *Plan {
 	t.Helper()
 	dir := t.TempDir()
 	src := fmt.Sprintf("name = \"s\"\nlog_dir = %q\n%s", filepath.Join(dir, "runs"), grid)
@@ -91,7 +91,7 @@ func newTestPlan(t *testing.T, grid string, model plugins.Model) *Plan {
 	return &Plan{Spec: spec, Desc: desc, Trials: trials, Dir: filepath.Join(spec.LogDir, spec.Name), Trainer: trainer}
 }
 
-func mustRun(t *testing.T, ctx context.Context, p *Plan, opts RunOptions) *Summary {
+func mustRun(t testing.TB, ctx context.Context, p *Plan, opts RunOptions) *Summary {
 	t.Helper()
 	sum, err := Run(ctx, p, opts)
 	if err != nil {
