@@ -190,6 +190,9 @@ func (r *reader) int(name string) int {
 // event carries the histograms weights/<param> and gradients/<param> (the
 // gradients of the epoch's last batch) of every trainable parameter.
 func (m ffnModel) Train(ctx context.Context, req plugins.TrainRequest, emit func(plugins.Event) error) (plugins.Outcome, error) {
+	if emit == nil {
+		emit = func(plugins.Event) error { return nil }
+	}
 	h, err := resolve(req.Params)
 	if err != nil {
 		return plugins.Outcome{}, err

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/sweep-ml/sweep/plugins"
@@ -220,5 +221,44 @@ func TestCancel(t *testing.T) {
 	_, err = FFN().Train(context.Background(), plugins.TrainRequest{Data: smallData}, func(plugins.Event) error { return stop })
 	if err != stop {
 		t.Errorf("emit's error came back as %v", err)
+	}
+}
+
+// TestConcurrentTrials runs trials at once on one dataset: they share the
+// cached copy and each reproduces its solo run exactly.
+func TestConcurrentTrials(t *testing.T) {
+	ctx := context.Background()
+	params := plugins.Params{"epochs": int64(3), "hidden_dims": []int64{8}}
+	solo, _, err := run(t, ctx, params, 5, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	results := make([][]plugins.Event, 4)
+	for i := range results {
+		wg.Go(func() {
+			ev, _, err := run(t, ctx, params, 5, 0)
+			if err != nil {
+				t.Error(err)
+			}
+			results[i] = ev
+		})
+	}
+	wg.Wait()
+	for i, ev := range results {
+		for e := range ev {
+			if scalar(ev[e], "val_loss") != scalar(solo[e], "val_loss") {
+				t.Errorf("trial %d epoch %d: val_loss %v, solo %v", i, e, scalar(ev[e], "val_loss"), scalar(solo[e], "val_loss"))
+			}
+		}
+	}
+	a, _ := processCache.Get(ctx, smallData)
+	b, _ := processCache.Get(ctx, smallData)
+	if a != b {
+		t.Error("the process cache holds two copies of one dataset")
+	}
+	// A nil emit is allowed.
+	if _, err := FFN().Train(ctx, plugins.TrainRequest{Params: params, Data: smallData}, nil); err != nil {
+		t.Errorf("nil emit: %v", err)
 	}
 }
