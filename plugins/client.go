@@ -113,13 +113,14 @@ var parentDeathSignal = true
 // A Client whose process died, hung, or broke the protocol is broken: its
 // process is killed and every later call fails. A Pool replaces it.
 type Client struct {
-	path string
-	opts PoolOptions
-	pc   *plugin.Client
-	rpc  pb.ModelClient
-	sink *stderrSink
-	exit *exitRecorder
-	pid  int
+	path  string
+	opts  PoolOptions
+	pc    *plugin.Client
+	rpc   pb.ModelClient
+	sink  *stderrSink
+	exit  *exitRecorder
+	pid   int
+	abort context.CancelFunc // SIGKILLs the process
 
 	mu     sync.Mutex
 	broken error // why the client is unusable, or nil
@@ -140,8 +141,11 @@ func launch(ctx context.Context, cmd Command, opts PoolOptions) (*Client, error)
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{path: path, opts: opts, sink: newStderrSink(opts.StderrLines), exit: &exitRecorder{}}
-	ec := exec.Command(path, cmd.Args...)
+	// abort kills the process through os/exec, which knows it from its
+	// start, even while go-plugin is still waiting for the handshake.
+	procCtx, abort := context.WithCancel(context.Background())
+	c := &Client{path: path, opts: opts, sink: newStderrSink(opts.StderrLines), exit: &exitRecorder{}, abort: abort}
+	ec := exec.CommandContext(procCtx, path, cmd.Args...)
 	// go-plugin appends the host's environment after Env, and exec keeps the
 	// last of duplicate keys: put the host's first so that cmd.Env wins.
 	ec.Env = append(os.Environ(), cmd.Env...)
@@ -188,12 +192,13 @@ func launch(ctx context.Context, cmd Command, opts PoolOptions) (*Client, error)
 	select {
 	case s = <-done:
 	case <-ctx.Done():
-		c.pc.Kill()
+		abort()
 		<-done
+		c.kill()
 		return nil, fmt.Errorf("plugin %s: start: %w", path, ctx.Err())
 	}
 	if s.err != nil {
-		c.pc.Kill()
+		c.kill()
 		return nil, fmt.Errorf("plugin %s: did not start: %s%s", path, startError(s.err, c.exit.text()), c.sink.tailText())
 	}
 	c.rpc = s.rpc
@@ -414,7 +419,8 @@ func (c *Client) breakf(format string, args ...any) error {
 }
 
 // kill stops the process: go-plugin's Kill asks it to exit and force-kills it
-// after 2s; a process so wedged that even that hangs is killed by pid.
+// after 2s; a process so wedged that even that hangs (its Shutdown call
+// never returns) is killed through os/exec.
 func (c *Client) kill() {
 	done := make(chan struct{})
 	go func() {
@@ -424,11 +430,10 @@ func (c *Client) kill() {
 	select {
 	case <-done:
 	case <-time.After(5 * time.Second):
-		if p, err := os.FindProcess(c.pid); err == nil && c.pid > 0 {
-			_ = p.Kill()
-		}
+		c.abort()
 		<-done
 	}
+	c.abort() // the process is gone: release os/exec's watch on the context
 }
 
 // Close stops the plugin process and waits for it to exit. It may be called

@@ -469,3 +469,22 @@ func hostHelper() {
 	fmt.Println(err)
 	os.Exit(1)
 }
+
+func TestLaunchCancelled(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	c, err := Launch(ctx, testCommand("slow-start"))
+	if err == nil {
+		c.Close()
+		t.Fatal("a plugin that never completes its handshake started")
+	}
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), testPluginPath) {
+		t.Errorf("error %v", err)
+	}
+	// The start is abandoned at once, not after StartTimeout; TestMain
+	// checks that the process is gone.
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("Launch returned after %v", d)
+	}
+}

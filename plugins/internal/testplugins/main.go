@@ -6,6 +6,7 @@
 //	wrong-version  speak a plugin protocol version sweep does not know
 //	not-a-plugin   print a line and exit, as an ordinary program would
 //	ffn            serve the built-in FFN, as the sweep binary does
+//	slow-start     wait a minute before serving the test model
 //
 // The test model's hyperparameter "fail" picks how a trial misbehaves at
 // epoch "fail_at": "panic", "exit" (os.Exit(7)), "kill" (SIGKILL itself),
@@ -46,6 +47,9 @@ func main() {
 			Plugins:         plugin.PluginSet{"model": &plugins.GRPCPlugin{Impl: model{}}},
 			GRPCServer:      plugin.DefaultGRPCServer,
 		})
+	case "slow-start":
+		time.Sleep(time.Minute)
+		plugins.Serve(model{})
 	case "ffn":
 		plugins.Serve(builtin.FFN())
 	case "not-a-plugin":
