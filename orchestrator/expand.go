@@ -41,6 +41,8 @@ type Trial struct {
 }
 
 // Label writes the swept hyperparameters for people: "dropout=0.2 lr=0.01".
+// The seed is added for a repeat after the first, and for a trial with no
+// swept hyperparameter: "lr=0.01 seed=43".
 func (t *Trial) Label() string {
 	parts := make([]string, len(t.Swept))
 	for i, name := range t.Swept {
