@@ -264,3 +264,43 @@ func TestTextbookGrid(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyLines checks the line found for keys written in each TOML form:
+// dotted keys, inline tables, multi-line arrays, quoted keys, sub-tables,
+// and comments or strings that look like keys.
+func TestKeyLines(t *testing.T) {
+	const src = `# [grid] lr = [1] is a comment
+name = "x # [params]"
+data.synthetic.rows = 100
+plugin_args = [
+  "a",
+  "[slurm]",
+]
+plugin = 'p'
+
+[grid]
+"lr" = [
+  0.1,
+  0.2]
+dropout = [0.1] # lr = 3
+
+[random.activation]
+choice = ["relu"]
+
+[random]
+samples = 2
+`
+	s := mustParse(t, src)
+	for key, line := range map[string]int{
+		"name": 2, "data": 3, "data.synthetic": 3, "data.synthetic.rows": 3, "plugin_args": 4, "plugin": 8,
+		"grid": 10, "grid.lr": 11, "grid.dropout": 14, "random.activation": 16, "random.activation.choice": 17,
+		"random": 19, "random.samples": 20,
+	} {
+		if got := s.Line(key); got != line {
+			t.Errorf("Line(%q) = %d, want %d", key, got, line)
+		}
+	}
+	if len(s.Grid) != 2 || s.Grid[0].Name != "lr" || s.Grid[1].Name != "dropout" {
+		t.Errorf("grid axes not in file order: %+v", s.Grid)
+	}
+}
