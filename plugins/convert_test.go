@@ -137,3 +137,32 @@ func TestGet(t *testing.T) {
 		t.Errorf("missing: %v", err)
 	}
 }
+
+// FuzzRequestFromProto feeds the plugin side's decoder arbitrary wire bytes:
+// it must refuse or accept them without panicking, and what it accepts must
+// encode again.
+func FuzzRequestFromProto(f *testing.F) {
+	seed, err := requestToProto(TrainRequest{TrialID: "t", Params: Params{"lr": 0.1, "dims": []int64{2}}, Seed: 3})
+	if err != nil {
+		f.Fatal(err)
+	}
+	b, err := proto.Marshal(seed)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b)
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var m pb.TrainRequest
+		if proto.Unmarshal(b, &m) != nil {
+			return
+		}
+		req, err := requestFromProto(&m)
+		if err != nil {
+			return
+		}
+		if _, err := requestToProto(req); err != nil {
+			t.Errorf("a decoded request does not encode: %v", err)
+		}
+	})
+}
