@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -31,8 +32,12 @@ const pollInterval = 20 * time.Millisecond
 //	                               -group to its process group, as a terminal's
 //	                               Ctrl-C does
 //	waitstderr NAME REGEXP         poll until NAME's standard error matches REGEXP
-//	waitexit NAME CODE|SIG         wait for NAME to exit with status CODE or to die
-//	                               of signal SIG; its output becomes stdout/stderr
+//	waitexit [-within D] NAME CODE|SIG
+//	                               wait (at most D) for NAME to exit with status
+//	                               CODE or to die of signal SIG; its output
+//	                               becomes stdout/stderr
+//	waitfile GLOB [REGEXP]         poll until a file matching GLOB exists (and its
+//	                               content matches REGEXP)
 //	waittrials [-status S] DIR N   poll until DIR holds N trial runs whose
 //	                               trial.json says S (default succeeded)
 //	trials [-v] DIR                check every run of the sweep directory DIR (see
@@ -58,6 +63,7 @@ func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args 
 		"waitexit":      cmdWaitexit,
 		"waitstderr":    cmdWaitstderr,
 		"waittrials":    cmdWaittrials,
+		"waitfile":      cmdWaitfile,
 		"trials":        cmdTrials,
 		"jsonfield":     cmdJSONField,
 		"glob":          cmdGlob,
@@ -161,10 +167,17 @@ func cmdSignal(ts *testscript.TestScript, neg bool, args []string) {
 
 func cmdWaitexit(ts *testscript.TestScript, neg bool, args []string) {
 	noNeg(ts, neg, "waitexit")
+	flags, args := flagArgs(ts, args, "within")
 	if len(args) != 2 {
-		ts.Fatalf("usage: waitexit NAME CODE|SIGNAL")
+		ts.Fatalf("usage: waitexit [-within DURATION] NAME CODE|SIGNAL")
 	}
-	p, err := procsOf(ts).wait(args[0], waitTimeout)
+	timeout := waitTimeout
+	if within, ok := flags["within"]; ok {
+		var err error
+		timeout, err = time.ParseDuration(within)
+		ts.Check(err)
+	}
+	p, err := procsOf(ts).wait(args[0], timeout)
 	if p != nil {
 		ts.Stdout().Write(p.stdout.Bytes())
 		ts.Stderr().Write(p.stderr.Bytes())
@@ -213,6 +226,29 @@ func poll(ts *testscript.TestScript, timeout time.Duration, check func() (done b
 		}
 		time.Sleep(pollInterval)
 	}
+}
+
+func cmdWaitfile(ts *testscript.TestScript, neg bool, args []string) {
+	noNeg(ts, neg, "waitfile")
+	if len(args) != 1 && len(args) != 2 {
+		ts.Fatalf("usage: waitfile GLOB [REGEXP]")
+	}
+	re := regexp.MustCompile("")
+	if len(args) == 2 {
+		var err error
+		re, err = regexp.Compile(args[1])
+		ts.Check(err)
+	}
+	poll(ts, waitTimeout, func() (bool, string) {
+		matches, err := filepath.Glob(ts.MkAbs(args[0]))
+		ts.Check(err)
+		for _, m := range matches {
+			if data, err := os.ReadFile(m); err == nil && re.Match(data) {
+				return true, ""
+			}
+		}
+		return false, fmt.Sprintf("no file matching %s holds %q", args[0], re)
+	})
 }
 
 func cmdWaittrials(ts *testscript.TestScript, neg bool, args []string) {

@@ -1,0 +1,464 @@
+package slurm
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/sweep-ml/sweep/orchestrator/slurm"
+	"github.com/sweep-ml/sweep/results"
+)
+
+// slurmRun is `sweep run grid.toml --executor slurm` with more flags.
+func slurmRun(flags ...string) []string {
+	return append([]string{"run", "grid.toml", "--executor", "slurm"}, flags...)
+}
+
+// The quickstart-like grid through Slurm, packed 3 trials a task, gives the
+// same ranking and the same numbers as a local run of the same grid and
+// seed, bit for bit: a trial's result depends on its hyperparameters, data
+// and seed only, not on where or beside what it ran.
+func TestSlurmMatchesLocal(t *testing.T) {
+	requireSlurm(t)
+	dir := workDir(t, "quickstart.toml")
+	writeVariant(t, dir, "grid.toml", "local.toml", `log_dir = "runs"`, `log_dir = "runs-local"`)
+
+	r := sweep(t, dir, slurmRun("--trials-per-task", "3", "--cpus-per-task", "1")...)
+	mustExit(t, r, 0)
+	mustMatch(t, r.stderr, `(?m)^sweep: 8 trials run \(8 succeeded, 0 failed\), 0 already finished`)
+	mustExit(t, sweep(t, dir, "run", "local.toml", "--executor", "local", "--workers", "2"), 0)
+
+	// The submission: one array of 3 tasks holding 3, 3 and 2 trials, each
+	// task completed.
+	subs := submissions(t, filepath.Join(dir, "runs", "quickstart"))
+	if len(subs) != 1 {
+		t.Fatalf("%d submissions, want 1", len(subs))
+	}
+	if got := batchSizes(batches(t, subs[0])); !slices.Equal(got, []int{3, 3, 2}) {
+		t.Errorf("batch sizes %v, want [3 3 2]", got)
+	}
+	for _, e := range taskExits(t, subs[0]) {
+		if e.State != "COMPLETED" || e.ExitCode != 0 {
+			t.Errorf("task %d ended %s with exit %d, want COMPLETED with 0", e.Task, e.State, e.ExitCode)
+		}
+	}
+
+	onSlurm := load(t, filepath.Join(dir, "runs", "quickstart"))
+	local := load(t, filepath.Join(dir, "runs-local", "quickstart"))
+	if len(onSlurm) != 8 || len(local) != 8 {
+		t.Fatalf("%d trials on Slurm and %d locally, want 8 each", len(onSlurm), len(local))
+	}
+	for name, l := range local {
+		s := onSlurm[name]
+		if s == nil {
+			t.Errorf("trial %s ran locally but not on Slurm", name)
+			continue
+		}
+		if len(s.Runs) != 1 || len(l.Runs) != 1 {
+			t.Errorf("trial %s: %d runs on Slurm, %d locally; want 1 each", name, len(s.Runs), len(l.Runs))
+		}
+		sr, lr := s.Latest().Trial, l.Latest().Trial
+		if sr.Provenance.Executor != "slurm" || sr.Provenance.SlurmJob == "" || lr.Provenance.Executor != "local" {
+			t.Errorf("trial %s: provenance %+v on Slurm, %+v locally", name, sr.Provenance, lr.Provenance)
+		}
+		for _, d := range outcomeDiffs(sr, lr) {
+			t.Errorf("trial %s: %s", name, d)
+		}
+	}
+
+	// The reports agree too, ranking included, except for the durations.
+	slurmCSV := reportCSV(t, dir, "runs/quickstart")
+	localCSV := reportCSV(t, dir, "runs-local/quickstart")
+	if !reflect.DeepEqual(slurmCSV, localCSV) {
+		t.Errorf("report without durations:\non Slurm %q\nlocally %q", slurmCSV, localCSV)
+	}
+}
+
+// Killing one array task's worker (kill -9, as the OOM killer or a node
+// failure would) loses only the trials of its batch that had not finished;
+// the other tasks finish theirs, `sweep run` says the sweep is not complete,
+// and running the same command again runs only the missing trials.
+func TestSlurmKilledTaskReruns(t *testing.T) {
+	requireSlurm(t)
+	dir := workDir(t, "slow.toml")
+	sweepDir := filepath.Join(dir, "runs", "slow")
+	args := slurmRun("--trials-per-task", "2", "--cpus-per-task", "1")
+	p := start(t, dir, args...)
+	sub := waitSubmitted(t, sweepDir, 1)
+	victims := batches(t, sub)[0]
+
+	// Kill task 0's worker in its first trial; the second never starts.
+	var pid int
+	waitFor(t, 30*time.Second, "task 0's first trial to start", func() bool {
+		rec := latest(t, sweepDir, victims[0])
+		if rec != nil && rec.Status == results.StatusRunning {
+			pid = rec.PID
+		}
+		return pid != 0
+	})
+	killWorker(t, pid, filepath.Join(sub.Dir, "batch-0.txt"))
+
+	r := p.wait(t, 2*time.Minute)
+	mustExit(t, r, 130)
+	mustMatch(t, r.stderr, `(?m)^sweep: 2 trials did not finish`)
+	exits := taskExits(t, sub)
+	if len(exits) != 3 || exits[0].State != "FAILED" || exits[0].Signal != int(syscall.SIGKILL) {
+		t.Errorf("task exits %+v; want task 0 FAILED by signal 9", exits)
+	}
+	for _, e := range exits[1:] {
+		if e.State != "COMPLETED" {
+			t.Errorf("task %d ended %s, want COMPLETED", e.Task, e.State)
+		}
+	}
+	if rec := latest(t, sweepDir, victims[0]); rec == nil || rec.Status != results.StatusInterrupted {
+		t.Errorf("the killed trial's record: %+v; want interrupted (abandoned)", rec)
+	}
+	if rec := latest(t, sweepDir, victims[1]); rec != nil {
+		t.Errorf("the trial after the killed one has a record %+v; want none", rec)
+	}
+
+	r = sweep(t, dir, args...)
+	mustExit(t, r, 0)
+	mustMatch(t, r.stderr, `(?m)^sweep: 2 trials to run, 4 already finished$`)
+	subs := submissions(t, sweepDir)
+	if len(subs) != 2 {
+		t.Fatalf("%d submissions, want 2", len(subs))
+	}
+	if got := slices.Concat(batches(t, subs[1])...); !sameSet(got, victims) {
+		t.Errorf("the re-run submitted trials %v, want the killed task's %v", got, victims)
+	}
+	wantRuns := map[string]int{victims[0]: 2} // the abandoned run and the new one
+	checkRunDirs(t, sweepDir, 6, wantRuns)
+}
+
+// A failing trial fails alone: the other trials succeed, `sweep run` exits
+// 3, `sweep report` names the failure and its reason, and the array task
+// that ran it ended FAILED with the worker's exit code 3.
+func TestSlurmFailingTrial(t *testing.T) {
+	requireSlurm(t)
+	dir := workDir(t, "failing.toml")
+	sweepDir := filepath.Join(dir, "runs", "failing")
+	r := sweep(t, dir, slurmRun("--trials-per-task", "1", "--cpus-per-task", "1")...)
+	mustExit(t, r, 3)
+	mustMatch(t, r.stderr, `(?m)^sweep: 2 trials failed; see 'sweep report runs/failing'$`)
+
+	trials := load(t, sweepDir)
+	if len(trials) != 4 {
+		t.Fatalf("%d trials on disk, want 4", len(trials))
+	}
+	names := map[string]string{}
+	for name, tr := range trials {
+		names[tr.ID] = name
+		rec := tr.Latest().Trial
+		wantFail := strings.HasPrefix(name, "t_error_")
+		switch {
+		case wantFail && (rec.Status != results.StatusFailed || !strings.Contains(rec.Error, "diverged: loss is NaN")):
+			t.Errorf("trial %s: %s %q; want failed, diverged", name, rec.Status, rec.Error)
+		case !wantFail && rec.Status != results.StatusSucceeded:
+			t.Errorf("trial %s: %s %q; want succeeded", name, rec.Status, rec.Error)
+		}
+	}
+
+	rep := sweep(t, dir, "report", "runs/failing")
+	mustExit(t, rep, 0)
+	mustMatch(t, rep.stdout, `(?m)^Failed trials \(2\)$`)
+	mustMatch(t, rep.stdout, `(?m)^  t_error_1 \(seed 1, attempt 1, t_error_1/[0-9-]+\): .*diverged: loss is NaN$`)
+	mustMatch(t, rep.stdout, `(?m)^  t_error_2 \(seed 1, attempt 1, t_error_2/[0-9-]+\): .*diverged: loss is NaN$`)
+	mustMatch(t, rep.stdout, `(?m)^ +[12] +t_no_[12] .* succeeded$`)
+
+	sub := submissions(t, sweepDir)[0]
+	bs := batches(t, sub)
+	exits := taskExits(t, sub)
+	if len(exits) != 4 {
+		t.Fatalf("%d task exits, want 4: %+v", len(exits), exits)
+	}
+	for _, e := range exits {
+		name := names[bs[e.Task][0]]
+		want := slurm.TaskExit{Task: e.Task, State: "COMPLETED", Reason: "None"}
+		if strings.HasPrefix(name, "t_error_") {
+			want.State, want.Reason, want.ExitCode = "FAILED", "NonZeroExitCode", 3
+		}
+		if e != want {
+			t.Errorf("task %d (trial %s) ended %+v, want %+v", e.Task, name, e, want)
+		}
+	}
+}
+
+// SIGINT to `sweep run --executor slurm` cancels its job arrays: the
+// running trials' workers get scancel's SIGTERM and mark them interrupted,
+// the pending tasks never start, and `sweep run` exits 130. Running the same
+// command again completes the sweep.
+func TestSlurmInterrupt(t *testing.T) {
+	requireSlurm(t)
+	dir := workDir(t, "long.toml")
+	sweepDir := filepath.Join(dir, "runs", "long")
+	args := slurmRun("--trials-per-task", "1", "--cpus-per-task", "1")
+	p := start(t, dir, args...)
+	sub := waitSubmitted(t, sweepDir, 1)
+	bs := batches(t, sub)
+
+	// Two tasks fit on the node's two CPUs: wait for both trials to run.
+	var running []string
+	waitFor(t, 30*time.Second, "two trials to run", func() bool {
+		running = running[:0]
+		for _, b := range bs {
+			if rec := latest(t, sweepDir, b[0]); rec != nil && rec.Status == results.StatusRunning {
+				running = append(running, b[0])
+			}
+		}
+		return len(running) == 2
+	})
+	p.signal(t, syscall.SIGINT)
+	r := p.wait(t, time.Minute)
+	mustExit(t, r, 130)
+	mustMatch(t, r.stderr, `(?m)^sweep: interrupted; run the same command again to resume$`)
+
+	for _, b := range bs {
+		rec := latest(t, sweepDir, b[0])
+		switch {
+		case slices.Contains(running, b[0]) && (rec == nil || rec.Status != results.StatusInterrupted):
+			t.Errorf("trial %s was running at SIGINT; its record %+v, want interrupted", b[0], rec)
+		case !slices.Contains(running, b[0]) && rec != nil:
+			t.Errorf("trial %s was pending at SIGINT; its record %+v, want none", b[0], rec)
+		}
+	}
+	st, err := (&slurm.Client{}).Poll(context.Background(), sub.JobIDs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Active() != 0 || st.Arrays[0].Count("COMPLETED") != 0 {
+		t.Errorf("after SIGINT the array is %+v; want no task active or completed", st.Arrays[0])
+	}
+
+	r = sweep(t, dir, args...)
+	mustExit(t, r, 0)
+	mustMatch(t, r.stderr, `(?m)^sweep: 4 trials run \(4 succeeded, 0 failed\), 0 already finished`)
+	checkRunDirs(t, sweepDir, 4, map[string]int{running[0]: 2, running[1]: 2})
+}
+
+// --detach returns once the array is submitted, naming its job id; `sweep
+// report` works while it runs and after; `sweep run` refuses to submit the
+// sweep again while its array is alive, and afterwards finds nothing to do.
+func TestSlurmDetach(t *testing.T) {
+	requireSlurm(t)
+	dir := workDir(t, "slow.toml")
+	sweepDir := filepath.Join(dir, "runs", "slow")
+	began := time.Now()
+	r := sweep(t, dir, slurmRun("--trials-per-task", "3", "--cpus-per-task", "1", "--detach")...)
+	took := time.Since(began)
+	mustExit(t, r, 0)
+	// Six trials of a second on two CPUs take three seconds at least.
+	if took > 2*time.Second {
+		t.Errorf("--detach took %v; want it to return once submitted", took)
+	}
+	m := regexp.MustCompile(`(?m)^sweep: submitted Slurm job arrays ([0-9]+) `).FindStringSubmatch(r.stderr)
+	if m == nil {
+		t.Fatalf("no job id in\n%s", r)
+	}
+	mustMatch(t, r.stdout, `(?m)^Follow with: sweep report runs/slow$`)
+	sub := submissions(t, sweepDir)[0]
+	if !slices.Equal(sub.JobIDs(), []string{m[1]}) {
+		t.Errorf("jobs.txt names %v, the command said %s", sub.JobIDs(), m[1])
+	}
+
+	waitFor(t, 30*time.Second, "a trial to start", func() bool { return len(load(t, sweepDir)) > 0 })
+	rep := sweep(t, dir, "report", "runs/slow")
+	mustExit(t, rep, 0)
+	// Whatever the trials' progress, the report reads it.
+	mustMatch(t, rep.stdout, `(?m)^rank +trial `)
+	mustMatch(t, rep.stdout, `(?m)^In progress \([1-6]\)$|(?m) succeeded$`)
+	again := sweep(t, dir, slurmRun()...)
+	mustExit(t, again, 1)
+	mustMatch(t, again.stderr, `Slurm job arrays `+m[1]+` of this sweep are still queued or running`)
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	waitJobs(ctx, t, sub.JobIDs())
+	rep = sweep(t, dir, "report", "runs/slow")
+	mustExit(t, rep, 0)
+	if n := len(regexp.MustCompile(`(?m) succeeded$`).FindAllString(rep.stdout, -1)); n != 6 || strings.Contains(rep.stdout, "In progress") {
+		t.Errorf("report after the array ended: %d trials succeeded, want 6 and none in progress\n%s", n, rep.stdout)
+	}
+	r = sweep(t, dir, slurmRun()...)
+	mustExit(t, r, 0)
+	mustMatch(t, r.stderr, `(?m)^sweep: 0 trials run \(0 succeeded, 0 failed\), 6 already finished`)
+	checkRunDirs(t, sweepDir, 6, nil)
+}
+
+// writeVariant writes dir/dst as dir/src with old replaced by new, which
+// must occur in it.
+func writeVariant(tb testing.TB, dir, src, dst, old, new string) {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, src))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if !strings.Contains(string(b), old) {
+		tb.Fatalf("%s does not contain %q", src, old)
+	}
+	if err := os.WriteFile(filepath.Join(dir, dst), []byte(strings.Replace(string(b), old, new, 1)), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// mustMatch fails tb unless text matches the regular expression re.
+func mustMatch(tb testing.TB, text, re string) {
+	tb.Helper()
+	if !regexp.MustCompile(re).MatchString(text) {
+		tb.Fatalf("no match for %s in\n%s", re, text)
+	}
+}
+
+// outcomeDiffs lists how two records of one trial differ in what the trial
+// computed: its identity, hyperparameters, seed, status and metrics, floats
+// compared bit for bit. Timings, host and provenance are left out.
+func outcomeDiffs(a, b *results.Trial) []string {
+	var diffs []string
+	diff := func(what string, x, y any) {
+		if !reflect.DeepEqual(x, y) {
+			diffs = append(diffs, fmt.Sprintf("%s: %v != %v", what, x, y))
+		}
+	}
+	diff("id", a.ID, b.ID)
+	diff("params", a.Params, b.Params)
+	diff("seed", a.Seed, b.Seed)
+	diff("status", a.Status, b.Status)
+	diff("best_epoch", a.BestEpoch, b.BestEpoch)
+	diff("epochs_run", a.EpochsRun, b.EpochsRun)
+	diff("stopped_early", a.StoppedEarly, b.StoppedEarly)
+	diff("best_val_loss", bits(a.BestValLoss), bits(b.BestValLoss))
+	diff("final_train_loss", bits(a.FinalTrainLoss), bits(b.FinalTrainLoss))
+	diff("final_val_loss", bits(a.FinalValLoss), bits(b.FinalValLoss))
+	return diffs
+}
+
+// bits returns a metric's IEEE 754 bits as text, "nil" for no value.
+func bits(v *float64) string {
+	if v == nil {
+		return "nil"
+	}
+	return fmt.Sprintf("%#016x (%v)", math.Float64bits(*v), *v)
+}
+
+// reportCSV returns `sweep report --format csv` of a sweep without its
+// duration column, which measures the run rather than the result.
+func reportCSV(tb testing.TB, dir, sweepDir string) [][]string {
+	tb.Helper()
+	r := sweep(tb, dir, "report", "--format", "csv", sweepDir)
+	mustExit(tb, r, 0)
+	rows, err := csv.NewReader(strings.NewReader(r.stdout)).ReadAll()
+	if err != nil || len(rows) < 2 {
+		tb.Fatalf("report of %s: %v\n%s", sweepDir, err, r)
+	}
+	col := slices.Index(rows[0], "duration_seconds")
+	if col < 0 {
+		tb.Fatalf("report of %s: no duration_seconds column in %q", sweepDir, rows[0])
+	}
+	for i, row := range rows {
+		rows[i] = slices.Delete(row, col, col+1)
+	}
+	return rows
+}
+
+// batchSizes returns how many trials each batch holds.
+func batchSizes(bs [][]string) []int {
+	sizes := make([]int, len(bs))
+	for i, b := range bs {
+		sizes[i] = len(b)
+	}
+	return sizes
+}
+
+// sameSet reports whether a and b hold the same strings, in any order.
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
+}
+
+// latest returns the latest record of the trial with the given ID, or nil.
+func latest(tb testing.TB, sweepDir, id string) *results.Trial {
+	tb.Helper()
+	s, err := results.LoadSweep(sweepDir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if tr := s.Trial(id); tr != nil {
+		return tr.Latest().Trial
+	}
+	return nil
+}
+
+// waitSubmitted waits for the sweep's n-th submission to be recorded and
+// returns it.
+func waitSubmitted(tb testing.TB, sweepDir string, n int) *slurm.Submitted {
+	tb.Helper()
+	var sub *slurm.Submitted
+	waitFor(tb, 30*time.Second, fmt.Sprintf("submission %d of %s", n, sweepDir), func() bool {
+		files, _ := filepath.Glob(filepath.Join(sweepDir, slurm.SubmissionsDir, "*", slurm.JobsFile))
+		if len(files) < n {
+			return false
+		}
+		// jobs.txt may be caught half written: try again then.
+		s, err := slurm.LoadSubmitted(filepath.Dir(files[n-1]))
+		sub = s
+		return err == nil
+	})
+	return sub
+}
+
+// killWorker sends SIGKILL to pid after checking that it is the sweep
+// worker of the given batch, so that a stale or reused pid kills nothing
+// else.
+func killWorker(tb testing.TB, pid int, batch string) {
+	tb.Helper()
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	args := strings.Split(strings.TrimRight(string(cmdline), "\x00"), "\x00")
+	if len(args) < 2 || args[0] != filepath.Join(binDir, "sweep") || args[1] != "worker" || !slices.Contains(args, batch) {
+		tb.Fatalf("pid %d runs %q, not the worker of %s", pid, args, batch)
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// checkRunDirs checks that the sweep holds trials trial directories whose
+// latest records say succeeded, and that each trial has one run directory
+// on disk, or as many as runs gives for its ID.
+func checkRunDirs(tb testing.TB, sweepDir string, trials int, runs map[string]int) {
+	tb.Helper()
+	got := load(tb, sweepDir)
+	if len(got) != trials {
+		tb.Errorf("%d trials on disk, want %d", len(got), trials)
+	}
+	for name, tr := range got {
+		if rec := tr.Latest().Trial; rec.Status != results.StatusSucceeded {
+			tb.Errorf("trial %s: latest run %s %q, want succeeded", name, rec.Status, rec.Error)
+		}
+		entries, err := os.ReadDir(filepath.Join(sweepDir, name))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		want := runs[tr.ID]
+		if want == 0 {
+			want = 1
+		}
+		if len(entries) != want {
+			tb.Errorf("trial %s: %d run directories, want %d", name, len(entries), want)
+		}
+	}
+}
