@@ -110,6 +110,11 @@ func NewPlan(ctx context.Context, gridPath string, workers int) (*Plan, error) {
 
 func planSpec(ctx context.Context, spec *Spec, workers int) (*Plan, error) {
 	pool, desc, err := OpenModel(ctx, spec, workers)
+	var specErr *SpecError
+	if err != nil && spec.Plugin != "" && !errors.As(err, &specErr) {
+		// Name the grid's line too: the path there is what the user fixes.
+		return nil, &SpecError{File: spec.File, Line: spec.Line("plugin"), Key: "plugin", Msg: err.Error()}
+	}
 	if err != nil {
 		return nil, err
 	}

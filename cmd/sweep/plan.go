@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"text/tabwriter"
 
 	"github.com/sweep-ml/sweep/orchestrator"
@@ -23,9 +24,11 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer plan.Trainer.Close()
-	onDisk, err := results.LoadSweep(plan.Dir)
-	if err != nil {
-		return err
+	onDisk := &results.Sweep{Dir: plan.Dir} // a sweep not yet run has no directory
+	if _, statErr := os.Stat(plan.Dir); statErr == nil {
+		if onDisk, err = results.LoadSweep(plan.Dir); err != nil {
+			return err
+		}
 	}
 	counts := map[string]int{}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
