@@ -19,3 +19,21 @@ func kern4x8(k int, a *float64, rsA, psA int, b *float64, ldb int, c *float64, l
 //
 //go:noescape
 func adamAVX2(n int, theta, grad, m, v *float64, c *adamConsts)
+
+// bnSumsAVX2 adds the column sums of dg and of dg·xhat (rows × w, w a
+// multiple of 4, rows ≥ 1) to sg and sgx; see batchNormBackward.
+//
+//go:noescape
+func bnSumsAVX2(rows, w int, dg, xhat, sg, sgx *float64)
+
+// bnDzAVX2 is batchNormBackward's second pass for w a multiple of 4 and
+// rows ≥ 1.
+//
+//go:noescape
+func bnDzAVX2(rows, w int, dg, xhat, k, mg, mgx, db *float64)
+
+// normAffineAVX2 is normaliseAffine over rows × w matrices, w a multiple of
+// 4 and rows ≥ 1.
+//
+//go:noescape
+func normAffineAVX2(rows, w int, z, h, mean, invStd, gamma, beta *float64)

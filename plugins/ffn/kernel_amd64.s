@@ -155,3 +155,158 @@ adamloop:
 adamdone:
 	VZEROUPPER
 	RET
+
+// func bnSumsAVX2(rows, w int, dg, xhat, sg, sgx *float64)
+//
+// sg[j] += Σ_r g[r][j] and sgx[j] += Σ_r g[r][j]·xhat[r][j] for row-major
+// rows × w matrices, w a multiple of 4: four columns at a time, down the
+// rows.
+TEXT ·bnSumsAVX2(SB), NOSPLIT, $0-48
+	MOVQ rows+0(FP), CX
+	MOVQ w+8(FP), BX
+	MOVQ dg+16(FP), SI
+	MOVQ xhat+24(FP), DI
+	MOVQ sg+32(FP), R8
+	MOVQ sgx+40(FP), R9
+	MOVQ BX, R10
+	SHLQ $3, R10 // row stride in bytes
+	SHRQ $2, BX  // column blocks
+	JZ sumsdone
+
+sumscol:
+	VMOVUPD (R8), Y0
+	VMOVUPD (R9), Y1
+	MOVQ SI, R11
+	MOVQ DI, R12
+	MOVQ CX, DX
+
+sumsrow:
+	VMOVUPD (R11), Y2
+	VADDPD Y2, Y0, Y0
+	VFMADD231PD (R12), Y2, Y1
+	ADDQ R10, R11
+	ADDQ R10, R12
+	DECQ DX
+	JNZ sumsrow
+
+	VMOVUPD Y0, (R8)
+	VMOVUPD Y1, (R9)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	ADDQ $32, R8
+	ADDQ $32, R9
+	DECQ BX
+	JNZ sumscol
+
+sumsdone:
+	VZEROUPPER
+	RET
+
+// func bnDzAVX2(rows, w int, dg, xhat, k, mg, mgx, db *float64)
+//
+// For row-major rows × w matrices, w a multiple of 4, sets
+// g[r][j] = k[j]·(g[r][j] − mg[j] − xhat[r][j]·mgx[j]) and adds each new
+// g[r][j] to db[j]: four columns at a time, down the rows.
+TEXT ·bnDzAVX2(SB), NOSPLIT, $0-64
+	MOVQ rows+0(FP), CX
+	MOVQ w+8(FP), BX
+	MOVQ dg+16(FP), SI
+	MOVQ xhat+24(FP), DI
+	MOVQ k+32(FP), R8
+	MOVQ mg+40(FP), R9
+	MOVQ mgx+48(FP), R13
+	MOVQ db+56(FP), R14
+	MOVQ BX, R10
+	SHLQ $3, R10
+	SHRQ $2, BX
+	JZ dzdone
+
+dzcol:
+	VMOVUPD (R8), Y4  // k
+	VMOVUPD (R9), Y5  // mg
+	VMOVUPD (R13), Y6 // mgx
+	VMOVUPD (R14), Y7 // db
+	MOVQ SI, R11
+	MOVQ DI, R12
+	MOVQ CX, DX
+
+dzrow:
+	VMOVUPD (R11), Y0
+	VSUBPD Y5, Y0, Y0            // g − mg
+	VMOVUPD (R12), Y1
+	VFNMADD231PD Y6, Y1, Y0      // − xhat·mgx
+	VMULPD Y4, Y0, Y0            // · k
+	VMOVUPD Y0, (R11)
+	VADDPD Y0, Y7, Y7
+	ADDQ R10, R11
+	ADDQ R10, R12
+	DECQ DX
+	JNZ dzrow
+
+	VMOVUPD Y7, (R14)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	ADDQ $32, R8
+	ADDQ $32, R9
+	ADDQ $32, R13
+	ADDQ $32, R14
+	DECQ BX
+	JNZ dzcol
+
+dzdone:
+	VZEROUPPER
+	RET
+
+// func normAffineAVX2(rows, w int, z, h, mean, invStd, gamma, beta *float64)
+//
+// For row-major rows × w matrices, w a multiple of 4, sets
+// x = (z[r][j] − mean[j])·invStd[j], z[r][j] = x and
+// h[r][j] = gamma[j]·x + beta[j]: four columns at a time, down the rows.
+TEXT ·normAffineAVX2(SB), NOSPLIT, $0-64
+	MOVQ rows+0(FP), CX
+	MOVQ w+8(FP), BX
+	MOVQ z+16(FP), SI
+	MOVQ h+24(FP), DI
+	MOVQ mean+32(FP), R8
+	MOVQ invStd+40(FP), R9
+	MOVQ gamma+48(FP), R13
+	MOVQ beta+56(FP), R14
+	MOVQ BX, R10
+	SHLQ $3, R10
+	SHRQ $2, BX
+	JZ nadone
+
+nacol:
+	VMOVUPD (R8), Y4  // mean
+	VMOVUPD (R9), Y5  // invStd
+	VMOVUPD (R13), Y6 // gamma
+	VMOVUPD (R14), Y7 // beta
+	MOVQ SI, R11
+	MOVQ DI, R12
+	MOVQ CX, DX
+
+narow:
+	VMOVUPD (R11), Y0
+	VSUBPD Y4, Y0, Y0
+	VMULPD Y5, Y0, Y0 // x
+	VMOVUPD Y0, (R11)
+	VMOVAPD Y7, Y1
+	VFMADD231PD Y6, Y0, Y1 // gamma·x + beta
+	VMOVUPD Y1, (R12)
+	ADDQ R10, R11
+	ADDQ R10, R12
+	DECQ DX
+	JNZ narow
+
+	ADDQ $32, SI
+	ADDQ $32, DI
+	ADDQ $32, R8
+	ADDQ $32, R9
+	ADDQ $32, R13
+	ADDQ $32, R14
+	DECQ BX
+	JNZ nacol
+
+nadone:
+	VZEROUPPER
+	RET

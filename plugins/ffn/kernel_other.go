@@ -14,3 +14,18 @@ func kern4x8(k int, a *float64, rsA, psA int, b *float64, ldb int, c *float64, l
 func adamAVX2(n int, theta, grad, m, v *float64, c *adamConsts) {
 	panic("ffn: no assembly kernel on this architecture")
 }
+
+// bnSumsAVX2 is never called where useAsm is false.
+func bnSumsAVX2(rows, w int, dg, xhat, sg, sgx *float64) {
+	panic("ffn: no assembly kernel on this architecture")
+}
+
+// bnDzAVX2 is never called where useAsm is false.
+func bnDzAVX2(rows, w int, dg, xhat, k, mg, mgx, db *float64) {
+	panic("ffn: no assembly kernel on this architecture")
+}
+
+// normAffineAVX2 is never called where useAsm is false.
+func normAffineAVX2(rows, w int, z, h, mean, invStd, gamma, beta *float64) {
+	panic("ffn: no assembly kernel on this architecture")
+}

@@ -359,22 +359,19 @@ func (n *Net) Forward(x []float64, rows int, train bool) []float64 {
 		} else {
 			l.normaliseBatch(rows)
 		}
-		// Normalise, activate and drop out row by row, while the row is
-		// in the nearest cache.
+		// Normalise, activate and drop out.
 		w := l.out
 		h := l.h[:rows*w]
-		drop := n.cfg.Dropout > 0 && train
-		var dm dropMask
-		if drop {
-			dm = newDropMask(n.cfg.Dropout, n.src.Uint64())
+		if useAsm && w%4 == 0 {
+			normAffineAVX2(rows, w, &z[0], &h[0], &l.mean[0], &l.invStd[0], &l.gamma[0], &l.beta[0])
+		} else {
+			normaliseAffine(z, h, l.mean, l.invStd, l.gamma, l.beta)
 		}
-		for r := 0; r < rows; r++ {
-			zr, hr := z[r*w:(r+1)*w], h[r*w:(r+1)*w]
-			normaliseAffine(zr, hr, l.mean, l.invStd, l.gamma, l.beta)
-			n.cfg.Activation.apply(hr)
-			if drop {
-				dm.apply(l.d[r*w:(r+1)*w], l.mask[r*w:(r+1)*w], hr)
-			}
+		n.cfg.Activation.apply(h)
+		drop := n.cfg.Dropout > 0 && train
+		if drop {
+			dm := newDropMask(n.cfg.Dropout, n.src.Uint64())
+			dm.apply(l.d[:rows*w], l.mask[:rows*w], h)
 		}
 		in = h
 		if drop {
@@ -545,13 +542,19 @@ func (l *hiddenLayer) batchNormBackward(g []float64, rows int, act Activation) {
 	fill(sumG, 0)
 	fill(sumGX, 0)
 	fill(db, 0)
-	for r := 0; r < rows; r++ {
-		gr := g[r*w : (r+1)*w]
-		act.backward(gr, l.h[r*w:(r+1)*w], l.mask[r*w:(r+1)*w])
-		xr, sg, sgx := xhat[r*w:r*w+len(gr)], sumG[:len(gr)], sumGX[:len(gr)]
-		for j, v := range gr {
-			sg[j] += v
-			sgx[j] += v * xr[j]
+	vector := useAsm && w%4 == 0
+	if vector {
+		act.backward(g, l.h, l.mask)
+		bnSumsAVX2(rows, w, &g[0], &xhat[0], &sumG[0], &sumGX[0])
+	} else {
+		for r := 0; r < rows; r++ {
+			gr := g[r*w : (r+1)*w]
+			act.backward(gr, l.h[r*w:(r+1)*w], l.mask[r*w:(r+1)*w])
+			xr, sg, sgx := xhat[r*w:r*w+len(gr)], sumG[:len(gr)], sumGX[:len(gr)]
+			for j, v := range gr {
+				sg[j] += v
+				sgx[j] += v * xr[j]
+			}
 		}
 	}
 	// Reuse mean for the per-feature factor γ·invStd (and, below, the
@@ -577,6 +580,10 @@ func (l *hiddenLayer) batchNormBackward(g []float64, rows int, act Activation) {
 	for j := range sumG {
 		meanG[j] = inv * sumG[j]
 		meanGX[j] = inv * sumGX[j]
+	}
+	if vector {
+		bnDzAVX2(rows, w, &g[0], &xhat[0], &k[0], &meanG[0], &meanGX[0], &db[0])
+		return
 	}
 	for r := 0; r < rows; r++ {
 		gr := g[r*w : (r+1)*w]
