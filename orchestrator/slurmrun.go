@@ -147,7 +147,17 @@ func follow(ctx context.Context, p *Plan, jobs []Job, sub *slurm.Submitted, so S
 			return err
 		}
 		if st.Active() == 0 {
-			sum.Interrupted = cancelled
+			lost, err := settleLost(p, jobs)
+			if err != nil {
+				return err
+			}
+			if lost > 0 {
+				// Report the abandoned runs, now marked interrupted.
+				if err := observeRecords(p, jobs, since, seen, prog, sum); err != nil {
+					return err
+				}
+			}
+			sum.Interrupted = cancelled || lost > 0
 			return nil
 		}
 		if ctx.Err() != nil && !cancelled {
@@ -164,6 +174,30 @@ func follow(ctx context.Context, p *Plan, jobs []Job, sub *slurm.Submitted, so S
 			time.Sleep(every) // ctx is done: pace the wait for the tasks to stop
 		}
 	}
+}
+
+// settleLost is called once no task of the sweep is queued or running. A
+// job's trial without a finished record was then lost with its task: killed
+// (kill -9, the OOM killer), preempted, timed out, or cancelled before it
+// started. settleLost marks the runs still recorded running as abandoned
+// (interrupted), so that no report shows them in progress, and returns how
+// many of the jobs' trials did not finish: the sweep is not complete, and
+// the same command runs them again.
+func settleLost(p *Plan, jobs []Job) (int, error) {
+	onDisk, err := results.LoadSweep(p.Dir)
+	if err != nil {
+		return 0, err
+	}
+	if err := markAbandoned(onDisk, true); err != nil {
+		return 0, err
+	}
+	lost := 0
+	for _, j := range jobs {
+		if runs := onDisk.Trial(j.Trial.ID); runs == nil || runs.Finished == nil {
+			lost++
+		}
+	}
+	return lost, nil
 }
 
 // observeRecords reads the jobs' records and reports those that started or

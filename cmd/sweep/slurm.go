@@ -5,10 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 
 	"github.com/sweep-ml/sweep/orchestrator"
 	"github.com/sweep-ml/sweep/orchestrator/slurm"
+	"github.com/sweep-ml/sweep/results"
 )
 
 // slurmFlags override the grid's [slurm] table.
@@ -66,8 +68,10 @@ func runSlurm(ctx context.Context, grid string, opts orchestrator.RunOptions, f 
 	defer plan.Trainer.Close()
 	cfg := plan.Spec.Slurm
 	f.apply(&cfg)
+	var sub *slurm.Submitted
 	so := orchestrator.SlurmOptions{Config: cfg, Detach: f.detach, Client: &slurm.Client{},
 		OnSubmit: func(s *slurm.Submitted) {
+			sub = s
 			fmt.Fprintf(stderr, "sweep: submitted Slurm job arrays %s (scripts and logs in %s)\n", strings.Join(s.JobIDs(), ", "), s.Dir)
 		}}
 	sum, err := orchestrator.RunSlurm(ctx, plan, opts, so)
@@ -78,5 +82,30 @@ func runSlurm(ctx context.Context, grid string, opts orchestrator.RunOptions, f 
 		fmt.Fprintf(stdout, "Follow with: sweep report %s\n", sum.Dir)
 		return nil
 	}
+	if sum.Interrupted && ctx.Err() == nil && sub != nil {
+		// Nobody interrupted this command: the arrays ended with trials
+		// unfinished, which only the tasks' logs can explain.
+		n, err := unfinished(plan)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "sweep: %d trials did not finish: their Slurm tasks ended first (killed, preempted or out of time?); see the logs in %s\n",
+			n, filepath.Join(sub.Dir, "logs"))
+	}
 	return finishRun(sum, plan, jsonLines, stdout, stderr)
+}
+
+// unfinished counts the plan's trials that have no finished run on disk.
+func unfinished(plan *orchestrator.Plan) (int, error) {
+	onDisk, err := results.LoadSweep(plan.Dir)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, t := range plan.Trials {
+		if runs := onDisk.Trial(t.ID); runs == nil || runs.Finished == nil {
+			n++
+		}
+	}
+	return n, nil
 }
