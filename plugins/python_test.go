@@ -100,6 +100,10 @@ func TestPythonPlugin(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("error %v, want context.Canceled", err)
 	}
+	// The plugin's stderr marks make its last lines land in the trial's log.
+	if !strings.Contains(log.String(), "trial py cancelled at epoch") {
+		t.Errorf("trial log %q lacks the model's note of the cancellation", log.String())
+	}
 	if _, err := pool.Describe(ctx); err != nil {
 		t.Errorf("the process did not survive a cancelled trial: %v", err)
 	}

@@ -85,6 +85,18 @@ class Model(pb_grpc.ModelServicer):
     def __init__(self):
         self.active = 0
         self.idle = threading.Condition()
+        self.marks = 0
+
+    def mark(self, context):
+        """Ends a call's stderr output with a mark line named in the call's
+        trailer: the host waits for it, so the call's last lines reach the
+        trial's log rather than the next trial's."""
+        with self.idle:
+            self.marks += 1
+            n = self.marks
+        sys.stderr.write(f"\0sweep-stderr-mark {n}\n")
+        sys.stderr.flush()
+        context.set_trailing_metadata((("sweep-stderr-mark", str(n)),))
 
     def Describe(self, request, context):
         return pb.Description(name="torch-mlp", params=PARAMS, metrics=["train_loss", "val_loss"])
@@ -94,7 +106,9 @@ class Model(pb_grpc.ModelServicer):
             self.active += 1
         try:
             yield from self.train(request, context)
+            self.mark(context)
         except TrialError as e:
+            self.mark(context)
             context.abort(grpc.StatusCode.ABORTED, str(e))
         finally:
             with self.idle:
@@ -139,7 +153,11 @@ class Model(pb_grpc.ModelServicer):
                 ev.graph.nodes.add(name="network/2", op="Linear", inputs=["network/1"], shape=[-1, 1])
             if val < best:
                 best, best_epoch = val, epoch
-            yield pb.TrainEvent(event=ev)
+            try:
+                yield pb.TrainEvent(event=ev)
+            except GeneratorExit:  # gRPC closes the stream's generator when the host cancels
+                print(f"trial {request.trial_id} cancelled at epoch {epoch}", file=sys.stderr)
+                raise
         yield pb.TrainEvent(outcome=pb.Outcome(
             best_val_loss=best, best_epoch=best_epoch, epochs_run=p["epochs"],
             final_train_loss=train_loss.item(), final_val_loss=val))
@@ -147,6 +165,7 @@ class Model(pb_grpc.ModelServicer):
     def Wait(self, request, context):
         with self.idle:
             self.idle.wait_for(lambda: self.active == 0)
+        self.mark(context)
         return pb.WaitReply()
 
 
