@@ -61,7 +61,8 @@ func naiveGemm(m, n, k int, a []float64, rsA, psA int, b []float64, ldb int) []f
 }
 
 // TestKernels checks gemm, with the assembly kernel where the processor
-// has one and with the Go kernel, against the triple loop on shapes that
+// has one and with the portable path (blas64, or plain loops for other
+// strides), against the triple loop on shapes that
 // exercise every edge, for plain and transposed Â. Sums of 50 products of
 // standard normals agree to 1e-13 relative whatever the order or fusing.
 func TestKernels(t *testing.T) {
@@ -88,13 +89,18 @@ func TestKernels(t *testing.T) {
 					got = randSlice(m * n)
 					gemm(nil, m, n, k, a, 1, m, b, n, got, n)
 					checkNear(t, name+" transposed", got, naiveGemm(m, n, k, a, 1, m, b, n), 1e-13)
+					// Strides that neither layout expresses.
+					wide := randSlice(4 * m * max(k, 1))
+					got = randSlice(m * n)
+					gemm(nil, m, n, k, wide, 2*k, 2, b, n, got, n)
+					checkNear(t, name+" strided", got, naiveGemm(m, n, k, wide, 2*k, 2, b, n), 1e-13)
 				}
 			}
 		}
 	})
 }
 
-// forEachKernel runs f as a subtest with the Go kernels and, where the
+// forEachKernel runs f as a subtest with the portable kernels and, where the
 // processor has them, with the assembly kernels.
 func forEachKernel(t *testing.T, f func(t *testing.T)) {
 	kernels := []bool{false}
@@ -493,4 +499,27 @@ func TestAssemblyMatchesGo(t *testing.T) {
 	checkNear(t, "gradient", runs[1].grad, runs[0].grad, 1e-12)
 	checkNear(t, "running statistics", runs[1].stats, runs[0].stats, 1e-12)
 	checkNear(t, "eval output", runs[1].eval, runs[0].eval, 1e-12)
+}
+
+// TestStepAllocations requires a steady-state training step to allocate
+// nothing, with every kernel path.
+func TestStepAllocations(t *testing.T) {
+	data := randomData(7, 256, 10)
+	forEachKernel(t, func(t *testing.T) {
+		net := mustNew(t, Config{InputDim: 10, HiddenDims: []int{16, 8}, OutputDim: 1, Dropout: 0.2}, 1)
+		tr := newTrainer(net, data, TrainConfig{LR: 0.01, BatchSize: 64, Epochs: 1}, rand.NewPCG(1, 1))
+		ctx := context.Background()
+		if _, err := tr.epoch(ctx, 0, 0.01); err != nil { // warm-up: workspace and scratch
+			t.Fatal(err)
+		}
+		allocs := testing.AllocsPerRun(5, func() {
+			if _, err := tr.epoch(ctx, 0, 0.01); err != nil {
+				t.Fatal(err)
+			}
+			tr.evaluate()
+		})
+		if allocs != 0 {
+			t.Errorf("%v allocations per epoch", allocs)
+		}
+	})
 }

@@ -3,7 +3,7 @@ package ffn
 import "golang.org/x/sys/cpu"
 
 // useAsm selects the AVX2/FMA micro-kernel. FMA rounds each multiply-add
-// once, so results differ from the Go kernel's in the last bits: runs are
+// once, so results differ from the portable path's in the last bits: runs are
 // bit-identical on one machine, not across machines with and without FMA.
 var useAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 

@@ -1,21 +1,24 @@
 package ffn
 
+import (
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+)
+
 // The matrix products of a dense layer all have the form C = Â·B, where B is
 // row-major (row p contiguous) and Â is read through two strides, so that
-// one kernel serves a plain A (row stride lda, column stride 1) and a
+// one function serves a plain A (row stride lda, column stride 1) and a
 // transposed one (row stride 1, column stride lda):
 //
 //	forward:      Z  = X·Wᵀ    (Wᵀ materialised once per pass, see Net.Forward)
 //	weight grad:  dW = dZᵀ·X   (Â = dZᵀ, read through strides)
 //	input grad:   dX = dZ·W
 //
-// gemm tiles C into 4×8 blocks whose 32 sums stay in registers for the
-// whole inner product: with AVX2 and FMA an assembly micro-kernel
-// (kernel_amd64.s) holds them in eight 4-wide vector registers; elsewhere a
-// Go loop blocks 2×4 (more partial sums than that spill, as the amd64
-// compiler has 15 usable vector registers). BenchmarkKernels compares these
-// with gonum's blas64.Gemm on the textbook shapes.
-
+// With AVX2 and FMA, gemm tiles C into 4×8 blocks whose 32 sums stay in
+// eight vector registers for the whole inner product (kernel_amd64.s), about
+// 45 GFLOP/s on the textbook shapes. Elsewhere it calls gonum's blas64.Gemm,
+// which BenchmarkKernels measured a little faster than a register-tiled Go
+// loop (about 8 against 6.5 GFLOP/s) and 5× slower than the assembly.
 // gemm sets c = Â·b for m×k Â (element (r, p) at a[r*rsA+p*psA]), k×n b
 // with row stride ldb, and m×n c with row stride ldc. sc holds the packing
 // buffers of the edges; a nil sc allocates them.
@@ -37,15 +40,16 @@ func gemm(sc *scratch, m, n, k int, a []float64, rsA, psA int, b []float64, ldb 
 		gemmAsm(sc, m, n, k, a, rsA, psA, b, ldb, c, ldc)
 		return
 	}
-	i0, j0 := m&^1, n&^3
-	for i := 0; i < i0; i += 2 {
-		for j := 0; j < j0; j += 4 {
-			kern2x4(k, a[i*rsA:], rsA, psA, b[j:], ldb, c[i*ldc+j:], ldc)
-		}
+	bg := blas64.General{Rows: k, Cols: n, Stride: ldb, Data: b}
+	cg := blas64.General{Rows: m, Cols: n, Stride: ldc, Data: c}
+	switch {
+	case psA == 1 && rsA >= k:
+		blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, blas64.General{Rows: m, Cols: k, Stride: rsA, Data: a}, bg, 0, cg)
+	case rsA == 1 && psA >= m:
+		blas64.Gemm(blas.Trans, blas.NoTrans, 1, blas64.General{Rows: k, Cols: m, Stride: psA, Data: a}, bg, 0, cg)
+	default:
+		gemmRef(0, m, 0, n, k, a, rsA, psA, b, ldb, c, ldc)
 	}
-	// The right edge of the tiled rows, then the bottom rows.
-	gemmRef(0, i0, j0, n, k, a, rsA, psA, b, ldb, c, ldc)
-	gemmRef(i0, m, 0, n, k, a, rsA, psA, b, ldb, c, ldc)
 }
 
 // scratch holds gemm's packing buffers, so that steady-state training
@@ -119,8 +123,8 @@ func copyTile(c []float64, ldc int, tile []float64, rows, cols int) {
 }
 
 // gemmRef computes rows [i0, i1) and columns [j0, j1) of gemm with plain
-// loops, one strided dot product per element; it is the Go kernel's edge
-// handler.
+// loops, one strided dot product per element: the fallback for strides that
+// blas64 cannot express.
 func gemmRef(i0, i1, j0, j1, k int, a []float64, rsA, psA int, b []float64, ldb int, c []float64, ldc int) {
 	for i := i0; i < i1; i++ {
 		for j := j0; j < j1; j++ {
@@ -134,30 +138,6 @@ func gemmRef(i0, i1, j0, j1, k int, a []float64, rsA, psA int, b []float64, ldb 
 			c[i*ldc+j] = s
 		}
 	}
-}
-
-// kern2x4 sets the 2×4 block of c at its start to Â·b for the blocks of Â
-// and b at their starts, in Go.
-func kern2x4(k int, a []float64, rsA, psA int, b []float64, ldb int, c []float64, ldc int) {
-	var c00, c01, c02, c03, c10, c11, c12, c13 float64
-	pa := 0
-	for p := 0; p < k; p++ {
-		br := b[p*ldb : p*ldb+4]
-		x0, x1 := a[pa], a[pa+rsA]
-		y0, y1, y2, y3 := br[0], br[1], br[2], br[3]
-		c00 += x0 * y0
-		c01 += x0 * y1
-		c02 += x0 * y2
-		c03 += x0 * y3
-		c10 += x1 * y0
-		c11 += x1 * y1
-		c12 += x1 * y2
-		c13 += x1 * y3
-		pa += psA
-	}
-	r0, r1 := c[0:4], c[ldc:ldc+4]
-	r0[0], r0[1], r0[2], r0[3] = c00, c01, c02, c03
-	r1[0], r1[1], r1[2], r1[3] = c10, c11, c12, c13
 }
 
 // transpose sets dst (cols × rows) to the transpose of the rows × cols
