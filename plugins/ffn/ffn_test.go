@@ -523,3 +523,17 @@ func TestStepAllocations(t *testing.T) {
 		}
 	})
 }
+
+// TestBackwardNeedsTrainingPass: an eval pass keeps no dropout mask or
+// batch statistics, so Backward after it must refuse rather than compute
+// wrong gradients.
+func TestBackwardNeedsTrainingPass(t *testing.T) {
+	net := mustNew(t, Config{InputDim: 2, HiddenDims: []int{3}, OutputDim: 1, Dropout: 0.5}, 1)
+	out := net.Forward([]float64{1, 2, 3, 4}, 2, false)
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "training-mode") {
+			t.Errorf("Backward after an eval pass: panic %v", r)
+		}
+	}()
+	net.Backward(make([]float64, len(out)))
+}

@@ -123,13 +123,15 @@ type Net struct {
 	buffers []Param
 	layers  []Layer
 
-	src   rand.Source // dropout masks
-	rows  int         // rows the workspace holds
-	out   []float64   // rows × OutputDim output of the last forward pass
-	in    []float64   // input of the last forward pass (not owned)
-	gbufA []float64   // backward scratch, rows × widest layer
-	gbufB []float64
-	sc    scratch // gemm's packing buffers
+	src  rand.Source // dropout masks
+	rows int         // rows the workspace holds
+	out  []float64   // rows × OutputDim output of the last forward pass
+	in   []float64   // input of the last forward pass (not owned)
+	// trained records that the last forward pass was in training mode.
+	trained bool
+	gbufA   []float64 // backward scratch, rows × widest layer
+	gbufB   []float64
+	sc      scratch // gemm's packing buffers
 }
 
 // New returns a network initialised as PyTorch initialises its modules:
@@ -341,6 +343,7 @@ func (n *Net) Forward(x []float64, rows int, train bool) []float64 {
 	}
 	n.reserve(rows)
 	n.in = x
+	n.trained = train
 	in, width := x, n.cfg.InputDim
 	for i := range n.hidden {
 		l := &n.hidden[i]
@@ -487,9 +490,13 @@ func (dm *dropMask) apply(d, mask, h []float64) {
 // Backward computes the gradients of every parameter for the last training
 // Forward pass, given dOut, the gradient of the loss with respect to its
 // outputs (rows × OutputDim). It overwrites the gradients: it does not
-// accumulate. It panics if dOut's length does not match the last forward
-// pass.
+// accumulate. It panics if the last Forward pass was not in training mode
+// (an eval pass keeps no dropout mask or batch statistics) or if dOut's
+// length does not match it.
 func (n *Net) Backward(dOut []float64) {
+	if !n.trained {
+		panic("ffn: Backward without a training-mode Forward pass")
+	}
 	rows := len(n.in) / n.cfg.InputDim
 	if len(dOut) != rows*n.cfg.OutputDim {
 		panic(fmt.Sprintf("ffn: Backward: %d output gradients for %d rows of %d outputs", len(dOut), rows, n.cfg.OutputDim))
