@@ -411,17 +411,26 @@ func cmdCheckprogress(ts *testscript.TestScript, neg bool, args []string) {
 	default:
 		ts.Fatalf("usage: checkprogress [FILE]")
 	}
-	lines := progressLine.FindAllStringSubmatch(ts.ReadFile(file), -1)
+	if err := checkProgress(ts.ReadFile(file)); err != nil {
+		ts.Fatalf("%s: %v", file, err)
+	}
+}
+
+// checkProgress checks the "[done/total] trial: ..." lines of a sweep's
+// stderr: done counts 1, 2, ... up to total, each trial once.
+func checkProgress(stderr string) error {
+	lines := progressLine.FindAllStringSubmatch(stderr, -1)
 	if len(lines) == 0 {
-		ts.Fatalf("%s has no [done/total] progress line", file)
+		return errors.New("no [done/total] progress line")
 	}
 	total := lines[0][2]
 	for i, m := range lines {
 		if want := strconv.Itoa(i + 1); m[1] != want || m[2] != total {
-			ts.Fatalf("progress line %d says [%s/%s], want [%s/%s]", i+1, m[1], m[2], want, total)
+			return fmt.Errorf("progress line %d says [%s/%s], want [%s/%s]", i+1, m[1], m[2], want, total)
 		}
 	}
 	if strconv.Itoa(len(lines)) != total {
-		ts.Fatalf("%d progress lines for %s trials", len(lines), total)
+		return fmt.Errorf("%d progress lines for %s trials", len(lines), total)
 	}
+	return nil
 }
