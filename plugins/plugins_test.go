@@ -177,12 +177,11 @@ func TestCrashFailsOnlyThatTrial(t *testing.T) {
 			if err == nil {
 				t.Fatal("a crashed trial succeeded")
 			}
-			// A panic's own message matters more than the lines before it.
-			said := "trial bad: about to " + tc.fail
+			wants := []string{testPluginPath, "exited during trial bad", tc.how, "trial bad: about to " + tc.fail}
 			if tc.fail == "panic" {
-				said = "panic: deliberate panic in trial bad"
+				wants = append(wants, "panic: deliberate panic in trial bad", "main.misbehave")
 			}
-			for _, want := range []string{testPluginPath, "exited during trial bad", tc.how, said} {
+			for _, want := range wants {
 				if !strings.Contains(err.Error(), want) {
 					t.Errorf("error %q lacks %q", err, want)
 				}

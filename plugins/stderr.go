@@ -2,6 +2,7 @@ package plugins
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"slices"
 	"strconv"
@@ -23,7 +24,8 @@ type stderrSink struct {
 	w        io.Writer
 	lines    []string      // ring of the last cap(lines) complete lines
 	next     int           // where the next line goes in lines once it is full
-	crash    []string      // the first lines of a panic or fatal error
+	crash    []string      // a few lines before a panic or fatal error, and its first lines
+	after    int           // lines seen after crash filled up
 	partial  []byte        // an incomplete last line
 	lastMark int64         // the highest mark seen
 	want     int64         // the mark awaited, if any
@@ -34,8 +36,10 @@ const (
 	// maxLineBytes bounds one remembered line: a plugin that prints
 	// megabytes without a newline must not make the host's errors huge.
 	maxLineBytes = 1024
-	// crashLines is how much of a panic's start an error quotes.
-	crashLines = 12
+	// crashLines is how much of a panic's start an error quotes, and
+	// crashContext how many lines before it.
+	crashLines   = 12
+	crashContext = 3
 	// markPrefix starts the lines Serve writes to mark the end of a call.
 	// They are consumed by the host and reach no log.
 	markPrefix = "\x00sweep-stderr-mark "
@@ -59,6 +63,7 @@ func (s *stderrSink) attach(w io.Writer) {
 	s.lines = s.lines[:0]
 	s.next = 0
 	s.crash = nil
+	s.after = 0
 }
 
 // expect returns a channel closed once the mark line has gone through the
@@ -116,10 +121,16 @@ func (s *stderrSink) line(l string) {
 		l = l[:maxLineBytes] + "…"
 	}
 	if s.crash == nil && (strings.HasPrefix(l, "panic: ") || strings.HasPrefix(l, "fatal error: ")) {
-		s.crash = make([]string, 0, crashLines)
+		before := s.ordered()
+		before = before[max(0, len(before)-crashContext):]
+		s.crash = append(make([]string, 0, len(before)+crashLines), before...)
 	}
-	if s.crash != nil && len(s.crash) < cap(s.crash) {
-		s.crash = append(s.crash, l)
+	if s.crash != nil {
+		if len(s.crash) < cap(s.crash) {
+			s.crash = append(s.crash, l)
+		} else {
+			s.after++
+		}
 	}
 	if len(s.lines) < cap(s.lines) {
 		s.lines = append(s.lines, l)
@@ -135,19 +146,27 @@ func (s *stderrSink) forward(b []byte) {
 	}
 }
 
-// tail returns the remembered lines, oldest first, including an unfinished
-// last line. If a panic began before them, its first lines come first.
+// ordered returns the ring's lines, oldest first. s.mu must be held.
+func (s *stderrSink) ordered() []string {
+	return append(slices.Clone(s.lines[s.next:]), s.lines[:s.next]...)
+}
+
+// tail returns what an error should quote: after a panic or fatal error, the
+// lines before it and its first lines (the message and the top frames);
+// otherwise the remembered lines, oldest first, with an unfinished last line.
 func (s *stderrSink) tail() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]string, 0, len(s.crash)+len(s.lines)+2)
-	out = append(out, s.lines[s.next:]...)
-	out = append(out, s.lines[:s.next]...)
+	if s.crash != nil {
+		out := slices.Clone(s.crash)
+		if s.after > 0 {
+			out = append(out, fmt.Sprintf("… (%d more lines)", s.after))
+		}
+		return out
+	}
+	out := s.ordered()
 	if len(s.partial) > 0 {
 		out = append(out, string(s.partial[:min(len(s.partial), maxLineBytes)]))
-	}
-	if len(s.crash) > 0 && (len(out) == 0 || !slices.Contains(out, s.crash[0])) {
-		out = append(append(append([]string{}, s.crash...), "…"), out...)
 	}
 	return out
 }

@@ -25,9 +25,12 @@ func TestStderrSink(t *testing.T) {
 		{"unfinished line", 5, []string{"a\nb"}, "a\n", []string{"a", "b"}},
 		{"ring keeps the last", 2, []string{"1\n2\n3\n4\n"}, "1\n2\n3\n4\n", []string{"3", "4"}},
 		{"marks are consumed", 5, []string{"a\n" + markPrefix + "1\nb\n"}, "a\nb\n", []string{"a", "b"}},
-		{"panic start kept", 2, []string{"x\npanic: boom\n\ngoroutine 1 [running]:\nmain.f()\n\tmain.go:3\n"},
-			"x\npanic: boom\n\ngoroutine 1 [running]:\nmain.f()\n\tmain.go:3\n",
-			[]string{"panic: boom", "", "goroutine 1 [running]:", "main.f()", "\tmain.go:3", "…", "main.f()", "\tmain.go:3"}},
+		{"panic start kept", 2, []string{"w\nx\npanic: boom\n\ngoroutine 1 [running]:\nmain.f()\n\tmain.go:3\n"},
+			"w\nx\npanic: boom\n\ngoroutine 1 [running]:\nmain.f()\n\tmain.go:3\n",
+			[]string{"w", "x", "panic: boom", "", "goroutine 1 [running]:", "main.f()", "\tmain.go:3"}},
+		{"long panic cut", 2, []string{"panic: boom\n" + strings.Repeat("frame\n", 20)},
+			"panic: boom\n" + strings.Repeat("frame\n", 20),
+			append(append([]string{"panic: boom"}, strings.Split(strings.Repeat("frame\n", crashLines-1), "\n")[:crashLines-1]...), "… (9 more lines)")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newStderrSink(tc.keep)
