@@ -1,3 +1,5 @@
+//go:build unix
+
 // Package tests holds the end-to-end tests of sweep: testscript scripts
 // (testdata/*.txtar) that drive the real binaries as a user would, from a
 // shell, and check what lands on disk.
