@@ -249,31 +249,43 @@ func paramOf(n *Net, i int) string {
 // p = 0.3 over 10⁶ elements the kept fraction has standard deviation
 // sqrt(0.3·0.7/10⁶) ≈ 4.6e-4, so 5 of them (2.3e-3) bounds a false failure
 // far below 1e-6; every kept element must be scaled by exactly 1/(1 − p).
+// The assembly and Go generators must draw the same masks, bit for bit,
+// also for lengths that leave a partial block of eight.
 func TestDropoutStatistics(t *testing.T) {
 	const p, rows, width = 0.3, 1000, 1000
-	h, d, mask := make([]float64, rows*width), make([]float64, rows*width), make([]float64, rows*width)
-	fill(h, 2)
-	dm := newDropMask(p, 5)
-	dm.apply(d, mask, h)
-	kept := 0
-	for i, v := range d {
-		switch v {
-		case 0:
-		case 2 / (1 - p):
-			kept++
-		default:
-			t.Fatalf("element %d: %v, want 0 or %v", i, v, 2/(1-p))
+	var masks [][]float64
+	forEachKernel(t, func(t *testing.T) {
+		h, d, mask := make([]float64, rows*width), make([]float64, rows*width), make([]float64, rows*width)
+		fill(h, 2)
+		dm := newDropMask(p, 5)
+		dm.apply(d, mask, h)
+		kept := 0
+		for i, v := range d {
+			switch v {
+			case 0:
+			case 2 / (1 - p):
+				kept++
+			default:
+				t.Fatalf("element %d: %v, want 0 or %v", i, v, 2/(1-p))
+			}
 		}
-	}
-	rate := float64(kept) / (rows * width)
-	if math.Abs(rate-(1-p)) > 5*math.Sqrt(p*(1-p)/(rows*width)) {
-		t.Errorf("kept fraction %v, want %v", rate, 1-p)
-	}
-	// The next mask differs: the generator moves on.
-	first := slices.Clone(mask[:width])
-	dm.apply(d[:width], mask[:width], h[:width])
-	if slices.Equal(first, mask[:width]) {
-		t.Error("two masks were equal")
+		rate := float64(kept) / (rows * width)
+		if math.Abs(rate-(1-p)) > 5*math.Sqrt(p*(1-p)/(rows*width)) {
+			t.Errorf("kept fraction %v, want %v", rate, 1-p)
+		}
+		// The next mask differs: the generator moves on. 13 elements: a
+		// block of eight and a partial one.
+		first := slices.Clone(mask[:13])
+		dm.apply(d[:13], mask[:13], h[:13])
+		if slices.Equal(first, mask[:13]) {
+			t.Error("two masks were equal")
+		}
+		masks = append(masks, slices.Clone(mask))
+	})
+	for _, m := range masks[1:] {
+		if !slices.Equal(m, masks[0]) {
+			t.Error("the assembly and Go generators drew different masks")
+		}
 	}
 }
 

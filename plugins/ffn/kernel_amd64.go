@@ -37,3 +37,9 @@ func bnDzAVX2(rows, w int, dg, xhat, k, mg, mgx, db *float64)
 //
 //go:noescape
 func normAffineAVX2(rows, w int, z, h, mean, invStd, gamma, beta *float64)
+
+// dropoutAVX2 runs dropMask.apply over blocks of 8 elements: the same
+// generator steps and the same masks as the Go loop.
+//
+//go:noescape
+func dropoutAVX2(blocks int, h, d, mask *float64, dm *dropMask)

@@ -310,3 +310,61 @@ narow:
 nadone:
 	VZEROUPPER
 	RET
+
+// func dropoutAVX2(blocks int, h, d, mask *float64, dm *dropMask)
+//
+// Four xorshift128+ lanes (s0 in Y0, s1 in Y1) step once per block of eight
+// elements; the eight 32-bit words of the output decide the elements in
+// order (word q of the vector, little-endian, for element q). Words are
+// compared with the threshold as signed numbers after flipping their sign
+// bits, which AVX2's signed compare turns into the unsigned compare.
+TEXT ·dropoutAVX2(SB), NOSPLIT, $0-40
+	MOVQ blocks+0(FP), CX
+	MOVQ h+8(FP), SI
+	MOVQ d+16(FP), DI
+	MOVQ mask+24(FP), R8
+	MOVQ dm+32(FP), DX
+	VMOVDQU 0(DX), Y0
+	VMOVDQU 32(DX), Y1
+	VPBROADCASTD 64(DX), Y2 // threshold ^ 0x80000000
+	VBROADCASTSD 72(DX), Y3 // scale
+	VPBROADCASTD 80(DX), Y4 // 0x80000000
+	TESTQ CX, CX
+	JLE dropdone
+
+droploop:
+	VMOVDQA Y1, Y5          // y = s1
+	VPSLLQ $23, Y0, Y6
+	VPXOR Y6, Y0, Y0        // x ^= x << 23
+	VPSRLQ $17, Y0, Y6
+	VPXOR Y5, Y0, Y7        // x ^ y
+	VPXOR Y6, Y7, Y7        // ^ x >> 17
+	VPSRLQ $26, Y5, Y6
+	VPXOR Y6, Y7, Y1        // s1 = x ^ y ^ x>>17 ^ y>>26
+	VMOVDQA Y5, Y0          // s0 = y
+	VPADDQ Y5, Y1, Y6       // out = s1 + y
+	VPXOR Y4, Y6, Y6        // flip each word's sign bit
+	VPCMPGTD Y6, Y2, Y7     // drop where threshold > word
+	VPMOVSXDQ X7, Y8        // words 0-3 to 64-bit masks
+	VEXTRACTI128 $1, Y7, X9
+	VPMOVSXDQ X9, Y9        // words 4-7
+	VPANDN Y3, Y8, Y8       // mask = scale where kept, 0 where dropped
+	VPANDN Y3, Y9, Y9
+	VMOVUPD Y8, (R8)
+	VMOVUPD Y9, 32(R8)
+	VMULPD (SI), Y8, Y10
+	VMULPD 32(SI), Y9, Y11
+	VMOVUPD Y10, (DI)
+	VMOVUPD Y11, 32(DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	ADDQ $64, R8
+	DECQ CX
+	JNZ droploop
+
+	VMOVDQU Y0, 0(DX)
+	VMOVDQU Y1, 32(DX)
+
+dropdone:
+	VZEROUPPER
+	RET

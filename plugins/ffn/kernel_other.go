@@ -29,3 +29,8 @@ func bnDzAVX2(rows, w int, dg, xhat, k, mg, mgx, db *float64) {
 func normAffineAVX2(rows, w int, z, h, mean, invStd, gamma, beta *float64) {
 	panic("ffn: no assembly kernel on this architecture")
 }
+
+// dropoutAVX2 is never called where useAsm is false.
+func dropoutAVX2(blocks int, h, d, mask *float64, dm *dropMask) {
+	panic("ffn: no assembly kernel on this architecture")
+}

@@ -19,7 +19,6 @@ package ffn
 import (
 	"fmt"
 	"math"
-	"math/bits"
 	"math/rand/v2"
 	"strconv"
 )
@@ -450,41 +449,78 @@ func normaliseAffine(z, h, mean, invStd, gamma, beta []float64) {
 // 1 − p and then scaled by 1/(1 − p) (inverted dropout), so the expected
 // output equals the input.
 //
-// The bits come from wyrand, a small generator with good statistical
-// quality, seeded for each mask by one draw from the network's source: the
-// source's interface call per element pair cost more than the rest of the
-// layer. One 64-bit draw decides two elements, each by 32 bits (a drop
-// rate exact to 2⁻³²), with integer masks rather than a branch, which would
-// be mispredicted on a random fraction p of the elements.
+// The bits come from four interleaved xorshift128+ generators, seeded for
+// each mask (through splitmix64) by one draw from the network's source: a
+// call to the source per element pair cost more than the rest of the layer,
+// and four lanes of shifts, xors and adds are what AVX2 computes four at a
+// time (dropoutAVX2 runs the same generator bit for bit). One step of the
+// lanes yields eight 32-bit words, which decide eight elements: an element
+// is dropped when its word is below p·2³², a rate exact to 2⁻³². The high
+// and low words of xorshift128+ both pass the usual statistical batteries
+// apart from linearity tests on the lowest bits, immaterial for a
+// threshold. The choice is made with masks, not branches, which would be
+// mispredicted on a random fraction p of the elements.
 type dropMask struct {
-	state     uint64
-	threshold int64  // drop when the 32-bit draw is below
-	scale     uint64 // bits of 1/(1 − p)
+	// The layout up to sign is dropoutAVX2's.
+	s0, s1    [4]uint64
+	thrFlip   uint32  // threshold ^ 0x80000000: a signed compare of flipped words is the unsigned compare
+	_         uint32  // padding
+	scale     float64 // 1/(1 − p)
+	sign      uint32  // 0x80000000
+	threshold uint32  // drop when the word is below
 }
 
 func newDropMask(p float64, seed uint64) dropMask {
-	return dropMask{state: seed, threshold: int64(p * (1 << 32)), scale: math.Float64bits(1 / (1 - p))}
+	thr := uint32(p * (1 << 32)) // p < 1, so below 2³²
+	dm := dropMask{thrFlip: thr ^ 0x80000000, scale: 1 / (1 - p), sign: 0x80000000, threshold: thr}
+	for l := range dm.s0 {
+		dm.s0[l], seed = splitmix64(seed)
+		dm.s1[l], seed = splitmix64(seed)
+		if dm.s0[l]|dm.s1[l] == 0 { // the one state xorshift never leaves
+			dm.s1[l] = 1
+		}
+	}
+	return dm
+}
+
+// splitmix64 returns the next output of the splitmix64 sequence at state s,
+// and the next state.
+func splitmix64(s uint64) (out, next uint64) {
+	next = s + 0x9e3779b97f4a7c15
+	z := next
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31), next
 }
 
 // apply draws a mask for h, stores it in mask and sets d = h·mask.
 func (dm *dropMask) apply(d, mask, h []float64) {
 	d, mask = d[:len(h)], mask[:len(h)]
-	state := dm.state
-	var r uint64
-	for i, v := range h {
-		if i&1 == 0 {
-			state += 0xa0761d6478bd642f
-			hi, lo := bits.Mul64(state, state^0xe7037ed1a0b428db)
-			r = hi ^ lo
-		} else {
-			r >>= 32
+	start := 0
+	if useAsm {
+		start = len(h) &^ 7
+		if start > 0 {
+			dropoutAVX2(start/8, &h[0], &d[0], &mask[0], dm)
 		}
-		drop := uint64((int64(r&0xffffffff) - dm.threshold) >> 63) // all ones to drop
-		m := math.Float64frombits(dm.scale &^ drop)
-		mask[i] = m
-		d[i] = v * m
 	}
-	dm.state = state
+	scale := math.Float64bits(dm.scale)
+	var words [8]uint32
+	for base := start; base < len(h); base += 8 {
+		for l := range dm.s0 {
+			x, y := dm.s0[l], dm.s1[l]
+			dm.s0[l] = y
+			x ^= x << 23
+			dm.s1[l] = x ^ y ^ (x >> 17) ^ (y >> 26)
+			o := dm.s1[l] + y
+			words[2*l], words[2*l+1] = uint32(o), uint32(o>>32)
+		}
+		for q, word := range words[:min(8, len(h)-base)] {
+			drop := uint64((int64(word) - int64(dm.threshold)) >> 63) // all ones to drop
+			m := math.Float64frombits(scale &^ drop)
+			mask[base+q] = m
+			d[base+q] = h[base+q] * m
+		}
+	}
 }
 
 // Backward computes the gradients of every parameter for the last training
