@@ -351,7 +351,6 @@ func TestPoolRunsInParallelOnItsProcesses(t *testing.T) {
 		pids = map[int]bool{}
 		wg   sync.WaitGroup
 	)
-	start := time.Now()
 	for i := range 8 {
 		wg.Go(func() {
 			evs, _, err := run(context.Background(), p, fmt.Sprint(i), Params{"epochs": int64(2), "sleep_ms": int64(50)}, nil)
@@ -367,10 +366,6 @@ func TestPoolRunsInParallelOnItsProcesses(t *testing.T) {
 	wg.Wait()
 	if len(pids) != 2 {
 		t.Errorf("trials ran in %d processes, want the pool's 2", len(pids))
-	}
-	// 8 trials of 100 ms on 2 slots take 400 ms in parallel, 800 ms serially.
-	if d := time.Since(start); d > 5*time.Second {
-		t.Logf("8 trials took %v", d)
 	}
 	if err := p.Close(); err != nil {
 		t.Fatal(err)
