@@ -21,10 +21,12 @@ func kern4x8(k int, a *float64, rsA, psA int, b *float64, ldb int, c *float64, l
 func adamAVX2(n int, theta, grad, m, v *float64, c *adamConsts)
 
 // bnSumsAVX2 adds the column sums of dg and of dg·xhat (rows × w, w a
-// multiple of 4, rows ≥ 1) to sg and sgx; see batchNormBackward.
+// multiple of 4, rows ≥ 1) to sg and sgx; with relu ≠ 0 it first applies
+// the dropout mask and ReLU's derivative (from its output h) to dg. See
+// batchNormBackward.
 //
 //go:noescape
-func bnSumsAVX2(rows, w int, dg, xhat, sg, sgx *float64)
+func bnSumsAVX2(rows, w int, dg, xhat, sg, sgx, h, mask *float64, relu int)
 
 // bnDzAVX2 is batchNormBackward's second pass for w a multiple of 4 and
 // rows ≥ 1.
@@ -33,10 +35,10 @@ func bnSumsAVX2(rows, w int, dg, xhat, sg, sgx *float64)
 func bnDzAVX2(rows, w int, dg, xhat, k, mg, mgx, db *float64)
 
 // normAffineAVX2 is normaliseAffine over rows × w matrices, w a multiple of
-// 4 and rows ≥ 1.
+// 4 and rows ≥ 1, followed by ReLU when relu ≠ 0.
 //
 //go:noescape
-func normAffineAVX2(rows, w int, z, h, mean, invStd, gamma, beta *float64)
+func normAffineAVX2(rows, w int, z, h, mean, invStd, gamma, beta *float64, relu int)
 
 // dropoutAVX2 runs dropMask.apply over blocks of 8 elements: the same
 // generator steps and the same masks as the Go loop.

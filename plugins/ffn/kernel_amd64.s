@@ -156,18 +156,23 @@ adamdone:
 	VZEROUPPER
 	RET
 
-// func bnSumsAVX2(rows, w int, dg, xhat, sg, sgx *float64)
+// func bnSumsAVX2(rows, w int, dg, xhat, sg, sgx, h, mask *float64, relu int)
 //
 // sg[j] += Σ_r g[r][j] and sgx[j] += Σ_r g[r][j]·xhat[r][j] for row-major
 // rows × w matrices, w a multiple of 4: four columns at a time, down the
-// rows.
-TEXT ·bnSumsAVX2(SB), NOSPLIT, $0-48
+// rows. With relu ≠ 0 it first applies dropout's mask and ReLU's derivative
+// to g, in place: g = g·mask where h ≠ 0, else 0.
+TEXT ·bnSumsAVX2(SB), NOSPLIT, $0-72
 	MOVQ rows+0(FP), CX
 	MOVQ w+8(FP), BX
 	MOVQ dg+16(FP), SI
 	MOVQ xhat+24(FP), DI
 	MOVQ sg+32(FP), R8
 	MOVQ sgx+40(FP), R9
+	MOVQ h+48(FP), R13
+	MOVQ mask+56(FP), AX
+	MOVQ relu+64(FP), R12
+	VXORPD Y15, Y15, Y15
 	MOVQ BX, R10
 	SHLQ $3, R10 // row stride in bytes
 	SHRQ $2, BX  // column blocks
@@ -176,16 +181,23 @@ TEXT ·bnSumsAVX2(SB), NOSPLIT, $0-48
 sumscol:
 	VMOVUPD (R8), Y0
 	VMOVUPD (R9), Y1
-	MOVQ SI, R11
-	MOVQ DI, R12
+	XORQ R11, R11 // offset of the row
 	MOVQ CX, DX
 
 sumsrow:
-	VMOVUPD (R11), Y2
+	VMOVUPD (SI)(R11*1), Y2
+	TESTQ R12, R12
+	JZ sumsacc
+	VMULPD (AX)(R11*1), Y2, Y2
+	VMOVUPD (R13)(R11*1), Y3
+	VCMPPD $4, Y15, Y3, Y3 // h ≠ 0
+	VANDPD Y3, Y2, Y2
+	VMOVUPD Y2, (SI)(R11*1)
+
+sumsacc:
 	VADDPD Y2, Y0, Y0
-	VFMADD231PD (R12), Y2, Y1
+	VFMADD231PD (DI)(R11*1), Y2, Y1
 	ADDQ R10, R11
-	ADDQ R10, R12
 	DECQ DX
 	JNZ sumsrow
 
@@ -195,6 +207,8 @@ sumsrow:
 	ADDQ $32, DI
 	ADDQ $32, R8
 	ADDQ $32, R9
+	ADDQ $32, R13
+	ADDQ $32, AX
 	DECQ BX
 	JNZ sumscol
 
@@ -257,12 +271,14 @@ dzdone:
 	VZEROUPPER
 	RET
 
-// func normAffineAVX2(rows, w int, z, h, mean, invStd, gamma, beta *float64)
+// func normAffineAVX2(rows, w int, z, h, mean, invStd, gamma, beta *float64, relu int)
 //
 // For row-major rows × w matrices, w a multiple of 4, sets
 // x = (z[r][j] − mean[j])·invStd[j], z[r][j] = x and
-// h[r][j] = gamma[j]·x + beta[j]: four columns at a time, down the rows.
-TEXT ·normAffineAVX2(SB), NOSPLIT, $0-64
+// h[r][j] = gamma[j]·x + beta[j], then with relu ≠ 0 replaces negative
+// h by +0 (by the sign bit, as the Go loop does): four columns at a time,
+// down the rows.
+TEXT ·normAffineAVX2(SB), NOSPLIT, $0-72
 	MOVQ rows+0(FP), CX
 	MOVQ w+8(FP), BX
 	MOVQ z+16(FP), SI
@@ -271,6 +287,8 @@ TEXT ·normAffineAVX2(SB), NOSPLIT, $0-64
 	MOVQ invStd+40(FP), R9
 	MOVQ gamma+48(FP), R13
 	MOVQ beta+56(FP), R14
+	MOVQ relu+64(FP), AX
+	VXORPD Y15, Y15, Y15
 	MOVQ BX, R10
 	SHLQ $3, R10
 	SHRQ $2, BX
@@ -292,6 +310,11 @@ narow:
 	VMOVUPD Y0, (R11)
 	VMOVAPD Y7, Y1
 	VFMADD231PD Y6, Y0, Y1 // gamma·x + beta
+	TESTQ AX, AX
+	JZ nastore
+	VBLENDVPD Y1, Y15, Y1, Y1 // +0 where the sign bit is set
+
+nastore:
 	VMOVUPD Y1, (R12)
 	ADDQ R10, R11
 	ADDQ R10, R12

@@ -16,7 +16,7 @@ func adamAVX2(n int, theta, grad, m, v *float64, c *adamConsts) {
 }
 
 // bnSumsAVX2 is never called where useAsm is false.
-func bnSumsAVX2(rows, w int, dg, xhat, sg, sgx *float64) {
+func bnSumsAVX2(rows, w int, dg, xhat, sg, sgx, h, mask *float64, relu int) {
 	panic("ffn: no assembly kernel on this architecture")
 }
 
@@ -26,7 +26,7 @@ func bnDzAVX2(rows, w int, dg, xhat, k, mg, mgx, db *float64) {
 }
 
 // normAffineAVX2 is never called where useAsm is false.
-func normAffineAVX2(rows, w int, z, h, mean, invStd, gamma, beta *float64) {
+func normAffineAVX2(rows, w int, z, h, mean, invStd, gamma, beta *float64, relu int) {
 	panic("ffn: no assembly kernel on this architecture")
 }
 

@@ -237,6 +237,14 @@ func (n *Net) initialise(rng *rand.Rand) {
 	uniform(n.outB, bound)
 }
 
+// flag is 1 for true and 0 for false, for the assembly kernels.
+func flag(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // growTo returns v resliced to n elements, reallocated only if too short.
 func growTo(v []float64, n int) []float64 {
 	if cap(v) < n {
@@ -364,12 +372,17 @@ func (n *Net) Forward(x []float64, rows int, train bool) []float64 {
 		// Normalise, activate and drop out.
 		w := l.out
 		h := l.h[:rows*w]
+		relu := n.cfg.Activation == ReLU
 		if useAsm && w%4 == 0 {
-			normAffineAVX2(rows, w, &z[0], &h[0], &l.mean[0], &l.invStd[0], &l.gamma[0], &l.beta[0])
+			// The kernel applies ReLU in the same pass.
+			normAffineAVX2(rows, w, &z[0], &h[0], &l.mean[0], &l.invStd[0], &l.gamma[0], &l.beta[0], flag(relu))
 		} else {
 			normaliseAffine(z, h, l.mean, l.invStd, l.gamma, l.beta)
+			relu = false
 		}
-		n.cfg.Activation.apply(h)
+		if !relu {
+			n.cfg.Activation.apply(h)
+		}
 		drop := n.cfg.Dropout > 0 && train
 		if drop {
 			dm := newDropMask(n.cfg.Dropout, n.src.Uint64())
@@ -587,8 +600,12 @@ func (l *hiddenLayer) batchNormBackward(g []float64, rows int, act Activation) {
 	fill(db, 0)
 	vector := useAsm && w%4 == 0
 	if vector {
-		act.backward(g, l.h, l.mask)
-		bnSumsAVX2(rows, w, &g[0], &xhat[0], &sumG[0], &sumGX[0])
+		// The kernel applies ReLU's derivative and the mask itself.
+		relu := act == ReLU
+		if !relu {
+			act.backward(g, l.h, l.mask)
+		}
+		bnSumsAVX2(rows, w, &g[0], &xhat[0], &sumG[0], &sumGX[0], &l.h[0], &l.mask[0], flag(relu))
 	} else {
 		for r := 0; r < rows; r++ {
 			gr := g[r*w : (r+1)*w]
