@@ -92,8 +92,10 @@ type hiddenLayer struct {
 	xhat []float64 // normalised pre-activation (BatchNorm's x̂)
 	h    []float64 // activation output
 	d    []float64 // dropout output: the next layer's input (aliases h without dropout)
-	mask []float64 // dropout scale per element: 0 or 1/(1−p)
-	// Per feature: 1/sqrt(var + eps) of the last forward pass.
+	mask []float64 // dropout scale per element: 0 or 1/(1−p); all ones without dropout
+	// Per feature, of the last forward pass: 1/sqrt(var + eps), and the mean
+	// subtracted from the Linear's output without its bias (the batch mean,
+	// or running_mean − bias; see Forward). Backward reuses mean as scratch.
 	invStd []float64
 	mean   []float64
 	// Backward scratch per feature: the means of g and g·x̂.
