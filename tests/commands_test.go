@@ -55,6 +55,11 @@ const pollInterval = 20 * time.Millisecond
 //	                               binary under test (plugins included)
 //	samecurves DIR1 DIR2           two sweep directories hold the same trials
 //	                               with bit-identical records and event series
+//	killloop -n N -max D -seed S PROG [ARGS...]
+//	                               run PROG N times, each killed with SIGKILL
+//	                               after a random delay below D (chaos_test.go)
+//	checkresumed DIR               every trial of DIR succeeded once, in its
+//	                               latest run, after only abandoned runs
 //	checkprogress [FILE]           the "[done/total]" lines of stderr (or FILE)
 //	                               count each trial once: 1, 2, ... up to total
 func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
@@ -72,6 +77,8 @@ func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args 
 		"noprocs":       cmdNoprocs,
 		"samecurves":    cmdSamecurves,
 		"checkprogress": cmdCheckprogress,
+		"killloop":      cmdKillloop,
+		"checkresumed":  cmdCheckresumed,
 	}
 }
 

@@ -239,3 +239,30 @@ func TestReadSweepOrder(t *testing.T) {
 		t.Errorf("order %v, want %s", got, want)
 	}
 }
+
+func TestCheckResumed(t *testing.T) {
+	run := func(status results.Status, errText string) sweepRun {
+		return sweepRun{rec: &results.Trial{Status: status, Error: errText}}
+	}
+	ok := run(results.StatusSucceeded, "")
+	gone := run(results.StatusInterrupted, "abandoned: the sweep running it (pid 1 on h) stopped without finishing it")
+	for _, tc := range []struct {
+		name string
+		runs []sweepRun
+		ok   bool
+	}{
+		{"once", []sweepRun{ok}, true},
+		{"after abandoned runs", []sweepRun{gone, gone, ok}, true},
+		{"a finished trial ran again", []sweepRun{ok, ok}, false},
+		{"ran again after an abandoned run", []sweepRun{ok, gone, ok}, false},
+		{"the latest abandoned", []sweepRun{ok, gone}, false},
+		{"an earlier failure", []sweepRun{run(results.StatusFailed, "diverged"), ok}, false},
+		{"a Ctrl-C, not a kill", []sweepRun{run(results.StatusInterrupted, "stopped by signal interrupt"), ok}, false},
+		{"still running", []sweepRun{run(results.StatusRunning, ""), ok}, false},
+	} {
+		err := checkResumed([]sweepTrial{{name: "t", runs: tc.runs}})
+		if (err == nil) != tc.ok {
+			t.Errorf("%s: checkResumed = %v, want ok %v", tc.name, err, tc.ok)
+		}
+	}
+}
