@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"reflect"
 	"slices"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/sweep-ml/sweep/plugins"
 	"github.com/sweep-ml/sweep/plugins/dataset"
+	"github.com/sweep-ml/sweep/plugins/ffn"
 )
 
 // smallData is a quick synthetic dataset: 2000 rows of 8 features.
@@ -177,6 +179,7 @@ func TestBadHyperparameters(t *testing.T) {
 		{plugins.Params{"clip_grad_norm": -1.0}, "clip_grad_norm"},
 		{plugins.Params{"lr": "fast"}, "lr"},
 		{plugins.Params{"momentum": 0.9}, "momentum"},
+		{plugins.Params{"hidden_dims": []int64{60000, 60000}}, "hidden_dims"},
 	} {
 		_, _, err := run(t, context.Background(), tc.params, 1, 0)
 		if err == nil || !strings.HasPrefix(err.Error(), tc.name+":") {
@@ -260,5 +263,19 @@ func TestConcurrentTrials(t *testing.T) {
 	// A nil emit is allowed.
 	if _, err := FFN().Train(ctx, plugins.TrainRequest{Params: params, Data: smallData}, nil); err != nil {
 		t.Errorf("nil emit: %v", err)
+	}
+}
+
+// TestParamCount checks the size limit's count against the network's own.
+func TestParamCount(t *testing.T) {
+	for _, dims := range [][]int{nil, {64, 32}, {7, 1, 9}} {
+		cfg := ffn.Config{InputDim: 50, HiddenDims: dims, OutputDim: 2}
+		net, err := ffn.New(cfg, rand.NewPCG(1, 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := paramCount(cfg); got != int64(net.NumParams()) {
+			t.Errorf("hidden %v: counted %d parameters, the network has %d", dims, got, net.NumParams())
+		}
 	}
 }

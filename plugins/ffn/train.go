@@ -105,6 +105,7 @@ type DivergedError struct {
 	Value  float64
 }
 
+// Error says where training diverged: "diverged at epoch 3: train_loss is NaN".
 func (e *DivergedError) Error() string {
 	return fmt.Sprintf("diverged at epoch %d: %s is %v", e.Epoch, e.Metric, e.Value)
 }
