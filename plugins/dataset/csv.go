@@ -43,6 +43,9 @@ func parseCSV(ctx context.Context, name string, r io.Reader, target string, feat
 	for i, h := range header {
 		header[i] = strings.TrimSpace(h)
 	}
+	// Spreadsheet programs often start a UTF-8 file with a byte-order mark,
+	// which would otherwise become part of the first column's name.
+	header[0] = strings.TrimPrefix(header[0], "\ufeff")
 	index := make(map[string]int, len(header))
 	for i, h := range header {
 		if _, dup := index[h]; dup {
