@@ -13,6 +13,9 @@
 //
 // Run `go test ./tests -update` to rewrite the golden sections of the
 // scripts (the files that `cmp` compares against) from the actual output.
+// With SWEEP_E2E_RACE=1 in the environment, the binaries are built with the
+// race detector, and a data race in sweep or a plugin fails the script
+// that provokes it (a race report makes the process exit with status 66).
 package tests
 
 import (
@@ -82,6 +85,9 @@ func buildBinaries(dir string) (string, error) {
 	}
 	root := filepath.Dir(gomod)
 	args := []string{"build", "-o", dir + string(os.PathSeparator)}
+	if os.Getenv("SWEEP_E2E_RACE") != "" {
+		args = append(args, "-race")
+	}
 	for _, b := range binaries {
 		args = append(args, b.pkg)
 	}
