@@ -214,6 +214,18 @@ func TestSlurmFailingTrial(t *testing.T) {
 			t.Errorf("task %d (trial %s) ended %+v, want %+v", e.Task, name, e, want)
 		}
 	}
+
+	// `sweep worker` runs one trial by ID by hand, for debugging: the failed
+	// trial again, failing the same way, in a new run directory.
+	w := sweep(t, dir, "worker", "--sweep-dir", "runs/failing", "--trial", trials["t_error_1"].ID, "--rerun", "failed", "--executor", "local")
+	mustExit(t, w, 3)
+	mustMatch(t, w.stderr, `(?m)^sweep worker: 1 of 1 trials failed$`)
+	again := load(t, sweepDir)["t_error_1"]
+	if rec := again.Latest().Trial; len(again.Runs) != 2 || rec.Status != results.StatusFailed ||
+		!strings.Contains(rec.Error, "diverged: loss is NaN") || rec.Provenance.Executor != "local" {
+		t.Errorf("after the worker's re-run t_error_1 has %d runs, the latest %s %q by %q; want 2, failed, diverged, local",
+			len(again.Runs), rec.Status, rec.Error, rec.Provenance.Executor)
+	}
 }
 
 // SIGINT to `sweep run --executor slurm` cancels its job arrays: the
