@@ -302,24 +302,8 @@ func RecordGrid(dir string, s *Spec) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(path, s.Source); err != nil {
+	if err := results.WriteFileAtomic(path, s.Source); err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(dir, MetaFile), append(meta, '\n'))
-}
-
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	_, err = tmp.Write(data)
-	err = errors.Join(err, tmp.Sync(), tmp.Close())
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-	}
-	return err
+	return results.WriteFileAtomic(filepath.Join(dir, MetaFile), append(meta, '\n'))
 }

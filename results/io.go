@@ -11,7 +11,7 @@ import (
 	"syscall"
 )
 
-// tempPrefix starts the name of the temporary file that writeAtomic makes
+// tempPrefix starts the name of the temporary file that WriteFileAtomic makes
 // for a file named base. The leading dot keeps it out of directory listings
 // and LoadSweep reads only files named exactly TrialFile.
 func tempPrefix(base string) string { return "." + base + ".tmp-" }
@@ -37,7 +37,7 @@ func WriteTrial(runDir string, t *Trial) error {
 		return fmt.Errorf("results: encode %s: %w", path, err)
 	}
 	data = append(data, '\n')
-	if err := writeAtomic(path, data); err != nil {
+	if err := WriteFileAtomic(path, data); err != nil {
 		return fmt.Errorf("results: write %s: %w", path, err)
 	}
 	return nil
@@ -58,9 +58,11 @@ func sanitized(t *Trial) *Trial {
 	return &c
 }
 
-// writeAtomic replaces path with data through a temporary file in the same
-// directory, syncing the file before the rename and the directory after it.
-func writeAtomic(path string, data []byte) (err error) {
+// WriteFileAtomic replaces path with data through a temporary file in the
+// same directory, syncing the file before the rename and the directory after
+// it, so that a reader sees the old content or the new, never a part, and a
+// crash after it returns loses nothing.
+func WriteFileAtomic(path string, data []byte) (err error) {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, tempPrefix(filepath.Base(path))+"*")
 	if err != nil {

@@ -104,7 +104,7 @@ func PlotCurves(path string, curves []Curve, opts PlotOptions) error {
 	}
 	// Written like trial.json, so that a report re-run while someone views
 	// the image never leaves a half-written file.
-	if err := writeAtomic(path, data); err != nil {
+	if err := WriteFileAtomic(path, data); err != nil {
 		return fmt.Errorf("results: plot %s: %w", path, err)
 	}
 	return nil
