@@ -164,7 +164,7 @@ func TestReadSweep(t *testing.T) {
 		want   string // the error's text, "" for none
 	}{
 		{"valid", func(*runFixture) {}, ""},
-		{"no record", func(f *runFixture) { f.noRecord = true }, "no such file"},
+		{"no record", func(f *runFixture) { f.noRecord = true }, "a run directory without trial.json"},
 		{"record cut short", func(f *runFixture) { f.badRecord = true }, "unexpected EOF"},
 		{"unknown record field", func(f *runFixture) { f.extraField = true }, `unknown field "colour"`},
 		{"record of another trial", func(f *runFixture) { f.recordName = "t2" }, `record names trial "t2"`},

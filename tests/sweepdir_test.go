@@ -114,6 +114,11 @@ func readSweep(dir string) ([]sweepTrial, error) {
 	var trials []*sweepTrial
 	for _, d := range dirs {
 		rec, err := readTrialFile(filepath.Join(d, results.TrialFile))
+		if errors.Is(err, os.ErrNotExist) {
+			// A sweep killed between making a run directory and writing
+			// its first record leaves one; the next run should adopt it.
+			return nil, fmt.Errorf("%s: a run directory without %s", d, results.TrialFile)
+		}
 		if err != nil {
 			return nil, err
 		}
