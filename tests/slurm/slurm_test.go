@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -86,81 +87,110 @@ func TestSlurmMatchesLocal(t *testing.T) {
 	}
 }
 
-// Killing one array task's worker (kill -9, as the OOM killer or a node
-// failure would) loses only the trials of its batch that had not finished;
-// the other tasks finish theirs, `sweep run` says the sweep is not complete,
-// and running the same command again runs only the missing trials.
+// Killing one array task in the middle of its batch loses only the trials
+// of its batch that had not finished; the other tasks finish theirs, `sweep
+// run` says the sweep is not complete (exit 130, as for an interrupt), and
+// running the same command again runs only the missing trials. The task
+// dies either by kill -9 of its worker, as the OOM killer or a node failure
+// would do it, leaving its trial recorded running until the arrays end, or
+// by `scancel <job>_<task>`, whose SIGTERM the worker hears.
 func TestSlurmKilledTaskReruns(t *testing.T) {
 	requireSlurm(t)
-	dir := workDir(t, "slow.toml")
-	sweepDir := filepath.Join(dir, "runs", "slow")
-	args := slurmRun("--trials-per-task", "2", "--cpus-per-task", "1")
-	p := start(t, dir, args...)
-	sub := waitSubmitted(t, sweepDir, 1)
-	victims := batches(t, sub)[0]
+	for _, c := range []struct {
+		name   string
+		kill   func(t *testing.T, sub *slurm.Submitted, worker int)
+		exit   slurm.TaskExit // how task 0 ends
+		reason string         // how the killed trial's error starts
+	}{{
+		name: "kill -9 worker",
+		kill: func(t *testing.T, sub *slurm.Submitted, worker int) {
+			killWorker(t, worker, filepath.Join(sub.Dir, "batch-0.txt"))
+		},
+		exit:   slurm.TaskExit{Task: 0, State: "FAILED", Reason: "NonZeroExitCode", Signal: int(syscall.SIGKILL)},
+		reason: "abandoned: ",
+	}, {
+		name: "scancel task",
+		kill: func(t *testing.T, sub *slurm.Submitted, _ int) {
+			if out, err := exec.Command("scancel", sub.Arrays[0].JobID+"_0").CombinedOutput(); err != nil {
+				t.Fatalf("scancel: %v: %s", err, out)
+			}
+		},
+		exit:   slurm.TaskExit{Task: 0, State: "CANCELLED", Reason: "None"},
+		reason: "interrupted",
+	}} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := workDir(t, "slow.toml")
+			sweepDir := filepath.Join(dir, "runs", "slow")
+			args := slurmRun("--trials-per-task", "2", "--cpus-per-task", "1")
+			p := start(t, dir, args...)
+			sub := waitSubmitted(t, sweepDir, 1)
+			victims := batches(t, sub)[0]
 
-	// Kill task 0's worker in the middle of its batch: normally in its
-	// first trial, so that the second never starts.
-	var pid int
-	waitFor(t, 30*time.Second, "task 0's first trial to start", func() bool {
-		rec := latest(t, sweepDir, victims[0])
-		if rec != nil && rec.Status == results.StatusRunning {
-			pid = rec.PID
-		}
-		return pid != 0
-	})
-	killWorker(t, pid, filepath.Join(sub.Dir, "batch-0.txt"))
+			// Kill task 0 in the middle of its batch: normally in its first
+			// trial, so that the second never starts.
+			var pid int
+			waitFor(t, 30*time.Second, "task 0's first trial to start", func() bool {
+				rec := latest(t, sweepDir, victims[0])
+				if rec != nil && rec.Status == results.StatusRunning {
+					pid = rec.PID
+				}
+				return pid != 0
+			})
+			c.kill(t, sub, pid)
 
-	r := p.wait(t, 2*time.Minute)
-	mustExit(t, r, 130)
-	// On a loaded machine the worker may have reached its second trial
-	// before the kill: lost are the batch's trials from the one it was
-	// running on, which must be the only ones without a finished record.
-	lost := victims
-	if rec := latest(t, sweepDir, victims[0]); rec != nil && rec.Status == results.StatusSucceeded {
-		lost = victims[1:]
-	}
-	mustMatch(t, r.stderr, fmt.Sprintf(`(?m)^sweep: %d trials did not finish: their Slurm tasks ended first .*see the logs in %s$`,
-		len(lost), regexp.QuoteMeta(filepath.Join(sub.Dir, "logs"))))
-	exits := taskExits(t, sub)
-	if len(exits) != 3 || exits[0].State != "FAILED" || exits[0].Signal != int(syscall.SIGKILL) {
-		t.Errorf("task exits %+v; want task 0 FAILED by signal 9", exits)
-	}
-	for _, e := range exits[1:] {
-		if e.State != "COMPLETED" {
-			t.Errorf("task %d ended %s, want COMPLETED", e.Task, e.State)
-		}
-	}
-	if rec := latest(t, sweepDir, lost[0]); rec == nil || rec.Status != results.StatusInterrupted || !strings.HasPrefix(rec.Error, "abandoned") {
-		t.Errorf("the killed trial's record: %+v; want interrupted, abandoned", rec)
-	}
-	for _, id := range lost[1:] {
-		if rec := latest(t, sweepDir, id); rec != nil {
-			t.Errorf("trial %s after the killed one has a record %+v; want none", id, rec)
-		}
-	}
-	rep := sweep(t, dir, "report", "runs/slow")
-	mustExit(t, rep, 0)
-	// The report lists the killed trial as interrupted (to run again), not
-	// as running.
-	mustMatch(t, rep.stdout, `(?m)^  t1[01]: interrupted `)
-	if strings.Contains(rep.stdout, "running on") {
-		t.Errorf("the report shows a trial of the killed task running:\n%s", rep.stdout)
-	}
+			r := p.wait(t, 2*time.Minute)
+			mustExit(t, r, 130)
+			// On a loaded machine the worker may have reached its second
+			// trial before the kill: lost are the batch's trials from the one
+			// it was running on, which must be the only ones unfinished.
+			lost := victims
+			if rec := latest(t, sweepDir, victims[0]); rec != nil && rec.Status == results.StatusSucceeded {
+				lost = victims[1:]
+			}
+			mustMatch(t, r.stderr, fmt.Sprintf(`(?m)^sweep: %d trials did not finish: their Slurm tasks ended first .*see the logs in %s$`,
+				len(lost), regexp.QuoteMeta(filepath.Join(sub.Dir, "logs"))))
+			exits := taskExits(t, sub)
+			if len(exits) != 3 || exits[0] != c.exit {
+				t.Errorf("task exits %+v; want task 0 to end %+v", exits, c.exit)
+			}
+			for _, e := range exits[1:] {
+				if e.State != "COMPLETED" {
+					t.Errorf("task %d ended %s, want COMPLETED", e.Task, e.State)
+				}
+			}
+			killed := latest(t, sweepDir, lost[0])
+			if killed == nil || killed.Status != results.StatusInterrupted || !strings.HasPrefix(killed.Error, c.reason) {
+				t.Fatalf("the killed trial's record: %+v; want interrupted, %q...", killed, c.reason)
+			}
+			for _, id := range lost[1:] {
+				if rec := latest(t, sweepDir, id); rec != nil {
+					t.Errorf("trial %s after the killed one has a record %+v; want none", id, rec)
+				}
+			}
+			rep := sweep(t, dir, "report", "runs/slow")
+			mustExit(t, rep, 0)
+			// The report lists the killed trial as interrupted (to run
+			// again), not as running.
+			mustMatch(t, rep.stdout, `(?m)^  `+killed.Name+`: interrupted `)
+			if strings.Contains(rep.stdout, "running on") {
+				t.Errorf("the report shows a trial of the killed task running:\n%s", rep.stdout)
+			}
 
-	r = sweep(t, dir, args...)
-	mustExit(t, r, 0)
-	mustMatch(t, r.stderr, fmt.Sprintf(`(?m)^sweep: %d trials to run, %d already finished$`, len(lost), 6-len(lost)))
-	subs := submissions(t, sweepDir)
-	if len(subs) != 2 {
-		t.Fatalf("%d submissions, want 2", len(subs))
+			r = sweep(t, dir, args...)
+			mustExit(t, r, 0)
+			mustMatch(t, r.stderr, fmt.Sprintf(`(?m)^sweep: %d trials to run, %d already finished$`, len(lost), 6-len(lost)))
+			subs := submissions(t, sweepDir)
+			if len(subs) != 2 {
+				t.Fatalf("%d submissions, want 2", len(subs))
+			}
+			if got := slices.Concat(batches(t, subs[1])...); !sameSet(got, lost) {
+				t.Errorf("the re-run submitted trials %v, want the killed task's unfinished %v", got, lost)
+			}
+			// Finished trials keep their one run; the killed one has the
+			// interrupted run and the new one.
+			checkRunDirs(t, sweepDir, 6, map[string]int{lost[0]: 2})
+		})
 	}
-	if got := slices.Concat(batches(t, subs[1])...); !sameSet(got, lost) {
-		t.Errorf("the re-run submitted trials %v, want the killed task's unfinished %v", got, lost)
-	}
-	// Finished trials keep their one run; the killed one has the abandoned
-	// run and the new one.
-	checkRunDirs(t, sweepDir, 6, map[string]int{lost[0]: 2})
 }
 
 // A failing trial fails alone: the other trials succeed, `sweep run` exits
