@@ -27,7 +27,7 @@ import (
 // It prints how many runs it killed and how many ended on their own.
 func cmdKillloop(ts *testscript.TestScript, neg bool, args []string) {
 	noNeg(ts, neg, "killloop")
-	flags, args := flagArgs(ts, args, "n", "max", "seed")
+	flags, args := flagArgs(ts, args, "n=", "max=", "seed=")
 	n, err1 := strconv.Atoi(flags["n"])
 	maxDelay, err2 := time.ParseDuration(flags["max"])
 	seed, err3 := strconv.ParseUint(flags["seed"], 10, 64)

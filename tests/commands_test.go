@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -89,31 +90,27 @@ func noNeg(ts *testscript.TestScript, neg bool, name string) {
 	}
 }
 
-// flagArgs splits leading boolean flags (-v) and valued flags (-status S)
-// from a command's arguments. valued names the flags that take a value.
-func flagArgs(ts *testscript.TestScript, args []string, valued ...string) (map[string]string, []string) {
+// flagArgs splits a command's leading flags from its other arguments. known
+// lists the flags the command takes: "v" is a boolean flag (-v), "status="
+// one with a value (-status S). An unknown flag fails the script, so that a
+// misspelt flag cannot pass unnoticed.
+func flagArgs(ts *testscript.TestScript, args []string, known ...string) (map[string]string, []string) {
 	flags := map[string]string{}
 	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
 		name := args[0][1:]
-		if isOneOf(name, valued) {
+		switch {
+		case slices.Contains(known, name+"="):
 			if len(args) < 2 {
 				ts.Fatalf("flag -%s needs a value", name)
 			}
 			flags[name], args = args[1], args[2:]
-			continue
+		case slices.Contains(known, name):
+			flags[name], args = "true", args[1:]
+		default:
+			ts.Fatalf("unknown flag -%s", name)
 		}
-		flags[name], args = "true", args[1:]
 	}
 	return flags, args
-}
-
-func isOneOf(s string, set []string) bool {
-	for _, x := range set {
-		if s == x {
-			return true
-		}
-	}
-	return false
 }
 
 func cmdExitcode(ts *testscript.TestScript, neg bool, args []string) {
@@ -163,7 +160,7 @@ func scriptEnv(ts *testscript.TestScript) []string {
 
 func cmdSignal(ts *testscript.TestScript, neg bool, args []string) {
 	noNeg(ts, neg, "signal")
-	flags, args := flagArgs(ts, args)
+	flags, args := flagArgs(ts, args, "group")
 	if len(args) != 2 {
 		ts.Fatalf("usage: signal [-group] NAME INT|TERM|KILL")
 	}
@@ -176,7 +173,7 @@ func cmdSignal(ts *testscript.TestScript, neg bool, args []string) {
 
 func cmdWaitexit(ts *testscript.TestScript, neg bool, args []string) {
 	noNeg(ts, neg, "waitexit")
-	flags, args := flagArgs(ts, args, "within")
+	flags, args := flagArgs(ts, args, "within=")
 	if len(args) != 2 {
 		ts.Fatalf("usage: waitexit [-within DURATION] NAME CODE|SIGNAL")
 	}
@@ -262,7 +259,7 @@ func cmdWaitfile(ts *testscript.TestScript, neg bool, args []string) {
 
 func cmdWaittrials(ts *testscript.TestScript, neg bool, args []string) {
 	noNeg(ts, neg, "waittrials")
-	flags, args := flagArgs(ts, args, "status")
+	flags, args := flagArgs(ts, args, "status=")
 	if len(args) != 2 {
 		ts.Fatalf("usage: waittrials [-status S] DIR N")
 	}
@@ -282,7 +279,7 @@ func cmdWaittrials(ts *testscript.TestScript, neg bool, args []string) {
 
 func cmdTrials(ts *testscript.TestScript, neg bool, args []string) {
 	noNeg(ts, neg, "trials")
-	flags, args := flagArgs(ts, args)
+	flags, args := flagArgs(ts, args, "v")
 	if len(args) != 1 {
 		ts.Fatalf("usage: trials [-v] DIR")
 	}
