@@ -89,7 +89,7 @@ func runSlurm(ctx context.Context, grid string, opts orchestrator.RunOptions, f 
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "sweep: %d trials did not finish: their Slurm tasks ended first (killed, preempted or out of time?); see the logs in %s\n",
+		fmt.Fprintf(stderr, "sweep: %d trials did not finish: their Slurm tasks ended first (killed, cancelled, preempted or out of time?); see the logs in %s\n",
 			n, filepath.Join(sub.Dir, "logs"))
 	}
 	return finishRun(sum, plan, jsonLines, stdout, stderr)
