@@ -5,7 +5,6 @@ package tests
 import (
 	"fmt"
 	"math/rand/v2"
-	"os/exec"
 	"strconv"
 	"strings"
 	"syscall"
@@ -34,16 +33,12 @@ func cmdKillloop(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) < 1 || err1 != nil || err2 != nil || err3 != nil || maxDelay <= 0 {
 		ts.Fatalf("usage: killloop -n N -max DURATION -seed S PROG [ARGS...]")
 	}
-	path, err := exec.LookPath(args[0])
-	ts.Check(err)
 	rng := rand.New(rand.NewPCG(seed, 0))
 	killed, ended := 0, 0
 	for range n {
 		delay := time.Duration(rng.Int64N(int64(maxDelay)))
-		cmd := exec.Command(path, args[1:]...)
-		cmd.Dir, cmd.Env = ts.MkAbs("."), scriptEnv(ts)
-		// Its own process group, as in start, so that cleanup can find it.
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		cmd, err := scriptCmd(ts, args[0], args[1:])
+		ts.Check(err)
 		ts.Check(cmd.Start())
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()

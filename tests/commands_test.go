@@ -136,26 +136,40 @@ func cmdExitcode(ts *testscript.TestScript, neg bool, args []string) {
 // signals are the signals that signal and waitexit name.
 var signals = map[string]syscall.Signal{"INT": syscall.SIGINT, "TERM": syscall.SIGTERM, "KILL": syscall.SIGKILL}
 
+var procName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*$`)
+
 func cmdStart(ts *testscript.TestScript, neg bool, args []string) {
 	noNeg(ts, neg, "start")
-	if len(args) < 2 || !regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*$`).MatchString(args[0]) {
+	if len(args) < 2 || !procName.MatchString(args[0]) {
 		ts.Fatalf("usage: start NAME PROG [ARGS...] (NAME alphanumeric)")
 	}
-	pid, err := procsOf(ts).start(args[0], ts.MkAbs("."), scriptEnv(ts), args[1], args[2:])
+	cmd, err := scriptCmd(ts, args[1], args[2:])
+	ts.Check(err)
+	pid, err := procsOf(ts).start(args[0], cmd)
 	ts.Check(err)
 	ts.Setenv(args[0]+"_pid", strconv.Itoa(pid))
 }
 
-// scriptEnv is the environment testscript gives its own exec commands,
-// for the processes that start launches.
-func scriptEnv(ts *testscript.TestScript) []string {
-	env := []string{"PWD=" + ts.MkAbs(".")}
+// scriptCmd makes a command that runs prog as testscript's exec would (in
+// the script's current directory, with the environment testscript gives
+// its own commands) but in a process group of its own, so that a signal to
+// the group reaches the sweep and its plugins as a terminal's Ctrl-C does,
+// and so that cleanup can kill the whole tree.
+func scriptCmd(ts *testscript.TestScript, prog string, args []string) (*exec.Cmd, error) {
+	path, err := exec.LookPath(prog)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(path, args...)
+	cmd.Dir = ts.MkAbs(".")
+	cmd.Env = []string{"PWD=" + cmd.Dir}
 	for _, k := range []string{"WORK", "PATH", "HOME", "TMPDIR", "GOTRACEBACK", "GOCOVERDIR", "GORACE"} {
 		if v := ts.Getenv(k); v != "" {
-			env = append(env, k+"="+v)
+			cmd.Env = append(cmd.Env, k+"="+v)
 		}
 	}
-	return env
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	return cmd, nil
 }
 
 func cmdSignal(ts *testscript.TestScript, neg bool, args []string) {

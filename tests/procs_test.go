@@ -62,23 +62,15 @@ func procsOf(ts *testscript.TestScript) *procTable {
 	return ts.Value(procsKey{}).(*procTable)
 }
 
-// start launches prog in its own process group, so that a signal to the
-// group reaches the sweep and its plugins as a terminal's Ctrl-C does, and
-// so that cleanup can kill the whole tree.
-func (t *procTable) start(name, dir string, env []string, prog string, args []string) (int, error) {
+// start starts cmd (see scriptCmd) under the given name.
+func (t *procTable) start(name string, cmd *exec.Cmd) (int, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if _, ok := t.m[name]; ok {
 		return 0, fmt.Errorf("a background process is already named %q", name)
 	}
-	path, err := exec.LookPath(prog)
-	if err != nil {
-		return 0, err
-	}
-	p := &proc{cmd: exec.Command(path, args...), done: make(chan struct{})}
-	p.cmd.Dir, p.cmd.Env = dir, env
+	p := &proc{cmd: cmd, done: make(chan struct{})}
 	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := p.cmd.Start(); err != nil {
 		return 0, err
 	}
