@@ -68,23 +68,25 @@ func TestJSONLookup(t *testing.T) {
 
 // runFixture describes a run directory to write, valid by default.
 type runFixture struct {
-	status      results.Status
-	errText     string
-	epochs      int64 // epochs_run in the record
-	logged      int   // epochs whose losses are in the event file
-	best        float64
-	loggedBest  float64
-	endSession  bool
-	noEvents    bool
-	noModelLog  bool
-	truncate    bool // cut the event file inside its last record
-	recordName  string
-	extraField  bool
-	badRecord   bool
-	noRecord    bool
-	trialDir    string
-	runDir      string
-	startOffset time.Duration
+	status         results.Status
+	errText        string
+	epochs         int64 // epochs_run in the record
+	logged         int   // epochs whose losses are in the event file
+	best           float64
+	loggedBest     float64
+	endSession     bool
+	noSessionStart bool
+	sweptMore      bool // the record sweeps a hyperparameter the session lacks
+	noEvents       bool
+	noModelLog     bool
+	truncate       bool // cut the event file inside its last record
+	recordName     string
+	extraField     bool
+	badRecord      bool
+	noRecord       bool
+	trialDir       string
+	runDir         string
+	startOffset    time.Duration
 }
 
 func validRun() runFixture {
@@ -103,6 +105,9 @@ func (f runFixture) write(t *testing.T, sweep string) {
 		tl, err := logger.Open(dir, logger.Options{})
 		if err != nil {
 			t.Fatal(err)
+		}
+		if !f.noSessionStart {
+			must(t, tl.LogHyperparameters(map[string]any{"lr": 0.1, "seed": 0}))
 		}
 		for e := range f.logged {
 			must(t, tl.LogScalars(int64(e), map[string]float64{"train_loss": 1, "val_loss": 0.5}))
@@ -137,8 +142,12 @@ func (f runFixture) write(t *testing.T, sweep string) {
 	}
 	best := f.best
 	rec := results.Trial{ID: "id-" + f.trialDir, Name: name, Status: f.status, Error: f.errText,
+		Params: map[string]any{"lr": 0.1}, Swept: []string{"lr"},
 		EpochsRun: f.epochs, BestValLoss: &best,
 		StartedAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(f.startOffset)}
+	if f.sweptMore {
+		rec.Swept = append(rec.Swept, "dropout")
+	}
 	data, err := json.Marshal(rec)
 	must(t, err)
 	switch {
@@ -173,6 +182,8 @@ func TestReadSweep(t *testing.T) {
 		{"an epoch's losses missing", func(f *runFixture) { f.logged = 2 }, "2 train_loss points for 3 epochs"},
 		{"best loss not as recorded", func(f *runFixture) { f.loggedBest = 0.5 }, "best_val_loss events"},
 		{"no session end", func(f *runFixture) { f.endSession = false }, "session end"},
+		{"no session start", func(f *runFixture) { f.noSessionStart = true }, "no HParams session start"},
+		{"a swept value not in the session", func(f *runFixture) { f.sweptMore = true }, "lacks dropout"},
 		{"truncated events", func(f *runFixture) { f.truncate = true }, "truncated"},
 		{"failed with its session closed", func(f *runFixture) {
 			f.status, f.errText, f.logged = results.StatusFailed, "diverged", 1

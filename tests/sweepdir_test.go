@@ -94,8 +94,9 @@ func countStatuses(dir string) (map[string]int, error) {
 //   - every run directory holds a trial.json that parses, named for its
 //     trial directory, and an event file; all but abandoned ones hold the
 //     model's log;
-//   - a finished or interrupted run's events are whole and end its HParams
-//     session with the run's status;
+//   - a finished or interrupted run's events are whole, start an HParams
+//     session with the seed and every swept hyperparameter, and end it with
+//     the run's status;
 //   - a succeeded run's events hold one train_loss and val_loss per epoch
 //     run, and its best_val_loss as the record says (as float32, the
 //     precision of TensorBoard scalars).
@@ -175,6 +176,14 @@ func checkEvents(dir string, rec *results.Trial) error {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "model.log")); err != nil {
 		return fmt.Errorf("%s: the model's log: %w", dir, err)
+	}
+	if run.SessionStart == nil {
+		return fmt.Errorf("%s (%s): no HParams session start", dir, rec.Status)
+	}
+	for _, name := range append([]string{"seed"}, rec.Swept...) {
+		if _, ok := run.SessionStart.HParams[name]; !ok {
+			return fmt.Errorf("%s: the HParams session start lacks %s (it has %v)", dir, name, logger.Tags(run.SessionStart.HParams))
+		}
 	}
 	want := logger.StatusFailure
 	if rec.Status == results.StatusSucceeded {
