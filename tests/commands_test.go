@@ -43,8 +43,9 @@ const pollInterval = 20 * time.Millisecond
 //	                               content matches REGEXP)
 //	waittrials [-status S] DIR N   poll until DIR holds N trial runs whose
 //	                               trial.json says S (default succeeded)
-//	trials [-v] DIR                check every run of the sweep directory DIR (see
-//	                               readSweep) and print each trial's run statuses,
+//	trials [-v] [-ffn] DIR         check every run of the sweep directory DIR (see
+//	                               readSweep; -ffn: and what the FFN logs, see
+//	                               ffnEvents) and print each trial's run statuses,
 //	                               with -v one line per run with its error
 //	jsonfield FILE KEY VALUE       FILE's JSON value at KEY (dot-separated; a
 //	                               number indexes an array, len() is a length) prints
@@ -293,11 +294,15 @@ func cmdWaittrials(ts *testscript.TestScript, neg bool, args []string) {
 
 func cmdTrials(ts *testscript.TestScript, neg bool, args []string) {
 	noNeg(ts, neg, "trials")
-	flags, args := flagArgs(ts, args, "v")
+	flags, args := flagArgs(ts, args, "v", "ffn")
 	if len(args) != 1 {
-		ts.Fatalf("usage: trials [-v] DIR")
+		ts.Fatalf("usage: trials [-v] [-ffn] DIR")
 	}
-	trials, err := readSweep(ts.MkAbs(args[0]))
+	var checks []succeededCheck
+	if flags["ffn"] == "true" {
+		checks = append(checks, ffnEvents)
+	}
+	trials, err := readSweep(ts.MkAbs(args[0]), checks...)
 	ts.Check(err)
 	for _, tr := range trials {
 		if flags["v"] == "true" {

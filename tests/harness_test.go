@@ -277,3 +277,16 @@ func TestCheckResumed(t *testing.T) {
 		}
 	}
 }
+
+// TestReadSweepFFN checks that the FFN checks fail on a run that logs only
+// its losses, as the fixture's do.
+func TestReadSweepFFN(t *testing.T) {
+	sweep := t.TempDir()
+	validRun().write(t, sweep)
+	if _, err := readSweep(sweep); err != nil {
+		t.Fatalf("readSweep: %v", err)
+	}
+	if _, err := readSweep(sweep, ffnEvents); err == nil || !strings.Contains(err.Error(), "no model graph") {
+		t.Errorf("readSweep with the FFN checks: %v, want no model graph", err)
+	}
+}

@@ -103,7 +103,9 @@ func countStatuses(dir string) (map[string]int, error) {
 //
 // Only a run a killed sweep abandoned (still "running", or marked so by the
 // next run) may have a truncated event file and no session end.
-func readSweep(dir string) ([]sweepTrial, error) {
+//
+// Each of checks also runs on every succeeded run.
+func readSweep(dir string, checks ...succeededCheck) ([]sweepTrial, error) {
 	dirs, err := runDirs(dir)
 	if err != nil {
 		return nil, err
@@ -127,7 +129,7 @@ func readSweep(dir string) ([]sweepTrial, error) {
 		if rec.Name != name {
 			return nil, fmt.Errorf("%s: record names trial %q", d, rec.Name)
 		}
-		if err := checkEvents(d, rec); err != nil {
+		if err := checkEvents(d, rec, checks); err != nil {
 			return nil, err
 		}
 		tr := byName[name]
@@ -160,7 +162,7 @@ func abandoned(rec *results.Trial) bool {
 }
 
 // checkEvents checks a run's event files against its record (see readSweep).
-func checkEvents(dir string, rec *results.Trial) error {
+func checkEvents(dir string, rec *results.Trial, checks []succeededCheck) error {
 	run, err := logger.ReadRun(dir)
 	if run == nil || len(run.Files) == 0 {
 		return fmt.Errorf("%s: no event file: %v", dir, err)
@@ -206,7 +208,44 @@ func checkEvents(dir string, rec *results.Trial) error {
 			return fmt.Errorf("%s: best_val_loss events %v, record %v", dir, best, *rec.BestValLoss)
 		}
 	}
+	for _, check := range checks {
+		if err := check(run, rec); err != nil {
+			return fmt.Errorf("%s: %w", dir, err)
+		}
+	}
 	return nil
+}
+
+// succeededCheck is a further check of a succeeded run's events.
+type succeededCheck func(run *logger.Run, rec *results.Trial) error
+
+// ffnEvents checks what the built-in FFN logs besides the losses: the model
+// graph; learning_rate, pred_mean and pred_std every epoch; and the first
+// layer's weight and gradient histograms at the first and the last epoch.
+func ffnEvents(run *logger.Run, rec *results.Trial) error {
+	if run.Graph == nil || len(run.Graph.Nodes) == 0 {
+		return errors.New("no model graph")
+	}
+	for _, tag := range []string{"learning_rate", "pred_mean", "pred_std"} {
+		if n := len(run.Scalars[tag]); int64(n) != rec.EpochsRun {
+			return fmt.Errorf("%d %s points for %d epochs run", n, tag, rec.EpochsRun)
+		}
+	}
+	for _, tag := range []string{"weights/network.0.weight", "gradients/network.0.weight"} {
+		h := run.Histograms[tag]
+		if len(h) == 0 || h[0].Step != 0 || h[len(h)-1].Step != rec.EpochsRun-1 {
+			return fmt.Errorf("%s histograms at steps %v; want the first and the last epoch (%d)", tag, histSteps(h), rec.EpochsRun-1)
+		}
+	}
+	return nil
+}
+
+func histSteps(h []logger.HistogramPoint) []int64 {
+	steps := make([]int64, len(h))
+	for i, p := range h {
+		steps[i] = p.Step
+	}
+	return steps
 }
 
 func cmdSamecurves(ts *testscript.TestScript, neg bool, args []string) {
