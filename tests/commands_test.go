@@ -63,7 +63,8 @@ const pollInterval = 20 * time.Millisecond
 //	checkresumed DIR               every trial of DIR succeeded once, in its
 //	                               latest run, after only abandoned runs
 //	checkprogress [FILE]           the "[done/total]" lines of stderr (or FILE)
-//	                               count each trial once: 1, 2, ... up to total
+//	                               count each trial once, up to total (see
+//	                               checkProgress)
 func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
 		"exitcode":      cmdExitcode,
@@ -446,20 +447,29 @@ func cmdCheckprogress(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 // checkProgress checks the "[done/total] trial: ..." lines of a sweep's
-// stderr: done counts 1, 2, ... up to total, each trial once.
+// stderr: total stays the same, done goes up by at most one a line (a line
+// may repeat a count, to show a retried attempt), never passes total and
+// ends at it. So every trial counts once, retried or not.
 func checkProgress(stderr string) error {
 	lines := progressLine.FindAllStringSubmatch(stderr, -1)
 	if len(lines) == 0 {
 		return errors.New("no [done/total] progress line")
 	}
-	total := lines[0][2]
-	for i, m := range lines {
-		if want := strconv.Itoa(i + 1); m[1] != want || m[2] != total {
-			return fmt.Errorf("progress line %d says [%s/%s], want [%s/%s]", i+1, m[1], m[2], want, total)
-		}
+	total, err := strconv.Atoi(lines[0][2])
+	if err != nil {
+		return err
 	}
-	if strconv.Itoa(len(lines)) != total {
-		return fmt.Errorf("%d progress lines for %s trials", len(lines), total)
+	done := 0
+	for i, m := range lines {
+		d, err1 := strconv.Atoi(m[1])
+		t, err2 := strconv.Atoi(m[2])
+		if err1 != nil || err2 != nil || t != total || d < done || d > done+1 || d > total {
+			return fmt.Errorf("progress line %d says [%s/%s] after %d of %d done", i+1, m[1], m[2], done, total)
+		}
+		done = d
+	}
+	if done != total {
+		return fmt.Errorf("progress ends at %d of %d", done, total)
 	}
 	return nil
 }

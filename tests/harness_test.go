@@ -25,6 +25,8 @@ func TestCheckProgress(t *testing.T) {
 		{"each trial once", "sweep: 2 trials to run\n[1/2] a: ok\n[2/2] b: ok\nsweep: done\n", true},
 		{"no progress line", "sweep: 0 trials to run\n", false},
 		{"a retry counted again", "[1/2] a: failed\n[2/2] a: failed\n[3/2] b: ok\n", false},
+		{"a retry shown, not counted", "[1/2] a: failed, retrying\n[1/2] a: ok\n[2/2] b: ok\n", true},
+		{"a count skipped", "[1/3] a: ok\n[3/3] b: ok\n", false},
 		{"a trial missing", "[1/3] a: ok\n[2/3] b: ok\n", false},
 		{"out of order", "[2/2] a: ok\n[1/2] b: ok\n", false},
 		{"total changes", "[1/2] a: ok\n[2/3] b: ok\n", false},
