@@ -62,6 +62,8 @@ const pollInterval = 20 * time.Millisecond
 //	                               after a random delay below D (chaos_test.go)
 //	checkresumed DIR               every trial of DIR succeeded once, in its
 //	                               latest run, after only abandoned runs
+//	experiment DIR                 print the HParams experiment summary at the
+//	                               root of the sweep directory DIR, if any
 //	checkprogress [FILE]           the "[done/total]" lines of stderr (or FILE)
 //	                               count each trial once, up to total (see
 //	                               checkProgress)
@@ -82,6 +84,7 @@ func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args 
 		"checkprogress": cmdCheckprogress,
 		"killloop":      cmdKillloop,
 		"checkresumed":  cmdCheckresumed,
+		"experiment":    cmdExperiment,
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -391,4 +392,52 @@ func union(a, b []string) []string {
 		set[s] = true
 	}
 	return sortedKeys(set)
+}
+
+// cmdExperiment prints the HParams experiment summary at the root of a
+// sweep directory, one line per hyperparameter with its domain and one per
+// metric, or says there is none; the root must hold at most one event file.
+//
+//	experiment DIR
+func cmdExperiment(ts *testscript.TestScript, neg bool, args []string) {
+	noNeg(ts, neg, "experiment")
+	if len(args) != 1 {
+		ts.Fatalf("usage: experiment DIR")
+	}
+	dir := ts.MkAbs(args[0])
+	files, err := filepath.Glob(filepath.Join(dir, "*tfevents*"))
+	ts.Check(err)
+	switch {
+	case len(files) == 0:
+		fmt.Fprintln(ts.Stdout(), "no experiment summary")
+		return
+	case len(files) > 1:
+		ts.Fatalf("%s holds %d event files, want one: %v", args[0], len(files), files)
+	}
+	run, err := logger.ReadFile(files[0])
+	ts.Check(err)
+	if run.Experiment == nil {
+		ts.Fatalf("%s: an event file without an experiment summary", files[0])
+	}
+	for _, h := range run.Experiment.HParams {
+		values := make([]string, len(h.Domain))
+		for i, v := range h.Domain {
+			values[i] = formatHParam(v)
+		}
+		fmt.Fprintf(ts.Stdout(), "hparam %s: %s\n", h.Name, strings.Join(values, ", "))
+	}
+	for _, m := range run.Experiment.Metrics {
+		fmt.Fprintf(ts.Stdout(), "metric %s\n", m.Tag)
+	}
+}
+
+func formatHParam(v logger.HParamValue) string {
+	switch v.Type {
+	case logger.HParamNumber:
+		return strconv.FormatFloat(v.Number, 'g', -1, 64)
+	case logger.HParamBool:
+		return strconv.FormatBool(v.Bool)
+	default:
+		return strconv.Quote(v.String)
+	}
 }
