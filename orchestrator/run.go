@@ -237,7 +237,16 @@ func prepare(p *Plan) (*Lock, *results.Sweep, error) {
 func newTrialRunner(p *Plan, executor string) *trialRunner {
 	host, _ := os.Hostname()
 	return &trialRunner{spec: p.Spec, dir: p.Dir, trainer: p.Trainer, host: host, executor: executor,
-		slurmJob: os.Getenv("SLURM_JOB_ID")}
+		slurmJob: slurmJobName()}
+}
+
+// slurmJobName names the Slurm job running this process as squeue and
+// `sweep run` show it: "181_3" for task 3 of array 181, else the job id.
+func slurmJobName() string {
+	if array, task := os.Getenv("SLURM_ARRAY_JOB_ID"), os.Getenv("SLURM_ARRAY_TASK_ID"); array != "" && task != "" {
+		return array + "_" + task
+	}
+	return os.Getenv("SLURM_JOB_ID")
 }
 
 // countSweepFailures counts the plan's trials whose latest finished run
