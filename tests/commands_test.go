@@ -51,6 +51,8 @@ const pollInterval = 20 * time.Millisecond
 //	                               number indexes an array, len() is a length) prints
 //	                               as VALUE; FILE may be stdout or a glob that
 //	                               matches one file
+//	capture VAR REGEXP             set $VAR to REGEXP's first group in stdout (a
+//	                               multi-line match: ^ and $ match at lines)
 //	glob VAR PATTERN               set $VAR to the first path (in name order)
 //	                               matching PATTERN; fail if none does
 //	noprocs                        wait until no process of this script runs a
@@ -79,6 +81,7 @@ func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args 
 		"trials":        cmdTrials,
 		"jsonfield":     cmdJSONField,
 		"glob":          cmdGlob,
+		"capture":       cmdCapture,
 		"noprocs":       cmdNoprocs,
 		"samecurves":    cmdSamecurves,
 		"checkprogress": cmdCheckprogress,
@@ -413,6 +416,20 @@ func cmdGlob(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("nothing matches %s", args[1])
 	}
 	ts.Setenv(args[0], matches[0]) // Glob sorts its matches
+}
+
+func cmdCapture(ts *testscript.TestScript, neg bool, args []string) {
+	noNeg(ts, neg, "capture")
+	if len(args) != 2 {
+		ts.Fatalf("usage: capture VAR REGEXP")
+	}
+	re, err := regexp.Compile("(?m)" + args[1])
+	ts.Check(err)
+	m := re.FindStringSubmatch(ts.ReadFile("stdout"))
+	if len(m) < 2 {
+		ts.Fatalf("stdout has no match for %q with a group", args[1])
+	}
+	ts.Setenv(args[0], m[1])
 }
 
 func cmdNoprocs(ts *testscript.TestScript, neg bool, args []string) {

@@ -157,25 +157,15 @@ func cancelSweepJobs(tb testing.TB, dir string) {
 	waitJobs(ctx, tb, ids)
 }
 
-// waitJobs polls until no task of the job arrays is queued or running and
+// waitJobs waits until no task of the job arrays is queued or running and
 // returns the last status.
 func waitJobs(ctx context.Context, tb testing.TB, ids []string) slurm.Status {
 	tb.Helper()
-	c := &slurm.Client{}
-	for {
-		st, err := c.Poll(ctx, ids)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		if st.Active() == 0 {
-			return st
-		}
-		select {
-		case <-ctx.Done():
-			tb.Fatalf("job arrays %v still active: %+v", ids, st)
-		case <-time.After(100 * time.Millisecond):
-		}
+	st, err := (&slurm.Client{}).Wait(ctx, ids, 100*time.Millisecond)
+	if err != nil {
+		tb.Fatal(err)
 	}
+	return st
 }
 
 // result is how a sweep command ended.
