@@ -56,7 +56,8 @@ const pollInterval = 20 * time.Millisecond
 //	glob VAR PATTERN               set $VAR to the first path (in name order)
 //	                               matching PATTERN; fail if none does
 //	noprocs                        wait until no process of this script runs a
-//	                               binary under test (plugins included)
+//	                               binary under test (plugins included); negated,
+//	                               wait until a plugin process of it runs
 //	samecurves DIR1 DIR2           two sweep directories hold the same trials
 //	                               with bit-identical records and event series
 //	killloop -n N -max D -seed S PROG [ARGS...]
@@ -433,18 +434,32 @@ func cmdCapture(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 func cmdNoprocs(ts *testscript.TestScript, neg bool, args []string) {
-	noNeg(ts, neg, "noprocs")
 	if len(args) != 0 {
-		ts.Fatalf("usage: noprocs")
+		ts.Fatalf("usage: [!] noprocs")
 	}
 	if _, err := os.Stat("/proc/self/environ"); err != nil {
 		ts.Logf("noprocs: cannot check without Linux's /proc")
 		return
 	}
+	work := ts.Getenv("WORK")
+	if neg {
+		// The control that gives noprocs its meaning: a plugin process of
+		// this script's running sweep is found.
+		background := procsOf(ts).pids()
+		poll(ts, waitTimeout, func() (bool, string) {
+			for _, line := range scriptProcesses(work) {
+				if !background[processID(line)] {
+					return true, ""
+				}
+			}
+			return false, "no plugin process of this script is running"
+		})
+		return
+	}
 	// Plugins of a killed host notice on their own (a parent-death signal,
 	// a watch of the parent): allow them a few seconds.
 	poll(ts, 5*time.Second, func() (bool, string) {
-		left := scriptProcesses(ts.Getenv("WORK"))
+		left := scriptProcesses(work)
 		return len(left) == 0, "processes still running:\n" + strings.Join(left, "\n")
 	})
 }

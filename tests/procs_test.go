@@ -136,11 +136,28 @@ func (t *procTable) killAll() {
 		delete(t.m, name)
 	}
 	for _, line := range scriptProcesses(t.work) {
-		pidText, _, _ := strings.Cut(line, " ")
-		if pid, err := strconv.Atoi(pidText); err == nil {
+		if pid := processID(line); pid > 0 {
 			syscall.Kill(pid, syscall.SIGKILL)
 		}
 	}
+}
+
+// pids returns the process IDs of the background processes.
+func (t *procTable) pids() map[int]bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	pids := map[int]bool{}
+	for _, p := range t.m {
+		pids[p.cmd.Process.Pid] = true
+	}
+	return pids
+}
+
+// processID reads the PID from a line of scriptProcesses (0 if none).
+func processID(line string) int {
+	pidText, _, _ := strings.Cut(line, " ")
+	pid, _ := strconv.Atoi(pidText)
+	return pid
 }
 
 // scriptProcesses lists, as "PID COMMAND LINE", the live processes that run
