@@ -53,6 +53,7 @@ func readTrialFile(path string) (*results.Trial, error) {
 }
 
 // runDirs lists a sweep directory's run directories: <dir>/<trial>/<run>/.
+// Hidden directories (a Slurm sweep's .slurm) are not trials.
 func runDirs(dir string) ([]string, error) {
 	dirs, err := filepath.Glob(filepath.Join(dir, "*", "*"))
 	if err != nil {
@@ -60,6 +61,10 @@ func runDirs(dir string) ([]string, error) {
 	}
 	var out []string
 	for _, d := range dirs {
+		rel, _ := filepath.Rel(dir, d)
+		if strings.HasPrefix(rel, ".") || strings.HasPrefix(filepath.Base(d), ".") {
+			continue
+		}
 		if fi, err := os.Stat(d); err == nil && fi.IsDir() {
 			out = append(out, d)
 		}
