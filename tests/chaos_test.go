@@ -15,80 +15,105 @@ import (
 	"github.com/sweep-ml/sweep/results"
 )
 
-// cmdKillloop runs a command again and again, each time killing it with
-// SIGKILL after a delay drawn uniformly from [0, MAX) by a generator seeded
-// with SEED, so that the kills land at every stage of a sweep: starting
-// its plugins, taking the lock, writing records and event files, between
-// trials. A run that ends before its kill is fine (the sweep was done).
+// cmdKillloop runs a command again and again, each time stopping it after
+// a delay drawn uniformly from [0, MAX) by a generator seeded with SEED, so
+// that the signal lands at every stage of a sweep: starting its plugins,
+// taking the lock, writing records and event files, between trials.
 //
-//	killloop -n N -max DURATION -seed S PROG [ARGS...]
+//	killloop [-ctrlc] -n N -max DURATION -seed S PROG [ARGS...]
 //
-// It prints how many runs it killed and how many ended on their own.
+// By default the stop is SIGKILL to the command alone, as `kill -9 PID`
+// does: its plugins must notice and exit on their own. With -ctrlc it is
+// SIGINT to the command's process group, as a terminal's Ctrl-C, and the
+// command must exit with status 130 (or die of the signal, if it came
+// before the command could handle it). A run that ends before its signal
+// must succeed: the sweep was done. It prints how many runs it stopped and
+// how many ended on their own.
 func cmdKillloop(ts *testscript.TestScript, neg bool, args []string) {
 	noNeg(ts, neg, "killloop")
-	flags, args := flagArgs(ts, args, "n=", "max=", "seed=")
+	flags, args := flagArgs(ts, args, "ctrlc", "n=", "max=", "seed=")
 	n, err1 := strconv.Atoi(flags["n"])
 	maxDelay, err2 := time.ParseDuration(flags["max"])
 	seed, err3 := strconv.ParseUint(flags["seed"], 10, 64)
 	if len(args) < 1 || err1 != nil || err2 != nil || err3 != nil || maxDelay <= 0 {
-		ts.Fatalf("usage: killloop -n N -max DURATION -seed S PROG [ARGS...]")
+		ts.Fatalf("usage: killloop [-ctrlc] -n N -max DURATION -seed S PROG [ARGS...]")
 	}
+	ctrlc := flags["ctrlc"] == "true"
 	rng := rand.New(rand.NewPCG(seed, 0))
-	killed, ended := 0, 0
+	stopped, ended := 0, 0
 	for range n {
 		delay := time.Duration(rng.Int64N(int64(maxDelay)))
 		cmd, err := scriptCmd(ts, args[0], args[1:])
 		ts.Check(err)
+		var stderr syncBuffer
+		cmd.Stderr = &stderr
 		ts.Check(cmd.Start())
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
 		select {
 		case err := <-done:
 			ended++
-			// A sweep that ends on its own must end well: every trial
-			// succeeds in this script's grids.
 			if err != nil {
-				ts.Fatalf("a run that was not killed failed: %v", err)
+				ts.Fatalf("a run that was not stopped failed: %v\n%s", err, stderr.Bytes())
 			}
+			continue
 		case <-time.After(delay):
-			// Only the sweep itself, as `kill -9 PID` does: its plugins
-			// must notice and exit on their own.
+		}
+		stopped++
+		if !ctrlc {
 			ts.Check(cmd.Process.Signal(syscall.SIGKILL))
 			<-done
-			killed++
+			continue
+		}
+		ts.Check(syscall.Kill(-cmd.Process.Pid, syscall.SIGINT))
+		select {
+		case <-done:
+		case <-time.After(waitTimeout):
+			ts.Fatalf("a run still runs %s after Ctrl-C", waitTimeout)
+		}
+		switch ws := cmd.ProcessState.Sys().(syscall.WaitStatus); {
+		case ws.Exited() && (ws.ExitStatus() == 130 || ws.ExitStatus() == 0):
+			// Interrupted, or done just as the signal came.
+		case ws.Signaled() && ws.Signal() == syscall.SIGINT:
+			// The signal came before the sweep could catch it.
+		default:
+			ts.Fatalf("Ctrl-C %s after its start: a run ended with %v, want exit status 130\n%s", delay, cmd.ProcessState, stderr.Bytes())
 		}
 	}
-	fmt.Fprintf(ts.Stdout(), "%d runs: %d killed, %d ended\n", n, killed, ended)
+	fmt.Fprintf(ts.Stdout(), "%d runs: %d stopped, %d ended\n", n, stopped, ended)
 }
 
-// cmdCheckresumed checks a sweep that was killed any number of times and
+// cmdCheckresumed checks a sweep that was stopped any number of times and
 // then completed: readSweep's checks hold for every run, every trial
-// succeeded exactly once and in its latest run, and every earlier run is
-// one a killed sweep abandoned, marked interrupted by the next run. So no
-// finished trial was run again and none was lost.
+// succeeded exactly once and in its latest run, and every earlier run was
+// interrupted: abandoned by a killed sweep (and so marked by the next run),
+// or with -ctrlc closed by the sweep itself on Ctrl-C. So no finished trial
+// ran again and none was lost.
 //
-//	checkresumed DIR
+//	checkresumed [-ctrlc] DIR
 //
-// It prints how many trials and abandoned runs it saw.
+// It prints how many trials and interrupted runs it saw.
 func cmdCheckresumed(ts *testscript.TestScript, neg bool, args []string) {
 	noNeg(ts, neg, "checkresumed")
+	flags, args := flagArgs(ts, args, "ctrlc")
 	if len(args) != 1 {
-		ts.Fatalf("usage: checkresumed DIR")
+		ts.Fatalf("usage: checkresumed [-ctrlc] DIR")
 	}
 	trials, err := readSweep(ts.MkAbs(args[0]))
 	ts.Check(err)
-	if err := checkResumed(trials); err != nil {
+	if err := checkResumed(trials, flags["ctrlc"] == "true"); err != nil {
 		ts.Fatalf("%s: %v", args[0], err)
 	}
-	abandonedRuns := 0
+	interrupted := 0
 	for _, tr := range trials {
-		abandonedRuns += len(tr.runs) - 1
+		interrupted += len(tr.runs) - 1
 	}
-	fmt.Fprintf(ts.Stdout(), "%d trials succeeded once each, after %d abandoned runs\n", len(trials), abandonedRuns)
+	fmt.Fprintf(ts.Stdout(), "%d trials succeeded once each, after %d interrupted runs\n", len(trials), interrupted)
 }
 
-// checkResumed is checkresumed's test of a sweep's trials.
-func checkResumed(trials []sweepTrial) error {
+// checkResumed is checkresumed's test of a sweep's trials; ctrlc says the
+// sweep was stopped by Ctrl-C, not killed.
+func checkResumed(trials []sweepTrial, ctrlc bool) error {
 	for _, tr := range trials {
 		var statuses []string
 		for _, r := range tr.runs {
@@ -99,9 +124,9 @@ func checkResumed(trials []sweepTrial) error {
 			return fmt.Errorf("trial %s: runs %s: the latest did not succeed", tr.name, strings.Join(statuses, " "))
 		}
 		for _, r := range tr.runs[:len(tr.runs)-1] {
-			if r.rec.Status != results.StatusInterrupted || !abandoned(r.rec) {
-				return fmt.Errorf("trial %s: runs %s: an earlier run is %s (%s), not one a killed sweep abandoned",
-					tr.name, strings.Join(statuses, " "), r.rec.Status, r.rec.Error)
+			if r.rec.Status != results.StatusInterrupted || abandoned(r.rec) == ctrlc {
+				return fmt.Errorf("trial %s: runs %s: an earlier run is %s (%s), not one a %s interrupted",
+					tr.name, strings.Join(statuses, " "), r.rec.Status, r.rec.Error, map[bool]string{true: "Ctrl-C", false: "kill -9"}[ctrlc])
 			}
 		}
 	}

@@ -259,21 +259,26 @@ func TestCheckResumed(t *testing.T) {
 	}
 	ok := run(results.StatusSucceeded, "")
 	gone := run(results.StatusInterrupted, "abandoned: the sweep running it (pid 1 on h) stopped without finishing it")
+	stopped := run(results.StatusInterrupted, "stopped by signal interrupt")
 	for _, tc := range []struct {
-		name string
-		runs []sweepRun
-		ok   bool
+		name  string
+		runs  []sweepRun
+		ctrlc bool
+		ok    bool
 	}{
-		{"once", []sweepRun{ok}, true},
-		{"after abandoned runs", []sweepRun{gone, gone, ok}, true},
-		{"a finished trial ran again", []sweepRun{ok, ok}, false},
-		{"ran again after an abandoned run", []sweepRun{ok, gone, ok}, false},
-		{"the latest abandoned", []sweepRun{ok, gone}, false},
-		{"an earlier failure", []sweepRun{run(results.StatusFailed, "diverged"), ok}, false},
-		{"a Ctrl-C, not a kill", []sweepRun{run(results.StatusInterrupted, "stopped by signal interrupt"), ok}, false},
-		{"still running", []sweepRun{run(results.StatusRunning, ""), ok}, false},
+		{"once", []sweepRun{ok}, false, true},
+		{"after abandoned runs", []sweepRun{gone, gone, ok}, false, true},
+		{"a finished trial ran again", []sweepRun{ok, ok}, false, false},
+		{"ran again after an abandoned run", []sweepRun{ok, gone, ok}, false, false},
+		{"the latest abandoned", []sweepRun{ok, gone}, false, false},
+		{"an earlier failure", []sweepRun{run(results.StatusFailed, "diverged"), ok}, false, false},
+		{"a Ctrl-C, not a kill", []sweepRun{stopped, ok}, false, false},
+		{"still running", []sweepRun{run(results.StatusRunning, ""), ok}, false, false},
+		{"after Ctrl-Cs", []sweepRun{stopped, stopped, ok}, true, true},
+		{"a kill, not a Ctrl-C", []sweepRun{gone, ok}, true, false},
+		{"ran again after a Ctrl-C", []sweepRun{ok, stopped, ok}, true, false},
 	} {
-		err := checkResumed([]sweepTrial{{name: "t", runs: tc.runs}})
+		err := checkResumed([]sweepTrial{{name: "t", runs: tc.runs}}, tc.ctrlc)
 		if (err == nil) != tc.ok {
 			t.Errorf("%s: checkResumed = %v, want ok %v", tc.name, err, tc.ok)
 		}
