@@ -141,7 +141,16 @@ func fileExists(path string) bool {
 
 // TestScripts runs every testdata/*.txtar script against the built binaries.
 func TestScripts(t *testing.T) {
+	// The scripts' directories go under the test's own temporary directory,
+	// which the testing package removes even when -run picks a few scripts
+	// (testscript's default root is then left behind, empty). With
+	// -testwork they stay where testscript puts them, for inspection.
+	root := t.TempDir()
+	if f := flag.Lookup("testwork"); f != nil && f.Value.String() == "true" {
+		root = ""
+	}
 	testscript.Run(t, testscript.Params{
+		WorkdirRoot:        root,
 		Dir:                "testdata",
 		Setup:              setupScript,
 		Cmds:               scriptCommands(),
