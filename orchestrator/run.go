@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sweep-ml/sweep/plugins"
+	"github.com/sweep-ml/sweep/plugins/dataset"
 	"github.com/sweep-ml/sweep/results"
 )
 
@@ -119,11 +120,27 @@ func planSpec(ctx context.Context, spec *Spec, workers int) (*Plan, error) {
 		return nil, err
 	}
 	trials, err := Expand(spec, desc)
+	if err == nil {
+		err = checkData(ctx, spec)
+	}
 	if err != nil {
 		pool.Close()
 		return nil, err
 	}
 	return &Plan{Spec: spec, Desc: desc, Trials: trials, Dir: filepath.Join(spec.LogDir, spec.Name), Trainer: pool}, nil
+}
+
+// checkData loads a grid's CSV once before any trial runs, so that a bad
+// file is one error naming its row and column, not a failure of every
+// trial. The built-in synthetic data cannot be bad.
+func checkData(ctx context.Context, s *Spec) error {
+	if s.Data.Path == "" {
+		return nil
+	}
+	if _, err := dataset.Load(ctx, s.Data); err != nil {
+		return &SpecError{File: s.File, Line: s.Line("data.path"), Key: "data.path", Msg: err.Error()}
+	}
+	return nil
 }
 
 // Job is a trial to run and the failed runs it already has.
@@ -183,7 +200,7 @@ func Run(ctx context.Context, p *Plan, opts RunOptions) (*Summary, error) {
 		return nil, err
 	}
 	defer lock.Release()
-	if err := markAbandoned(onDisk, false); err != nil {
+	if err := markAbandoned(p, onDisk, false); err != nil {
 		return nil, err
 	}
 	jobs, skipped := Pending(p.Trials, onDisk, p.Spec.Retries, opts.Rerun)
@@ -270,8 +287,12 @@ func countSweepFailures(p *Plan) (int, error) {
 // under the sweep's lock, belong to a sweep that was killed, as interrupted.
 // Their directories stay; the trials run again in new ones. Runs of Slurm
 // tasks may be alive on other nodes: they count only with withSlurm, which
-// the caller sets once it knows that no task of the sweep is alive.
-func markAbandoned(s *results.Sweep, withSlurm bool) error {
+// the caller sets once it knows that no task of the sweep is alive; so do
+// run directories killed before their first record, which get one.
+func markAbandoned(p *Plan, s *results.Sweep, withSlurm bool) error {
+	if err := recordUnrecorded(p, s, withSlurm); err != nil {
+		return err
+	}
 	for _, tr := range s.Trials {
 		for _, run := range tr.InProgress() {
 			rec := run.Trial
@@ -286,6 +307,52 @@ func markAbandoned(s *results.Sweep, withSlurm bool) error {
 		}
 	}
 	return nil
+}
+
+// recordUnrecorded gives a record to each run directory that a killed sweep
+// left without one (it died between making the directory and writing the
+// first record), so that reports and TensorBoard's HParams session say what
+// it was, and removes the temporary file a write in flight left there. The
+// trial is known by its directory's name. Under a local sweep's lock a
+// Slurm task may still be writing such a directory's first record: those
+// wait for withSlurm.
+func recordUnrecorded(p *Plan, s *results.Sweep, withSlurm bool) error {
+	byName := make(map[string]Trial, len(p.Trials))
+	for _, t := range p.Trials {
+		byName[t.Name] = t
+	}
+	for _, dir := range s.Unrecorded {
+		t, ok := byName[filepath.Base(filepath.Dir(dir))]
+		if !ok || (!withSlurm && hasSlurmRuns(s, t.ID)) {
+			continue
+		}
+		temps, _ := filepath.Glob(filepath.Join(dir, ".*"+results.TrialFile+"*"))
+		for _, tmp := range temps {
+			os.Remove(tmp)
+		}
+		rec := &results.Trial{ID: t.ID, ConfigID: t.ConfigID, Name: t.Name, Params: t.Params, Swept: t.Swept,
+			Seed: t.Seed, Repeat: t.Repeat, Status: results.StatusInterrupted,
+			Error: "abandoned: the sweep running it stopped before it wrote its first record"}
+		if fi, err := os.Stat(dir); err == nil {
+			rec.StartedAt = fi.ModTime().UTC()
+		}
+		if err := results.WriteTrial(dir, rec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// hasSlurmRuns reports whether a Slurm task ever ran the trial.
+func hasSlurmRuns(s *results.Sweep, id string) bool {
+	if tr := s.Trial(id); tr != nil {
+		for _, r := range tr.Runs {
+			if r.Trial.Provenance.Executor == "slurm" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // RecordGrid keeps the grid as run at the sweep's root (GridFile) with its

@@ -380,3 +380,53 @@ func TestExperimentListsEveryHyperparameter(t *testing.T) {
 		t.Errorf("metrics %+v", exp.Metrics)
 	}
 }
+
+// A sweep killed between making a run directory and writing its first
+// record leaves the directory without one: the next run gives it an
+// interrupted record and removes the half-written temporary file.
+func TestRunRecordsUnrecordedRuns(t *testing.T) {
+	p := newTestPlan(t, "[grid]\nlr = [0.1, 0.2]\n", &scriptedModel{})
+	runDir := filepath.Join(p.Dir, p.Trials[1].Name, "20260101-000000")
+	if err := os.MkdirAll(runDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(runDir, ".trial.json.tmp-123"), []byte("{"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, context.Background(), p, RunOptions{})
+	rec, err := results.ReadTrial(filepath.Join(runDir, results.TrialFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.ID != p.Trials[1].ID || rec.Status != results.StatusInterrupted {
+		t.Errorf("record of the unrecorded run: id %s status %s, want %s interrupted", rec.ID, rec.Status, p.Trials[1].ID)
+	}
+	if left, _ := filepath.Glob(filepath.Join(runDir, ".trial.json.tmp-*")); len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+	s, err := results.LoadSweep(p.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Warnings) != 0 {
+		t.Errorf("warnings after the run: %v", s.Warnings)
+	}
+}
+
+// Retried attempts are reported as retries, not as finished trials: the
+// progress counts end at the number of trials.
+func TestProgressCountsTrialsNotAttempts(t *testing.T) {
+	p := newTestPlan(t, "retries = 2\n[zip.c]\nlr = [0.1, 0.2]\nfail = [true, false]\n", &scriptedModel{})
+	var last Event
+	retries := 0
+	obs := ObserverFunc(func(e Event) {
+		if e.Kind == EventTrialRetry {
+			retries++
+		}
+		last = e
+	})
+	mustRun(t, context.Background(), p, RunOptions{Workers: 2, Observer: obs})
+	if last.Kind != EventSweepEnd || last.Done != 2 || last.Failed != 1 || last.Running != 0 || retries != 2 {
+		t.Errorf("last event %+v after %d retries; want 2 done, 1 failed, none running, 2 retries", last, retries)
+	}
+}

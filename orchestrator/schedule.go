@@ -19,6 +19,7 @@ const (
 	EventSweepStart EventKind = "sweep_start"
 	EventTrialStart EventKind = "trial_start"
 	EventTrialEnd   EventKind = "trial_end"
+	EventTrialRetry EventKind = "trial_retry" // an attempt failed and the trial runs again
 	EventSweepEnd   EventKind = "sweep_end"
 )
 
@@ -96,6 +97,15 @@ func (p *progress) ended(t *results.Trial) {
 		p.counts.Failed++
 	}
 	p.emit(EventTrialEnd, t)
+}
+
+// retrying reports a failed attempt of a trial that will run again: it
+// is neither done nor failed yet.
+func (p *progress) retrying(t *results.Trial) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.counts.Running--
+	p.emit(EventTrialRetry, t)
 }
 
 func (p *progress) finish() {

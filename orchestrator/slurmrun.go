@@ -53,7 +53,7 @@ func RunSlurm(ctx context.Context, p *Plan, opts RunOptions, so SlurmOptions) (*
 	}
 	// No job of this sweep is alive (checked above), so every record still
 	// "running" was abandoned, on whichever node.
-	if err := markAbandoned(onDisk, true); err != nil {
+	if err := markAbandoned(p, onDisk, true); err != nil {
 		return nil, err
 	}
 	jobs, skipped := Pending(p.Trials, onDisk, p.Spec.Retries, opts.Rerun)
@@ -136,7 +136,7 @@ func follow(ctx context.Context, p *Plan, jobs []Job, sub *slurm.Submitted, so S
 	if every <= 0 {
 		every = 2 * time.Second
 	}
-	seen := map[string]results.Status{}
+	seen := map[string]runSeen{}
 	cancelled := false
 	for {
 		st, err := so.Client.Poll(context.WithoutCancel(ctx), sub.JobIDs())
@@ -188,7 +188,7 @@ func settleLost(p *Plan, jobs []Job) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := markAbandoned(onDisk, true); err != nil {
+	if err := markAbandoned(p, onDisk, true); err != nil {
 		return 0, err
 	}
 	lost := 0
@@ -200,9 +200,17 @@ func settleLost(p *Plan, jobs []Job) (int, error) {
 	return lost, nil
 }
 
-// observeRecords reads the jobs' records and reports those that started or
-// ended since the last look. Only runs started after since count.
-func observeRecords(p *Plan, jobs []Job, since time.Time, seen map[string]results.Status, prog *progress, sum *Summary) error {
+// runSeen is what observeRecords last reported of a trial: the directory
+// and status of its latest run.
+type runSeen struct {
+	dir    string
+	status results.Status
+}
+
+// observeRecords reads the jobs' records and reports the runs that started
+// or ended since the last look, the failed attempts that the workers retry
+// included. Only runs started after since count.
+func observeRecords(p *Plan, jobs []Job, since time.Time, seen map[string]runSeen, prog *progress, sum *Summary) error {
 	onDisk, err := results.LoadSweep(p.Dir)
 	if err != nil {
 		return err
@@ -212,15 +220,26 @@ func observeRecords(p *Plan, jobs []Job, since time.Time, seen map[string]result
 		if runs == nil {
 			continue
 		}
-		rec := runs.Latest().Trial
-		if rec.StartedAt.Before(since) || seen[j.Trial.ID] == rec.Status {
+		run := runs.Latest()
+		rec, last := run.Trial, seen[j.Trial.ID]
+		if rec.StartedAt.Before(since) || (last.dir == run.Dir && last.status == rec.Status) {
 			continue
 		}
-		if seen[j.Trial.ID] == "" {
+		if last.dir != run.Dir {
+			if last.status == results.StatusRunning && len(runs.Runs) > 1 {
+				// The attempt last seen running ended between two looks,
+				// and the next began.
+				prog.retrying(runs.Runs[len(runs.Runs)-2].Trial)
+			}
 			prog.started(rec)
 		}
-		seen[j.Trial.ID] = rec.Status
-		if rec.Status != results.StatusRunning {
+		seen[j.Trial.ID] = runSeen{run.Dir, rec.Status}
+		switch {
+		case rec.Status == results.StatusRunning:
+		case rec.Status == results.StatusFailed && rec.Attempt < j.MaxAttempts:
+			prog.retrying(rec)
+			seen[j.Trial.ID] = runSeen{run.Dir, results.StatusFailed}
+		default:
 			prog.ended(rec)
 			sum.Records = append(sum.Records, rec)
 		}

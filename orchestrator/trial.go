@@ -45,7 +45,13 @@ func (r *trialRunner) run(ctx context.Context, t Trial, priorFailures, maxAttemp
 	for attempt := priorFailures + 1; ; attempt++ {
 		rec, err := r.attempt(ctx, t, attempt, prog)
 		if err != nil || rec.Status != results.StatusFailed || attempt >= maxAttempts || ctx.Err() != nil {
+			if rec != nil && prog != nil {
+				prog.ended(rec)
+			}
 			return rec, err
+		}
+		if prog != nil {
+			prog.retrying(rec)
 		}
 	}
 }
@@ -72,9 +78,6 @@ func (r *trialRunner) attempt(ctx context.Context, t Trial, attempt int, prog *p
 	}
 	if err := results.WriteTrial(tl.Dir(), rec); err != nil {
 		return rec, infraError{err}
-	}
-	if prog != nil {
-		prog.ended(rec)
 	}
 	return rec, nil
 }

@@ -20,6 +20,10 @@ type Sweep struct {
 	Dir string
 	// Trials holds one entry per trial ID, ordered by name then ID.
 	Trials []*TrialRuns
+	// Unrecorded lists the run directories that hold no trial.json: a run
+	// between creating its directory and writing its first record, or one
+	// killed in that instant (see Warnings too).
+	Unrecorded []string
 	// Warnings lists what LoadSweep skipped and why (an unreadable or
 	// partial trial.json, a run directory without a record), each naming
 	// the path. A sweep that is still running can produce some of these.
@@ -108,6 +112,7 @@ func LoadSweep(dir string) (*Sweep, error) {
 			t, err := readTrial(filepath.Join(runPath, TrialFile))
 			if errors.Is(err, fs.ErrNotExist) {
 				s.warnf("%s: no %s (a run starting, or killed before its first record)", runPath, TrialFile)
+				s.Unrecorded = append(s.Unrecorded, runPath)
 				continue
 			}
 			if err != nil {

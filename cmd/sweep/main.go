@@ -63,7 +63,11 @@ func main() {
 }
 
 func mainExit(args []string) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
+		usage(os.Stderr)
+		return exitUsage
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(os.Stdout)
 		return exitOK
 	}
@@ -73,7 +77,13 @@ func mainExit(args []string) int {
 		}
 		ctx, stop := interruptContext()
 		defer stop()
-		return exitCode(c.run(ctx, args[1:], os.Stdout, os.Stderr))
+		err := c.run(ctx, args[1:], os.Stdout, os.Stderr)
+		if err != nil && ctx.Err() != nil && !errors.Is(err, errTrialsFailed) {
+			// Whatever failed was cut short by Ctrl-C (a plugin still
+			// starting, say): that is an interruption, not an error.
+			err = errInterrupted
+		}
+		return exitCode(err)
 	}
 	fmt.Fprintf(os.Stderr, "sweep: unknown command %q\n\n", args[0])
 	usage(os.Stderr)

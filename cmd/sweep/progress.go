@@ -39,7 +39,13 @@ func printTrialLine(w io.Writer, e orchestrator.Event) {
 		fmt.Fprintf(w, "sweep: %d trials to run, %d already finished\n", e.Total, e.Skipped)
 	case orchestrator.EventTrialEnd:
 		fmt.Fprintf(w, "[%d/%d] %s\n", e.Done, e.Total, describeTrial(e.Trial))
+	case orchestrator.EventTrialRetry:
+		fmt.Fprintf(w, "%s\n", describeRetry(e.Trial))
 	}
+}
+
+func describeRetry(t *results.Trial) string {
+	return fmt.Sprintf("%s: attempt %d failed, retrying: %s", t.Name, t.Attempt, t.Error)
 }
 
 func describeTrial(t *results.Trial) string {
@@ -105,6 +111,8 @@ func (s *statusLine) Observe(e orchestrator.Event) {
 	switch e.Kind {
 	case orchestrator.EventTrialEnd:
 		fmt.Fprintf(s.w, "\r\033[K  %s\n", describeTrial(e.Trial))
+	case orchestrator.EventTrialRetry:
+		fmt.Fprintf(s.w, "\r\033[K  %s\n", describeRetry(e.Trial))
 	case orchestrator.EventSweepEnd:
 		fmt.Fprint(s.w, "\r\033[K")
 		close(s.stop)
