@@ -227,6 +227,9 @@ func writeSections(w *bufio.Writer, r Ranking, bold, bullet string) {
 			s = fmt.Sprintf("%s: running on %s, pid %d, since %s (%s)",
 				p.Name, p.Host, p.PID, p.StartedAt.UTC().Format(time.RFC3339), r.rel(p.Dir))
 		}
+		if p.Abandoned() {
+			s += "; that process is gone (killed?): `sweep run` again resumes it"
+		}
 		pending = append(pending, s)
 	}
 	section("Failed trials", failed)
