@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sweep-ml/sweep/tests/golden"
 )
 
 // fuzzSeeds are valid, truncated and damaged event files. Their committed
@@ -62,7 +64,7 @@ func fuzzSeeds(t testing.TB) map[string][]byte {
 // TestWriteFuzzSeeds keeps the committed seed corpus in step with the
 // writer; it writes only with -update.
 func TestWriteFuzzSeeds(t *testing.T) {
-	if !*update {
+	if !golden.Update() {
 		t.Skip("run with -update to rewrite testdata/fuzz/FuzzReadEvents")
 	}
 	writeCorpus(t, "FuzzReadEvents", fuzzSeeds(t))

@@ -3,7 +3,6 @@ package logger
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -14,9 +13,9 @@ import (
 	"sync"
 	"testing"
 	"time"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+	"github.com/sweep-ml/sweep/tests/golden"
+)
 
 // fixedClock makes files byte-identical from run to run.
 var fixedClock = func() time.Time { return time.Date(2026, 11, 25, 19, 30, 0, 500_000_000, time.UTC) }
@@ -214,22 +213,7 @@ func TestGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "golden", "sample.tfevents")
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -run Golden -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("event file differs from %s (%d bytes, want %d); if the change is deliberate, run with -update", golden, len(got), len(want))
-	}
+	golden.Check(t, filepath.Join("testdata", "golden", "sample.tfevents"), got)
 }
 
 func TestExperimentRoundTrip(t *testing.T) {

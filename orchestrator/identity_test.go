@@ -1,13 +1,13 @@
 package orchestrator
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/sweep-ml/sweep/plugins"
 	"github.com/sweep-ml/sweep/plugins/dataset"
+	"github.com/sweep-ml/sweep/tests/golden"
 )
 
 func TestGridHash(t *testing.T) {
@@ -71,19 +71,7 @@ func TestIdentityGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := configIdentity("ffn", trials[0].Params, s.Data, hash)
-	golden := filepath.Join("testdata", "identity.golden")
-	if *update {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != string(want) {
-		t.Errorf("canonical identity differs from %s:\n%s", golden, got)
-	}
+	golden.Check(t, filepath.Join("testdata", "identity.golden"), []byte(got))
 	if configID(got) != wantConfig {
 		t.Errorf("the golden text does not hash to the ConfigID")
 	}

@@ -3,8 +3,6 @@ package orchestrator
 import (
 	"context"
 	"errors"
-	"flag"
-	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -16,10 +14,10 @@ import (
 	"github.com/sweep-ml/sweep/plugins"
 	"github.com/sweep-ml/sweep/plugins/builtin"
 	"github.com/sweep-ml/sweep/plugins/dataset"
+	"github.com/sweep-ml/sweep/tests/golden"
 )
 
 // update rewrites golden files: go test ./orchestrator -run Golden -update
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // TestBadGridsGolden loads (and, if that succeeds, expands) every grid in
 // testdata/bad and compares the error with testdata/bad/<name>.golden.
@@ -34,19 +32,7 @@ func TestBadGridsGolden(t *testing.T) {
 		name := strings.TrimSuffix(filepath.Base(file), ".toml")
 		t.Run(name, func(t *testing.T) {
 			got := loadAndExpandError(t, file)
-			golden := strings.TrimSuffix(file, ".toml") + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("error message differs from %s:\ngot:\n%s\nwant:\n%s", golden, got, want)
-			}
+			golden.Check(t, strings.TrimSuffix(file, ".toml")+".golden", []byte(got))
 			// Every message names the file and a line, except a bad name
 			// from a default template, which no line of the file wrote.
 			withLine := regexp.MustCompile(`^` + regexp.QuoteMeta(file) + `:[1-9][0-9]*: `)

@@ -16,6 +16,8 @@ import (
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotutil"
+
+	"github.com/sweep-ml/sweep/tests/golden"
 )
 
 // sampleCurves are three made-up validation-loss curves over 30 epochs:
@@ -73,7 +75,7 @@ func TestPlotCurvesPNG(t *testing.T) {
 	if !found {
 		t.Errorf("no pixel in the first curve's colour %v", want)
 	}
-	if *update {
+	if golden.Update() {
 		// Keep a copy to look at: go test -run PlotCurvesPNG -update.
 		data, _ := os.ReadFile(path)
 		if err := os.WriteFile(filepath.Join("testdata", "curves_example.png"), data, 0o644); err != nil {

@@ -4,14 +4,12 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+	"github.com/sweep-ml/sweep/tests/golden"
+)
 
 // loadRanking loads and ranks a synthetic sweep.
 func loadRanking(t *testing.T, dir string) Ranking {
@@ -34,25 +32,6 @@ func render(t *testing.T, r Ranking, format string, opts RenderOptions) string {
 	return strings.ReplaceAll(b.String(), r.Dir, "<sweep>")
 }
 
-func checkGolden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from the golden file (go test -update rewrites it):\n--- got\n%s--- want\n%s",
-			path, got, want)
-	}
-}
-
 func TestRenderGolden(t *testing.T) {
 	sweeps := []struct {
 		name string
@@ -68,7 +47,7 @@ func TestRenderGolden(t *testing.T) {
 		r := loadRanking(t, sw.dir(t))
 		for format, ext := range formats {
 			t.Run(sw.name+"/"+format, func(t *testing.T) {
-				checkGolden(t, "report_"+sw.name+"."+ext, render(t, r, format, sw.opts))
+				golden.Check(t, filepath.Join("testdata", "report_"+sw.name+"."+ext+".golden"), []byte(render(t, r, format, sw.opts)))
 			})
 		}
 	}

@@ -30,9 +30,9 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden sections of testdata/*.txtar from the actual output")
+	"github.com/sweep-ml/sweep/tests/golden"
+)
 
 // binaries are the programs the scripts run, by package (relative to the
 // module root) and executable name.
@@ -154,7 +154,7 @@ func TestScripts(t *testing.T) {
 		Dir:                "testdata",
 		Setup:              setupScript,
 		Cmds:               scriptCommands(),
-		UpdateScripts:      *update,
+		UpdateScripts:      golden.Update(), // -update rewrites the golden sections of testdata/*.txtar
 		RequireUniqueNames: true,
 	})
 }

@@ -2,7 +2,6 @@ package slurm
 
 import (
 	"context"
-	"flag"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -11,28 +10,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sweep-ml/sweep/tests/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
-
-// golden compares got with testdata/<name>, or rewrites it with -update.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from the golden file (rerun with -update if the change is intended)\n got:\n%s\nwant:\n%s", name, got, want)
-	}
-}
 
 func TestScriptGolden(t *testing.T) {
 	const (
@@ -52,7 +32,7 @@ func TestScriptGolden(t *testing.T) {
 				ExtraArgs: []string{"--account", "ml", "--qos=low", "-C", "avx2"}},
 		}, Array{Offset: 1001, Tasks: 250}},
 	} {
-		golden(t, tc.name, tc.sub.script(sweepDir, dir, tc.arr))
+		golden.Check(t, filepath.Join("testdata", tc.name), []byte(tc.sub.script(sweepDir, dir, tc.arr)))
 	}
 }
 

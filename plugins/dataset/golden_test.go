@@ -3,15 +3,13 @@ package dataset
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+	"github.com/sweep-ml/sweep/tests/golden"
+)
 
 // goldenSynthetic is what testdata/synthetic.golden.json records about a
 // small synthetic dataset: enough to notice any change to the generator,
@@ -57,19 +55,8 @@ func checkGolden(t *testing.T, name string, v any) {
 		t.Fatal(err)
 	}
 	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, append(got, '\n'), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
+	got = append(got, '\n')
+	want := golden.Want(t, path, got)
 	var g, w any
 	if err := json.Unmarshal(got, &g); err != nil {
 		t.Fatal(err)
