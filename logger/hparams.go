@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"reflect"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -228,12 +227,7 @@ func appendPluginData(b []byte, num protowire.Number, fill func([]byte) []byte) 
 func appendSessionStart(b []byte, s *SessionStart) []byte {
 	return appendPluginData(b, hpSessionStart, func(b []byte) []byte {
 		// Sorted keys make the bytes, and so the file, deterministic.
-		keys := make([]string, 0, len(s.HParams))
-		for k := range s.HParams {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range Tags(s.HParams) {
 			b = appendMessage(b, startHParams, func(b []byte) []byte {
 				b = protowire.AppendTag(b, mapKey, protowire.BytesType)
 				b = protowire.AppendString(b, k)

@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -291,12 +292,6 @@ func tensorScalar(t *Tensor) (float64, error) {
 	return 0, fmt.Errorf("scalar tensor of dtype %d holds no single value", t.DType)
 }
 
-// Tags returns the sorted keys of a series map, for stable iteration.
-func Tags[V any](m map[string]V) []string {
-	tags := make([]string, 0, len(m))
-	for t := range m {
-		tags = append(tags, t)
-	}
-	sort.Strings(tags)
-	return tags
-}
+// Tags returns the sorted keys of a map keyed by tag or name (a Run's
+// series, a session's hyperparameters), for stable iteration.
+func Tags[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }

@@ -1,9 +1,6 @@
 package logger
 
-import (
-	"math"
-	"sort"
-)
+import "math"
 
 // Mode says whether lower or higher values of a metric are better.
 type Mode int
@@ -49,14 +46,7 @@ func (t *MetricsTracker) Update(step int64, values map[string]float64) {
 func (t *MetricsTracker) Series(name string) []Point { return t.series[name] }
 
 // Names returns the tracked metrics' names in sorted order.
-func (t *MetricsTracker) Names() []string {
-	names := make([]string, 0, len(t.series))
-	for n := range t.series {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+func (t *MetricsTracker) Names() []string { return Tags(t.series) }
 
 // Best returns the best value of the metric name by mode and its step; the
 // earliest step wins a tie. NaN is never best. ok is false when the series
