@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sweep-ml/sweep/results"
 )
 
 // Submission is one submission of a sweep's remaining trials to Slurm.
@@ -75,17 +77,19 @@ const SubmissionsDir = ".slurm"
 // TimeLayout names a submission's directory, as trial runs' are named.
 const TimeLayout = "20060102-150405"
 
-// JobsFile, in a submission's directory, lists its arrays once submitted:
-// one line "<job id> <offset> <tasks>" per array, so that a later `sweep`
-// can find the jobs again.
+// JobsFile, in a submission's directory, lists its arrays as they are
+// submitted: one line "<job id> <offset> <tasks>" per array, so that a later
+// `sweep` can find the jobs again. It is replaced atomically, so a reader
+// never sees half of it.
 const JobsFile = "jobs.txt"
 
 // Submit writes the submission's batch files and sbatch scripts under
 // sub.SweepDir/.slurm/<time>/ and submits the scripts with `sbatch
 // --parsable`, one job array per MaxArraySize tasks. Arrays after the first
 // wait for the one before (afterany) when Config.Parallelism is set, so that
-// the throttle holds across them. If an sbatch fails, Submit cancels the
-// arrays it had submitted and returns sbatch's error.
+// the throttle holds across them. If an sbatch fails (or recording its job
+// in the JobsFile does), Submit cancels the arrays it had submitted and
+// returns the error.
 func (c *Client) Submit(ctx context.Context, sub Submission) (*Submitted, error) {
 	sweepDir, err := sub.check()
 	if err != nil {
@@ -93,7 +97,6 @@ func (c *Client) Submit(ctx context.Context, sub Submission) (*Submitted, error)
 	}
 	maxSize := sub.MaxArraySize
 	if maxSize <= 0 {
-		var err error
 		if maxSize, err = c.MaxArraySize(ctx); err != nil {
 			return nil, err
 		}
@@ -101,32 +104,12 @@ func (c *Client) Submit(ctx context.Context, sub Submission) (*Submitted, error)
 			return nil, errors.New("slurm: the cluster's MaxArraySize is 0: job arrays are disabled")
 		}
 	}
-	when := sub.Time
-	if when.IsZero() {
-		when = time.Now()
-	}
-	dir, err := makeUniqueDir(filepath.Join(sweepDir, SubmissionsDir), when.Format(TimeLayout))
+	dir, arrays, err := sub.writeFiles(sweepDir, maxSize)
 	if err != nil {
 		return nil, err
 	}
-	if err := os.Mkdir(filepath.Join(dir, "logs"), 0o755); err != nil {
-		return nil, fmt.Errorf("slurm: %w", err)
-	}
-	for i, b := range sub.Batches {
-		if err := writeFile(batchPath(dir, i), strings.Join(b, "\n")+"\n"); err != nil {
-			return nil, err
-		}
-	}
 	res := &Submitted{Dir: dir}
-	for off := 0; off < len(sub.Batches); off += maxSize {
-		a := Array{
-			Offset: off,
-			Tasks:  min(maxSize, len(sub.Batches)-off),
-			Script: scriptPath(dir, len(res.Arrays)),
-		}
-		if err := writeFile(a.Script, sub.script(sweepDir, dir, a)); err != nil {
-			return nil, err
-		}
+	for _, a := range arrays {
 		args := []string{"--parsable"}
 		if n := len(res.Arrays); n > 0 && sub.Config.Parallelism > 0 {
 			args = append(args, "--dependency=afterany:"+res.Arrays[n-1].JobID)
@@ -138,18 +121,57 @@ func (c *Client) Submit(ctx context.Context, sub Submission) (*Submitted, error)
 			err = checkJobID(a.JobID)
 		}
 		if err != nil {
-			err = fmt.Errorf("slurm: submitting %s: %w", a.Script, err)
-			if cerr := c.Cancel(context.WithoutCancel(ctx), res.JobIDs()); cerr != nil {
-				err = errors.Join(err, cerr)
-			}
-			return nil, err
+			return nil, c.abandon(ctx, res, fmt.Errorf("slurm: submitting %s: %w", a.Script, err))
 		}
 		res.Arrays = append(res.Arrays, a)
-	}
-	if err := writeFile(filepath.Join(dir, JobsFile), res.jobsText()); err != nil {
-		return nil, err
+		// Recorded after every sbatch, not once at the end, so that an
+		// array is on record as soon as it exists: a later sweep that finds
+		// it still active does not submit the same trials again.
+		if err := results.WriteFileAtomic(filepath.Join(dir, JobsFile), []byte(res.jobsText())); err != nil {
+			return nil, c.abandon(ctx, res, fmt.Errorf("slurm: %w", err))
+		}
 	}
 	return res, nil
+}
+
+// writeFiles makes the submission's directory and writes every batch file
+// and sbatch script into it, before anything is submitted, so that a failure
+// to write leaves no job array behind. It returns the directory and the
+// arrays to submit, without job ids.
+func (s Submission) writeFiles(sweepDir string, maxSize int) (dir string, arrays []Array, err error) {
+	when := s.Time
+	if when.IsZero() {
+		when = time.Now()
+	}
+	if dir, err = makeUniqueDir(filepath.Join(sweepDir, SubmissionsDir), when.Format(TimeLayout)); err != nil {
+		return "", nil, err
+	}
+	if err := os.Mkdir(filepath.Join(dir, "logs"), 0o755); err != nil {
+		return "", nil, fmt.Errorf("slurm: %w", err)
+	}
+	for i, b := range s.Batches {
+		if err := writeFile(batchPath(dir, i), strings.Join(b, "\n")+"\n"); err != nil {
+			return "", nil, err
+		}
+	}
+	for off := 0; off < len(s.Batches); off += maxSize {
+		a := Array{Offset: off, Tasks: min(maxSize, len(s.Batches)-off), Script: scriptPath(dir, len(arrays))}
+		if err := writeFile(a.Script, s.script(sweepDir, dir, a)); err != nil {
+			return "", nil, err
+		}
+		arrays = append(arrays, a)
+	}
+	return dir, arrays, nil
+}
+
+// abandon cancels the arrays of a submission that failed part-way and
+// returns err, joined with scancel's error if that fails too. It cancels even
+// when ctx has ended: the arrays must not run unwatched.
+func (c *Client) abandon(ctx context.Context, res *Submitted, err error) error {
+	if cerr := c.Cancel(context.WithoutCancel(ctx), res.JobIDs()); cerr != nil {
+		return errors.Join(err, cerr)
+	}
+	return err
 }
 
 // check refuses a submission that cannot run, before anything is written,

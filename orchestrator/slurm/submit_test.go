@@ -126,6 +126,17 @@ func TestSubmitFailureCancels(t *testing.T) {
 	if !slices.Contains(fr.calls, "scancel 100") {
 		t.Errorf("the submitted array was not cancelled; calls: %q", fr.calls)
 	}
+	// The first array was on record from its sbatch on, so that a sweep
+	// killed before the cancel could still find it.
+	if loaded, err := LoadSubmitted(dir); err != nil || !slices.Equal(loaded.JobIDs(), []string{"100"}) {
+		t.Errorf("LoadSubmitted after the failure = %+v, %v; want job 100 on record", loaded, err)
+	}
+	// Every script was written before the first sbatch.
+	for i := range 2 {
+		if _, err := os.Stat(scriptPath(dir, i)); err != nil {
+			t.Errorf("script %d: %v", i, err)
+		}
+	}
 }
 
 func TestSubmitRefuses(t *testing.T) {
