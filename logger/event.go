@@ -237,10 +237,7 @@ func DecodeEvent(data []byte) (Event, error) {
 			}
 			e.Step = int64(f.u)
 		case eventFileVersion:
-			if err := wantBytes("Event.file_version", f); err != nil {
-				return err
-			}
-			e.FileVersion = string(f.b)
+			return stringField(&e.FileVersion, "Event.file_version", f)
 		case eventGraphDef:
 			if err := wantBytes("Event.graph_def", f); err != nil {
 				return err
@@ -276,8 +273,7 @@ func decodeValue(msg []byte) (Value, error) {
 		var err error
 		switch f.num {
 		case valueTag:
-			err = wantBytes("Summary.Value.tag", f)
-			v.Tag = string(f.b)
+			err = stringField(&v.Tag, "Summary.Value.tag", f)
 		case valueSimple:
 			err = wantFixed32("Summary.Value.simple_value", f)
 			v.Kind, v.Simple = KindSimple, math.Float32frombits(uint32(f.u))
@@ -317,8 +313,7 @@ func decodeMetadata(m *Metadata, msg []byte) error {
 				var err error
 				switch f.num {
 				case pluginName:
-					err = wantBytes("PluginData.plugin_name", f)
-					m.PluginName = string(f.b)
+					err = stringField(&m.PluginName, "PluginData.plugin_name", f)
 				case pluginContent:
 					err = wantBytes("PluginData.content", f)
 					m.PluginContent = bytes.Clone(f.b)
@@ -326,11 +321,9 @@ func decodeMetadata(m *Metadata, msg []byte) error {
 				return err
 			})
 		case metaDisplayName:
-			err = wantBytes("SummaryMetadata.display_name", f)
-			m.DisplayName = string(f.b)
+			err = stringField(&m.DisplayName, "SummaryMetadata.display_name", f)
 		case metaDescription:
-			err = wantBytes("SummaryMetadata.summary_description", f)
-			m.Description = string(f.b)
+			err = stringField(&m.Description, "SummaryMetadata.summary_description", f)
 		case metaDataClass:
 			err = wantVarint("SummaryMetadata.data_class", f)
 			m.DataClass = DataClass(f.u)

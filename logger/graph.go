@@ -139,11 +139,9 @@ func decodeNode(n *Node, msg []byte) error {
 		var err error
 		switch f.num {
 		case nodeName:
-			err = wantBytes("NodeDef.name", f)
-			n.Name = string(f.b)
+			err = stringField(&n.Name, "NodeDef.name", f)
 		case nodeOp:
-			err = wantBytes("NodeDef.op", f)
-			n.Op = string(f.b)
+			err = stringField(&n.Op, "NodeDef.op", f)
 		case nodeInput:
 			err = wantBytes("NodeDef.input", f)
 			n.Inputs = append(n.Inputs, string(f.b))
@@ -167,8 +165,7 @@ func decodeShapeAttr(n *Node, entry []byte) error {
 	err := walk(entry, "NodeDef.attr entry", func(f field) error {
 		switch f.num {
 		case mapKey:
-			key = string(f.b)
-			return wantBytes("attr key", f)
+			return stringField(&key, "attr key", f)
 		case mapValue:
 			value = f.b
 			return wantBytes("attr value", f)

@@ -395,8 +395,7 @@ func decodeSessionStart(s *SessionStart, msg []byte) error {
 				var err error
 				switch f.num {
 				case mapKey:
-					err = wantBytes("hparams entry key", f)
-					key = string(f.b)
+					err = stringField(&key, "hparams entry key", f)
 				case mapValue:
 					if err = wantBytes("hparams entry value", f); err == nil {
 						val, err = decodePBValue(f.b)
@@ -406,8 +405,7 @@ func decodeSessionStart(s *SessionStart, msg []byte) error {
 			})
 			s.HParams[key] = val
 		case startGroupName:
-			err = wantBytes("SessionStartInfo.group_name", f)
-			s.GroupName = string(f.b)
+			err = stringField(&s.GroupName, "SessionStartInfo.group_name", f)
 		case startTime:
 			err = wantFixed64("SessionStartInfo.start_time_secs", f)
 			s.StartTime = math.Float64frombits(f.u)
@@ -421,11 +419,9 @@ func decodeExperiment(e *Experiment, msg []byte) error {
 		var err error
 		switch f.num {
 		case expDescription:
-			err = wantBytes("Experiment.description", f)
-			e.Description = string(f.b)
+			err = stringField(&e.Description, "Experiment.description", f)
 		case expName:
-			err = wantBytes("Experiment.name", f)
-			e.Name = string(f.b)
+			err = stringField(&e.Name, "Experiment.name", f)
 		case expTimeCreated:
 			err = wantFixed64("Experiment.time_created_secs", f)
 			e.TimeCreated = math.Float64frombits(f.u)
@@ -451,14 +447,11 @@ func decodeHParamInfo(h *HParamInfo, msg []byte) error {
 		var err error
 		switch f.num {
 		case hpiName:
-			err = wantBytes("HParamInfo.name", f)
-			h.Name = string(f.b)
+			err = stringField(&h.Name, "HParamInfo.name", f)
 		case hpiDisplayName:
-			err = wantBytes("HParamInfo.display_name", f)
-			h.DisplayName = string(f.b)
+			err = stringField(&h.DisplayName, "HParamInfo.display_name", f)
 		case hpiDescription:
-			err = wantBytes("HParamInfo.description", f)
-			h.Description = string(f.b)
+			err = stringField(&h.Description, "HParamInfo.description", f)
 		case hpiType:
 			err = wantVarint("HParamInfo.type", f)
 			h.Type = HParamType(f.u)
@@ -513,20 +506,16 @@ func decodeMetricInfo(m *MetricInfo, msg []byte) error {
 				var err error
 				switch f.num {
 				case metricGroup:
-					err = wantBytes("MetricName.group", f)
-					m.Group = string(f.b)
+					err = stringField(&m.Group, "MetricName.group", f)
 				case metricTag:
-					err = wantBytes("MetricName.tag", f)
-					m.Tag = string(f.b)
+					err = stringField(&m.Tag, "MetricName.tag", f)
 				}
 				return err
 			})
 		case miDisplayName:
-			err = wantBytes("MetricInfo.display_name", f)
-			m.DisplayName = string(f.b)
+			err = stringField(&m.DisplayName, "MetricInfo.display_name", f)
 		case miDescription:
-			err = wantBytes("MetricInfo.description", f)
-			m.Description = string(f.b)
+			err = stringField(&m.Description, "MetricInfo.description", f)
 		case miDatasetType:
 			err = wantVarint("MetricInfo.dataset_type", f)
 			m.DatasetType = DatasetType(f.u)

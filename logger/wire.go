@@ -156,6 +156,13 @@ func want(what string, f field, t protowire.Type) error {
 	return nil
 }
 
+// stringField sets *dst to a known string field's value, checking its wire
+// type.
+func stringField(dst *string, what string, f field) error {
+	*dst = string(f.b)
+	return wantBytes(what, f)
+}
+
 // doubles decodes a repeated double field, packed or not, appending to dst.
 func doubles(dst []float64, what string, f field) ([]float64, error) {
 	switch f.typ {
