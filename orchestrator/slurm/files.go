@@ -89,6 +89,23 @@ func (s *Submitted) tasks() int {
 	return n
 }
 
+// BatchFile is the file that lists the trial IDs of task i, counted across
+// all arrays of the submission (see Submission.Batches).
+func (s *Submitted) BatchFile(task int) string { return batchPath(s.Dir, task) }
+
+// Batches reads back the trial IDs of every task of the submission, by task.
+func (s *Submitted) Batches() ([][]string, error) {
+	out := make([][]string, s.tasks())
+	for i := range out {
+		ids, err := ReadBatch(s.BatchFile(i))
+		if err != nil {
+			return nil, err
+		}
+		out[i] = ids
+	}
+	return out, nil
+}
+
 // jobsText renders the JobsFile of s.
 func (s *Submitted) jobsText() string {
 	var b strings.Builder

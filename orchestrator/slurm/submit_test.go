@@ -85,6 +85,9 @@ func TestSubmitSplitsArrays(t *testing.T) {
 	if got, err := ReadBatch(batchPath(dir, 4)); err != nil || !slices.Equal(got, []string{"t8"}) {
 		t.Errorf("ReadBatch(batch 4) = %q, %v", got, err)
 	}
+	if got, err := res.Batches(); err != nil || !reflect.DeepEqual(got, sub.Batches) {
+		t.Errorf("Batches() = %q, %v; want what was submitted, %q", got, err, sub.Batches)
+	}
 	if b, err := os.ReadFile(script(2)); err != nil || !strings.Contains(string(b), "$((SLURM_ARRAY_TASK_ID + 4))") ||
 		!strings.Contains(string(b), "#SBATCH --array=0-0%1") {
 		t.Errorf("array-2.sh does not run batches from 4 with throttle 1:\n%s (%v)", b, err)

@@ -308,17 +308,9 @@ func submissions(tb testing.TB, sweepDir string) []*slurm.Submitted {
 // batches returns the trial IDs of each task of a submission, by task.
 func batches(tb testing.TB, sub *slurm.Submitted) [][]string {
 	tb.Helper()
-	n := 0
-	for _, a := range sub.Arrays {
-		n += a.Tasks
-	}
-	out := make([][]string, n)
-	for i := range out {
-		ids, err := slurm.ReadBatch(filepath.Join(sub.Dir, fmt.Sprintf("batch-%d.txt", i)))
-		if err != nil {
-			tb.Fatal(err)
-		}
-		out[i] = ids
+	out, err := sub.Batches()
+	if err != nil {
+		tb.Fatal(err)
 	}
 	return out
 }

@@ -104,7 +104,7 @@ func TestSlurmKilledTaskReruns(t *testing.T) {
 	}{{
 		name: "kill -9 worker",
 		kill: func(t *testing.T, sub *slurm.Submitted, worker int) {
-			killWorker(t, worker, filepath.Join(sub.Dir, "batch-0.txt"))
+			killWorker(t, worker, sub.BatchFile(0))
 		},
 		exit:   slurm.TaskExit{Task: 0, State: "FAILED", Signal: int(syscall.SIGKILL)},
 		reason: "abandoned: ",
