@@ -20,7 +20,8 @@ type Cache struct {
 }
 
 type cacheEntry struct {
-	path  string
+	path  string        // the CSV's path; "" for the synthetic dataset
+	stamp string        // the CSV's size and modification time when loaded
 	ready chan struct{} // closed when the load ends
 	data  *Dataset
 	err   error
@@ -36,7 +37,7 @@ func (c *Cache) Get(ctx context.Context, spec Spec) (*Dataset, error) {
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
-	key, err := cacheKey(spec)
+	key, stamp, err := cacheKey(spec)
 	if err != nil {
 		return nil, err
 	}
@@ -46,13 +47,14 @@ func (c *Cache) Get(ctx context.Context, spec Spec) (*Dataset, error) {
 	}
 	e, ok := c.entries[key]
 	if !ok {
-		// A new stamp for the same file makes older copies stale.
+		// A new stamp for the same file makes older copies stale; copies
+		// of the unchanged file under another split or seed stay.
 		for k, old := range c.entries {
-			if spec.Path != "" && old.path == spec.Path {
+			if old.path == spec.Path && old.stamp != stamp {
 				delete(c.entries, k)
 			}
 		}
-		e = &cacheEntry{path: spec.Path, ready: make(chan struct{})}
+		e = &cacheEntry{path: spec.Path, stamp: stamp, ready: make(chan struct{})}
 		c.entries[key] = e
 	}
 	c.mu.Unlock()
@@ -79,19 +81,21 @@ func (c *Cache) Get(ctx context.Context, spec Spec) (*Dataset, error) {
 	return e.data, e.err
 }
 
-// cacheKey identifies the data a spec (with defaults) loads.
-func cacheKey(s Spec) (string, error) {
+// cacheKey identifies the data a spec (with defaults) loads. For a CSV,
+// stamp is the file's size and modification time, part of the key.
+func cacheKey(s Spec) (key, stamp string, err error) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "target=%q features=%q val_split=%v split=%q standardize=%t seed=%d",
 		s.Target, s.Features, s.ValSplit, s.Split, *s.Standardize, s.Seed)
 	if s.Path == "" {
 		fmt.Fprintf(&b, " synthetic=%+v", *s.Synthetic)
-		return b.String(), nil
+		return b.String(), "", nil
 	}
 	fi, err := os.Stat(s.Path)
 	if err != nil {
-		return "", fmt.Errorf("data.path: %w", err)
+		return "", "", fmt.Errorf("data.path: %w", err)
 	}
-	fmt.Fprintf(&b, " path=%q size=%d mtime=%d", s.Path, fi.Size(), fi.ModTime().UnixNano())
-	return b.String(), nil
+	stamp = fmt.Sprintf("size=%d mtime=%d", fi.Size(), fi.ModTime().UnixNano())
+	fmt.Fprintf(&b, " path=%q %s", s.Path, stamp)
+	return b.String(), stamp, nil
 }

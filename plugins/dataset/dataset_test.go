@@ -282,6 +282,14 @@ func TestCache(t *testing.T) {
 	if again, _ := c.Get(ctx, Spec{Path: path}); again != first {
 		t.Error("an unchanged file was loaded twice")
 	}
+	// Another split of the unchanged file is a second entry, not a
+	// replacement of the first.
+	if _, err := c.Get(ctx, Spec{Path: path, Split: SplitChronological}); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := c.Get(ctx, Spec{Path: path}); again != first {
+		t.Error("loading another split of an unchanged file evicted the first")
+	}
 	if err := os.WriteFile(path, []byte(numbered(20)), 0o644); err != nil {
 		t.Fatal(err)
 	}
