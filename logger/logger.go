@@ -210,10 +210,7 @@ func (l *TrainingLogger) timedFlush() {
 
 // flushLocked writes the buffer to the file. The caller holds l.mu.
 func (l *TrainingLogger) flushLocked() error {
-	if l.timer != nil {
-		l.timer.Stop()
-		l.timer = nil
-	}
+	l.stopTimerLocked()
 	if len(l.buf) == 0 {
 		return nil
 	}
@@ -224,6 +221,14 @@ func (l *TrainingLogger) flushLocked() error {
 		return l.err
 	}
 	return nil
+}
+
+// stopTimerLocked cancels a pending interval flush. The caller holds l.mu.
+func (l *TrainingLogger) stopTimerLocked() {
+	if l.timer != nil {
+		l.timer.Stop()
+		l.timer = nil
+	}
 }
 
 // Flush writes buffered events to the file.
@@ -246,12 +251,10 @@ func (l *TrainingLogger) Close() error {
 		return ErrClosed
 	}
 	l.closed = true
+	l.stopTimerLocked()
 	err := l.err
 	if err == nil {
 		err = l.flushLocked()
-	} else if l.timer != nil {
-		l.timer.Stop()
-		l.timer = nil
 	}
 	if err == nil {
 		if serr := l.f.Sync(); serr != nil {
@@ -337,10 +340,10 @@ func (l *TrainingLogger) logHistograms(step int64, prefix string, params []Param
 	}
 	l.values = l.values[:0]
 	for i, p := range params {
-		tag := prefix + p.Name
 		if p.Name == "" {
 			return fmt.Errorf("logger: histogram %d at step %d has an empty name", i, step)
 		}
+		tag := prefix + p.Name
 		if err := FillHistogram(&l.histos[i], p.Values); err != nil {
 			return fmt.Errorf("logger: histogram %q at step %d: %w", tag, step, err)
 		}
