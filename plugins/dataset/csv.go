@@ -78,6 +78,16 @@ func parseCSV(ctx context.Context, name string, r io.Reader, target string, feat
 			cols = append(cols, i)
 		}
 	}
+	// cell parses column c of the record just read, naming the line the
+	// cell is on: a quoted cell before it may span lines.
+	cell := func(rec []string, c int) (float64, error) {
+		v, err := parseCell(rec[c])
+		if err != nil {
+			line, _ := cr.FieldPos(c)
+			return 0, fmt.Errorf("%s: line %d, column %q: %v", name, line, header[c], err)
+		}
+		return v, nil
+	}
 	t := &table{features: append([]string(nil), features...)}
 	for {
 		rec, err := cr.Read()
@@ -87,22 +97,21 @@ func parseCSV(ctx context.Context, name string, r io.Reader, target string, feat
 		if err != nil {
 			return nil, csvError(name, err)
 		}
-		line, _ := cr.FieldPos(0)
 		if t.rows()%ctxCheckRows == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
 		}
 		for _, c := range cols {
-			v, err := parseCell(rec[c])
+			v, err := cell(rec, c)
 			if err != nil {
-				return nil, fmt.Errorf("%s: line %d, column %q: %v", name, line, header[c], err)
+				return nil, err
 			}
 			t.x = append(t.x, v)
 		}
-		v, err := parseCell(rec[ti])
+		v, err := cell(rec, ti)
 		if err != nil {
-			return nil, fmt.Errorf("%s: line %d, column %q: %v", name, line, header[ti], err)
+			return nil, err
 		}
 		t.y = append(t.y, v)
 	}

@@ -60,6 +60,7 @@ func TestCSVErrors(t *testing.T) {
 		want      string // substring after the file name
 	}{
 		{"non-numeric", "a,b,target\n1,2,3\n4,x,6\n", Spec{}, `line 3, column "b": "x" is not a number`},
+		{"after a quoted line break", "a,b,target\n1,2,3\n\"4\n\",x,6\n", Spec{}, `line 4, column "b": "x" is not a number`},
 		{"nan", "a,target\n1,2\nNaN,3\n", Spec{}, `line 3, column "a": "NaN" is not a finite number`},
 		{"inf", "a,target\n1,2\n3,-Inf\n", Spec{}, `line 3, column "target": "-Inf" is not a finite number`},
 		{"empty cell", "a,target\n1,\n", Spec{}, `line 2, column "target": empty cell`},
