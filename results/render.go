@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"path/filepath"
-	"sort"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -369,8 +371,9 @@ func (r *Ranking) relAll(paths []string) []string {
 }
 
 // FormatValue shows a hyperparameter value for people: numbers in their
-// shortest exact form (0.001, 1e-05, 64), lists as "[64, 32]", maps with
-// sorted keys, nil as the empty string.
+// shortest exact form (0.001, 1e-05, 64), lists (a slice or array of any
+// element type) as "[64, 32]", maps with sorted keys, nil as the empty
+// string.
 func FormatValue(v any) string {
 	switch v := v.(type) {
 	case nil:
@@ -389,37 +392,24 @@ func FormatValue(v any) string {
 		return strconv.FormatInt(v, 10)
 	case json.Number:
 		return v.String()
-	case []any:
-		return formatList(len(v), func(i int) any { return v[i] })
-	case []float64:
-		return formatList(len(v), func(i int) any { return v[i] })
-	case []int64:
-		return formatList(len(v), func(i int) any { return v[i] })
-	case []int:
-		return formatList(len(v), func(i int) any { return v[i] })
-	case []string:
-		return formatList(len(v), func(i int) any { return v[i] })
 	case map[string]any:
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := slices.Sorted(maps.Keys(v))
 		parts := make([]string, len(keys))
 		for i, k := range keys {
 			parts[i] = k + ": " + FormatValue(v[k])
 		}
 		return "{" + strings.Join(parts, ", ") + "}"
 	}
-	return fmt.Sprint(v)
-}
-
-func formatList(n int, at func(int) any) string {
-	parts := make([]string, n)
-	for i := range parts {
-		parts[i] = FormatValue(at(i))
+	// Lists come as []any from JSON and TOML but as typed slices from Go
+	// callers; reflection shows every element type the same way.
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Slice || rv.Kind() == reflect.Array {
+		parts := make([]string, rv.Len())
+		for i := range parts {
+			parts[i] = FormatValue(rv.Index(i).Interface())
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
 	}
-	return "[" + strings.Join(parts, ", ") + "]"
+	return fmt.Sprint(v)
 }
 
 // fmtLoss shows a loss to 6 significant digits, or "-" when missing.

@@ -166,6 +166,9 @@ func TestFormatValue(t *testing.T) {
 		{[]float64{0.5}, "[0.5]"},
 		{[]any{[]any{1.0}, "a"}, "[[1], a]"},
 		{[]any{}, "[]"},
+		{[]string{"a", "b"}, "[a, b]"},
+		{[][]int64{{64, 32}, {8}}, "[[64, 32], [8]]"},
+		{[2]float32{0.5, 0.25}, "[0.5, 0.25]"},
 		{map[string]any{"b": 1.0, "a": []any{2.0}}, "{a: [2], b: 1}"},
 	} {
 		if got := FormatValue(tc.v); got != tc.want {
