@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -45,13 +44,13 @@ func WriteTrial(runDir string, t *Trial) error {
 
 // sanitized returns t, or a copy of t whose non-finite metrics are nil.
 func sanitized(t *Trial) *Trial {
-	finite := func(p *float64) bool { return p == nil || !(math.IsNaN(*p) || math.IsInf(*p, 0)) }
-	if finite(t.BestValLoss) && finite(t.FinalTrainLoss) && finite(t.FinalValLoss) {
+	writable := func(p *float64) bool { return p == nil || finite(p) }
+	if writable(t.BestValLoss) && writable(t.FinalTrainLoss) && writable(t.FinalValLoss) {
 		return t
 	}
 	c := *t
 	for _, p := range []**float64{&c.BestValLoss, &c.FinalTrainLoss, &c.FinalValLoss} {
-		if !finite(*p) {
+		if !writable(*p) {
 			*p = nil
 		}
 	}

@@ -279,6 +279,7 @@ func newStat(x []float64) Stat {
 	return Stat{Mean: mean, Std: std, N: len(x)}
 }
 
+// finite reports whether p holds a number other than NaN and ±Inf.
 func finite(p *float64) bool {
 	return p != nil && !math.IsNaN(*p) && !math.IsInf(*p, 0)
 }
