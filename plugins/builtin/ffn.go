@@ -37,18 +37,6 @@ const maxWidth = 1 << 16
 // parameters take 400 MB each for values, gradients and Adam's two moments.
 const maxParams = 50_000_000
 
-// paramCount returns the number of trainable parameters of cfg: each hidden
-// layer's weight, bias, γ and β, and the output layer's weight and bias.
-func paramCount(cfg ffn.Config) int64 {
-	var n int64
-	in := int64(cfg.InputDim)
-	for _, h := range cfg.HiddenDims {
-		n += int64(h)*in + 3*int64(h)
-		in = int64(h)
-	}
-	return n + int64(cfg.OutputDim)*(in+1)
-}
-
 // streamTrial is the PCG stream of a trial's generator; the trial's seed is
 // the generator's seed. One generator draws, in order, the initial weights,
 // then every epoch's shuffle and dropout masks.
@@ -219,7 +207,7 @@ func (m ffnModel) Train(ctx context.Context, req plugins.TrainRequest, emit func
 		return plugins.Outcome{}, err
 	}
 	h.net.InputDim = data.NumFeatures()
-	if n := paramCount(h.net); n > maxParams {
+	if n := h.net.NumParams(); n > maxParams {
 		return plugins.Outcome{}, fmt.Errorf("hidden_dims: %v with %d inputs makes %d parameters, more than the limit of %d",
 			h.net.HiddenDims, h.net.InputDim, n, maxParams)
 	}

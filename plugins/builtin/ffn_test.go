@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"math"
-	"math/rand/v2"
 	"reflect"
 	"slices"
 	"strings"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/sweep-ml/sweep/plugins"
 	"github.com/sweep-ml/sweep/plugins/dataset"
-	"github.com/sweep-ml/sweep/plugins/ffn"
 )
 
 // smallData is a quick synthetic dataset: 2000 rows of 8 features.
@@ -263,19 +261,5 @@ func TestConcurrentTrials(t *testing.T) {
 	// A nil emit is allowed.
 	if _, err := FFN().Train(ctx, plugins.TrainRequest{Params: params, Data: smallData}, nil); err != nil {
 		t.Errorf("nil emit: %v", err)
-	}
-}
-
-// TestParamCount checks the size limit's count against the network's own.
-func TestParamCount(t *testing.T) {
-	for _, dims := range [][]int{nil, {64, 32}, {7, 1, 9}} {
-		cfg := ffn.Config{InputDim: 50, HiddenDims: dims, OutputDim: 2}
-		net, err := ffn.New(cfg, rand.NewPCG(1, 1))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := paramCount(cfg); got != int64(net.NumParams()) {
-			t.Errorf("hidden %v: counted %d parameters, the network has %d", dims, got, net.NumParams())
-		}
 	}
 }

@@ -549,3 +549,20 @@ func TestBackwardNeedsTrainingPass(t *testing.T) {
 	}()
 	net.Backward(make([]float64, len(out)))
 }
+
+// TestNumParams checks Config.NumParams, which sizes the parameter storage
+// and the model's size limit, against the named parameters the network lays
+// out in it.
+func TestNumParams(t *testing.T) {
+	for _, dims := range [][]int{nil, {64, 32}, {7, 1, 9}} {
+		cfg := Config{InputDim: 50, HiddenDims: dims, OutputDim: 2}
+		net := mustNew(t, cfg, 1)
+		laid := 0
+		for _, p := range net.Params() {
+			laid += len(p.Value)
+		}
+		if got := cfg.NumParams(); got != laid || got != net.NumParams() {
+			t.Errorf("hidden %v: counted %d parameters, the network lays out %d", dims, got, laid)
+		}
+	}
+}

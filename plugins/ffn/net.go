@@ -59,6 +59,18 @@ func (c Config) Validate() error {
 	return nil
 }
 
+// NumParams returns the number of trainable scalars of a network of this
+// architecture: each hidden layer's weight, bias, γ and β, and the output
+// layer's weight and bias. Callers can check a size before New allocates it.
+func (c Config) NumParams() int {
+	n, in := 0, c.InputDim
+	for _, h := range c.HiddenDims {
+		n += h*in + 3*h
+		in = h
+	}
+	return n + c.OutputDim*(in+1)
+}
+
 // Param is a named tensor of a network: a view of its values and, for a
 // trainable parameter, of its gradient. The slices alias the network's
 // storage, so they show the current values without copying; they stay valid
@@ -155,19 +167,16 @@ func New(cfg Config, src rand.Source) (*Net, error) {
 // named views and the layer list.
 func (n *Net) allocate() {
 	cfg := n.cfg
-	size, nstats := 0, 0
-	in := cfg.InputDim
+	nstats := 0
 	for _, h := range cfg.HiddenDims {
-		size += h*in + h + 2*h
-		nstats += 2 * h
-		in = h
+		nstats += 2 * h // running mean and variance
 	}
-	size += cfg.OutputDim*in + cfg.OutputDim
-	n.theta = make([]float64, size)
-	n.grad = make([]float64, size)
+	n.theta = make([]float64, cfg.NumParams())
+	n.grad = make([]float64, len(n.theta))
 	n.stats = make([]float64, nstats)
 
 	off, soff := 0, 0
+	in := cfg.InputDim
 	take := func(name string, shape ...int) ([]float64, []float64) {
 		k := 1
 		for _, s := range shape {
@@ -184,7 +193,6 @@ func (n *Net) allocate() {
 		n.buffers = append(n.buffers, Param{Name: name, Shape: []int{k}, Value: v})
 		return v
 	}
-	in = cfg.InputDim
 	n.hidden = make([]hiddenLayer, len(cfg.HiddenDims))
 	for i, h := range cfg.HiddenDims {
 		l := &n.hidden[i]
