@@ -192,8 +192,10 @@ type trainer struct {
 	dOut  []float64
 	preds []float64 // validation predictions of the last evaluation
 
+	// With RestoreBest, the parameters and running statistics of the best
+	// epoch so far. The first epoch always improves, so they are set
+	// before Train can reach restore.
 	bestTheta, bestStats []float64
-	hasBest              bool
 }
 
 func newTrainer(net *Net, data Data, cfg TrainConfig, src rand.Source) *trainer {
@@ -301,13 +303,10 @@ func meanStd(v []float64) (mean, std float64) {
 func (t *trainer) snapshot() {
 	copy(t.bestTheta, t.net.theta)
 	copy(t.bestStats, t.net.stats)
-	t.hasBest = true
 }
 
-// restore puts back the best snapshot, if any.
+// restore puts back the best snapshot.
 func (t *trainer) restore() {
-	if t.hasBest {
-		copy(t.net.theta, t.bestTheta)
-		copy(t.net.stats, t.bestStats)
-	}
+	copy(t.net.theta, t.bestTheta)
+	copy(t.net.stats, t.bestStats)
 }
