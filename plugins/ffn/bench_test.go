@@ -24,13 +24,17 @@ var benchHidden = []int{64, 32}
 // benchWeights is the number of Linear weights, which the FLOP count uses:
 // 6 FLOPs per weight per training sample (forward, input and weight
 // gradients) and 2 per validation sample.
-var benchWeights = benchInputs*64 + 64*32 + 32*1
+var benchWeights = func() int {
+	weights, in := 0, benchInputs
+	for _, h := range benchHidden {
+		weights += in * h
+		in = h
+	}
+	return weights + in // the output Linear's single row
+}()
 
 func benchTrainer(b *testing.B) *trainer {
-	data := randomData(1, benchTrain, benchInputs)
-	data.ValX, data.ValY = data.ValX[:0], data.ValY[:0]
-	val := randomData(2, benchVal*4, benchInputs)
-	data.ValX, data.ValY = val.TrainX[:benchVal*benchInputs], val.TrainY[:benchVal]
+	data := randomData(1, benchTrain, benchInputs) // benchTrain/4 = benchVal validation rows
 	net := mustNew(b, Config{InputDim: benchInputs, HiddenDims: benchHidden, OutputDim: 1, Dropout: 0.3}, 1)
 	return newTrainer(net, data, TrainConfig{LR: 0.001, BatchSize: benchBatch, Epochs: 1}, rand.NewPCG(1, 1))
 }
@@ -113,58 +117,36 @@ func BenchmarkKernels(b *testing.B) {
 		return blas64.General{Rows: r, Cols: c, Stride: c, Data: d}
 	}
 	var sc scratch
-	kernels := []struct {
-		name string
-		run  func(m, n, k int, a []float64, rsA, psA int, b []float64, ldb int, c []float64, ldc int)
-	}{
-		{"own", func(m, n, k int, a []float64, rsA, psA int, b []float64, ldb int, c []float64, ldc int) {
-			gemm(&sc, m, n, k, a, rsA, psA, b, ldb, c, ldc)
-		}},
-	}
 	wT := make([]float64, k*n)
 	transpose(wT, n, k, w)
-	for _, kern := range kernels {
-		b.Run("forward/"+kern.name, func(b *testing.B) {
-			cpu0 := cpuTime()
-			for b.Loop() {
-				kern.run(m, n, k, x, k, 1, wT, n, c, n)
-			}
-			gflops(b, cpu0)
-		})
-		b.Run("weightgrad/"+kern.name, func(b *testing.B) {
-			cpu0 := cpuTime()
-			for b.Loop() {
-				kern.run(n, k, m, dz, 1, n, x, k, dw, k)
-			}
-			gflops(b, cpu0)
-		})
-		b.Run("inputgrad/"+kern.name, func(b *testing.B) {
-			cpu0 := cpuTime()
-			for b.Loop() {
-				kern.run(m, k, n, dz, n, 1, w, k, dx, k)
-			}
-			gflops(b, cpu0)
-		})
+	// The three products of a Linear layer, each as gemm computes it in
+	// training and as blas64 would.
+	products := []struct {
+		name       string
+		own, gonum func()
+	}{
+		{"forward",
+			func() { gemm(&sc, m, n, k, x, k, 1, wT, n, c, n) },
+			func() { blas64.Gemm(blas.NoTrans, blas.Trans, 1, gen(m, k, x), gen(n, k, w), 0, gen(m, n, c)) }},
+		{"weightgrad",
+			func() { gemm(&sc, n, k, m, dz, 1, n, x, k, dw, k) },
+			func() { blas64.Gemm(blas.Trans, blas.NoTrans, 1, gen(m, n, dz), gen(m, k, x), 0, gen(n, k, dw)) }},
+		{"inputgrad",
+			func() { gemm(&sc, m, k, n, dz, n, 1, w, k, dx, k) },
+			func() { blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, gen(m, n, dz), gen(n, k, w), 0, gen(m, k, dx)) }},
 	}
-	b.Run("forward/blas64", func(b *testing.B) {
-		cpu0 := cpuTime()
-		for b.Loop() {
-			blas64.Gemm(blas.NoTrans, blas.Trans, 1, gen(m, k, x), gen(n, k, w), 0, gen(m, n, c))
+	for _, p := range products {
+		for _, impl := range []struct {
+			name string
+			run  func()
+		}{{"own", p.own}, {"blas64", p.gonum}} {
+			b.Run(p.name+"/"+impl.name, func(b *testing.B) {
+				cpu0 := cpuTime()
+				for b.Loop() {
+					impl.run()
+				}
+				gflops(b, cpu0)
+			})
 		}
-		gflops(b, cpu0)
-	})
-	b.Run("weightgrad/blas64", func(b *testing.B) {
-		cpu0 := cpuTime()
-		for b.Loop() {
-			blas64.Gemm(blas.Trans, blas.NoTrans, 1, gen(m, n, dz), gen(m, k, x), 0, gen(n, k, dw))
-		}
-		gflops(b, cpu0)
-	})
-	b.Run("inputgrad/blas64", func(b *testing.B) {
-		cpu0 := cpuTime()
-		for b.Loop() {
-			blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, gen(m, n, dz), gen(n, k, w), 0, gen(m, k, dx))
-		}
-		gflops(b, cpu0)
-	})
+	}
 }
