@@ -48,7 +48,7 @@ func gemm(sc *scratch, m, n, k int, a []float64, rsA, psA int, b []float64, ldb 
 	case rsA == 1 && psA >= m:
 		blas64.Gemm(blas.Trans, blas.NoTrans, 1, blas64.General{Rows: k, Cols: m, Stride: psA, Data: a}, bg, 0, cg)
 	default:
-		gemmRef(0, m, 0, n, k, a, rsA, psA, b, ldb, c, ldc)
+		gemmRef(m, n, k, a, rsA, psA, b, ldb, c, ldc)
 	}
 }
 
@@ -122,12 +122,11 @@ func copyTile(c []float64, ldc int, tile []float64, rows, cols int) {
 	}
 }
 
-// gemmRef computes rows [i0, i1) and columns [j0, j1) of gemm with plain
-// loops, one strided dot product per element: the fallback for strides that
-// blas64 cannot express.
-func gemmRef(i0, i1, j0, j1, k int, a []float64, rsA, psA int, b []float64, ldb int, c []float64, ldc int) {
-	for i := i0; i < i1; i++ {
-		for j := j0; j < j1; j++ {
+// gemmRef is gemm with plain loops, one strided dot product per element:
+// the portable fallback for strides that blas64 cannot express.
+func gemmRef(m, n, k int, a []float64, rsA, psA int, b []float64, ldb int, c []float64, ldc int) {
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
 			var s float64
 			pa, pb := i*rsA, j
 			for p := 0; p < k; p++ {
