@@ -220,6 +220,7 @@ func (n *Net) allocate() {
 	last := moduleName(4 * len(cfg.HiddenDims))
 	n.outW, n.outDW = take(last+".weight", cfg.OutputDim, in)
 	n.outB, n.outDB = take(last+".bias", cfg.OutputDim)
+	n.outWT = make([]float64, in*cfg.OutputDim)
 	n.layers = append(n.layers, Layer{Name: last, Op: "Linear", Params: []string{last + ".weight", last + ".bias"}, In: in, Out: cfg.OutputDim})
 }
 
@@ -393,19 +394,15 @@ func (n *Net) Forward(x []float64, rows int, train bool) []float64 {
 		if !relu {
 			n.cfg.Activation.apply(h)
 		}
-		drop := n.cfg.Dropout > 0 && train
-		if drop {
-			dm := newDropMask(n.cfg.Dropout, n.src.Uint64())
-			dm.apply(l.d[:rows*w], l.mask[:rows*w], h)
-		}
 		in = h
-		if drop {
+		if n.cfg.Dropout > 0 && train {
+			dm := newDropMask(n.cfg.Dropout, n.src.Uint64())
 			in = l.d[:rows*w]
+			dm.apply(in, l.mask[:rows*w], h)
 		}
 		width = w
 	}
 	out := n.out[:rows*n.cfg.OutputDim]
-	n.outWT = growTo(n.outWT, width*n.cfg.OutputDim)
 	transpose(n.outWT, n.cfg.OutputDim, width, n.outW)
 	gemm(&n.sc, rows, n.cfg.OutputDim, width, in, width, 1, n.outWT, n.cfg.OutputDim, out, n.cfg.OutputDim)
 	addRow(out, n.outB)
