@@ -71,8 +71,11 @@ func synthetic(ctx context.Context, s SyntheticSpec, seed int64) (*table, error)
 		}
 		row := t.x[r*nf : (r+1)*nf]
 		for j := range row {
-			l := loadings[j*syntheticFactors : (j+1)*syntheticFactors]
-			row[j] = l[0]*f[0] + l[1]*f[1] + l[2]*f[2] + idio[j]*rng.NormFloat64()
+			var common float64
+			for k, l := range loadings[j*syntheticFactors : (j+1)*syntheticFactors] {
+				common += l * f[k]
+			}
+			row[j] = common + idio[j]*rng.NormFloat64()
 		}
 		t.y[r] = signal(row) + s.Noise*rng.NormFloat64()
 	}
