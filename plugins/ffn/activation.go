@@ -20,39 +20,39 @@ const (
 // leakySlope is nn.LeakyReLU's default negative slope.
 const leakySlope = 0.01
 
-var activationNames = [...]string{ReLU: "relu", Tanh: "tanh", LeakyReLU: "leaky_relu", ELU: "elu"}
+// activations names each activation as the "activation" hyperparameter
+// spells it and as PyTorch's module class (for the graph).
+var activations = [...]struct{ name, torch string }{
+	ReLU:      {"relu", "ReLU"},
+	Tanh:      {"tanh", "Tanh"},
+	LeakyReLU: {"leaky_relu", "LeakyReLU"},
+	ELU:       {"elu", "ELU"},
+}
 
 // ParseActivation returns the activation named s: "relu", "tanh",
 // "leaky_relu" or "elu".
 func ParseActivation(s string) (Activation, error) {
-	for a, name := range activationNames {
-		if name == s {
+	for a, names := range activations {
+		if names.name == s {
 			return Activation(a), nil
 		}
 	}
 	return 0, fmt.Errorf("activation: %q is not one of relu, tanh, leaky_relu, elu", s)
 }
 
+// valid reports whether a is one of the declared activations.
+func (a Activation) valid() bool { return a >= 0 && int(a) < len(activations) }
+
 // String returns the activation's name, as ParseActivation accepts it.
 func (a Activation) String() string {
-	if a < 0 || int(a) >= len(activationNames) {
+	if !a.valid() {
 		return fmt.Sprintf("Activation(%d)", int(a))
 	}
-	return activationNames[a]
+	return activations[a].name
 }
 
 // torchName is the activation's module class in PyTorch, for the graph.
-func (a Activation) torchName() string {
-	switch a {
-	case Tanh:
-		return "Tanh"
-	case LeakyReLU:
-		return "LeakyReLU"
-	case ELU:
-		return "ELU"
-	}
-	return "ReLU"
-}
+func (a Activation) torchName() string { return activations[a].torch }
 
 // apply replaces every x in v by the activation of x.
 func (a Activation) apply(v []float64) {

@@ -566,3 +566,19 @@ func TestNumParams(t *testing.T) {
 		}
 	}
 }
+
+// TestLayers checks the module list of the graph view: nn.Sequential's
+// numbering and PyTorch's class of each activation.
+func TestLayers(t *testing.T) {
+	for act, op := range map[Activation]string{ReLU: "ReLU", Tanh: "Tanh", LeakyReLU: "LeakyReLU", ELU: "ELU"} {
+		net := mustNew(t, Config{InputDim: 3, HiddenDims: []int{4}, OutputDim: 1, Activation: act}, 1)
+		var got []string
+		for _, l := range net.Layers() {
+			got = append(got, l.Name+" "+l.Op)
+		}
+		want := []string{"network.0 Linear", "network.1 BatchNorm1d", "network.2 " + op, "network.3 Dropout", "network.4 Linear"}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: layers %v, want %v", act, got, want)
+		}
+	}
+}

@@ -48,7 +48,7 @@ func (c Config) Validate() error {
 		return fmt.Errorf("output_dim: must be at least 1, got %d", c.OutputDim)
 	case !(c.Dropout >= 0 && c.Dropout < 1):
 		return fmt.Errorf("dropout: must be in [0, 1), got %v", c.Dropout)
-	case c.Activation < 0 || int(c.Activation) >= len(activationNames):
+	case !c.Activation.valid():
 		return fmt.Errorf("activation: unknown activation %d", int(c.Activation))
 	}
 	for i, h := range c.HiddenDims {

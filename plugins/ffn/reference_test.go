@@ -141,9 +141,9 @@ func TestPyTorchReference(t *testing.T) {
 	for _, path := range files {
 		acts = append(acts, loadRef(t, path).Activation)
 	}
-	for _, name := range activationNames {
-		if !slices.Contains(acts, name) {
-			t.Errorf("no reference run for activation %s (have %s)", name, strings.Join(acts, ", "))
+	for _, names := range activations {
+		if !slices.Contains(acts, names.name) {
+			t.Errorf("no reference run for activation %s (have %s)", names.name, strings.Join(acts, ", "))
 		}
 	}
 }
