@@ -169,20 +169,40 @@ func niceTicks(lo, hi, minStep float64) []plot.Tick {
 	}
 	decimals := max(0, int(-math.Floor(math.Log10(step)+1e-9)))
 	var ticks []plot.Tick
-	// Multiples of an integer index, not a running sum, so that rounding
-	// errors do not accumulate.
-	for k := math.Ceil(lo / step); k*step <= hi; k++ {
+	multiples(lo, hi, step, func(k float64) {
 		ticks = append(ticks, plot.Tick{Value: k * step, Label: strconv.FormatFloat(k*step, 'f', decimals, 64)})
-	}
+	})
 	if minor > 0 {
 		per := math.Round(step / minor)
-		for k := math.Ceil(lo / minor); k*minor <= hi; k++ {
+		multiples(lo, hi, minor, func(k float64) {
 			if math.Mod(k, per) != 0 {
 				ticks = append(ticks, plot.Tick{Value: k * minor})
 			}
-		}
+		})
 	}
 	return ticks
+}
+
+// multiples calls fn, in increasing order, with each whole k for which
+// k·step lies in [lo, hi]. The values are multiples of an index, not a
+// running sum, so that rounding errors do not accumulate. The loop is
+// bounded by an integer count and skips a k that did not move, because
+// past 2^53 adding 1 no longer changes a float: a range a few ulps wide
+// (1e17 to 1e17+16) looped forever.
+func multiples(lo, hi, step float64, fn func(k float64)) {
+	first := math.Ceil(lo / step)
+	n := int(math.Floor(hi/step)-first) + 1 // one more: rounding can put it under hi
+	prev := math.NaN()
+	for i := 0; i <= n; i++ {
+		k := first + float64(i)
+		if k*step > hi {
+			return
+		}
+		if k != prev {
+			fn(k)
+		}
+		prev = k
+	}
 }
 
 func orDefault(s, def string) string {

@@ -222,6 +222,9 @@ func TestNiceTicks(t *testing.T) {
 		// span/8 = 0.0006 rules out 0.0005; minor every 0.0002 from 0.0102.
 		{0.0101, 0.0149, 0, "0.011 0.012 0.013 0.014", 20},
 		{5, 5, 1, "5", 0},
+		// A range a few ulps wide, where k++ no longer moves k: it used to
+		// loop forever. Its ticks are the few floats in range.
+		{1e17, 1e17 + 16, 0, "100000000000000000 100000000000000016", 0},
 	} {
 		major, minor := labels(niceTicks(tc.lo, tc.hi, tc.minStep))
 		if major != tc.major || minor != tc.minor {
