@@ -355,6 +355,9 @@ func (l *TrainingLogger) logHistograms(step int64, prefix string, params []Param
 // LogModelGraph writes g as the run's graph, after checking it with
 // Graph.Validate. TensorBoard shows one graph per run: log it once.
 func (l *TrainingLogger) LogModelGraph(g *Graph) error {
+	if g == nil {
+		return errors.New("logger: nil graph")
+	}
 	if err := g.Validate(); err != nil {
 		return fmt.Errorf("logger: %w", err)
 	}

@@ -359,6 +359,7 @@ func TestBadInput(t *testing.T) {
 		"all-NaN histogram":   l.LogWeights(0, []Param{{Name: "w", Values: []float64{math.NaN()}}}),
 		"unnamed parameter":   l.LogGradients(0, []Param{{Values: []float64{1}}}),
 		"empty text tag":      l.LogText("", "x", 0),
+		"nil graph":           l.LogModelGraph(nil),
 		"graph without names": l.LogModelGraph(&Graph{Nodes: []Node{{Op: "x"}}}),
 		"graph repeated name": l.LogModelGraph(&Graph{Nodes: []Node{{Name: "a"}, {Name: "a"}}}),
 		"graph dangling edge": l.LogModelGraph(&Graph{Nodes: []Node{{Name: "a", Inputs: []string{"b:0"}}}}),
