@@ -60,6 +60,19 @@ func run(ctx context.Context, tr Trainer, id string, params Params, stderr *sync
 	return evs, out, err
 }
 
+// idleClients returns the process in each slot of a pool that runs no
+// trial (nil for a slot without one), leaving the slots as they were.
+func idleClients(p *Pool) []*Client {
+	cs := make([]*Client, cap(p.slots))
+	for i := range cs {
+		cs[i] = <-p.slots
+	}
+	for _, c := range cs {
+		p.slots <- c
+	}
+	return cs
+}
+
 // pidOf is the plugin process that sent an event of the test plugin.
 func pidOf(t *testing.T, evs []Event) int {
 	t.Helper()

@@ -86,6 +86,7 @@ func TestPythonPlugin(t *testing.T) {
 	}
 
 	// Cancelling reaches the model, which stops; the process is reused.
+	before := idleClients(pool)[0]
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var log syncBuffer
@@ -104,7 +105,8 @@ func TestPythonPlugin(t *testing.T) {
 	if !strings.Contains(log.String(), "trial py cancelled at epoch") {
 		t.Errorf("trial log %q lacks the model's note of the cancellation", log.String())
 	}
-	if _, err := pool.Describe(ctx); err != nil {
+	// Describe alone would pass with a replacement process too.
+	if _, err := pool.Describe(ctx); err != nil || idleClients(pool)[0] != before {
 		t.Errorf("the process did not survive a cancelled trial: %v", err)
 	}
 	start := time.Now()
