@@ -24,7 +24,7 @@ func fuzzSeeds(t testing.TB) map[string][]byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A small file of our own with every kind of record but histograms.
+	// A small file of our own with one record of every kind.
 	dir := t.TempDir()
 	l, err := Open(dir, testOptions())
 	if err != nil {

@@ -98,6 +98,22 @@ func writeSampleRun(t testing.TB, l *TrainingLogger) []Param {
 	return params
 }
 
+// sampleFile writes the sample run with the fixed clock into a new event
+// file and returns the file's path and bytes.
+func sampleFile(t *testing.T) (path string, data []byte) {
+	t.Helper()
+	l, err := Open(t.TempDir(), testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeSampleRun(t, l)
+	data, err = os.ReadFile(l.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l.Path(), data
+}
+
 // TestRoundTrip reads back what the writer wrote, exactly.
 func TestRoundTrip(t *testing.T) {
 	l, err := NewTrainingLogger(t.TempDir(), "sweep/trial", testOptions())
@@ -204,15 +220,7 @@ func TestSessionGroup(t *testing.T) {
 
 // TestGolden pins the writer's bytes: a format change shows up here first.
 func TestGolden(t *testing.T) {
-	l, err := Open(t.TempDir(), testOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeSampleRun(t, l)
-	got, err := os.ReadFile(l.Path())
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, got := sampleFile(t)
 	golden.Check(t, filepath.Join("testdata", "golden", "sample.tfevents"), got)
 }
 
@@ -446,17 +454,9 @@ func TestFlushInterval(t *testing.T) {
 // record keeps every earlier point and says ErrTruncated; a flipped byte
 // says ErrCorrupt with the record's offset.
 func TestTruncatedAndCorruptRun(t *testing.T) {
-	l, err := Open(t.TempDir(), testOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeSampleRun(t, l)
-	full, err := os.ReadFile(l.Path())
-	if err != nil {
-		t.Fatal(err)
-	}
+	path, full := sampleFile(t)
 	var offsets []int64
-	if err := ReadEvents(l.Path(), func(off int64, _ *Event) error { offsets = append(offsets, off); return nil }); err != nil {
+	if err := ReadEvents(path, func(off int64, _ *Event) error { offsets = append(offsets, off); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	last := offsets[len(offsets)-1]
