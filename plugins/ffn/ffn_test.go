@@ -137,7 +137,11 @@ func TestAdamKernels(t *testing.T) {
 			for i := range grad {
 				grad[i] = src.NormFloat64() * math.Exp(3*src.NormFloat64())
 			}
+			given := slices.Clone(grad)
 			a.Step(theta, grad)
+			if !slices.Equal(grad, given) {
+				t.Errorf("asm=%v: Step changed the gradient (weight decay belongs in the update only)", asm)
+			}
 		}
 		useAsm = saved
 		runs[k] = theta

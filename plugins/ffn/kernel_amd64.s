@@ -131,8 +131,7 @@ TEXT ·adamAVX2(SB), NOSPLIT, $0-48
 adamloop:
 	VMOVUPD (SI)(AX*8), Y1
 	VMOVUPD (DI)(AX*8), Y0
-	VFMADD231PD Y1, Y12, Y0 // g += wd·θ
-	VMOVUPD Y0, (DI)(AX*8)
+	VFMADD231PD Y1, Y12, Y0 // g += wd·θ, in the register only, as PyTorch leaves p.grad
 	VMOVUPD (R8)(AX*8), Y2
 	VMULPD Y8, Y2, Y2
 	VFMADD231PD Y0, Y9, Y2 // m = β1·m + (1−β1)·g

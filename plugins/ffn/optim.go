@@ -27,8 +27,9 @@ func NewAdam(n int, lr, weightDecay float64) *Adam {
 		m: make([]float64, n), v: make([]float64, n)}
 }
 
-// Step updates theta in place from its gradient grad. When WeightDecay is
-// not zero it adds the decay term to grad in place. It panics if the lengths
+// Step updates theta in place from its gradient grad, which it leaves as it
+// is: as in PyTorch, the decay term enters the update but not the gradient
+// (which weight and gradient histograms show). It panics if the lengths
 // differ from the optimiser's.
 func (a *Adam) Step(theta, grad []float64) {
 	if len(theta) != len(a.m) || len(grad) != len(a.m) {
@@ -64,7 +65,6 @@ func adamGo(theta, grad, m, v []float64, bc2Sqrt float64, c *adamConsts) {
 	for i, g := range grad {
 		if c.wd != 0 {
 			g += c.wd * theta[i]
-			grad[i] = g
 		}
 		mi := m[i]*c.beta1 + c.omb1*g
 		vi := v[i]*c.beta2 + c.omb2*(g*g)
