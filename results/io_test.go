@@ -234,7 +234,8 @@ func TestWriteTrialReaderNeverSeesPartial(t *testing.T) {
 	path := filepath.Join(dir, TrialFile)
 	var readErr error
 	reads := 0
-	for writing := true; writing && readErr == nil; reads++ {
+	writing := true
+	for ; writing && readErr == nil; reads++ {
 		select {
 		case err := <-done:
 			if err != nil {
@@ -254,7 +255,9 @@ func TestWriteTrialReaderNeverSeesPartial(t *testing.T) {
 		}
 	}
 	if readErr != nil {
-		<-done // let the writer finish before the directory is removed
+		if writing {
+			<-done // let the writer finish before the directory is removed
+		}
 		t.Fatalf("read %d during rewrites: %v", reads, readErr)
 	}
 }
