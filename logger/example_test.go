@@ -10,9 +10,10 @@ import (
 	"github.com/sweep-ml/sweep/plugins"
 )
 
-// The orchestrator's use: one run directory per trial, one HParams session
-// per run, the model's events logged as they stream in, and the curves read
-// back for the report.
+// A trial's logging: one run directory per trial, one HParams session per
+// run, the model's events logged as they stream in, the textbook's
+// MetricsTracker for the best epoch, and the curves read back as a report
+// reads them.
 func Example() {
 	root, err := os.MkdirTemp("", "sweep-example")
 	if err != nil {
