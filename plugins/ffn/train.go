@@ -125,8 +125,9 @@ const evalChunk = 256
 // mode. Training ends after cfg.Epochs epochs, when early stopping triggers,
 // when onEpoch returns an error (returned as is), when ctx is cancelled
 // (ctx's error, checked every epoch and every 64 batches), or when a loss is
-// NaN or infinite (a *DivergedError, at once). With cfg.RestoreBest the
-// network ends with the parameters and running statistics of its best epoch.
+// NaN or infinite (a *DivergedError, at once). With cfg.RestoreBest a run
+// that ends without an error leaves the network with the parameters and
+// running statistics of its best epoch; an error leaves the last step's.
 // The Result describes the epochs run, also when an error ends training.
 func Train(ctx context.Context, net *Net, data Data, cfg TrainConfig, src rand.Source, onEpoch func(EpochReport) error) (Result, error) {
 	if err := cfg.Validate(); err != nil {
