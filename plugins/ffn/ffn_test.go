@@ -378,17 +378,19 @@ func TestValidation(t *testing.T) {
 }
 
 // trainLosses trains a fresh network from seed and returns its epoch losses.
-func trainLosses(t testing.TB, data Data, seed uint64, cfg TrainConfig) []float64 {
-	net := mustNew(t, Config{InputDim: data.Features, HiddenDims: []int{16, 8}, OutputDim: 1, Dropout: 0.3}, seed)
+// It reports errors rather than failing a test, so that concurrent trials
+// can call it off the test's goroutine.
+func trainLosses(data Data, seed uint64, cfg TrainConfig) ([]float64, error) {
+	net, err := New(Config{InputDim: data.Features, HiddenDims: []int{16, 8}, OutputDim: 1, Dropout: 0.3}, rand.NewPCG(seed, 2))
+	if err != nil {
+		return nil, err
+	}
 	var losses []float64
-	_, err := Train(context.Background(), net, data, cfg, rand.NewPCG(seed, 7), func(r EpochReport) error {
+	_, err = Train(context.Background(), net, data, cfg, rand.NewPCG(seed, 7), func(r EpochReport) error {
 		losses = append(losses, r.TrainLoss, r.ValLoss)
 		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return losses
+	return losses, err
 }
 
 // TestDeterminism requires bit-identical losses from the same seed, also
@@ -396,11 +398,19 @@ func trainLosses(t testing.TB, data Data, seed uint64, cfg TrainConfig) []float6
 func TestDeterminism(t *testing.T) {
 	data := randomData(4, 300, 5)
 	cfg := TrainConfig{LR: 0.01, BatchSize: 32, Epochs: 5, Patience: 10}
-	want := trainLosses(t, data, 11, cfg)
+	want, err := trainLosses(data, 11, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var wg sync.WaitGroup
 	got := make([][]float64, 6)
 	for i := range got {
-		wg.Go(func() { got[i] = trainLosses(t, data, 11+uint64(i%2), cfg) })
+		wg.Go(func() {
+			var err error
+			if got[i], err = trainLosses(data, 11+uint64(i%2), cfg); err != nil {
+				t.Error(err) // t.Fatal may only stop the test's own goroutine
+			}
+		})
 	}
 	wg.Wait()
 	for i, g := range got {
