@@ -6,7 +6,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"strconv"
 )
 
 // Dataset is loaded data, split and standardised. Its slices are shared by
@@ -150,16 +149,4 @@ func standardise(x, mean, scale []float64) {
 			row[j] = (v - mean[j]) / scale[j]
 		}
 	}
-}
-
-// String describes the dataset in one line.
-func (d *Dataset) String() string {
-	src := d.Spec.Path
-	if src == "" {
-		s := d.Spec.Synthetic
-		src = "synthetic(rows=" + strconv.Itoa(s.Rows) + ", features=" + strconv.Itoa(s.Features) +
-			", noise=" + strconv.FormatFloat(s.Noise, 'g', -1, 64) + ")"
-	}
-	return fmt.Sprintf("%s: %d features, %d training and %d validation rows (%s split)",
-		src, d.NumFeatures(), d.NumTrain, d.NumVal, d.Spec.Split)
 }
