@@ -115,15 +115,7 @@ type Pending struct {
 // best epoch, then to the name, so the order is stable. A configuration
 // without a finite best validation loss never ranks before one with it.
 func Rank(s *Sweep, opts RankOptions) Ranking {
-	keep := func(string) bool { return true }
-	if len(opts.IDs) > 0 {
-		set := make(map[string]bool, len(opts.IDs))
-		for _, id := range opts.IDs {
-			set[id] = true
-		}
-		keep = func(id string) bool { return set[id] }
-	}
-
+	keep := idFilter(opts.IDs)
 	r := Ranking{Dir: s.Dir, Warnings: s.Warnings}
 	groups := make(map[string][]*Run)
 	var order []string
@@ -135,13 +127,8 @@ func Rank(s *Sweep, opts RankOptions) Ranking {
 			continue
 		}
 		if tr.Finished == nil {
-			latest := tr.Latest()
-			key := configKey(latest.Trial)
-			r.InProgress = append(r.InProgress, Pending{
-				Name: tr.Name, ID: tr.ID, Status: latest.Trial.Status, Dir: latest.Dir,
-				StartedAt: latest.Trial.StartedAt, Host: latest.Trial.Host, PID: latest.Trial.PID,
-			})
-			pendingIn[key]++
+			r.InProgress = append(r.InProgress, newPending(tr))
+			pendingIn[configKey(tr.Latest().Trial)]++
 			continue
 		}
 		t := tr.Finished.Trial
@@ -181,12 +168,33 @@ func Rank(s *Sweep, opts RankOptions) Ranking {
 	return r
 }
 
+// idFilter returns whether Rank keeps a trial ID: every ID when ids is
+// empty, else those in ids.
+func idFilter(ids []string) func(string) bool {
+	if len(ids) == 0 {
+		return func(string) bool { return true }
+	}
+	set := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		set[id] = true
+	}
+	return func(id string) bool { return set[id] }
+}
+
 // configKey groups repeats; a record without a ConfigID stands alone.
 func configKey(t *Trial) string {
 	if t.ConfigID != "" {
 		return t.ConfigID
 	}
 	return "id:" + t.ID
+}
+
+// newPending describes a trial without a finished run by its latest run.
+func newPending(tr *TrialRuns) Pending {
+	latest := tr.Latest()
+	t := latest.Trial
+	return Pending{Name: tr.Name, ID: tr.ID, Status: t.Status, Dir: latest.Dir, StartedAt: t.StartedAt,
+		Host: t.Host, PID: t.PID}
 }
 
 func newFailure(run *Run) Failure {
