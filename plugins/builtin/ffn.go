@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -94,11 +95,21 @@ type hyper struct {
 	train ffn.TrainConfig
 }
 
-// resolve reads req's hyperparameters, filling in missing ones with their
-// defaults, and validates them. Errors name the hyperparameter.
+// ffnDefaults maps each declared hyperparameter to its default (read only).
+var ffnDefaults = func() map[string]any {
+	m := make(map[string]any, len(ffnParams))
+	for _, s := range ffnParams {
+		m[s.Name] = s.Default
+	}
+	return m
+}()
+
+// resolve reads the hyperparameters p, filling in missing ones with their
+// defaults, and validates them. Errors name the hyperparameter; of several
+// undeclared names, the first in sorted order.
 func resolve(p plugins.Params) (hyper, error) {
-	for name := range p {
-		if !slices.ContainsFunc(ffnParams, func(s plugins.ParamSpec) bool { return s.Name == name }) {
+	for _, name := range slices.Sorted(maps.Keys(p)) {
+		if _, ok := ffnDefaults[name]; !ok {
 			return hyper{}, fmt.Errorf("%s: not a hyperparameter of the %s model", name, FFNName)
 		}
 	}
@@ -168,8 +179,7 @@ func get[T any](r *reader, name string) T {
 	var zero T
 	v, ok := r.p[name]
 	if !ok {
-		i := slices.IndexFunc(ffnParams, func(s plugins.ParamSpec) bool { return s.Name == name })
-		v = ffnParams[i].Default
+		v = ffnDefaults[name]
 	}
 	t, ok := v.(T)
 	if !ok && r.err == nil {

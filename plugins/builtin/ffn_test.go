@@ -177,6 +177,7 @@ func TestBadHyperparameters(t *testing.T) {
 		{plugins.Params{"clip_grad_norm": -1.0}, "clip_grad_norm"},
 		{plugins.Params{"lr": "fast"}, "lr"},
 		{plugins.Params{"momentum": 0.9}, "momentum"},
+		{plugins.Params{"nesterov": true, "momentum": 0.9}, "momentum"}, // the first in sorted order, every time
 		{plugins.Params{"hidden_dims": []int64{60000, 60000}}, "hidden_dims"},
 	} {
 		_, _, err := run(t, context.Background(), tc.params, 1, 0)
