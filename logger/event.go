@@ -142,7 +142,7 @@ const (
 func AppendEvent(b []byte, e *Event) []byte {
 	b = appendDouble(b, eventWallTime, e.WallTime)
 	b = appendVarint(b, eventStep, uint64(e.Step))
-	b = appendString(b, eventFileVersion, e.FileVersion)
+	b = appendBytes(b, eventFileVersion, e.FileVersion)
 	b = appendBytes(b, eventGraphDef, e.GraphDef)
 	if len(e.Summary) > 0 {
 		b = appendMessage(b, eventSummary, func(b []byte) []byte {
@@ -156,7 +156,7 @@ func AppendEvent(b []byte, e *Event) []byte {
 }
 
 func appendValue(b []byte, v *Value) []byte {
-	b = appendString(b, valueTag, v.Tag)
+	b = appendBytes(b, valueTag, v.Tag)
 	switch v.Kind {
 	case KindSimple:
 		// Written even when zero: the oneof must say which payload it is.
@@ -171,12 +171,12 @@ func appendValue(b []byte, v *Value) []byte {
 		b = appendMessage(b, valueMetadata, func(b []byte) []byte {
 			if m.PluginName != "" || len(m.PluginContent) > 0 {
 				b = appendMessage(b, metaPluginData, func(b []byte) []byte {
-					b = appendString(b, pluginName, m.PluginName)
+					b = appendBytes(b, pluginName, m.PluginName)
 					return appendBytes(b, pluginContent, m.PluginContent)
 				})
 			}
-			b = appendString(b, metaDisplayName, m.DisplayName)
-			b = appendString(b, metaDescription, m.Description)
+			b = appendBytes(b, metaDisplayName, m.DisplayName)
+			b = appendBytes(b, metaDescription, m.Description)
 			return appendVarint(b, metaDataClass, uint64(m.DataClass))
 		})
 	}

@@ -78,14 +78,14 @@ func AppendGraphDef(b []byte, g *Graph) []byte {
 	for i := range g.Nodes {
 		n := &g.Nodes[i]
 		b = appendMessage(b, graphNode, func(b []byte) []byte {
-			b = appendString(b, nodeName, n.Name)
-			b = appendString(b, nodeOp, n.Op)
+			b = appendBytes(b, nodeName, n.Name)
+			b = appendBytes(b, nodeOp, n.Op)
 			for _, in := range n.Inputs {
-				b = appendString(b, nodeInput, in)
+				b = appendBytes(b, nodeInput, in)
 			}
 			if n.Shape != nil {
 				b = appendMessage(b, nodeAttr, func(b []byte) []byte {
-					b = appendString(b, mapKey, OutputShapesAttr)
+					b = appendBytes(b, mapKey, OutputShapesAttr)
 					return appendMessage(b, mapValue, func(b []byte) []byte {
 						return appendMessage(b, attrList, func(b []byte) []byte {
 							return appendMessage(b, listShape, func(b []byte) []byte { return appendShape(b, n.Shape) })

@@ -235,7 +235,7 @@ func appendSessionStart(b []byte, s *SessionStart) []byte {
 				return appendMessage(b, mapValue, func(b []byte) []byte { return appendPBValue(b, &v) })
 			})
 		}
-		b = appendString(b, startGroupName, s.GroupName)
+		b = appendBytes(b, startGroupName, s.GroupName)
 		return appendDouble(b, startTime, s.StartTime)
 	})
 }
@@ -249,14 +249,14 @@ func appendSessionEnd(b []byte, s *SessionEnd) []byte {
 
 func appendExperiment(b []byte, e *Experiment) []byte {
 	return appendPluginData(b, hpExperiment, func(b []byte) []byte {
-		b = appendString(b, expDescription, e.Description)
+		b = appendBytes(b, expDescription, e.Description)
 		b = appendDouble(b, expTimeCreated, e.TimeCreated)
 		for i := range e.HParams {
 			h := &e.HParams[i]
 			b = appendMessage(b, expHParamInfos, func(b []byte) []byte {
-				b = appendString(b, hpiName, h.Name)
-				b = appendString(b, hpiDisplayName, h.DisplayName)
-				b = appendString(b, hpiDescription, h.Description)
+				b = appendBytes(b, hpiName, h.Name)
+				b = appendBytes(b, hpiDisplayName, h.DisplayName)
+				b = appendBytes(b, hpiDescription, h.Description)
 				b = appendVarint(b, hpiType, uint64(h.Type))
 				if len(h.Domain) > 0 {
 					b = appendMessage(b, hpiDomainDiscrete, func(b []byte) []byte {
@@ -279,15 +279,15 @@ func appendExperiment(b []byte, e *Experiment) []byte {
 			m := &e.Metrics[i]
 			b = appendMessage(b, expMetricInfos, func(b []byte) []byte {
 				b = appendMessage(b, miName, func(b []byte) []byte {
-					b = appendString(b, metricGroup, m.Group)
-					return appendString(b, metricTag, m.Tag)
+					b = appendBytes(b, metricGroup, m.Group)
+					return appendBytes(b, metricTag, m.Tag)
 				})
-				b = appendString(b, miDisplayName, m.DisplayName)
-				b = appendString(b, miDescription, m.Description)
+				b = appendBytes(b, miDisplayName, m.DisplayName)
+				b = appendBytes(b, miDescription, m.Description)
 				return appendVarint(b, miDatasetType, uint64(m.DatasetType))
 			})
 		}
-		return appendString(b, expName, e.Name)
+		return appendBytes(b, expName, e.Name)
 	})
 }
 

@@ -30,22 +30,15 @@ func appendMessage(b []byte, num protowire.Number, fill func([]byte) []byte) []b
 	return b
 }
 
-// appendString appends a string field, omitting the proto3 default "".
-func appendString(b []byte, num protowire.Number, s string) []byte {
-	if s == "" {
-		return b
-	}
-	b = protowire.AppendTag(b, num, protowire.BytesType)
-	return protowire.AppendString(b, s)
-}
-
-// appendBytes appends a bytes field, omitting the proto3 default (empty).
-func appendBytes(b []byte, num protowire.Number, v []byte) []byte {
+// appendBytes appends a string or bytes field, omitting the proto3 default
+// (empty).
+func appendBytes[T string | []byte](b []byte, num protowire.Number, v T) []byte {
 	if len(v) == 0 {
 		return b
 	}
 	b = protowire.AppendTag(b, num, protowire.BytesType)
-	return protowire.AppendBytes(b, v)
+	b = protowire.AppendVarint(b, uint64(len(v)))
+	return append(b, v...)
 }
 
 // appendVarint appends an integer field, omitting the proto3 default 0.
