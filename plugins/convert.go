@@ -3,7 +3,8 @@ package plugins
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 
 	pb "github.com/sweep-ml/sweep/plugins/proto"
 )
@@ -133,12 +134,7 @@ func requestToProto(r TrainRequest) (*pb.TrainRequest, error) {
 		HistogramEvery: int64(r.HistogramEvery),
 	}
 	// Sorted so that the first bad parameter reported is the same every run.
-	names := make([]string, 0, len(r.Params))
-	for k := range r.Params {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
+	for _, k := range slices.Sorted(maps.Keys(r.Params)) {
 		v, err := valueToProto(r.Params[k])
 		if err != nil {
 			return nil, fmt.Errorf("hyperparameter %q: %w", k, err)
