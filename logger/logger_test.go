@@ -114,6 +114,19 @@ func sampleFile(t *testing.T) (path string, data []byte) {
 	return l.Path(), data
 }
 
+// closeAndRead closes l and reads its run back.
+func closeAndRead(t *testing.T, l *TrainingLogger) *Run {
+	t.Helper()
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	run, err := ReadRun(l.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return run
+}
+
 // TestRoundTrip reads back what the writer wrote, exactly.
 func TestRoundTrip(t *testing.T) {
 	l, err := NewTrainingLogger(t.TempDir(), "sweep/trial", testOptions())
@@ -203,13 +216,7 @@ func TestSessionGroup(t *testing.T) {
 	if err := l.EndSession(StatusFailure); err != nil {
 		t.Fatal(err)
 	}
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
-	}
-	run, err := ReadRun(l.Dir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := closeAndRead(t, l)
 	if s := run.SessionStart; s.GroupName != "cfg-1a2b" || s.StartTime != 7 || s.HParams["lr"] != HParam(0.1) {
 		t.Errorf("session start = %+v", s)
 	}
@@ -555,13 +562,7 @@ func TestTagCharacters(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
-	}
-	run, err := ReadRun(l.Dir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := closeAndRead(t, l)
 	for i, tag := range tags {
 		if s := run.Scalars[tag]; len(s) != 1 || s[0].Value != float64(i) {
 			t.Errorf("scalar %q = %v", tag, s)
