@@ -488,10 +488,13 @@ func waitSubmitted(tb testing.TB, sweepDir string, n int) *slurm.Submitted {
 		if len(files) < n {
 			return false
 		}
-		// jobs.txt may be caught half written: try again then.
+		// Submit replaces jobs.txt atomically: what is there is whole.
 		s, err := slurm.LoadSubmitted(filepath.Dir(files[n-1]))
+		if err != nil {
+			tb.Fatal(err)
+		}
 		sub = s
-		return err == nil
+		return true
 	})
 	return sub
 }
