@@ -4,39 +4,21 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sweep-ml/sweep/tests/slurm/slurmtest"
 )
 
-// requireSlurm skips tb unless a Slurm cluster answers on this machine. With
-// SWEEP_SLURM_REQUIRED=1 (as CI sets after starting one) it fails instead, so
-// that a broken cluster cannot pass as a skipped test.
+// requireSlurm skips or fails tb when no cluster answers (see
+// slurmtest.Require), and returns the Client to test with.
 func requireSlurm(tb testing.TB) *Client {
 	tb.Helper()
-	why := ""
-	if _, err := exec.LookPath("sbatch"); err != nil {
-		why = "sbatch is not on PATH"
-	} else {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		out, err := exec.CommandContext(ctx, "sinfo", "--noheader", "--format=%t").CombinedOutput()
-		if err != nil || len(strings.TrimSpace(string(out))) == 0 {
-			why = fmt.Sprintf("sinfo does not answer (%v: %s)", err, strings.TrimSpace(string(out)))
-		}
-	}
-	if why == "" {
-		return &Client{}
-	}
-	msg := "no Slurm cluster: " + why + "; start one with `sudo scripts/slurm/up.sh` (and stop it with scripts/slurm/down.sh)"
-	if os.Getenv("SWEEP_SLURM_REQUIRED") == "1" {
-		tb.Fatal(msg)
-	}
-	tb.Skip(msg)
-	return nil
+	slurmtest.Require(tb)
+	return &Client{}
 }
 
 // waitDone waits until no task of jobIDs is pending or running, and returns

@@ -17,11 +17,11 @@ import (
 
 	"github.com/sweep-ml/sweep/orchestrator/slurm"
 	"github.com/sweep-ml/sweep/results"
+	"github.com/sweep-ml/sweep/tests/slurm/slurmtest"
 )
 
-// binDir holds the binaries TestMain built; noSlurm says why there is no
-// cluster to test against, or is empty.
-var binDir, noSlurm string
+// binDir holds the binaries TestMain built.
+var binDir string
 
 // binaries are the programs the tests run, by package relative to the module
 // root; they land in binDir under the package's last element.
@@ -32,8 +32,7 @@ func TestMain(m *testing.M) {
 }
 
 func testMain(m *testing.M) int {
-	noSlurm = probeSlurm()
-	if noSlurm != "" {
+	if slurmtest.Missing() != "" {
 		// Nothing to build for tests that will skip (or fail at once).
 		return m.Run()
 	}
@@ -53,35 +52,10 @@ func testMain(m *testing.M) int {
 	return m.Run()
 }
 
-// probeSlurm returns why no Slurm cluster answers here, or "".
-func probeSlurm() string {
-	for _, cmd := range []string{"sinfo", "sbatch", "squeue", "scontrol", "scancel"} {
-		if _, err := exec.LookPath(cmd); err != nil {
-			return cmd + " is not on PATH"
-		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, "sinfo", "--noheader", "--format=%t").CombinedOutput()
-	if err != nil || len(bytes.TrimSpace(out)) == 0 {
-		return fmt.Sprintf("sinfo does not answer (%v: %s)", err, bytes.TrimSpace(out))
-	}
-	return ""
-}
-
-// requireSlurm skips t when no cluster answers, or fails it when
-// SWEEP_SLURM_REQUIRED=1, so that a broken cluster in CI cannot pass as a
-// skipped test.
+// requireSlurm skips or fails tb when no cluster answers; see slurmtest.Require.
 func requireSlurm(tb testing.TB) {
 	tb.Helper()
-	if noSlurm == "" {
-		return
-	}
-	msg := "no Slurm cluster: " + noSlurm + "; start one with `sudo scripts/slurm/up.sh` (stop it with scripts/slurm/down.sh)"
-	if os.Getenv("SWEEP_SLURM_REQUIRED") == "1" {
-		tb.Fatal(msg)
-	}
-	tb.Skip(msg)
+	slurmtest.Require(tb)
 }
 
 // build builds the binaries into dir with the go command of the toolchain
