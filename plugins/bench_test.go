@@ -3,14 +3,19 @@ package plugins
 import (
 	"context"
 	"fmt"
+	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 )
 
 // BenchmarkStart measures the one-time cost of a plugin process: start,
-// handshake, one Describe, and Close.
+// handshake, one Describe, and Close; and the memory of an idle Go plugin
+// process, after its Describe.
 func BenchmarkStart(b *testing.B) {
 	ctx := context.Background()
+	var rss float64
 	for b.Loop() {
 		c, err := Launch(ctx, testCommand())
 		if err != nil {
@@ -19,8 +24,54 @@ func BenchmarkStart(b *testing.B) {
 		if _, err := c.Describe(ctx); err != nil {
 			b.Fatal(err)
 		}
+		rss = max(rss, residentMB(b, c.Pid()))
 		c.Close()
 	}
+	b.ReportMetric(rss, "MB-rss")
+}
+
+// BenchmarkRidgeTrial measures one trial of the ridge plugin on the default
+// synthetic data (20,000 rows of 50 features), and the plugin process's
+// memory after its first trial and after the last (the garbage of earlier
+// trials included).
+func BenchmarkRidgeTrial(b *testing.B) {
+	c, err := Launch(context.Background(), Command{Path: ridgePluginPath})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { c.Close() })
+	req := TrainRequest{TrialID: "ridge", Params: Params{"lambda": 1e-3, "epochs": int64(100), "tol": 1e-9}}
+	var first float64
+	for b.Loop() {
+		if _, err := c.Train(context.Background(), req, nil, discard); err != nil {
+			b.Fatal(err)
+		}
+		if first == 0 {
+			first = residentMB(b, c.Pid())
+		}
+	}
+	b.ReportMetric(first, "MB-rss-first")
+	b.ReportMetric(residentMB(b, c.Pid()), "MB-rss-last")
+}
+
+// residentMB is the resident memory (VmRSS) of process pid in MB, read from
+// /proc; it skips the benchmark where there is no /proc.
+func residentMB(b *testing.B, pid int) float64 {
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		b.Skipf("no memory figure without /proc: %v", err)
+	}
+	for line := range strings.Lines(string(status)) {
+		if kb, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			n, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(kb), " kB"), 64)
+			if err != nil {
+				b.Fatalf("/proc/%d/status: VmRSS %q", pid, kb)
+			}
+			return n / 1000
+		}
+	}
+	b.Fatalf("/proc/%d/status has no VmRSS", pid)
+	return 0
 }
 
 // warmPool returns a pool of size processes, all started.
