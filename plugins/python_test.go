@@ -80,9 +80,11 @@ func TestPythonPlugin(t *testing.T) {
 	}
 
 	// A model's own error fails the trial and keeps the process.
-	req.Params = Params{"lr": -1.0}
-	if _, err := pool.Train(ctx, req, nil, func(Event) error { return nil }); err == nil || !strings.Contains(err.Error(), "trial py failed: want lr > 0") {
-		t.Errorf("error %v", err)
+	for _, bad := range []Params{{"lr": -1.0}, {"epochs": int64(0)}} {
+		req.Params = bad
+		if _, err := pool.Train(ctx, req, nil, func(Event) error { return nil }); err == nil || !strings.Contains(err.Error(), "trial py failed: want lr > 0") {
+			t.Errorf("%v: error %v", bad, err)
+		}
 	}
 
 	// Cancelling reaches the model, which stops; the process is reused.

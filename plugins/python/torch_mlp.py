@@ -118,8 +118,8 @@ class Model(pb_grpc.ModelServicer):
     def train(self, request, context):
         p = {s.name: value(s.default) for s in PARAMS}
         p.update({k: value(v) for k, v in request.params.items()})
-        if p["lr"] <= 0 or p["hidden"] < 1:
-            raise TrialError("want lr > 0 and hidden >= 1")
+        if p["lr"] <= 0 or p["hidden"] < 1 or p["epochs"] < 1:
+            raise TrialError("want lr > 0, hidden >= 1 and epochs >= 1")
         xt, yt, xv, yv = load_csv(json.loads(request.data_json or b"{}"))
         torch.manual_seed(request.seed)
         net = torch.nn.Sequential(torch.nn.Linear(xt.shape[1], p["hidden"]), torch.nn.ReLU(),
