@@ -40,12 +40,13 @@ func parseCSV(ctx context.Context, name string, r io.Reader, target string, feat
 	}
 	// ReuseRecord lets the next Read overwrite the header's backing array.
 	header = append([]string(nil), header...)
+	// Spreadsheet programs often start a UTF-8 file with a byte-order mark,
+	// which would otherwise become part of the first column's name. It
+	// comes before any space, so it goes first.
+	header[0] = strings.TrimPrefix(header[0], "\ufeff")
 	for i, h := range header {
 		header[i] = strings.TrimSpace(h)
 	}
-	// Spreadsheet programs often start a UTF-8 file with a byte-order mark,
-	// which would otherwise become part of the first column's name.
-	header[0] = strings.TrimPrefix(header[0], "\ufeff")
 	index := make(map[string]int, len(header))
 	for i, h := range header {
 		if _, dup := index[h]; dup {

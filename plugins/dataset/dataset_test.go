@@ -102,13 +102,16 @@ func numbered(n int) string {
 func ftoa(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
 func TestCSVByteOrderMark(t *testing.T) {
-	path := writeFile(t, "bom.csv", "\ufefftarget,a\r\n1,2\r\n3,4\r\n5,6\r\n")
-	d, err := Load(context.Background(), Spec{Path: path, Standardize: boolPtr(false), Split: SplitChronological, ValSplit: 0.3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(d.Features, []string{"a"}) || !slices.Equal(d.TrainY, []float64{1, 3}) {
-		t.Errorf("features %v, training targets %v", d.Features, d.TrainY)
+	// The mark alone, and followed by the spaces a header may have.
+	for _, first := range []string{"\ufefftarget", "\ufeff target "} {
+		path := writeFile(t, "bom.csv", first+",a\r\n1,2\r\n3,4\r\n5,6\r\n")
+		d, err := Load(context.Background(), Spec{Path: path, Standardize: boolPtr(false), Split: SplitChronological, ValSplit: 0.3})
+		if err != nil {
+			t.Fatalf("%q: %v", first, err)
+		}
+		if !slices.Equal(d.Features, []string{"a"}) || !slices.Equal(d.TrainY, []float64{1, 3}) {
+			t.Errorf("%q: features %v, training targets %v", first, d.Features, d.TrainY)
+		}
 	}
 }
 
