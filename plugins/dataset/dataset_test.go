@@ -38,6 +38,8 @@ func TestSpecErrors(t *testing.T) {
 		{Spec{Synthetic: &SyntheticSpec{Rows: 2}}, "data.synthetic.rows"},
 		{Spec{Synthetic: &SyntheticSpec{Features: -1}}, "data.synthetic.features"},
 		{Spec{Synthetic: &SyntheticSpec{Noise: -1}}, "data.synthetic.noise"},
+		{Spec{Synthetic: &SyntheticSpec{Rows: 1 << 40, Features: 1 << 24}}, "data.synthetic.rows"}, // the product overflows
+		{Spec{Synthetic: &SyntheticSpec{Rows: 1 << 30}}, "data.synthetic.rows"},
 		{Spec{Features: []string{"a"}}, "data.features"},
 		{Spec{Path: "x.csv", Synthetic: &SyntheticSpec{}}, "data.synthetic"},
 		{Spec{Path: "x.csv", Features: []string{"target"}}, "data.features"},

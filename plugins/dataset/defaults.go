@@ -98,12 +98,20 @@ func (s Spec) Validate() error {
 	return nil
 }
 
+// maxSyntheticValues bounds rows × features of the synthetic dataset, 8 GiB
+// of float64 (held twice while it is split), so that a typo in rows is an
+// error naming it rather than an out-of-memory crash, or an overflowing
+// product that indexes past its slice.
+const maxSyntheticValues = 1 << 30
+
 func (s SyntheticSpec) validate() error {
 	switch {
 	case s.Rows < 3:
 		return fmt.Errorf("data.synthetic.rows: must be at least 3, got %d", s.Rows)
 	case s.Features < 1:
 		return fmt.Errorf("data.synthetic.features: must be at least 1, got %d", s.Features)
+	case s.Rows > maxSyntheticValues/s.Features:
+		return fmt.Errorf("data.synthetic.rows: %d rows of %d features are more than %d values", s.Rows, s.Features, maxSyntheticValues)
 	case !(s.Noise > 0) || math.IsInf(s.Noise, 0):
 		return fmt.Errorf("data.synthetic.noise: must be positive and finite, got %v", s.Noise)
 	}
