@@ -161,23 +161,35 @@ func checkNear(t *testing.T, what string, got, want []float64, tol float64) {
 }
 
 // TestGradientFiniteDifference compares Backward with central differences
-// of the training-mode loss (gonum's diff/fd) for every parameter, on random
-// shapes and every activation. Dropout is on: the mask is held fixed by
-// re-seeding the source before each evaluation. Inputs are shifted away
-// from the kinks of relu/leaky_relu by the random draw; a tolerance of 1e-6
-// relative to the gradient's scale covers the O(h²) error of the formula.
+// of the training-mode loss (gonum's diff/fd) for every parameter, on chosen
+// and randomly drawn shapes and every activation. Dropout is on: the mask is
+// held fixed by re-seeding the source before each evaluation. Inputs are
+// shifted away from the kinks of relu/leaky_relu by the random draw; a
+// tolerance of 1e-6 relative to the gradient's scale covers the O(h²) error
+// of the formula.
 func TestGradientFiniteDifference(t *testing.T) {
-	shapes := []struct {
+	type shape struct {
 		in     int
 		hidden []int
 		out    int
 		rows   int
-	}{
+	}
+	shapes := []shape{
 		{3, []int{4}, 1, 5},
 		{5, []int{6, 3}, 2, 7},
 		{2, nil, 1, 4},
 		{4, []int{3, 5, 2}, 1, 9},
 		{3, []int{4}, 1, 1}, // one row: BatchNorm uses the running statistics
+	}
+	// Shapes drawn at random, from a fixed seed so that a failure reproduces;
+	// widths up to 12 reach the vector kernels' multiples of 4 and their edges.
+	draw := rand.New(rand.NewPCG(12, 12))
+	for range 4 {
+		hidden := make([]int, draw.IntN(4))
+		for i := range hidden {
+			hidden[i] = 1 + draw.IntN(12)
+		}
+		shapes = append(shapes, shape{1 + draw.IntN(6), hidden, 1 + draw.IntN(3), 2 + draw.IntN(12)})
 	}
 	for _, act := range []Activation{ReLU, Tanh, LeakyReLU, ELU} {
 		for si, s := range shapes {
