@@ -21,7 +21,9 @@ const maxNameLen = 200
 // FormatValue writes a hyperparameter value for people: floats in their
 // shortest exact form with a decimal point or an exponent (0.001 → "0.001",
 // 1 → "1.0", 1e-05 → "1e-5"), integers in decimal, lists as "[64, 32]",
-// strings as they are. Reports and TensorBoard use it.
+// strings as they are. Trial labels (`sweep plan`) use it; reports, which
+// read values back from JSON where 1.0 and 1 are one number, use
+// results.FormatValue.
 func FormatValue(v any) string {
 	return formatValue(v, "[", ", ", "]")
 }

@@ -326,9 +326,8 @@ func recordUnrecorded(p *Plan, s *results.Sweep, withSlurm bool) error {
 		if !ok || (!withSlurm && hasSlurmRuns(s, t.ID)) {
 			continue
 		}
-		temps, _ := filepath.Glob(filepath.Join(dir, ".*"+results.TrialFile+"*"))
-		for _, tmp := range temps {
-			os.Remove(tmp)
+		if err := results.RemoveTemps(dir); err != nil {
+			return err
 		}
 		rec := &results.Trial{ID: t.ID, ConfigID: t.ConfigID, Name: t.Name, Params: t.Params, Swept: t.Swept,
 			Seed: t.Seed, Repeat: t.Repeat, Status: results.StatusInterrupted,

@@ -148,7 +148,7 @@ func logEvent(tl *logger.TrainingLogger, e plugins.Event) error {
 	if e.Graph != nil {
 		g := &logger.Graph{Nodes: make([]logger.Node, len(e.Graph.Nodes))}
 		for i, n := range e.Graph.Nodes {
-			g.Nodes[i] = logger.Node{Name: n.Name, Op: n.Op, Inputs: n.Inputs, Shape: n.Shape}
+			g.Nodes[i] = logger.Node(n)
 		}
 		if err := tl.LogModelGraph(g); err != nil {
 			return err
@@ -157,18 +157,20 @@ func logEvent(tl *logger.TrainingLogger, e plugins.Event) error {
 	if len(e.Scalars) > 0 {
 		scalars := make([]logger.Scalar, len(e.Scalars))
 		for i, s := range e.Scalars {
-			scalars[i] = logger.Scalar{Tag: s.Tag, Value: s.Value}
+			scalars[i] = logger.Scalar(s)
 		}
 		if err := tl.LogScalarList(e.Step, scalars); err != nil {
 			return err
 		}
 	}
-	for _, h := range e.Histograms {
-		if err := tl.LogHistogram(e.Step, h.Tag, h.Values); err != nil {
-			return err
-		}
+	if len(e.Histograms) == 0 {
+		return nil
 	}
-	return nil
+	params := make([]logger.Param, len(e.Histograms))
+	for i, h := range e.Histograms {
+		params[i] = logger.Param{Name: h.Tag, Values: h.Values}
+	}
+	return tl.LogHistograms(e.Step, params)
 }
 
 // finish fills a record from how training ended. A cancelled parent context
@@ -180,9 +182,9 @@ func (r *trialRunner) finish(ctx context.Context, rec *results.Trial, out plugin
 	switch {
 	case err == nil:
 		rec.Status = results.StatusSucceeded
-		rec.BestValLoss = finite(out.BestValLoss)
+		rec.BestValLoss = results.Metric(out.BestValLoss)
 		rec.BestEpoch, rec.EpochsRun, rec.StoppedEarly = out.BestEpoch, out.EpochsRun, out.StoppedEarly
-		rec.FinalTrainLoss, rec.FinalValLoss = finite(out.FinalTrainLoss), finite(out.FinalValLoss)
+		rec.FinalTrainLoss, rec.FinalValLoss = results.Metric(out.FinalTrainLoss), results.Metric(out.FinalValLoss)
 		return
 	case ctx.Err() != nil:
 		rec.Status, rec.Error = results.StatusInterrupted, context.Cause(ctx).Error()
@@ -190,7 +192,7 @@ func (r *trialRunner) finish(ctx context.Context, rec *results.Trial, out plugin
 		rec.Status, rec.Error = results.StatusFailed, err.Error()
 	}
 	rec.EpochsRun = last.epochs
-	rec.FinalTrainLoss, rec.FinalValLoss = finite(last.train), finite(last.val)
+	rec.FinalTrainLoss, rec.FinalValLoss = results.Metric(last.train), results.Metric(last.val)
 }
 
 // closeSession logs the trial's summary metrics and ends its HParams
@@ -209,11 +211,4 @@ func closeSession(tl *logger.TrainingLogger, rec *results.Trial) error {
 	}
 	err = errors.Join(err, tl.EndSession(status))
 	return errors.Join(err, tl.Close())
-}
-
-func finite(v float64) *float64 {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return nil
-	}
-	return &v
 }

@@ -2,7 +2,13 @@
 // loading a sweep directory, ranking trials and rendering reports.
 package results
 
-import "time"
+import (
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+)
 
 // Status is where a trial run stands.
 type Status string
@@ -49,6 +55,26 @@ type Trial struct {
 	PID             int       `json:"pid"`
 
 	Provenance Provenance `json:"provenance"`
+}
+
+// Metric returns v as a record's metric: a pointer to it, or nil when it is
+// NaN or infinite, which JSON cannot hold (a diverged loss).
+func Metric(v float64) *float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	return &v
+}
+
+// RemoveTemps removes the temporary files that an interrupted
+// WriteFileAtomic (or WriteTrial) left in dir: a process killed between
+// writing and renaming leaves one behind.
+func RemoveTemps(dir string) error {
+	temps, err := filepath.Glob(filepath.Join(dir, ".*.tmp-*"))
+	for _, t := range temps {
+		err = errors.Join(err, os.Remove(t))
+	}
+	return err
 }
 
 // Provenance ties a run to the code and grid that produced it.

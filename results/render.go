@@ -328,7 +328,7 @@ func renderJSON(w io.Writer, r Ranking) error {
 		Swept: nonNil(r.Swept), Rows: []jsonRow{}, Failed: []jsonFailure{}, InProgress: []jsonPending{},
 		Warnings: nonNil(r.Warnings),
 	}
-	st := func(s Stat) jsonStat { return jsonStat{Mean: numPtr(s.Mean), Std: numPtr(s.Std), N: s.N} }
+	st := func(s Stat) jsonStat { return jsonStat{Mean: Metric(s.Mean), Std: Metric(s.Std), N: s.N} }
 	for _, row := range r.Rows {
 		rep.Rows = append(rep.Rows, jsonRow{
 			Rank: row.Rank, Trial: row.Name, ConfigID: row.ConfigID, Trials: nonNil(row.Trials),
@@ -431,13 +431,18 @@ func fmtCount(v float64) string {
 	return strconv.FormatFloat(v, 'f', 1, 64)
 }
 
-// fmtDuration shows seconds as 12.3s under a minute, else as 1h2m3s.
+// fmtDuration shows seconds as 45ms under a second (short trials are
+// common: rounding them to 0s says nothing), 12.3s under a minute, else
+// as 1h2m3s.
 func fmtDuration(sec float64) string {
 	if math.IsNaN(sec) {
 		return "-"
 	}
 	d := time.Duration(sec * float64(time.Second))
-	if d < time.Minute {
+	switch {
+	case d < time.Second:
+		return d.Round(time.Millisecond).String()
+	case d < time.Minute:
 		return d.Round(100 * time.Millisecond).String()
 	}
 	return d.Round(time.Second).String()
@@ -449,13 +454,6 @@ func fmtFull(v float64) string {
 		return ""
 	}
 	return strconv.FormatFloat(v, 'g', -1, 64)
-}
-
-func numPtr(v float64) *float64 {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return nil
-	}
-	return &v
 }
 
 func nonNil(s []string) []string {

@@ -180,7 +180,8 @@ func TestFormatValue(t *testing.T) {
 func TestFormatHelpers(t *testing.T) {
 	for _, tc := range []struct{ got, want string }{
 		{fmtDuration(41.25), "41.3s"},
-		{fmtDuration(0.04), "0s"},
+		{fmtDuration(0.04), "40ms"},
+		{fmtDuration(0.0004), "0s"},
 		{fmtDuration(95.5), "1m36s"},
 		{fmtDuration(3725), "1h2m5s"},
 		{fmtCount(20), "20"},
