@@ -300,7 +300,7 @@ func (c *Client) Train(ctx context.Context, req TrainRequest, stderr io.Writer, 
 		switch k := m.GetKind().(type) {
 		case *pb.TrainEvent_Event:
 			if out != nil {
-				return Outcome{}, c.breakf("plugin %s: %s: an event came after the outcome", c.path, what)
+				return Outcome{}, c.fail("plugin %s: %s: an event came after the outcome", c.path, what)
 			}
 			if err := emit(eventFromProto(k.Event)); err != nil {
 				cancel()
@@ -310,7 +310,7 @@ func (c *Client) Train(ctx context.Context, req TrainRequest, stderr io.Writer, 
 		case *pb.TrainEvent_Outcome:
 			out = k.Outcome
 		default:
-			return Outcome{}, c.breakf("plugin %s: %s: an empty message in the event stream", c.path, what)
+			return Outcome{}, c.fail("plugin %s: %s: an empty message in the event stream", c.path, what)
 		}
 	}
 	c.awaitMark(stream.Trailer())
@@ -353,6 +353,8 @@ func (c *Client) callFailed(ctx context.Context, what string, err error) error {
 	}
 	// Anything else means the process or the connection broke. Give the
 	// process a moment to be reaped so that the error can say how it ended.
+	// The message is built after the kill, which lets go-plugin record how
+	// the process ended and the last stderr lines arrive.
 	exited := c.waitExit(time.Second)
 	c.kill()
 	if exited {
@@ -369,8 +371,7 @@ func (c *Client) settle() bool {
 	defer cancel()
 	var md metadata.MD
 	if _, err := c.rpc.Wait(ctx, &pb.WaitRequest{}, grpc.Trailer(&md)); err != nil {
-		c.kill()
-		c.breakf("plugin %s: did not stop a cancelled trial within %v", c.path, c.opts.CancelGrace)
+		c.fail("plugin %s: did not stop a cancelled trial within %v", c.path, c.opts.CancelGrace)
 		return false
 	}
 	c.awaitMark(md)
@@ -404,6 +405,13 @@ func (c *Client) waitExit(d time.Duration) bool {
 		time.Sleep(5 * time.Millisecond)
 	}
 	return true
+}
+
+// fail kills the process, which can no longer be trusted, marks the client
+// broken and returns the error.
+func (c *Client) fail(format string, args ...any) error {
+	c.kill()
+	return c.breakf(format, args...)
 }
 
 // breakf marks the client broken (keeping the first reason) and returns the

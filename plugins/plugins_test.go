@@ -308,6 +308,26 @@ func TestEmitErrorStopsTrial(t *testing.T) {
 	}
 }
 
+// A plugin that breaks the protocol fails its trial, and its process,
+// which can no longer be trusted, is killed at once.
+func TestProtocolBreakKillsProcess(t *testing.T) {
+	c, err := Launch(context.Background(), testCommand("bad-stream"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, _, err = run(context.Background(), c, "b", Params{}, nil)
+	if err == nil || !strings.Contains(err.Error(), "an event came after the outcome") {
+		t.Fatalf("error %v, want one about the event after the outcome", err)
+	}
+	if c.Err() == nil {
+		t.Error("the client is still usable")
+	}
+	if !waitGone(c.Pid(), 100*time.Millisecond) {
+		t.Errorf("plugin %d still runs after breaking the protocol", c.Pid())
+	}
+}
+
 func TestBadParamsRefusedByHost(t *testing.T) {
 	p := newPool(t, 1, PoolOptions{})
 	_, _, err := run(context.Background(), p, "x", Params{"lr": float32(1)}, nil)

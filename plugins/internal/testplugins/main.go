@@ -7,6 +7,7 @@
 //	not-a-plugin   print a line and exit, as an ordinary program would
 //	ffn            serve the built-in FFN, as the sweep binary does
 //	slow-start     wait a minute before serving the test model
+//	bad-stream     serve a Train that sends an event after the outcome
 //
 // The test model's hyperparameter "fail" picks how a trial misbehaves at
 // epoch "fail_at": "panic", "exit" (os.Exit(7)), "kill" (SIGKILL itself),
@@ -22,9 +23,11 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
 
 	"github.com/sweep-ml/sweep/plugins"
 	"github.com/sweep-ml/sweep/plugins/builtin"
+	pb "github.com/sweep-ml/sweep/plugins/proto"
 )
 
 func main() {
@@ -45,6 +48,12 @@ func main() {
 		plugin.Serve(&plugin.ServeConfig{
 			HandshakeConfig: hs,
 			Plugins:         plugin.PluginSet{"model": &plugins.GRPCPlugin{Impl: model{}}},
+			GRPCServer:      plugin.DefaultGRPCServer,
+		})
+	case "bad-stream":
+		plugin.Serve(&plugin.ServeConfig{
+			HandshakeConfig: plugins.Handshake,
+			Plugins:         plugin.PluginSet{"model": badStreamPlugin{}},
 			GRPCServer:      plugin.DefaultGRPCServer,
 		})
 	case "slow-start":
@@ -169,4 +178,27 @@ func misbehave(fail, trial string) {
 	case "hang":
 		select {} // ignores ctx: only killing the process ends this
 	}
+}
+
+// badStreamPlugin serves the Model service directly, without Serve, to break
+// the protocol in a way a plugins.Model cannot: its Train sends an event
+// after the outcome.
+type badStreamPlugin struct{ plugin.NetRPCUnsupportedPlugin }
+
+func (badStreamPlugin) GRPCServer(_ *plugin.GRPCBroker, s *grpc.Server) error {
+	pb.RegisterModelServer(s, badStreamServer{})
+	return nil
+}
+
+func (badStreamPlugin) GRPCClient(context.Context, *plugin.GRPCBroker, *grpc.ClientConn) (any, error) {
+	return nil, errors.New("badStreamPlugin serves only")
+}
+
+type badStreamServer struct{ pb.UnimplementedModelServer }
+
+func (badStreamServer) Train(_ *pb.TrainRequest, stream pb.Model_TrainServer) error {
+	if err := stream.Send(&pb.TrainEvent{Kind: &pb.TrainEvent_Outcome{Outcome: &pb.Outcome{}}}); err != nil {
+		return err
+	}
+	return stream.Send(&pb.TrainEvent{Kind: &pb.TrainEvent_Event{Event: &pb.Event{Step: 1}}})
 }
