@@ -24,6 +24,9 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	if *workers < 0 {
+		return usageError{msg: fmt.Sprintf("--workers %d: want at least 1 (or 0 for the grid's setting)", *workers)}
+	}
 	if *rerun != orchestrator.RerunNone && *rerun != orchestrator.RerunFailed && *rerun != orchestrator.RerunAll {
 		return usageError{msg: fmt.Sprintf("--rerun %q: want failed or all", *rerun)}
 	}

@@ -26,6 +26,9 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fs.Usage()
 		return usageError{msg: "worker needs --sweep-dir and one of --batch or --trial"}
 	}
+	if *workers < 1 {
+		return usageError{msg: fmt.Sprintf("--workers %d: want at least 1", *workers)}
+	}
 	ids := []string{*trial}
 	if *batch != "" {
 		var err error
