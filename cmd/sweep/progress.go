@@ -72,10 +72,11 @@ func roundDuration(seconds float64) time.Duration {
 // the best trial so far, elapsed time and an ETA; finished trials scroll
 // above it.
 type statusLine struct {
-	mu   sync.Mutex
-	w    io.Writer
-	last orchestrator.Event
-	stop chan struct{}
+	mu    sync.Mutex
+	w     io.Writer
+	last  orchestrator.Event
+	start time.Time // when the sweep started, from the first event
+	stop  chan struct{}
 }
 
 func newStatusLine(w io.Writer) *statusLine {
@@ -84,8 +85,8 @@ func newStatusLine(w io.Writer) *statusLine {
 	return s
 }
 
-// tick redraws every second so that elapsed time and ETA move while long
-// trials run.
+// tick redraws every second so that the elapsed time and the ETA move
+// while long trials run.
 func (s *statusLine) tick() {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
@@ -96,7 +97,6 @@ func (s *statusLine) tick() {
 		case <-t.C:
 			s.mu.Lock()
 			if s.last.Kind != "" {
-				s.last.Elapsed += 1
 				s.draw()
 			}
 			s.mu.Unlock()
@@ -107,6 +107,9 @@ func (s *statusLine) tick() {
 func (s *statusLine) Observe(e orchestrator.Event) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.start.IsZero() {
+		s.start = e.Time.Add(-time.Duration(e.Elapsed * float64(time.Second)))
+	}
 	s.last = e
 	switch e.Kind {
 	case orchestrator.EventTrialEnd:
@@ -121,12 +124,15 @@ func (s *statusLine) Observe(e orchestrator.Event) {
 	s.draw()
 }
 
+// draw writes the status line; the elapsed time is read from the clock so
+// that it moves between events.
 func (s *statusLine) draw() {
 	e := s.last
+	elapsed := time.Since(s.start)
 	line := fmt.Sprintf("%d/%d done, %d running, %d failed, %s elapsed", e.Done, e.Total, e.Running, e.Failed,
-		time.Duration(e.Elapsed*float64(time.Second)).Round(time.Second))
+		elapsed.Round(time.Second))
 	if e.Done > 0 && e.Done < e.Total {
-		eta := time.Duration(e.Elapsed / float64(e.Done) * float64(e.Total-e.Done) * float64(time.Second))
+		eta := time.Duration(float64(elapsed) / float64(e.Done) * float64(e.Total-e.Done))
 		line += fmt.Sprintf(", ETA %s", eta.Round(time.Second))
 	}
 	if e.Best != nil && e.Best.BestValLoss != nil {
