@@ -79,6 +79,20 @@ func commandLine() string {
 	return string(b)
 }
 
+// CheckLock tells, without keeping it, whether the sweep directory's lock
+// is free, so that a second `sweep run` is refused before it starts model
+// processes and loads data. Only AcquireLock guarantees the lock.
+func CheckLock(sweepDir string) error {
+	if _, err := os.Stat(filepath.Join(sweepDir, LockFile)); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	l, err := AcquireLock(sweepDir)
+	if err != nil {
+		return err
+	}
+	return l.Release()
+}
+
 // Release gives the lock up. The file stays: removing it would let a third
 // process lock a new inode while a second still waits on the old one.
 func (l *Lock) Release() error {

@@ -102,9 +102,24 @@ func Workers(flag int, s *Spec) int {
 // expands the grid against the model's hyperparameters. Close the plan's
 // Trainer when done.
 func NewPlan(ctx context.Context, gridPath string, workers int) (*Plan, error) {
+	return loadPlan(ctx, gridPath, workers, false)
+}
+
+// NewRunPlan is NewPlan for a run: it first refuses a sweep that another
+// `sweep run` holds, before any model process starts.
+func NewRunPlan(ctx context.Context, gridPath string, workers int) (*Plan, error) {
+	return loadPlan(ctx, gridPath, workers, true)
+}
+
+func loadPlan(ctx context.Context, gridPath string, workers int, checkLock bool) (*Plan, error) {
 	spec, err := Load(gridPath)
 	if err != nil {
 		return nil, err
+	}
+	if checkLock {
+		if err := CheckLock(filepath.Join(spec.LogDir, spec.Name)); err != nil {
+			return nil, err
+		}
 	}
 	return planSpec(ctx, spec, Workers(workers, spec))
 }

@@ -430,3 +430,27 @@ func TestProgressCountsTrialsNotAttempts(t *testing.T) {
 		t.Errorf("last event %+v after %d retries; want 2 done, 1 failed, none running, 2 retries", last, retries)
 	}
 }
+
+func TestCheckLock(t *testing.T) {
+	dir := t.TempDir()
+	if err := CheckLock(filepath.Join(dir, "never-run")); err != nil {
+		t.Errorf("a sweep never run: %v", err)
+	}
+	held, err := AcquireLock(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckLock(dir); !errors.Is(err, ErrLocked) {
+		t.Errorf("CheckLock of a held lock: %v, want ErrLocked", err)
+	}
+	held.Release()
+	if err := CheckLock(dir); err != nil {
+		t.Errorf("after release: %v", err)
+	}
+	// Checking does not keep the lock.
+	again, err := AcquireLock(dir)
+	if err != nil {
+		t.Fatalf("CheckLock kept the lock: %v", err)
+	}
+	again.Release()
+}

@@ -43,7 +43,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 }
 
 func runLocal(ctx context.Context, grid string, opts orchestrator.RunOptions, jsonLines bool, stdout, stderr io.Writer) error {
-	plan, err := orchestrator.NewPlan(ctx, grid, opts.Workers)
+	plan, err := orchestrator.NewRunPlan(ctx, grid, opts.Workers)
 	if err != nil {
 		return err
 	}

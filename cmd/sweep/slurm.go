@@ -61,7 +61,7 @@ func (f *slurmFlags) apply(cfg *slurm.Config) {
 func runSlurm(ctx context.Context, grid string, opts orchestrator.RunOptions, f *slurmFlags, jsonLines bool, stdout, stderr io.Writer) error {
 	// This host only submits and watches: one model process suffices to
 	// check and expand the grid.
-	plan, err := orchestrator.NewPlan(ctx, grid, 1)
+	plan, err := orchestrator.NewRunPlan(ctx, grid, 1)
 	if err != nil {
 		return err
 	}
