@@ -166,12 +166,41 @@ func follow(ctx context.Context, p *Plan, jobs []Job, sub *slurm.Submitted, so S
 			}
 			cancelled = true
 		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(every):
-		}
 		if cancelled {
 			time.Sleep(every) // ctx is done: pace the wait for the tasks to stop
+			continue
+		}
+		if err := watchRecords(ctx, p, jobs, since, seen, prog, sum, every); err != nil {
+			return err
+		}
+	}
+}
+
+// recordsEvery is how often follow reads the trials' records between two
+// looks at the queue: progress shows sooner than the queue's poll interval,
+// and the queue is asked again as soon as every trial has finished.
+const recordsEvery = 200 * time.Millisecond
+
+// watchRecords reports the trials' progress from their records until the
+// next look at the queue is due (after every), every trial has finished,
+// or ctx is done.
+func watchRecords(ctx context.Context, p *Plan, jobs []Job, since time.Time, seen map[string]runSeen, prog *progress, sum *Summary, every time.Duration) error {
+	due := time.After(every)
+	tick := time.NewTicker(min(recordsEvery, every))
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-due:
+			return nil
+		case <-tick.C:
+		}
+		if err := observeRecords(p, jobs, since, seen, prog, sum); err != nil {
+			return err
+		}
+		if len(sum.Records) == len(jobs) {
+			return nil
 		}
 	}
 }
