@@ -1,7 +1,6 @@
 package plugins
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -15,26 +14,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/sweep-ml/sweep/tests/testio"
 )
-
-// syncBuffer is a bytes.Buffer safe for the concurrent writes of a plugin's
-// stderr relay and the test's reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func testCommand(args ...string) Command { return Command{Path: testPluginPath, Args: args} }
 
@@ -47,8 +29,8 @@ func newPool(t *testing.T, size int, opts PoolOptions) *Pool {
 }
 
 // run trains one trial of the test plugin and returns its events.
-func run(ctx context.Context, tr Trainer, id string, params Params, stderr *syncBuffer) ([]Event, Outcome, error) {
-	var w io.Writer // a nil *syncBuffer must be a nil Writer
+func run(ctx context.Context, tr Trainer, id string, params Params, stderr *testio.SyncBuffer) ([]Event, Outcome, error) {
+	var w io.Writer // a nil *testio.SyncBuffer must be a nil Writer
 	if stderr != nil {
 		w = stderr
 	}
@@ -90,7 +72,7 @@ func pidOf(t *testing.T, evs []Event) int {
 
 func TestTrainStreamsEveryEpoch(t *testing.T) {
 	p := newPool(t, 1, PoolOptions{})
-	var log syncBuffer
+	var log testio.SyncBuffer
 	evs, out, err := run(context.Background(), p, "t1", Params{"epochs": int64(5), "verbose": true}, &log)
 	if err != nil {
 		t.Fatal(err)
@@ -179,7 +161,7 @@ func TestCrashFailsOnlyThatTrial(t *testing.T) {
 				t.Fatal(err)
 			}
 			pid := pidOf(t, evs)
-			var log syncBuffer
+			var log testio.SyncBuffer
 			_, _, err = run(context.Background(), p, "bad", Params{"fail": tc.fail}, &log)
 			if err == nil {
 				t.Fatal("a crashed trial succeeded")
@@ -262,7 +244,7 @@ func TestCancelReachesModel(t *testing.T) {
 	p := newPool(t, 1, PoolOptions{})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var log syncBuffer
+	var log testio.SyncBuffer
 	var evs []Event
 	start := time.Now()
 	_, err := p.Train(ctx, TrainRequest{TrialID: "c", Params: Params{"epochs": int64(1000), "sleep_ms": int64(20)}}, &log, func(e Event) error {

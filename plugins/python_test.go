@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sweep-ml/sweep/plugins/dataset"
+	"github.com/sweep-ml/sweep/tests/testio"
 )
 
 // pythonWithTorch returns a Python that can run python/torch_mlp.py, or
@@ -91,7 +92,7 @@ func TestPythonPlugin(t *testing.T) {
 	before := idleClients(pool)[0]
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var log syncBuffer
+	var log testio.SyncBuffer
 	req.Params = Params{"epochs": int64(1000), "sleep_ms": int64(20)}
 	n := 0
 	_, err = pool.Train(cctx, req, &log, func(Event) error {

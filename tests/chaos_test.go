@@ -13,6 +13,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/sweep-ml/sweep/results"
+	"github.com/sweep-ml/sweep/tests/testio"
 )
 
 // cmdKillloop runs a command again and again, each time stopping it after
@@ -45,7 +46,7 @@ func cmdKillloop(ts *testscript.TestScript, neg bool, args []string) {
 		delay := time.Duration(rng.Int64N(int64(maxDelay)))
 		cmd, err := scriptCmd(ts, args[0], args[1:])
 		ts.Check(err)
-		var stderr syncBuffer
+		var stderr testio.SyncBuffer
 		cmd.Stderr = &stderr
 		ts.Check(cmd.Start())
 		done := make(chan error, 1)

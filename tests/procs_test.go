@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/sweep-ml/sweep/tests/testio"
 )
 
 // procsKey keys a script's *procTable in its testscript values.
@@ -30,28 +32,8 @@ type procTable struct {
 // proc is a background process.
 type proc struct {
 	cmd            *exec.Cmd
-	stdout, stderr syncBuffer
+	stdout, stderr testio.SyncBuffer
 	done           chan struct{}
-}
-
-// syncBuffer is a buffer that exec's copying goroutine writes while a
-// script reads it (waitstderr).
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// Bytes returns a copy of what was written so far.
-func (b *syncBuffer) Bytes() []byte {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return bytes.Clone(b.buf.Bytes())
 }
 
 func newProcTable(work string) *procTable {

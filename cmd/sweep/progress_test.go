@@ -2,34 +2,16 @@ package main
 
 import (
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/sweep-ml/sweep/orchestrator"
 	"github.com/sweep-ml/sweep/results"
+	"github.com/sweep-ml/sweep/tests/testio"
 )
 
-// lockedBuilder is a strings.Builder safe for the status line's ticker.
-type lockedBuilder struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuilder) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuilder) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func TestStatusLine(t *testing.T) {
-	var out lockedBuilder
+	var out testio.SyncBuffer
 	s := newStatusLine(&out)
 	start := time.Now().Add(-10 * time.Second) // the sweep began 10 s ago
 	loss := 0.25
