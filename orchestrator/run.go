@@ -48,7 +48,6 @@ type RunOptions struct {
 // Summary is what a `sweep run` did.
 type Summary struct {
 	Dir     string           // the sweep directory
-	Trials  []Trial          // the whole expansion
 	Records []*results.Trial // this invocation's records, in launch order
 	Skipped int              // trials already finished on disk
 	Failed  int              // trials of the sweep whose latest finished run failed
@@ -226,7 +225,7 @@ func Run(ctx context.Context, p *Plan, opts RunOptions) (*Summary, error) {
 			return r.run(ctx, j.Trial, j.PriorFailures, j.MaxAttempts, prog)
 		})
 	prog.finish()
-	sum := &Summary{Dir: p.Dir, Trials: p.Trials, Skipped: skipped, Elapsed: time.Since(start)}
+	sum := &Summary{Dir: p.Dir, Skipped: skipped, Elapsed: time.Since(start)}
 	for _, rec := range records {
 		if rec != nil {
 			sum.Records = append(sum.Records, rec)

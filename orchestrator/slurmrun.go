@@ -57,7 +57,7 @@ func RunSlurm(ctx context.Context, p *Plan, opts RunOptions, so SlurmOptions) (*
 		return nil, err
 	}
 	jobs, skipped := Pending(p.Trials, onDisk, p.Spec.Retries, opts.Rerun)
-	sum := &Summary{Dir: p.Dir, Trials: p.Trials, Skipped: skipped}
+	sum := &Summary{Dir: p.Dir, Skipped: skipped}
 	if len(jobs) == 0 {
 		sum.Elapsed = time.Since(start)
 		sum.Failed, err = countSweepFailures(p)

@@ -71,7 +71,7 @@ func RunTrials(ctx context.Context, p *Plan, ids []string, workers int, rerun, e
 		return r.run(ctx, j.Trial, j.PriorFailures, j.MaxAttempts, prog)
 	})
 	prog.finish()
-	sum := &Summary{Dir: p.Dir, Trials: chosen, Skipped: skipped, Interrupted: ctx.Err() != nil, Elapsed: time.Since(start)}
+	sum := &Summary{Dir: p.Dir, Skipped: skipped, Interrupted: ctx.Err() != nil, Elapsed: time.Since(start)}
 	for _, rec := range records {
 		if rec == nil {
 			continue
