@@ -150,6 +150,7 @@ func launch(ctx context.Context, cmd Command, opts PoolOptions) (*Client, error)
 	// last of duplicate keys: put the host's first so that cmd.Env wins.
 	ec.Env = append(os.Environ(), cmd.Env...)
 	ec.Dir = cmd.Dir
+	leaveTerminalGroup(ec)
 	if parentDeathSignal {
 		setParentDeathSignal(ec)
 	}
@@ -199,6 +200,11 @@ func launch(ctx context.Context, cmd Command, opts PoolOptions) (*Client, error)
 	}
 	if s.err != nil {
 		c.kill()
+		if ctx.Err() != nil {
+			// The start was being cut short anyway: whatever ended the
+			// process, the caller's cancellation is the reason.
+			return nil, fmt.Errorf("plugin %s: start: %w", path, ctx.Err())
+		}
 		return nil, fmt.Errorf("plugin %s: did not start: %s%s", path, startError(s.err, c.exit.text()), c.sink.tailText())
 	}
 	c.rpc = s.rpc

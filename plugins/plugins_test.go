@@ -479,7 +479,9 @@ func TestLaunchCancelled(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	c, err := Launch(ctx, testCommand("slow-start"))
+	cmd := testCommand("slow-start")
+	cmd.Dir = t.TempDir() // where it leaves its marker file
+	c, err := Launch(ctx, cmd)
 	if err == nil {
 		c.Close()
 		t.Fatal("a plugin that never completes its handshake started")

@@ -39,8 +39,8 @@ const pollInterval = 20 * time.Millisecond
 //	                               wait (at most D) for NAME to exit with status
 //	                               CODE or to die of signal SIG; its output
 //	                               becomes stdout/stderr
-//	waitfile GLOB [REGEXP]         poll until a file matching GLOB exists (and its
-//	                               content matches REGEXP)
+//	waitfile [-n N] GLOB [REGEXP]  poll until N files (default 1) matching GLOB
+//	                               exist (and their content matches REGEXP)
 //	waittrials [-status S] DIR N   poll until DIR holds N trial runs whose
 //	                               trial.json says S (default succeeded)
 //	trials [-v] [-ffn] DIR         check every run of the sweep directory DIR (see
@@ -259,8 +259,16 @@ func poll(ts *testscript.TestScript, timeout time.Duration, check func() (done b
 
 func cmdWaitfile(ts *testscript.TestScript, neg bool, args []string) {
 	noNeg(ts, neg, "waitfile")
+	flags, args := flagArgs(ts, args, "n=")
+	want := 1
+	if n, ok := flags["n"]; ok {
+		var err error
+		if want, err = strconv.Atoi(n); err != nil || want < 1 {
+			ts.Fatalf("waitfile -n %q: want a count of at least 1", n)
+		}
+	}
 	if len(args) != 1 && len(args) != 2 {
-		ts.Fatalf("usage: waitfile GLOB [REGEXP]")
+		ts.Fatalf("usage: waitfile [-n N] GLOB [REGEXP]")
 	}
 	re := regexp.MustCompile("")
 	if len(args) == 2 {
@@ -271,12 +279,13 @@ func cmdWaitfile(ts *testscript.TestScript, neg bool, args []string) {
 	poll(ts, waitTimeout, func() (bool, string) {
 		matches, err := filepath.Glob(ts.MkAbs(args[0]))
 		ts.Check(err)
+		seen := 0
 		for _, m := range matches {
 			if data, err := os.ReadFile(m); err == nil && re.Match(data) {
-				return true, ""
+				seen++
 			}
 		}
-		return false, fmt.Sprintf("no file matching %s holds %q", args[0], re)
+		return seen >= want, fmt.Sprintf("%d files matching %s hold %q; want %d", seen, args[0], re, want)
 	})
 }
 

@@ -120,8 +120,10 @@ func interruptContext() (context.Context, func()) {
 		if !ok {
 			return
 		}
-		fmt.Fprintln(os.Stderr, "\nsweep: interrupted; stopping running trials (press Ctrl-C again to exit at once)")
+		// Cancel first: whatever fails from here on is part of the
+		// interruption, and mainExit must see the context ended.
 		cancel(fmt.Errorf("stopped by signal %v", s))
+		fmt.Fprintln(os.Stderr, "\nsweep: interrupted; stopping running trials (press Ctrl-C again to exit at once)")
 		if _, ok := <-sig; ok {
 			os.Exit(exitInterrupted)
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -34,12 +35,29 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		Observer: newObserver(*jsonLines, stdout, os.Stderr)}
 	switch *executor {
 	case "local":
-		return runLocal(ctx, grid, opts, *jsonLines, stdout, stderr)
+		err = runLocal(ctx, grid, opts, *jsonLines, stdout, stderr)
 	case "slurm":
-		return runSlurm(ctx, grid, opts, slurmFlags, *jsonLines, stdout, stderr)
+		err = runSlurm(ctx, grid, opts, slurmFlags, *jsonLines, stdout, stderr)
 	default:
 		return usageError{msg: fmt.Sprintf("--executor %q: want local or slurm", *executor)}
 	}
+	return interrupted(ctx, err, stderr)
+}
+
+// interrupted turns an error that Ctrl-C caused (a plugin whose start was
+// cut short, say) into the interruption it is, with the usual advice.
+func interrupted(ctx context.Context, err error, stderr io.Writer) error {
+	if err == nil || ctx.Err() == nil || errors.Is(err, errInterrupted) || errors.Is(err, errTrialsFailed) {
+		return err
+	}
+	return resumable(stderr)
+}
+
+// resumable says that an interrupted sweep can go on, and returns
+// errInterrupted.
+func resumable(stderr io.Writer) error {
+	fmt.Fprintf(stderr, "sweep: interrupted; run the same command again to resume\n")
+	return errInterrupted
 }
 
 func runLocal(ctx context.Context, grid string, opts orchestrator.RunOptions, jsonLines bool, stdout, stderr io.Writer) error {
@@ -67,8 +85,7 @@ func finishRun(sum *orchestrator.Summary, plan *orchestrator.Plan, jsonLines boo
 	}
 	switch {
 	case sum.Interrupted:
-		fmt.Fprintf(stderr, "sweep: interrupted; run the same command again to resume\n")
-		return errInterrupted
+		return resumable(stderr)
 	case sum.Failed > 0:
 		fmt.Fprintf(stderr, "sweep: %d trials failed; see 'sweep report %s'\n", sum.Failed, sum.Dir)
 		return errTrialsFailed

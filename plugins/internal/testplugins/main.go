@@ -6,7 +6,10 @@
 //	wrong-version  speak a plugin protocol version sweep does not know
 //	not-a-plugin   print a line and exit, as an ordinary program would
 //	ffn            serve the built-in FFN, as the sweep binary does
-//	slow-start     wait a minute before serving the test model
+//	slow-start [D] wait D (default a minute) before serving the test model;
+//	               first it writes plugin-PID.starting in its working
+//	               directory, and a SIGINT that reaches it while it waits
+//	               appends its pid to plugins.sigint there before it exits 1
 //	bad-stream     serve a Train that sends an event after the outcome
 //
 // The test model's hyperparameter "fail" picks how a trial misbehaves at
@@ -19,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
 	"syscall"
 	"time"
 
@@ -57,7 +61,7 @@ func main() {
 			GRPCServer:      plugin.DefaultGRPCServer,
 		})
 	case "slow-start":
-		time.Sleep(time.Minute)
+		slowStart(os.Args[2:])
 		plugins.Serve(model{})
 	case "ffn":
 		plugins.Serve(builtin.FFN())
@@ -68,6 +72,37 @@ func main() {
 		fmt.Fprintf(os.Stderr, "testplugins: unknown mode %q\n", mode)
 		os.Exit(2)
 	}
+}
+
+// slowStart waits before the handshake and records whether a SIGINT, which
+// only a terminal's Ctrl-C sent to the host's process group would bring,
+// reached the plugin meanwhile.
+func slowStart(args []string) {
+	wait := time.Minute
+	if len(args) > 0 {
+		d, err := time.ParseDuration(args[0])
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "testplugins: slow-start:", err)
+			os.Exit(2)
+		}
+		wait = d
+	}
+	sigint := make(chan os.Signal, 1)
+	signal.Notify(sigint, os.Interrupt)
+	if err := os.WriteFile(fmt.Sprintf("plugin-%d.starting", os.Getpid()), nil, 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, "testplugins:", err)
+		os.Exit(2)
+	}
+	select {
+	case <-sigint:
+		if f, err := os.OpenFile("plugins.sigint", os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644); err == nil {
+			fmt.Fprintln(f, os.Getpid())
+			f.Close()
+		}
+		os.Exit(1)
+	case <-time.After(wait):
+	}
+	signal.Stop(sigint)
 }
 
 type model struct{}
