@@ -2,14 +2,14 @@ package orchestrator
 
 import (
 	"fmt"
-	"math"
-	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/sweep-ml/sweep/orchestrator/search"
 	"github.com/sweep-ml/sweep/plugins"
 )
 
@@ -32,8 +32,11 @@ type Trial struct {
 	// plugins.Params.
 	Params plugins.Params
 	// Swept names the hyperparameters the grid varies: [grid] axes, then
-	// zip groups, then random axes, each in file order.
+	// zip groups, each in file order; or the dimensions of [search.space].
 	Swept []string
+	// Number is the configuration's number: its position in the grid's
+	// product, or the order in which an adaptive search asked for it.
+	Number int
 	// Seed is the sweep's seed plus Repeat.
 	Seed int64
 	// Repeat is the 0-based index among the configuration's seeds.
@@ -58,15 +61,6 @@ func (t *Trial) Label() string {
 // crossed with another is refused before anything is planned.
 const MaxTrials = 1_000_000
 
-// randomStream selects the PCG stream of random axes; with the sweep's seed
-// it fixes every draw.
-const randomStream = 0x72616e646f6d // "random"
-
-// randomDigits is how many significant digits a drawn float keeps, so that
-// names, reports and TensorBoard show the value the trial really used, and
-// so that draws agree across platforms whose math.Exp differ in the last bit.
-const randomDigits = 4
-
 // Check verifies the spec against the model's description: every
 // hyperparameter in [params] and on an axis is declared, of the declared
 // type (an integer is accepted for a float), and the trial_name template
@@ -78,19 +72,19 @@ func (s *Spec) Check(desc plugins.Description) error {
 }
 
 // Expand checks the spec against the model's description and lists its
-// trials: every grid point × zip position × random sample, then the repeats.
+// trials: every grid point × zip position, then the repeats. An adaptive
+// search (random, tpe) has no list: it asks its sampler while it runs (see
+// NewSearch), and Expand returns none.
 //
 // The order is stable: repeats are outermost (every configuration's first
 // seed comes before any second seed, so that a partial sweep covers the
 // whole grid), then [grid] axes in file order with the first varying
-// slowest, then zip groups, then random samples.
+// slowest, then zip groups.
 //
 // Seeds: repeat r of every configuration has seed = spec.Seed + r, so that
 // configurations are compared on the same initialisations and batch orders.
-// Random axes draw spec.Random.Samples distinct points from a PCG generator
-// seeded with (spec.Seed, randomStream); floats keep randomDigits
-// significant digits. The same grid and seed give the same trials, IDs and
-// names on every run and machine.
+// The same grid and seed give the same trials, IDs and names on every run
+// and machine.
 //
 // With repeats > 1, a template that uses neither {seed} nor {repeat} gets
 // "_seed<seed>" appended. Two trials with the same name, or a name that is
@@ -100,6 +94,9 @@ func Expand(s *Spec, desc plugins.Description) ([]Trial, error) {
 	r, err := s.resolve(desc)
 	if err != nil {
 		return nil, err
+	}
+	if s.Search.Adaptive() {
+		return nil, nil
 	}
 	dataHash, err := DataHash(s.Data)
 	if err != nil {
@@ -120,29 +117,35 @@ func Expand(s *Spec, desc plugins.Description) ([]Trial, error) {
 	}
 	trials := make([]Trial, 0, n)
 	for rep := 0; rep < s.Repeats; rep++ {
-		seed := s.Seed + int64(rep)
 		for i, params := range configs {
 			if rep > 0 {
 				// Each trial owns its Params.
 				params = cloneParams(params)
 			}
-			t := Trial{
-				Index:    len(trials),
-				ID:       trialID(identities[i], seed),
-				ConfigID: configID(identities[i]),
-				Params:   params,
-				Swept:    append([]string(nil), r.swept...),
-				Seed:     seed,
-				Repeat:   rep,
-			}
-			t.Name = r.name(&t, s.Repeats)
-			trials = append(trials, t)
+			trials = append(trials, r.trial(s, len(trials), i, params, identities[i], rep))
 		}
 	}
 	if err := s.checkNames(trials, r); err != nil {
 		return nil, err
 	}
 	return trials, nil
+}
+
+// trial is repeat rep of configuration number, whose params it takes.
+func (r *resolved) trial(s *Spec, index, number int, params plugins.Params, identity string, rep int) Trial {
+	seed := s.Seed + int64(rep)
+	t := Trial{
+		Index:    index,
+		ID:       trialID(identity, seed),
+		ConfigID: configID(identity),
+		Params:   params,
+		Swept:    append([]string(nil), r.swept...),
+		Number:   number,
+		Seed:     seed,
+		Repeat:   rep,
+	}
+	t.Name = r.name(&t, s.Repeats)
+	return t
 }
 
 // checkNames refuses bad names and two trials with one name.
@@ -177,13 +180,14 @@ type resolved struct {
 	model    string
 	base     plugins.Params // defaults, then [params]
 	dims     []dimension
+	space    search.Space // an adaptive search's dimensions
 	swept    []string
 	template string
 	tmpl     nameTemplate
 }
 
-// dimension is one factor of the cartesian product: a [grid] axis, a zip
-// group or the random samples. points[i][j] is the value of names[j] at
+// dimension is one factor of the cartesian product: a [grid] axis or a zip
+// group. points[i][j] is the value of names[j] at
 // position i.
 type dimension struct {
 	names  []string
@@ -243,8 +247,11 @@ func (r *resolved) name(t *Trial, repeats int) string {
 		if v, ok := t.Params[key]; ok {
 			return v
 		}
-		if key == PlaceholderSeed {
+		switch key {
+		case PlaceholderSeed:
 			return t.Seed
+		case PlaceholderTrial:
+			return int64(t.Number)
 		}
 		return int64(t.Repeat)
 	})
@@ -303,12 +310,13 @@ func (s *Spec) resolve(desc plugins.Description) (*resolved, error) {
 			r.swept = append(r.swept, d.names...)
 		}
 	}
-	if len(s.Random.Axes) > 0 {
-		if d, ok := p.randomDimension(s, lookup); ok {
-			r.dims = append(r.dims, d)
-			r.swept = append(r.swept, d.names...)
+	if s.Search.Adaptive() {
+		r.space = p.searchSpace(s, lookup)
+		for _, d := range r.space {
+			r.swept = append(r.swept, d.Name)
 		}
 	}
+	p.checkObjective(s, desc, r)
 	for _, ps := range desc.Params {
 		if ps.Default == nil && !contains(s.names(), ps.Name) {
 			p.errorAt(0, nil, "model %q needs hyperparameter %q (%s), which has no default: set it in [params] or on an axis",
@@ -325,8 +333,8 @@ func (s *Spec) resolve(desc plugins.Description) (*resolved, error) {
 		p.errorAt(s.lines["trial_name"], toml.Key{"trial_name"}, "%v", err)
 	}
 	for _, name := range tmpl.placeholders() {
-		if _, ok := decl[name]; !ok && name != PlaceholderSeed && name != PlaceholderRepeat {
-			p.errorAt(s.lines["trial_name"], toml.Key{"trial_name"}, "placeholder {%s} is not a hyperparameter of model %q%s, nor {seed} or {repeat}",
+		if _, ok := decl[name]; !ok && name != PlaceholderSeed && name != PlaceholderRepeat && name != PlaceholderTrial {
+			p.errorAt(s.lines["trial_name"], toml.Key{"trial_name"}, "placeholder {%s} is not a hyperparameter of model %q%s, nor {seed}, {repeat} or {trial}",
 				name, r.model, suggest(name, paramNames(desc)))
 		}
 	}
@@ -351,7 +359,7 @@ func (s *Spec) names() []string {
 			names = append(names, a.Name)
 		}
 	}
-	for _, a := range s.Random.Axes {
+	for _, a := range s.Search.Space {
 		names = append(names, a.Name)
 	}
 	return names
@@ -557,117 +565,81 @@ func numberToFloat(v any) (float64, bool) {
 	return 0, false
 }
 
-// randomAxis is a RandomAxis checked against its hyperparameter.
-type randomAxis struct {
-	dist    string
-	lo, hi  float64 // uniform, log_uniform
-	ilo     int64   // int
-	ihi     int64
-	asFloat bool  // an int draw for a float hyperparameter
-	choices []any // converted
-}
-
-func (p *specParser) randomDimension(s *Spec, lookup func(int, toml.Key) (plugins.ParamSpec, bool)) (dimension, bool) {
-	d := dimension{}
-	axes := make([]randomAxis, 0, len(s.Random.Axes))
-	ok := true
-	for _, a := range s.Random.Axes {
-		key := toml.Key{"random", a.Name}
+// searchSpace converts [search.space] into the sampler's space, checking
+// each dimension against its hyperparameter.
+func (p *specParser) searchSpace(s *Spec, lookup func(int, toml.Key) (plugins.ParamSpec, bool)) search.Space {
+	space := make(search.Space, 0, len(s.Search.Space))
+	for _, a := range s.Search.Space {
+		key := toml.Key{"search", "space", a.Name}
 		ps, found := lookup(a.Line, key)
 		if !found {
-			ok = false
 			continue
 		}
-		ra := randomAxis{dist: a.Dist}
+		d := search.Dimension{Name: a.Name, Kind: search.Kind(a.Dist)}
 		switch a.Dist {
 		case DistUniform, DistLogUniform:
 			if ps.Type != plugins.TypeFloat {
 				p.errorAt(a.Line, key, "%s draws floats, but %s is %s", a.Dist, a.Name, ps.Type)
-				ok = false
 				continue
 			}
-			ra.lo, ra.hi = a.Args[0].(float64), a.Args[1].(float64)
+			d.Lo, d.Hi = a.Args[0].(float64), a.Args[1].(float64)
 		case DistInt:
 			if ps.Type != plugins.TypeInt && ps.Type != plugins.TypeFloat {
 				p.errorAt(a.Line, key, "int draws integers, but %s is %s", a.Name, ps.Type)
-				ok = false
 				continue
 			}
-			ra.ilo, ra.ihi, ra.asFloat = a.Args[0].(int64), a.Args[1].(int64), ps.Type == plugins.TypeFloat
+			d.Lo, d.Hi, d.AsFloat = float64(a.Args[0].(int64)), float64(a.Args[1].(int64)), ps.Type == plugins.TypeFloat
 		case DistChoice:
-			for _, v := range a.Args {
-				cv, good := p.convert(a.Line, key, v, ps, "")
-				if !good {
-					ok = false
-					break
-				}
-				ra.choices = append(ra.choices, cv)
+			if !p.choices(a, key, ps, &d) {
+				continue
 			}
 		}
-		axes = append(axes, ra)
-		d.names = append(d.names, a.Name)
+		space = append(space, d)
 	}
-	if !ok {
-		return d, false
-	}
-	rng := rand.New(rand.NewPCG(uint64(s.Seed), randomStream))
-	points, err := drawRandom(rng, axes, s.Random.Samples)
-	if err != nil {
-		p.errorAt(s.Random.Line, toml.Key{"random"}, "%v", err)
-		return d, false
-	}
-	d.points = points
-	return d, true
+	return space
 }
 
-// drawRandom draws n distinct points of the axes from rng, redrawing a
-// point already drawn. It fails if too many draws repeat: the space of
-// points is then smaller than, or not much larger than, n.
-func drawRandom(rng *rand.Rand, axes []randomAxis, n int) ([][]any, error) {
-	points := make([][]any, 0, n)
-	seen := make(map[string]bool, n)
-	for tries := 0; len(points) < n; tries++ {
-		if tries >= 100*n+1000 {
-			return nil, fmt.Errorf("drew only %d distinct samples in %d tries; ask for fewer samples or widen the axes", len(points), tries)
+// choices converts a choice dimension's values, refusing one given twice.
+func (p *specParser) choices(a SpaceAxis, key toml.Key, ps plugins.ParamSpec, d *search.Dimension) bool {
+	seen := map[string]int{}
+	for i, v := range a.Args {
+		cv, ok := p.convert(a.Line, key, v, ps, "")
+		if !ok {
+			return false
 		}
-		pt := make([]any, len(axes))
-		for i := range axes {
-			pt[i] = axes[i].draw(rng)
+		k := canonicalValue(cv)
+		if j, dup := seen[k]; dup {
+			p.errorAt(a.Line, key, "choices %d and %d are the same (%s)", j+1, i+1, FormatValue(cv))
+			return false
 		}
-		k := pointKey(pt)
-		if seen[k] {
-			continue
-		}
-		seen[k] = true
-		points = append(points, pt)
+		seen[k] = i
+		d.Choices = append(d.Choices, cv)
 	}
-	return points, nil
+	return true
 }
 
-// draw returns one value of the axis.
-func (a *randomAxis) draw(rng *rand.Rand) any {
-	switch a.dist {
-	case DistUniform:
-		return roundDraw(a.lo+(a.hi-a.lo)*rng.Float64(), a.lo, a.hi)
-	case DistLogUniform:
-		l, h := math.Log(a.lo), math.Log(a.hi)
-		return roundDraw(math.Exp(l+(h-l)*rng.Float64()), a.lo, a.hi)
-	case DistInt:
-		// Parse-time checks keep ihi-ilo+1 positive.
-		i := a.ilo + rng.Int64N(a.ihi-a.ilo+1)
-		if a.asFloat {
-			return float64(i)
+// checkObjective checks [objective] and [prune] against the model: the
+// metric must be one it reports, and ASHA's first rung must come before
+// the last epoch.
+func (p *specParser) checkObjective(s *Spec, desc plugins.Description, r *resolved) {
+	if !slices.Contains(desc.Metrics, s.Objective.Metric) {
+		line, key := s.lines["objective.metric"], toml.Key{"objective", "metric"}
+		if line == 0 {
+			line, key = s.lines["objective"], toml.Key{"objective"}
 		}
-		return i
+		p.errorAt(line, key, "model %q reports no metric %q%s; it reports: %s", desc.Name, s.Objective.Metric,
+			suggest(s.Objective.Metric, desc.Metrics), strings.Join(desc.Metrics, ", "))
 	}
-	return cloneValue(a.choices[rng.IntN(len(a.choices))])
-}
-
-// roundDraw keeps randomDigits significant digits of x, within [lo, hi].
-func roundDraw(x, lo, hi float64) float64 {
-	r, err := strconv.ParseFloat(strconv.FormatFloat(x, 'g', randomDigits, 64), 64)
-	if err != nil {
-		return x
+	if s.Prune.Method == PruneNone {
+		return
 	}
-	return math.Min(math.Max(r, lo), hi)
+	if epochs, ok := r.base["epochs"].(int64); ok && !slices.Contains(r.swept, "epochs") {
+		if int64(s.Prune.MinEpochs) >= epochs {
+			line := s.lines["prune.min_epochs"]
+			if line == 0 {
+				line = s.Prune.Line
+			}
+			p.errorAt(line, toml.Key{"prune", "min_epochs"}, "must be below epochs (%d): a trial that ends at its first rung is never pruned", epochs)
+		}
+	}
 }

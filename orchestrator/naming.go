@@ -12,6 +12,7 @@ import (
 const (
 	PlaceholderSeed   = "seed"   // the trial's seed
 	PlaceholderRepeat = "repeat" // the 0-based repeat index
+	PlaceholderTrial  = "trial"  // the configuration's number: its position in the grid, or the order a search asked it
 )
 
 // maxNameLen bounds a trial name: one directory name on every common

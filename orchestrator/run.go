@@ -66,6 +66,9 @@ func (s *Summary) String() string {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d trials run (%d succeeded, %d failed", len(s.Records), counts[results.StatusSucceeded], counts[results.StatusFailed])
+	if n := counts[results.StatusPruned]; n > 0 {
+		fmt.Fprintf(&b, ", %d pruned", n)
+	}
 	if n := counts[results.StatusInterrupted]; n > 0 {
 		fmt.Fprintf(&b, ", %d interrupted", n)
 	}
@@ -77,10 +80,13 @@ func (s *Summary) String() string {
 }
 
 // Plan is a loaded grid expanded into trials, with the model that runs them.
+// An adaptive search's Trials are those asked so far, and Search says how
+// to ask for more.
 type Plan struct {
 	Spec    *Spec
 	Desc    plugins.Description
 	Trials  []Trial
+	Search  *SearchSpace // nil for a grid
 	Dir     string // the sweep directory: <log_dir>/<name>
 	Trainer plugins.Trainer
 }
@@ -133,7 +139,15 @@ func planSpec(ctx context.Context, spec *Spec, workers int) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	trials, err := Expand(spec, desc)
+	p := &Plan{Spec: spec, Desc: desc, Dir: filepath.Join(spec.LogDir, spec.Name), Trainer: pool}
+	if spec.Search.Adaptive() {
+		p.Search, err = NewSearchSpace(spec, desc)
+		if err == nil {
+			p.Trials, err = askedTrials(p)
+		}
+	} else {
+		p.Trials, err = Expand(spec, desc)
+	}
 	if err == nil {
 		err = checkData(ctx, spec)
 	}
@@ -141,7 +155,20 @@ func planSpec(ctx context.Context, spec *Spec, workers int) (*Plan, error) {
 		pool.Close()
 		return nil, err
 	}
-	return &Plan{Spec: spec, Desc: desc, Trials: trials, Dir: filepath.Join(spec.LogDir, spec.Name), Trainer: pool}, nil
+	return p, nil
+}
+
+// askedTrials lists the trials an adaptive search has asked for so far.
+func askedTrials(p *Plan) ([]Trial, error) {
+	asked, err := LoadAsked(p.Dir, p.Search.Space)
+	if err != nil {
+		return nil, err
+	}
+	sr, err := newSearchRun(p, asked)
+	if err != nil {
+		return nil, err
+	}
+	return sr.planTrials(), nil
 }
 
 // checkData loads a grid's CSV once before any trial runs, so that a bad
@@ -165,7 +192,7 @@ type Job struct {
 }
 
 // Pending decides, from what is on disk, which trials still need to run:
-// finished ones are skipped, failed ones retried while attempts remain (or
+// succeeded and pruned ones are skipped, failed ones retried while attempts remain (or
 // always with RerunFailed), and runs left "running" by a dead sweep run
 // again. It also returns how many trials were skipped.
 func Pending(trials []Trial, onDisk *results.Sweep, retries int, rerun string) (jobs []Job, skipped int) {
@@ -175,7 +202,8 @@ func Pending(trials []Trial, onDisk *results.Sweep, retries int, rerun string) (
 			job.PriorFailures = countFailed(runs)
 			switch {
 			case runs.Finished == nil:
-			case runs.Finished.Trial.Status == results.StatusSucceeded:
+			case runs.Finished.Trial.Status == results.StatusSucceeded, runs.Finished.Trial.Status == results.StatusPruned:
+				// A pruned trial ended as the sweep decided: it is done.
 				skipped++
 				continue
 			case rerun == RerunFailed:
@@ -209,21 +237,52 @@ func countFailed(runs *results.TrialRuns) int {
 // as an error: the error is for failures of the sweep itself.
 func Run(ctx context.Context, p *Plan, opts RunOptions) (*Summary, error) {
 	start := time.Now()
+	if p.Search != nil && opts.Rerun == RerunAll {
+		return nil, fmt.Errorf("--rerun all: an adaptive search learns from its history and cannot run it again; give the grid another name to start a new search")
+	}
 	lock, onDisk, err := prepare(p)
 	if err != nil {
 		return nil, err
 	}
 	defer lock.Release()
+	var sr *searchRun
+	if p.Search != nil {
+		// The claims on disk are the history: take them under the lock.
+		if sr, err = loadSearch(p); err != nil {
+			return nil, err
+		}
+	}
 	if err := markAbandoned(p, onDisk, false); err != nil {
 		return nil, err
 	}
 	jobs, skipped := Pending(p.Trials, onDisk, p.Spec.Retries, opts.Rerun)
 	r := newTrialRunner(p, "local")
-	prog := newProgress(opts.Observer, len(jobs), skipped)
-	records, err := runAll(ctx, jobs, Workers(opts.Workers, p.Spec), opts.FailFast,
-		func(ctx context.Context, j Job) (*results.Trial, error) {
-			return r.run(ctx, j.Trial, j.PriorFailures, j.MaxAttempts, prog)
-		})
+	total := len(jobs)
+	if sr != nil {
+		sr.start(onDisk, jobs)
+		total += (p.Spec.Search.Trials - len(sr.asked)) * p.Spec.Repeats
+	}
+	finished := newFinishedStore(onDisk, p.Spec.Objective)
+	completed := finished.curves
+	if sr != nil {
+		completed = sr.completedCurves
+	}
+	if r.pruner, err = newPruner(p, completed); err != nil {
+		return nil, err
+	}
+	prog := newProgress(opts.Observer, p.Spec.Objective, total, skipped)
+	runJob := func(ctx context.Context, j Job) (*results.Trial, error) {
+		rec, err := r.run(ctx, j.Trial, j.PriorFailures, j.MaxAttempts, prog)
+		finished.add(rec)
+		return rec, err
+	}
+	var records []*results.Trial
+	if sr != nil {
+		records, err = sr.run(ctx, Workers(opts.Workers, p.Spec), opts.FailFast, runJob)
+		p.Trials = sr.planTrials()
+	} else {
+		records, err = runAll(ctx, jobs, Workers(opts.Workers, p.Spec), opts.FailFast, runJob)
+	}
 	prog.finish()
 	sum := &Summary{Dir: p.Dir, Skipped: skipped, Elapsed: time.Since(start)}
 	for _, rec := range records {

@@ -2,7 +2,6 @@ package orchestrator
 
 import (
 	"context"
-	"math"
 	"sync"
 	"time"
 
@@ -33,8 +32,9 @@ type Event struct {
 	Done    int            `json:"done"`
 	Running int            `json:"running"`
 	Failed  int            `json:"failed"`
+	Pruned  int            `json:"pruned"`
 	Trial   *results.Trial `json:"trial,omitempty"` // the trial that started or ended
-	Best    *results.Trial `json:"best,omitempty"`  // the best finished trial so far
+	Best    *results.Trial `json:"best,omitempty"`  // the best finished trial so far, by the objective
 	Elapsed float64        `json:"elapsed_seconds"`
 }
 
@@ -51,18 +51,18 @@ func (f ObserverFunc) Observe(e Event) { f(e) }
 
 // progress counts what the scheduler has done and tells the observer.
 type progress struct {
-	mu       sync.Mutex
-	obs      Observer
-	start    time.Time
-	counts   Event
-	bestLoss float64
+	mu        sync.Mutex
+	obs       Observer
+	start     time.Time
+	counts    Event
+	objective Objective
 }
 
-func newProgress(obs Observer, total, skipped int) *progress {
+func newProgress(obs Observer, obj Objective, total, skipped int) *progress {
 	if obs == nil {
 		obs = ObserverFunc(func(Event) {})
 	}
-	p := &progress{obs: obs, start: time.Now(), bestLoss: math.Inf(1)}
+	p := &progress{obs: obs, start: time.Now(), objective: obj}
 	p.counts.Total, p.counts.Skipped = total, skipped
 	p.emit(EventSweepStart, nil)
 	return p
@@ -89,9 +89,12 @@ func (p *progress) ended(t *results.Trial) {
 	switch t.Status {
 	case results.StatusSucceeded:
 		p.counts.Done++
-		if t.BestValLoss != nil && *t.BestValLoss < p.bestLoss {
-			p.bestLoss, p.counts.Best = *t.BestValLoss, t
+		if t.Score != nil && (p.counts.Best == nil || p.objective.Better(*t.Score, *p.counts.Best.Score)) {
+			p.counts.Best = t
 		}
+	case results.StatusPruned:
+		p.counts.Done++
+		p.counts.Pruned++
 	case results.StatusFailed:
 		p.counts.Done++
 		p.counts.Failed++

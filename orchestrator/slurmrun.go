@@ -40,6 +40,11 @@ type SlurmOptions struct {
 // finished record and run again on the next RunSlurm.
 func RunSlurm(ctx context.Context, p *Plan, opts RunOptions, so SlurmOptions) (*Summary, error) {
 	start := time.Now()
+	if p.Search != nil {
+		return nil, &SpecError{File: p.Spec.File, Line: p.Spec.Line("search.sampler"), Key: "search.sampler",
+			Msg: fmt.Sprintf("a %s search runs with --executor local for now: its workers ask the sampler as trials end, "+
+				"which Slurm's packed batches do not do yet; a grid (with or without [prune]) runs on Slurm", p.Spec.Search.Sampler)}
+	}
 	lock, onDisk, err := prepare(p)
 	if err != nil {
 		return nil, err
@@ -74,7 +79,7 @@ func RunSlurm(ctx context.Context, p *Plan, opts RunOptions, so SlurmOptions) (*
 		sum.Elapsed = time.Since(start)
 		return sum, nil
 	}
-	prog := newProgress(opts.Observer, len(jobs), skipped)
+	prog := newProgress(opts.Observer, p.Spec.Objective, len(jobs), skipped)
 	err = follow(ctx, p, jobs, sub, so, prog, start, sum)
 	prog.finish()
 	sum.Elapsed = time.Since(start)

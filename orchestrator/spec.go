@@ -52,17 +52,25 @@ import (
 //	                        [zip.schedule]
 //	                        lr         = [0.01, 0.001]
 //	                        batch_size = [32,   256]
-//	[random]            random axes, drawn samples times from the sweep's seed:
-//	                        samples      = 20
+//	[search]            how configurations are chosen (Search):
+//	                        sampler = "tpe"   # "grid" (default: the product of [grid] and [zip]), "random", "tpe"
+//	                        trials  = 60      # random, tpe: the budget of configurations
+//	                        timeout = "2h"    # optional: start no new trial after this wall time
+//	[search.space]      what random and tpe draw from:
 //	                        lr           = { log_uniform = [1e-4, 1e-1] } # floats, log-uniform
 //	                        dropout      = { uniform = [0.1, 0.5] }       # floats, uniform
 //	                        batch_size   = { int = [16, 128] }            # integers, both ends included
 //	                        activation   = { choice = ["relu", "tanh"] }  # one of the values
+//	[objective]         what is optimised: metric = "val_loss" (any metric the model declares),
+//	                    mode = "min" or "max". A trial's score is the metric's best value.
+//	[prune]             stopping trials early: method = "asha", "median" or "none" (default),
+//	                    min_epochs (ASHA's first rung; the median rule's warm-up), eta (ASHA).
 //	[slurm]             the Slurm executor (slurm.Config).
 //
-// Grid, zip and random axes are crossed: every grid point meets every zip
-// position and every random sample. A hyperparameter is set in one place
-// only. Every error names the file, the line and the key.
+// Grid and zip axes are crossed: every grid point meets every zip position.
+// A random or tpe search draws from [search.space] instead, and takes no
+// axes. A hyperparameter is set in one place only. Every error names the
+// file, the line and the key.
 type Spec struct {
 	// File is the grid file's path as given; Dir is its absolute directory,
 	// against which Data.Path and Plugin are resolved.
@@ -90,10 +98,12 @@ type Spec struct {
 	Data  dataset.Spec // Path made absolute
 	Slurm slurm.Config
 
-	Params []Setting  // [params], in file order
-	Grid   []Axis     // [grid], in file order
-	Zip    []ZipGroup // [zip.*], in file order
-	Random Random     // [random]
+	Params    []Setting  // [params], in file order
+	Grid      []Axis     // [grid], in file order
+	Zip       []ZipGroup // [zip.*], in file order
+	Search    Search     // [search]
+	Objective Objective  // [objective]
+	Prune     Prune      // [prune]
 
 	// lines maps dotted keys (as toml.Key.String writes them) to their line.
 	lines map[string]int
@@ -121,14 +131,7 @@ type ZipGroup struct {
 	Line int
 }
 
-// Random is the [random] table: Samples draws of every axis.
-type Random struct {
-	Samples int
-	Axes    []RandomAxis
-	Line    int
-}
-
-// The distributions a random axis can draw from.
+// The distributions a search dimension can draw from.
 const (
 	DistUniform    = "uniform"     // Args [lo, hi]: a float in [lo, hi]
 	DistLogUniform = "log_uniform" // Args [lo, hi], 0 < lo: a float whose log is uniform
@@ -136,11 +139,11 @@ const (
 	DistChoice     = "choice"      // Args: the values, each as likely
 )
 
-// RandomAxis is one hyperparameter drawn at random.
-type RandomAxis struct {
+// SpaceAxis is one dimension of [search.space].
+type SpaceAxis struct {
 	Name string
 	Dist string // one of the Dist constants
-	Args []any  // as TOML decoded them
+	Args []any  // as TOML decoded them; [lo, hi] as float64 for the float distributions
 	Line int
 }
 
@@ -212,6 +215,9 @@ func Parse(file string, src []byte) (*Spec, error) {
 	s := &Spec{
 		File: file, Dir: dir, Source: src, GridHash: GridHash(src),
 		LogDir: DefaultLogDir, Repeats: 1, LogEvery: DefaultLogEvery,
+		Search:    Search{Sampler: SamplerGrid},
+		Objective: Objective{Metric: DefaultMetric, Mode: ModeMin},
+		Prune:     Prune{Method: PruneNone},
 		lines: map[string]int{},
 	}
 	root.index(s.lines)
@@ -267,8 +273,11 @@ type topLevel struct {
 	Params struct{} `toml:"params"`
 	Grid   struct{} `toml:"grid"`
 	Zip    struct{} `toml:"zip"`
-	Random struct{} `toml:"random"`
-	Slurm  struct{} `toml:"slurm"`
+	Random    struct{} `toml:"random"`
+	Search    struct{} `toml:"search"`
+	Objective struct{} `toml:"objective"`
+	Prune     struct{} `toml:"prune"`
+	Slurm     struct{} `toml:"slurm"`
 }
 
 func (p *specParser) top(s *Spec, root *tomlNode) {
@@ -326,15 +335,7 @@ func (p *specParser) top(s *Spec, root *tomlNode) {
 	s.Workers, s.Seed, s.Repeats, s.Retries, s.LogEvery = t.Workers, t.Seed, t.Repeats, t.Retries, t.LogEvery
 	s.ExperimentSummary = t.ExperimentSummary
 	if n := root.kid("timeout"); n != nil && isString(n) {
-		d, err := time.ParseDuration(t.Timeout)
-		switch {
-		case err != nil:
-			p.errorf(n, "not a duration (e.g. \"90s\", \"10m\", \"1h30m\"): %q", t.Timeout)
-		case d <= 0:
-			p.errorf(n, "must be positive; leave it out for no timeout")
-		default:
-			s.Timeout = d
-		}
+		s.Timeout = p.duration(n, t.Timeout, "no timeout")
 	}
 	if n := root.kid("data"); n != nil {
 		p.data(s, n)
@@ -351,9 +352,19 @@ func (p *specParser) top(s *Spec, root *tomlNode) {
 	if n := root.kid("zip"); n != nil && p.table(n) {
 		s.Zip = p.zip(n)
 	}
-	if n := root.kid("random"); n != nil && p.table(n) {
-		s.Random = p.random(n)
+	if n := root.kid("random"); n != nil {
+		p.errorf(n, "%s", randomMoved)
 	}
+	if n := root.kid("search"); n != nil && p.table(n) {
+		p.search(s, n)
+	}
+	if n := root.kid("objective"); n != nil && p.table(n) {
+		p.objective(s, n)
+	}
+	if n := root.kid("prune"); n != nil && p.table(n) {
+		p.prune(s, n)
+	}
+	p.checkSearch(s, root)
 	p.unique(s)
 }
 
@@ -514,105 +525,6 @@ func (p *specParser) zip(n *tomlNode) []ZipGroup {
 	return out
 }
 
-func (p *specParser) random(n *tomlNode) Random {
-	r := Random{Line: n.line}
-	before := len(p.errs)
-	for _, k := range n.kids {
-		name := k.path[len(k.path)-1]
-		if name == "samples" {
-			v, ok := k.val.(int64)
-			switch {
-			case !ok:
-				p.errorf(k, "must be an integer, not %s", tomlTypeName(k.val))
-			case v < 1 || v > 1_000_000:
-				p.errorf(k, "must be between 1 and 1000000, not %d", v)
-			default:
-				r.Samples = int(v)
-			}
-			continue
-		}
-		if a, ok := p.randomAxis(k, name); ok {
-			r.Axes = append(r.Axes, a)
-		}
-	}
-	switch {
-	case len(r.Axes) > 0 && n.kid("samples") == nil:
-		p.errorf(n, "samples is required: how many random draws to make")
-	case len(r.Axes) == 0 && len(p.errs) == before:
-		p.errorf(n, "no random axes; add one, e.g. lr = { log_uniform = [1e-4, 1e-1] }")
-	}
-	return r
-}
-
-const randomAxisForm = `a random axis is { uniform = [lo, hi] }, { log_uniform = [lo, hi] }, { int = [lo, hi] } or { choice = [values] }`
-
-func (p *specParser) randomAxis(k *tomlNode, name string) (RandomAxis, bool) {
-	if !k.isTable() || len(k.kids) != 1 {
-		p.errorf(k, "%s", randomAxisForm)
-		return RandomAxis{}, false
-	}
-	d := k.kids[0]
-	dist := d.path[len(d.path)-1]
-	args, ok := d.val.([]any)
-	if !ok {
-		p.errorf(d, "%s", randomAxisForm)
-		return RandomAxis{}, false
-	}
-	for _, v := range args {
-		if !p.hyperValue(d, v) {
-			return RandomAxis{}, false
-		}
-	}
-	a := RandomAxis{Name: name, Dist: dist, Args: args, Line: k.line}
-	switch dist {
-	case DistChoice:
-		if len(args) == 0 {
-			p.errorf(d, "no values to choose from")
-			return a, false
-		}
-		return a, true
-	case DistInt:
-		if len(args) != 2 {
-			p.errorf(d, "want two integers [lo, hi]")
-			return a, false
-		}
-		lo, okLo := args[0].(int64)
-		hi, okHi := args[1].(int64)
-		switch {
-		case !okLo || !okHi:
-			p.errorf(d, "want two integers [lo, hi]")
-		case lo > hi:
-			p.errorf(d, "lo %d is above hi %d", lo, hi)
-		case hi-lo < 0 || hi-lo == math.MaxInt64:
-			p.errorf(d, "range [%d, %d] is too wide", lo, hi)
-		default:
-			return a, true
-		}
-		return a, false
-	case DistUniform, DistLogUniform:
-		if len(args) != 2 {
-			p.errorf(d, "want two numbers [lo, hi]")
-			return a, false
-		}
-		lo, okLo := toFloat(args[0])
-		hi, okHi := toFloat(args[1])
-		switch {
-		case !okLo || !okHi:
-			p.errorf(d, "want two numbers [lo, hi]")
-		case lo >= hi:
-			p.errorf(d, "lo %v must be below hi %v", lo, hi)
-		case dist == DistLogUniform && lo <= 0:
-			p.errorf(d, "lo must be positive for a log-uniform draw, not %v", lo)
-		default:
-			a.Args = []any{lo, hi}
-			return a, true
-		}
-		return a, false
-	}
-	p.errorf(d, "unknown distribution; %s", randomAxisForm)
-	return a, false
-}
-
 // toFloat converts a TOML number to float64.
 func toFloat(v any) (float64, bool) {
 	switch v := v.(type) {
@@ -650,8 +562,8 @@ func (p *specParser) unique(s *Spec) {
 			add(a.Name, "[zip."+g.Name+"]", toml.Key{"zip", g.Name, a.Name}.String(), a.Line)
 		}
 	}
-	for _, a := range s.Random.Axes {
-		add(a.Name, "[random]", toml.Key{"random", a.Name}.String(), a.Line)
+	for _, a := range s.Search.Space {
+		add(a.Name, "[search.space]", toml.Key{"search", "space", a.Name}.String(), a.Line)
 	}
 }
 

@@ -10,8 +10,15 @@ import (
 	"time"
 
 	"github.com/sweep-ml/sweep/logger"
+	"github.com/sweep-ml/sweep/orchestrator/search"
 	"github.com/sweep-ml/sweep/plugins"
 	"github.com/sweep-ml/sweep/results"
+)
+
+// The metrics whose names the record's losses take.
+const (
+	MetricTrainLoss = "train_loss"
+	MetricValLoss   = "val_loss"
 )
 
 // ModelLogFile is the file in a trial's run directory that receives the
@@ -28,7 +35,15 @@ type trialRunner struct {
 	executor string // provenance: "local" or "slurm"
 	slurmJob string
 	logOpts  logger.Options
+	// pruner, if not nil, sees the objective's curve after every epoch
+	// and may stop the trial.
+	pruner search.Pruner
 }
+
+// errPruned is what a trial's event callback returns to stop the trial
+// when the pruner says so: the model sees a cancelled call, its process
+// lives on for the next trial.
+var errPruned = errors.New("pruned")
 
 // infraError marks a failure of the sweep's machinery (the sweep directory
 // cannot be written) as opposed to a failure of the trial: it stops the
@@ -70,8 +85,14 @@ func (r *trialRunner) attempt(ctx context.Context, t Trial, attempt int, prog *p
 	if prog != nil {
 		prog.started(rec)
 	}
-	outcome, last, trainErr := r.train(ctx, t, tl)
-	r.finish(ctx, rec, outcome, last, trainErr)
+	m := newTrialMetrics(r.spec.Objective)
+	outcome, trainErr := r.train(ctx, t, tl, m)
+	var infra infraError
+	if errors.As(trainErr, &infra) {
+		tl.Close()
+		return rec, infra
+	}
+	r.finish(ctx, rec, outcome, m, trainErr)
 	logErr := closeSession(tl, rec)
 	if logErr != nil && rec.Status == results.StatusSucceeded {
 		rec.Status, rec.Error = results.StatusFailed, "writing TensorBoard events: "+logErr.Error()
@@ -84,7 +105,7 @@ func (r *trialRunner) attempt(ctx context.Context, t Trial, attempt int, prog *p
 
 func (r *trialRunner) newRecord(t Trial, attempt int) *results.Trial {
 	return &results.Trial{
-		ID: t.ID, ConfigID: t.ConfigID, Name: t.Name,
+		ID: t.ID, ConfigID: t.ConfigID, Name: t.Name, Number: t.Number,
 		Params: t.Params, Swept: t.Swept, Seed: t.Seed, Repeat: t.Repeat, Attempt: attempt,
 		Status:    results.StatusRunning,
 		StartedAt: time.Now().UTC(), Host: r.host, PID: os.Getpid(),
@@ -95,24 +116,116 @@ func (r *trialRunner) newRecord(t Trial, attempt int) *results.Trial {
 	}
 }
 
-// lastLosses remembers the latest losses a trial reported, so that a trial
-// that fails mid-way still records where it got to.
-type lastLosses struct {
-	train, val float64
-	epochs     int64
+// trialMetrics is what the host has seen of a trial: every scalar series
+// the model reported (the trial's own MetricsTracker), from which it
+// computes the score, the best epoch, the curve the pruner sees and the
+// final losses, whatever the model's own summary says.
+type trialMetrics struct {
+	*logger.MetricsTracker
+	objective Objective
+}
+
+func newTrialMetrics(obj Objective) trialMetrics {
+	return trialMetrics{MetricsTracker: logger.NewMetricsTracker(), objective: obj}
+}
+
+func (m trialMetrics) observe(e plugins.Event) {
+	if len(e.Scalars) == 0 {
+		return
+	}
+	values := make(map[string]float64, len(e.Scalars))
+	for _, s := range e.Scalars {
+		values[s.Tag] = s.Value
+	}
+	m.Update(e.Step, values)
+}
+
+// reported reports whether e carries the objective's metric.
+func (m trialMetrics) reported(e plugins.Event) bool {
+	for _, s := range e.Scalars {
+		if s.Tag == m.objective.Metric {
+			return true
+		}
+	}
+	return false
+}
+
+// curve is the objective's metric per epoch (epoch i at index i; NaN for
+// an epoch that did not report it).
+func (m trialMetrics) curve() results.Series {
+	pts := m.Series(m.objective.Metric)
+	if len(pts) == 0 {
+		return nil
+	}
+	var n int64
+	for _, p := range pts {
+		n = max(n, p.Step+1)
+	}
+	out := make(results.Series, n)
+	for i := range out {
+		out[i] = math.NaN()
+	}
+	for _, p := range pts {
+		if p.Step >= 0 {
+			out[p.Step] = p.Value
+		}
+	}
+	return out
+}
+
+// minimised is the curve as the pruner sees it.
+func (m trialMetrics) minimised() []float64 {
+	c := m.curve()
+	for i := range c {
+		c[i] = m.objective.Minimised(c[i])
+	}
+	return c
+}
+
+// score is the objective's best value and the epoch that reached it.
+func (m trialMetrics) score() (*float64, int64) {
+	mode := logger.Min
+	if m.objective.Mode == ModeMax {
+		mode = logger.Max
+	}
+	v, step, ok := m.Best(m.objective.Metric, mode)
+	if !ok {
+		return nil, 0
+	}
+	return results.Metric(v), step
+}
+
+// last is the latest value of a metric, or NaN.
+func (m trialMetrics) last(name string) float64 {
+	s := m.Series(name)
+	if len(s) == 0 {
+		return math.NaN()
+	}
+	return s[len(s)-1].Value
+}
+
+// epochs is how many epochs the model reported.
+func (m trialMetrics) epochs() int64 {
+	var n int64
+	for _, name := range m.Names() {
+		for _, p := range m.Series(name) {
+			n = max(n, p.Step+1)
+		}
+	}
+	return n
 }
 
 // train runs the trial on the trainer, streaming its events into the
-// TensorBoard run. The model's output goes to ModelLogFile.
-func (r *trialRunner) train(ctx context.Context, t Trial, tl *logger.TrainingLogger) (plugins.Outcome, lastLosses, error) {
-	last := lastLosses{train: math.NaN(), val: math.NaN()}
+// TensorBoard run and the trial's metrics, and asking the pruner after each
+// epoch. The model's output goes to ModelLogFile.
+func (r *trialRunner) train(ctx context.Context, t Trial, tl *logger.TrainingLogger, m trialMetrics) (plugins.Outcome, error) {
 	modelLog, err := os.Create(filepath.Join(tl.Dir(), ModelLogFile))
 	if err != nil {
-		return plugins.Outcome{}, last, err
+		return plugins.Outcome{}, err
 	}
 	defer modelLog.Close()
 	if err := tl.LogHyperparameters(withSeed(t)); err != nil {
-		return plugins.Outcome{}, last, err
+		return plugins.Outcome{}, err
 	}
 	trainCtx := ctx
 	if r.spec.Timeout > 0 {
@@ -122,25 +235,27 @@ func (r *trialRunner) train(ctx context.Context, t Trial, tl *logger.TrainingLog
 	}
 	req := plugins.TrainRequest{TrialID: t.ID, Params: t.Params, Data: r.spec.Data, Seed: t.Seed, HistogramEvery: r.spec.LogEvery}
 	emit := func(e plugins.Event) error {
-		last.observe(e)
-		return logEvent(tl, e)
+		m.observe(e)
+		if err := logEvent(tl, e); err != nil {
+			return err
+		}
+		if r.pruner == nil || !m.reported(e) {
+			return nil
+		}
+		stop, err := r.pruner.Report(t.ID, m.minimised())
+		if err != nil {
+			return infraError{fmt.Errorf("trial %s: pruner: %w", t.Name, err)}
+		}
+		if stop {
+			return errPruned
+		}
+		return nil
 	}
 	out, err := r.trainer.Train(trainCtx, req, modelLog, emit)
 	if err != nil && ctx.Err() == nil && trainCtx.Err() != nil {
 		err = fmt.Errorf("timed out after %s (the grid's timeout)", r.spec.Timeout)
 	}
-	return out, last, err
-}
-
-func (l *lastLosses) observe(e plugins.Event) {
-	for _, s := range e.Scalars {
-		switch s.Tag {
-		case "train_loss":
-			l.train, l.epochs = s.Value, e.Step+1
-		case "val_loss":
-			l.val = s.Value
-		}
-	}
+	return out, err
 }
 
 // logEvent writes a model's event into its TensorBoard run.
@@ -175,24 +290,32 @@ func logEvent(tl *logger.TrainingLogger, e plugins.Event) error {
 
 // finish fills a record from how training ended. A cancelled parent context
 // means the user (or Slurm) stopped the sweep: the trial is interrupted and
-// will run again; a passed timeout or any other error fails the trial.
-func (r *trialRunner) finish(ctx context.Context, rec *results.Trial, out plugins.Outcome, last lastLosses, err error) {
+// will run again; a passed timeout or any other error fails the trial. The
+// score, the best epoch and the final losses come from the events the host
+// received; the model's own summary only adds whether it stopped early.
+func (r *trialRunner) finish(ctx context.Context, rec *results.Trial, out plugins.Outcome, m trialMetrics, err error) {
 	rec.EndedAt = time.Now().UTC()
 	rec.DurationSeconds = rec.EndedAt.Sub(rec.StartedAt).Seconds()
 	switch {
 	case err == nil:
 		rec.Status = results.StatusSucceeded
-		rec.BestValLoss = results.Metric(out.BestValLoss)
-		rec.BestEpoch, rec.EpochsRun, rec.StoppedEarly = out.BestEpoch, out.EpochsRun, out.StoppedEarly
-		rec.FinalTrainLoss, rec.FinalValLoss = results.Metric(out.FinalTrainLoss), results.Metric(out.FinalValLoss)
-		return
+		rec.StoppedEarly = out.StoppedEarly
+	case errors.Is(err, errPruned):
+		rec.Status = results.StatusPruned
 	case ctx.Err() != nil:
 		rec.Status, rec.Error = results.StatusInterrupted, context.Cause(ctx).Error()
 	default:
 		rec.Status, rec.Error = results.StatusFailed, err.Error()
 	}
-	rec.EpochsRun = last.epochs
-	rec.FinalTrainLoss, rec.FinalValLoss = results.Metric(last.train), results.Metric(last.val)
+	obj := r.spec.Objective
+	rec.Objective = &obj
+	rec.Curve = m.curve()
+	rec.Score, rec.BestEpoch = m.score()
+	if val, _, ok := m.Best(MetricValLoss, logger.Min); ok {
+		rec.BestValLoss = results.Metric(val)
+	}
+	rec.EpochsRun = m.epochs()
+	rec.FinalTrainLoss, rec.FinalValLoss = results.Metric(m.last(MetricTrainLoss)), results.Metric(m.last(MetricValLoss))
 }
 
 // closeSession logs the trial's summary metrics and ends its HParams
@@ -200,11 +323,16 @@ func (r *trialRunner) finish(ctx context.Context, rec *results.Trial, out plugin
 func closeSession(tl *logger.TrainingLogger, rec *results.Trial) error {
 	status := logger.StatusFailure
 	var err error
-	if rec.Status == results.StatusSucceeded {
+	switch rec.Status {
+	case results.StatusSucceeded, results.StatusPruned:
+		// A pruned trial ended as designed: its session is no failure.
 		status = logger.StatusSuccess
 		if rec.BestValLoss != nil {
 			err = tl.LogScalars(rec.BestEpoch, map[string]float64{"best_val_loss": *rec.BestValLoss})
 		}
+	}
+	if rec.Status == results.StatusPruned {
+		err = errors.Join(err, tl.LogText("pruned", fmt.Sprintf("stopped by the pruner after %d epochs", rec.EpochsRun), rec.EpochsRun))
 	}
 	if rec.Error != "" {
 		err = errors.Join(err, tl.LogText("error", rec.Error, rec.EpochsRun))

@@ -66,9 +66,18 @@ func RunTrials(ctx context.Context, p *Plan, ids []string, workers int, rerun, e
 	}
 	jobs, skipped := Pending(chosen, onDisk, p.Spec.Retries, rerun)
 	r := newTrialRunner(p, executor)
-	prog := newProgress(obs, len(jobs), skipped)
+	// ASHA's rungs are files in the shared directory, so tasks on other
+	// nodes prune against each other; the median rule sees the trials
+	// completed when this task started, and its own.
+	finished := newFinishedStore(onDisk, p.Spec.Objective)
+	if r.pruner, err = newPruner(p, finished.curves); err != nil {
+		return nil, err
+	}
+	prog := newProgress(obs, p.Spec.Objective, len(jobs), skipped)
 	records, err := runAll(ctx, jobs, workers, false, func(ctx context.Context, j Job) (*results.Trial, error) {
-		return r.run(ctx, j.Trial, j.PriorFailures, j.MaxAttempts, prog)
+		rec, err := r.run(ctx, j.Trial, j.PriorFailures, j.MaxAttempts, prog)
+		finished.add(rec)
+		return rec, err
 	})
 	prog.finish()
 	sum := &Summary{Dir: p.Dir, Skipped: skipped, Interrupted: ctx.Err() != nil, Elapsed: time.Since(start)}

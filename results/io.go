@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"syscall"
 )
 
@@ -45,11 +46,11 @@ func WriteTrial(runDir string, t *Trial) error {
 // sanitized returns t, or a copy of t whose non-finite metrics are nil.
 func sanitized(t *Trial) *Trial {
 	writable := func(p *float64) bool { return p == nil || finite(p) }
-	if writable(t.BestValLoss) && writable(t.FinalTrainLoss) && writable(t.FinalValLoss) {
+	if writable(t.Score) && writable(t.BestValLoss) && writable(t.FinalTrainLoss) && writable(t.FinalValLoss) {
 		return t
 	}
 	c := *t
-	for _, p := range []**float64{&c.BestValLoss, &c.FinalTrainLoss, &c.FinalValLoss} {
+	for _, p := range []**float64{&c.Score, &c.BestValLoss, &c.FinalTrainLoss, &c.FinalValLoss} {
 		if !writable(*p) {
 			*p = nil
 		}
@@ -61,7 +62,27 @@ func sanitized(t *Trial) *Trial {
 // same directory, syncing the file before the rename and the directory after
 // it, so that a reader sees the old content or the new, never a part, and a
 // crash after it returns loses nothing.
-func WriteFileAtomic(path string, data []byte) (err error) {
+func WriteFileAtomic(path string, data []byte) error {
+	return placeFile(path, data, os.Rename)
+}
+
+// CreateFileExclusive creates path with data unless it exists, atomically:
+// of several processes creating the same path at once, on one host or on
+// NFS clients, exactly one succeeds and the others get an error that
+// errors.Is(err, fs.ErrExist). A reader never sees a part of data. It is
+// the claim of a name: the data goes to a temporary file first, which is
+// then hard-linked to path (link, unlike O_EXCL, is atomic on NFS too).
+func CreateFileExclusive(path string, data []byte) error {
+	return placeFile(path, data, func(tmp, path string) error {
+		err := os.Link(tmp, path)
+		os.Remove(tmp)
+		return err
+	})
+}
+
+// placeFile writes data to a synced temporary file beside path, then puts
+// it at path with place and syncs the directory.
+func placeFile(path string, data []byte, place func(tmp, path string) error) (err error) {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, tempPrefix(filepath.Base(path))+"*")
 	if err != nil {
@@ -88,7 +109,7 @@ func WriteFileAtomic(path string, data []byte) (err error) {
 	if err = f.Close(); err != nil {
 		return err
 	}
-	if err = os.Rename(tmp, path); err != nil {
+	if err = place(tmp, path); err != nil {
 		return err
 	}
 	return syncDir(dir)
@@ -160,11 +181,8 @@ func decodeTrial(data []byte) (*Trial, error) {
 	if t.ID == "" {
 		return nil, errors.New(`key "id": missing or empty`)
 	}
-	switch t.Status {
-	case StatusRunning, StatusSucceeded, StatusFailed, StatusInterrupted:
-	default:
-		return nil, fmt.Errorf("key %q: unknown status %q (want %q, %q, %q or %q)", "status", t.Status,
-			StatusRunning, StatusSucceeded, StatusFailed, StatusInterrupted)
+	if !slices.Contains(Statuses, t.Status) {
+		return nil, fmt.Errorf("key %q: unknown status %q (want one of %q)", "status", t.Status, Statuses)
 	}
 	return &t, nil
 }

@@ -18,8 +18,11 @@ type RankOptions struct {
 	IDs []string
 }
 
-// Ranking is a sweep's configurations ordered by best validation loss.
+// Ranking is a sweep's configurations ordered by their score: the best
+// value of the objective's metric.
 type Ranking struct {
+	// Objective is what the scores measure (the latest record's).
+	Objective Objective
 	// Dir is the sweep directory; reports show run directories relative
 	// to it.
 	Dir string
@@ -27,8 +30,9 @@ type Ranking struct {
 	// ranked trials.
 	Swept []string
 	// Rows holds one row per configuration with at least one finished
-	// trial: first the ranked ones (Rank 1, 2, ...), then those without a
-	// finite best validation loss (Rank 0), by name.
+	// trial: first the ranked ones (Rank 1, 2, ...), then the pruned ones
+	// (Rank 0) from the furthest to the shortest, then those without a
+	// finite score (Rank 0), by name.
 	Rows []Row
 	// Failed lists every trial whose latest finished run failed.
 	Failed []Failure
@@ -44,9 +48,9 @@ type Ranking struct {
 // Row is one configuration: a single trial, or with repeats, the trials that
 // share a ConfigID, aggregated over their seeds.
 type Row struct {
-	// Rank is 1-based; 0 marks a configuration with no finite best
-	// validation loss (every trial failed, or diverged), which ranks after
-	// all others.
+	// Rank is 1-based; 0 marks a configuration that no succeeded trial
+	// with a finite score ranks (pruned, failed or diverged), which comes
+	// after all ranked ones.
 	Rank     int
 	ConfigID string
 	// Name is the trial's name, or with repeats the part their names share.
@@ -55,10 +59,9 @@ type Row struct {
 	Dirs   []string       // the latest finished run directory of each of Trials
 	Params map[string]any // the configuration's hyperparameters
 
-	// The statistics are over the succeeded trials with a finite best
-	// validation loss; if there are none, over every finished trial, for
-	// display only.
-	BestValLoss     Stat
+	// The statistics are over the succeeded trials with a finite score; if
+	// there are none, over every finished trial, for display only.
+	Score           Stat
 	BestEpoch       Stat
 	FinalTrainLoss  Stat
 	FinalValLoss    Stat
@@ -72,7 +75,8 @@ type Row struct {
 	// failed.
 	Failures []Failure
 
-	ranked bool // some trial succeeded with a finite best validation loss
+	ranked bool // some trial succeeded with a finite score
+	pruned bool // not ranked, and some trial was pruned
 }
 
 // Stat is the mean of a metric over a configuration's trials, the sample
@@ -108,15 +112,16 @@ type Pending struct {
 	PID  int
 }
 
-// Rank orders the configurations of s by best validation loss, lower first.
-// Each trial counts through its latest finished run. Trials sharing a
-// ConfigID (repeats with different seeds) form one configuration, ranked by
-// the mean of their best validation losses. Ties go to the earlier (mean)
-// best epoch, then to the name, so the order is stable. A configuration
-// without a finite best validation loss never ranks before one with it.
+// Rank orders the configurations of s by score, the best first under the
+// objective's mode. Each trial counts through its latest finished run.
+// Trials sharing a ConfigID (repeats with different seeds) form one
+// configuration, ranked by the mean of their scores. Ties go to the earlier
+// (mean) best epoch, then to the name, so the order is stable. A
+// configuration without a succeeded trial with a finite score never ranks
+// before one with it; pruned configurations follow the ranked ones.
 func Rank(s *Sweep, opts RankOptions) Ranking {
 	keep := idFilter(opts.IDs)
-	r := Ranking{Dir: s.Dir, Warnings: s.Warnings}
+	r := Ranking{Dir: s.Dir, Warnings: s.Warnings, Objective: DefaultObjective}
 	groups := make(map[string][]*Run)
 	var order []string
 	pendingIn := make(map[string]int) // configuration -> trials without a finished run
@@ -132,6 +137,7 @@ func Rank(s *Sweep, opts RankOptions) Ranking {
 			continue
 		}
 		t := tr.Finished.Trial
+		r.Objective = t.ObjectiveOrDefault()
 		key := configKey(t)
 		for _, k := range t.Swept {
 			if !seenSwept[k] {
@@ -159,7 +165,7 @@ func Rank(s *Sweep, opts RankOptions) Ranking {
 		row.Failures = failuresOf[key]
 		r.Rows = append(r.Rows, row)
 	}
-	sort.SliceStable(r.Rows, func(i, j int) bool { return rowBefore(&r.Rows[i], &r.Rows[j]) })
+	sort.SliceStable(r.Rows, func(i, j int) bool { return rowBefore(r.Objective, &r.Rows[i], &r.Rows[j]) })
 	for i := range r.Rows {
 		if r.Rows[i].ranked {
 			r.Rows[i].Rank = i + 1
@@ -223,31 +229,36 @@ func newRow(runs []*Run, pending int) Row {
 	}
 	row := Row{ConfigID: members[0].ConfigID, Params: members[0].Params}
 	var succeeded []*Trial
+	pruned := 0
 	for i, t := range members {
 		row.Trials = append(row.Trials, t.Name)
 		row.Dirs = append(row.Dirs, runs[i].Dir)
-		if t.Status == StatusSucceeded {
+		switch t.Status {
+		case StatusSucceeded:
 			succeeded = append(succeeded, t)
+		case StatusPruned:
+			pruned++
 		}
 	}
 	row.Name = commonName(row.Trials)
 
-	// Only succeeded trials with a loss rank a configuration; a failed or
+	// Only succeeded trials with a score rank a configuration; a failed or
 	// diverged seed must not make its configuration look better or worse.
 	counted := make([]*Trial, 0, len(succeeded))
 	for _, t := range succeeded {
-		if finite(t.BestValLoss) {
+		if finite(t.ScoreOrDefault()) {
 			counted = append(counted, t)
 		}
 	}
 	row.ranked = len(counted) > 0
+	row.pruned = !row.ranked && pruned > 0
 	if !row.ranked {
 		counted = members
 	}
 	var best, epoch, ftrain, fval, epochs, dur []float64
 	for _, t := range counted {
-		if finite(t.BestValLoss) {
-			best = append(best, *t.BestValLoss)
+		if score := t.ScoreOrDefault(); finite(score) {
+			best = append(best, *score)
 			epoch = append(epoch, float64(t.BestEpoch))
 		}
 		if finite(t.FinalTrainLoss) {
@@ -259,7 +270,7 @@ func newRow(runs []*Run, pending int) Row {
 		epochs = append(epochs, float64(t.EpochsRun))
 		dur = append(dur, t.DurationSeconds)
 	}
-	row.BestValLoss = newStat(best)
+	row.Score = newStat(best)
 	row.BestEpoch = newStat(epoch)
 	row.FinalTrainLoss = newStat(ftrain)
 	row.FinalValLoss = newStat(fval)
@@ -267,9 +278,12 @@ func newRow(runs []*Run, pending int) Row {
 	row.DurationSeconds = newStat(dur)
 
 	total := len(members) + pending
-	if total == 1 {
+	switch {
+	case total == 1:
 		row.Status = string(members[0].Status)
-	} else {
+	case pruned > 0:
+		row.Status = fmt.Sprintf("%d/%d succeeded, %d pruned", len(succeeded), total, pruned)
+	default:
 		row.Status = fmt.Sprintf("%d/%d succeeded", len(succeeded), total)
 	}
 	return row
@@ -292,17 +306,28 @@ func finite(p *float64) bool {
 	return p != nil && !math.IsNaN(*p) && !math.IsInf(*p, 0)
 }
 
-func rowBefore(a, b *Row) bool {
-	ra, rb := a.ranked, b.ranked
-	if ra != rb {
-		return ra
+func rowBefore(obj Objective, a, b *Row) bool {
+	if a.ranked != b.ranked {
+		return a.ranked
 	}
-	if ra {
-		if a.BestValLoss.Mean != b.BestValLoss.Mean {
-			return a.BestValLoss.Mean < b.BestValLoss.Mean
+	if a.pruned != b.pruned {
+		return a.pruned
+	}
+	switch {
+	case a.ranked:
+		if a.Score.Mean != b.Score.Mean {
+			return obj.Better(a.Score.Mean, b.Score.Mean)
 		}
 		if a.BestEpoch.Mean != b.BestEpoch.Mean {
 			return a.BestEpoch.Mean < b.BestEpoch.Mean
+		}
+	case a.pruned:
+		// The trial that got further was the more promising one.
+		if a.EpochsRun.Mean != b.EpochsRun.Mean {
+			return a.EpochsRun.Mean > b.EpochsRun.Mean
+		}
+		if a.Score.Mean != b.Score.Mean && !math.IsNaN(a.Score.Mean) && !math.IsNaN(b.Score.Mean) {
+			return obj.Better(a.Score.Mean, b.Score.Mean)
 		}
 	}
 	if a.Name != b.Name {

@@ -139,7 +139,7 @@ func TestRankRepeats(t *testing.T) {
 		{1, 0.2, 0.1, 3, 20, "3/3 succeeded", 3, 0},
 	} {
 		row := r.Rows[tc.row]
-		st := row.BestValLoss
+		st := row.Score
 		if math.Abs(st.Mean-tc.mean) > tol || math.Abs(st.Std-tc.std) > tol || st.N != tc.n {
 			t.Errorf("row %d: best val loss %v ± %v (n=%d), want %v ± %v (n=%d) within %g",
 				tc.row, st.Mean, st.Std, st.N, tc.mean, tc.std, tc.n, tol)

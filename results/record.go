@@ -3,6 +3,7 @@
 package results
 
 import (
+	"encoding/json"
 	"errors"
 	"math"
 	"os"
@@ -19,7 +20,37 @@ const (
 	StatusSucceeded   Status = "succeeded"   // trained to its end or stopped early
 	StatusFailed      Status = "failed"      // error, divergence, crash or timeout: see Error
 	StatusInterrupted Status = "interrupted" // cancelled (Ctrl-C, scancel); runs again on resume
+	StatusPruned      Status = "pruned"      // stopped early by the sweep's pruner: finished, never re-run
 )
+
+// Statuses lists every status a record may hold.
+var Statuses = []Status{StatusRunning, StatusSucceeded, StatusFailed, StatusInterrupted, StatusPruned}
+
+// Objective is what a sweep optimises: the best value of Metric over a
+// trial's epochs, the lowest (Mode "min") or the highest ("max").
+type Objective struct {
+	Metric string `json:"metric"`
+	Mode   string `json:"mode"`
+}
+
+// DefaultObjective is what a record without one was ranked by.
+var DefaultObjective = Objective{Metric: "val_loss", Mode: "min"}
+
+// Better reports whether score a beats score b.
+func (o Objective) Better(a, b float64) bool {
+	if o.Mode == "max" {
+		return a > b
+	}
+	return a < b
+}
+
+// Minimised is x as samplers and pruners see it: they always minimise.
+func (o Objective) Minimised(x float64) float64 {
+	if o.Mode == "max" {
+		return -x
+	}
+	return x
+}
 
 // TrialFile is the name of a trial run's record inside its run directory.
 const TrialFile = "trial.json"
@@ -34,19 +65,29 @@ type Trial struct {
 	Swept    []string       `json:"swept"`     // which of Params the grid varies, in grid order
 	Seed     int64          `json:"seed"`
 	Repeat   int            `json:"repeat"` // 0-based index among the configuration's seeds
-	Attempt  int            `json:"attempt"`
+	// Number is the configuration's number: its place in the grid, or the
+	// order in which an adaptive search asked for it.
+	Number  int `json:"number"`
+	Attempt int `json:"attempt"`
 
 	Status Status `json:"status"`
 	Error  string `json:"error,omitempty"`
 
 	// Metrics are pointers because JSON has no NaN: nil means not reached or
 	// not a number (a diverged loss).
-	BestValLoss    *float64 `json:"best_val_loss"`
-	BestEpoch      int64    `json:"best_epoch"`
-	EpochsRun      int64    `json:"epochs_run"`
-	StoppedEarly   bool     `json:"stopped_early"`
-	FinalTrainLoss *float64 `json:"final_train_loss"`
-	FinalValLoss   *float64 `json:"final_val_loss"`
+	// Objective is what Score measures; Score is the best value of its
+	// metric over the epochs run (for a pruned trial, up to where it
+	// stopped), BestEpoch the epoch that reached it, and Curve the metric
+	// after each epoch. The host computes them from the events it received.
+	Objective      *Objective `json:"objective,omitempty"`
+	Score          *float64   `json:"score"`
+	Curve          Series     `json:"curve,omitempty"`
+	BestValLoss    *float64   `json:"best_val_loss"`
+	BestEpoch      int64      `json:"best_epoch"`
+	EpochsRun      int64      `json:"epochs_run"`
+	StoppedEarly   bool       `json:"stopped_early"`
+	FinalTrainLoss *float64   `json:"final_train_loss"`
+	FinalValLoss   *float64   `json:"final_val_loss"`
 
 	StartedAt       time.Time `json:"started_at"`
 	EndedAt         time.Time `json:"ended_at,omitzero"`
@@ -55,6 +96,53 @@ type Trial struct {
 	PID             int       `json:"pid"`
 
 	Provenance Provenance `json:"provenance"`
+}
+
+// ObjectiveOrDefault returns what t's Score measures; records written before
+// objectives existed were scored by validation loss.
+func (t *Trial) ObjectiveOrDefault() Objective {
+	if t.Objective != nil {
+		return *t.Objective
+	}
+	return DefaultObjective
+}
+
+// ScoreOrDefault returns t's score: Score, or for an older record its best
+// validation loss.
+func (t *Trial) ScoreOrDefault() *float64 {
+	if t.Objective != nil {
+		return t.Score
+	}
+	return t.BestValLoss
+}
+
+// Series is a metric's value per epoch. JSON has no NaN: a non-finite
+// value is written as null and read back as NaN.
+type Series []float64
+
+// MarshalJSON writes the series with null for each non-finite value.
+func (s Series) MarshalJSON() ([]byte, error) {
+	out := make([]*float64, len(s))
+	for i := range s {
+		out[i] = Metric(s[i])
+	}
+	return json.Marshal(out)
+}
+
+// UnmarshalJSON reads a series written by MarshalJSON.
+func (s *Series) UnmarshalJSON(data []byte) error {
+	var in []*float64
+	if err := json.Unmarshal(data, &in); err != nil {
+		return err
+	}
+	*s = make(Series, len(in))
+	for i, p := range in {
+		(*s)[i] = math.NaN()
+		if p != nil {
+			(*s)[i] = *p
+		}
+	}
+	return nil
 }
 
 // Metric returns v as a record's metric: a pointer to it, or nil when it is

@@ -99,15 +99,15 @@ func humanColumns(r *Ranking) []column {
 	for _, k := range r.Swept {
 		cols = append(cols, column{k, false, func(row *Row) string { return FormatValue(row.Params[k]) }})
 	}
-	cols = append(cols, column{"best val loss", true, func(row *Row) string {
-		s := fmtLoss(row.BestValLoss.Mean)
-		if r.Repeats && row.BestValLoss.N > 1 {
-			s += " ± " + fmtLoss(row.BestValLoss.Std)
+	cols = append(cols, column{"best " + strings.ReplaceAll(r.Objective.Metric, "_", " "), true, func(row *Row) string {
+		s := fmtLoss(row.Score.Mean)
+		if r.Repeats && row.Score.N > 1 {
+			s += " ± " + fmtLoss(row.Score.Std)
 		}
 		return s
 	}})
 	if r.Repeats {
-		cols = append(cols, column{"n", true, func(row *Row) string { return strconv.Itoa(row.BestValLoss.N) }})
+		cols = append(cols, column{"n", true, func(row *Row) string { return strconv.Itoa(row.Score.N) }})
 	}
 	return append(cols,
 		column{"best epoch", true, func(row *Row) string { return fmtCount(row.BestEpoch.Mean) }},
@@ -242,7 +242,8 @@ func writeSections(w *bufio.Writer, r Ranking, bold, bullet string) {
 func renderCSV(w io.Writer, r Ranking) error {
 	header := []string{"rank", "trial"}
 	header = append(header, r.Swept...)
-	header = append(header, "best_val_loss", "best_val_loss_std", "n", "best_epoch", "final_train_loss",
+	best := "best_" + r.Objective.Metric
+	header = append(header, best, best+"_std", "n", "best_epoch", "final_train_loss",
 		"final_val_loss", "epochs_run", "duration_seconds", "status", "error")
 	cw := csv.NewWriter(w)
 	if err := cw.Write(header); err != nil {
@@ -262,8 +263,8 @@ func renderCSV(w io.Writer, r Ranking) error {
 		for _, f := range row.Failures {
 			reasons = append(reasons, f.Name+": "+f.Error)
 		}
-		rec = append(rec, fmtFull(row.BestValLoss.Mean), fmtFull(row.BestValLoss.Std),
-			strconv.Itoa(row.BestValLoss.N), fmtFull(row.BestEpoch.Mean), fmtFull(row.FinalTrainLoss.Mean),
+		rec = append(rec, fmtFull(row.Score.Mean), fmtFull(row.Score.Std),
+			strconv.Itoa(row.Score.N), fmtFull(row.BestEpoch.Mean), fmtFull(row.FinalTrainLoss.Mean),
 			fmtFull(row.FinalValLoss.Mean), fmtFull(row.EpochsRun.Mean), fmtFull(row.DurationSeconds.Mean),
 			row.Status, strings.Join(reasons, "; "))
 		if err := cw.Write(rec); err != nil {
@@ -277,6 +278,7 @@ func renderCSV(w io.Writer, r Ranking) error {
 // The JSON report's shape. Numbers that are NaN are null.
 type (
 	jsonReport struct {
+		Objective  Objective     `json:"objective"`
 		Swept      []string      `json:"swept"`
 		Rows       []jsonRow     `json:"rows"`
 		Failed     []jsonFailure `json:"failed"`
@@ -290,7 +292,7 @@ type (
 		Trials          []string       `json:"trials"`
 		Runs            []string       `json:"runs"` // each trial's counted run directory
 		Params          map[string]any `json:"params"`
-		BestValLoss     jsonStat       `json:"best_val_loss"`
+		Score           jsonStat       `json:"score"` // the best value of the objective's metric
 		BestEpoch       jsonStat       `json:"best_epoch"`
 		FinalTrainLoss  jsonStat       `json:"final_train_loss"`
 		FinalValLoss    jsonStat       `json:"final_val_loss"`
@@ -325,14 +327,14 @@ type (
 
 func renderJSON(w io.Writer, r Ranking) error {
 	rep := jsonReport{
-		Swept: nonNil(r.Swept), Rows: []jsonRow{}, Failed: []jsonFailure{}, InProgress: []jsonPending{},
+		Objective: r.Objective, Swept: nonNil(r.Swept), Rows: []jsonRow{}, Failed: []jsonFailure{}, InProgress: []jsonPending{},
 		Warnings: nonNil(r.Warnings),
 	}
 	st := func(s Stat) jsonStat { return jsonStat{Mean: Metric(s.Mean), Std: Metric(s.Std), N: s.N} }
 	for _, row := range r.Rows {
 		rep.Rows = append(rep.Rows, jsonRow{
 			Rank: row.Rank, Trial: row.Name, ConfigID: row.ConfigID, Trials: nonNil(row.Trials),
-			Runs: r.relAll(row.Dirs), Params: row.Params, BestValLoss: st(row.BestValLoss), BestEpoch: st(row.BestEpoch),
+			Runs: r.relAll(row.Dirs), Params: row.Params, Score: st(row.Score), BestEpoch: st(row.BestEpoch),
 			FinalTrainLoss: st(row.FinalTrainLoss), FinalValLoss: st(row.FinalValLoss),
 			EpochsRun: st(row.EpochsRun), DurationSeconds: st(row.DurationSeconds), Status: row.Status,
 		})

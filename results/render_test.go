@@ -138,7 +138,7 @@ func TestRenderJSONParses(t *testing.T) {
 			len(rep.Rows), len(rep.Failed), len(rep.InProgress), len(rep.Warnings))
 	}
 	last := rep.Rows[3]
-	if last.Rank != 0 || last.BestValLoss.Mean != nil || last.BestValLoss.Std != nil {
+	if last.Rank != 0 || last.Score.Mean != nil || last.Score.Std != nil {
 		t.Errorf("failed row %+v: want rank 0 and null losses", last)
 	}
 	if rep.Failed[0].Dir != "ffn_dropout0.5_lr0.01/"+runName(2) {

@@ -36,7 +36,7 @@ type TrialRuns struct {
 	Name string // from the latest run's record
 	// Runs is ordered by StartedAt, then by run directory name.
 	Runs []*Run
-	// Finished is the latest run whose status is succeeded or failed, or
+	// Finished is the latest run whose status is succeeded, failed or pruned, or
 	// nil if there is none yet. It is the run a report counts.
 	Finished *Run
 }
@@ -79,7 +79,7 @@ func (s *Sweep) Trial(id string) *TrialRuns {
 
 // finished reports whether a status ends a trial run for good: succeeded
 // and failed runs count for a report; interrupted runs run again.
-func finished(s Status) bool { return s == StatusSucceeded || s == StatusFailed }
+func finished(s Status) bool { return s == StatusSucceeded || s == StatusFailed || s == StatusPruned }
 
 // LoadSweep reads every <dir>/<trial>/<run>/trial.json. Records that cannot
 // be read or parsed, and run directories without a record, are skipped and

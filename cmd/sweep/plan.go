@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/sweep-ml/sweep/orchestrator"
+	"github.com/sweep-ml/sweep/orchestrator/search"
 	"github.com/sweep-ml/sweep/results"
 )
 
@@ -41,9 +43,52 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "\n%d trials (%s) into %s: %d succeeded, %d failed, %d running, %d to run\n",
-		len(plan.Trials), plan.Desc.Name, plan.Dir, counts["succeeded"], counts["failed"], counts["running"], counts["to run"])
+	done := fmt.Sprintf("%d succeeded, %d failed, ", counts["succeeded"], counts["failed"])
+	if n := counts["pruned"]; n > 0 || plan.Spec.Prune.Method != orchestrator.PruneNone {
+		done += fmt.Sprintf("%d pruned, ", n)
+	}
+	if plan.Search != nil {
+		return showSearchPlan(plan, done+fmt.Sprintf("%d running, %d to run again", counts["running"], counts["to run"]), stdout)
+	}
+	fmt.Fprintf(stdout, "\n%d trials (%s) into %s: %s%d running, %d to run\n",
+		len(plan.Trials), plan.Desc.Name, plan.Dir, done, counts["running"], counts["to run"])
 	return nil
+}
+
+// showSearchPlan says what an adaptive search has done and has left. Its
+// future trials depend on the results to come, so they cannot be listed.
+func showSearchPlan(plan *orchestrator.Plan, states string, stdout io.Writer) error {
+	s := plan.Spec
+	asked := 0
+	if len(plan.Trials) > 0 {
+		asked = plan.Trials[len(plan.Trials)-1].Number + 1
+	}
+	fmt.Fprintf(stdout, "\nSearch: %s\nSpace:\n", s.DescribeSearch())
+	for _, d := range plan.Search.Space {
+		fmt.Fprintf(stdout, "  %-16s %s\n", d.Name, describeDimension(d))
+	}
+	fmt.Fprintf(stdout, "\n%d of %d configurations asked (%s, %d trials into %s): %s.\n",
+		asked, s.Search.Trials, plan.Desc.Name, len(plan.Trials), plan.Dir, states)
+	if left := s.Search.Trials - asked; left > 0 {
+		fmt.Fprintf(stdout, "%d configurations (%d trials) are left to ask: the %s sampler chooses each from the results so far, so they cannot be listed before they run.\n",
+			left, left*s.Repeats, s.Search.Sampler)
+	}
+	return nil
+}
+
+// describeDimension writes a search dimension as the grid file does.
+func describeDimension(d search.Dimension) string {
+	switch d.Kind {
+	case search.Choice:
+		vals := make([]string, len(d.Choices))
+		for i, c := range d.Choices {
+			vals[i] = orchestrator.FormatValue(c)
+		}
+		return "choice " + strings.Join(vals, ", ")
+	case search.Int:
+		return fmt.Sprintf("int [%d, %d]", int64(d.Lo), int64(d.Hi))
+	}
+	return fmt.Sprintf("%s [%s, %s]", d.Kind, orchestrator.FormatValue(d.Lo), orchestrator.FormatValue(d.Hi))
 }
 
 // trialState summarises a trial's runs on disk for the plan.

@@ -49,10 +49,14 @@ func describeRetry(t *results.Trial) string {
 }
 
 func describeTrial(t *results.Trial) string {
-	switch {
-	case t.Status == results.StatusSucceeded && t.BestValLoss != nil:
-		return fmt.Sprintf("%s: best val_loss %.6g at epoch %d (%d epochs, %s)",
-			t.Name, *t.BestValLoss, t.BestEpoch, t.EpochsRun, roundDuration(t.DurationSeconds))
+	metric := t.ObjectiveOrDefault().Metric
+	switch score := t.ScoreOrDefault(); {
+	case t.Status == results.StatusSucceeded && score != nil:
+		return fmt.Sprintf("%s: best %s %.6g at epoch %d (%d epochs, %s)",
+			t.Name, metric, *score, t.BestEpoch, t.EpochsRun, roundDuration(t.DurationSeconds))
+	case t.Status == results.StatusPruned && score != nil:
+		return fmt.Sprintf("%s: pruned after %d epochs (best %s %.6g, %s)",
+			t.Name, t.EpochsRun, metric, *score, roundDuration(t.DurationSeconds))
 	case t.Error != "":
 		return fmt.Sprintf("%s: %s: %s", t.Name, t.Status, t.Error)
 	default:
@@ -129,14 +133,17 @@ func (s *statusLine) Observe(e orchestrator.Event) {
 func (s *statusLine) draw() {
 	e := s.last
 	elapsed := time.Since(s.start)
-	line := fmt.Sprintf("%d/%d done, %d running, %d failed, %s elapsed", e.Done, e.Total, e.Running, e.Failed,
-		elapsed.Round(time.Second))
+	line := fmt.Sprintf("%d/%d done, %d running, %d failed, ", e.Done, e.Total, e.Running, e.Failed)
+	if e.Pruned > 0 {
+		line += fmt.Sprintf("%d pruned, ", e.Pruned)
+	}
+	line += fmt.Sprintf("%s elapsed", elapsed.Round(time.Second))
 	if e.Done > 0 && e.Done < e.Total {
 		eta := time.Duration(float64(elapsed) / float64(e.Done) * float64(e.Total-e.Done))
 		line += fmt.Sprintf(", ETA %s", eta.Round(time.Second))
 	}
-	if e.Best != nil && e.Best.BestValLoss != nil {
-		line += fmt.Sprintf(" | best %s %.6g", e.Best.Name, *e.Best.BestValLoss)
+	if e.Best != nil && e.Best.ScoreOrDefault() != nil {
+		line += fmt.Sprintf(" | best %s %.6g", e.Best.Name, *e.Best.ScoreOrDefault())
 	}
 	fmt.Fprintf(s.w, "\r\033[K%s", line)
 }

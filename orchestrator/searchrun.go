@@ -1,0 +1,511 @@
+package orchestrator
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+		"strings"
+	"sync"
+	"time"
+
+	"github.com/sweep-ml/sweep/orchestrator/search"
+	"github.com/sweep-ml/sweep/results"
+)
+
+// SearchDir, at a sweep directory's root, holds an adaptive search's own
+// state beside the trial records: asked/, one claim per configuration the
+// sampler proposed, and rungs/, ASHA's records. The leading dot keeps it
+// out of LoadSweep's way.
+const SearchDir = ".search"
+
+// Asked is the claim of one configuration of an adaptive search, kept at
+// <sweep>/.search/asked/<number>.json. Its file is created exclusively, so
+// that two processes asking at once never both take a number; the trial
+// records then say how its trials went. The claims and the records are the
+// whole history: a resumed search rebuilds its sampler's view from them.
+type Asked struct {
+	Number int            `json:"number"`
+	Params map[string]any `json:"params"` // the sampled dimensions
+	Trials []string       `json:"trials"` // the IDs of its repeats
+	// DuplicateOf is set when the sampler proposed a configuration it had
+	// already asked for: nothing runs again, and it shares that one's
+	// result.
+	DuplicateOf *int      `json:"duplicate_of,omitempty"`
+	AskedAt     time.Time `json:"asked_at"`
+	Host        string    `json:"host"`
+	PID         int       `json:"pid"`
+}
+
+func askedDir(sweepDir string) string { return filepath.Join(sweepDir, SearchDir, "asked") }
+
+func askedPath(sweepDir string, n int) string {
+	return filepath.Join(askedDir(sweepDir), fmt.Sprintf("%06d.json", n))
+}
+
+// errClaimed says that another process claimed a configuration number.
+var errClaimed = errors.New("configuration number already claimed")
+
+// claim records a as asked, exclusively.
+func claim(sweepDir string, a *Asked) error {
+	data, err := json.MarshalIndent(a, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(askedDir(sweepDir), 0o755); err != nil {
+		return err
+	}
+	err = results.CreateFileExclusive(askedPath(sweepDir, a.Number), append(data, '\n'))
+	if errors.Is(err, fs.ErrExist) {
+		return errClaimed
+	}
+	return err
+}
+
+// LoadAsked reads a search's claims in number order, restoring each
+// value's Go type from the space. A missing number, or a claim that does
+// not parse or does not fit the space (the grid's space changed), is an
+// error naming its file.
+func LoadAsked(sweepDir string, space search.Space) ([]*Asked, error) {
+	entries, err := os.ReadDir(askedDir(sweepDir))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []*Asked
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") || !strings.HasSuffix(e.Name(), ".json") {
+			continue // a claim's temporary file, left by a killed process
+		}
+		path := filepath.Join(askedDir(sweepDir), e.Name())
+		a, err := readAsked(path, space)
+		if err != nil {
+			return nil, err
+		}
+		if a.Number != len(out) || e.Name() != filepath.Base(askedPath(sweepDir, a.Number)) {
+			return nil, fmt.Errorf("%s: configuration %d, want %d: the claims of %s are not numbered 0, 1, 2, ...",
+				path, a.Number, len(out), askedDir(sweepDir))
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+func readAsked(path string, space search.Space) (*Asked, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var a Asked
+	if err := json.Unmarshal(data, &a); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if a.Params, err = restoreParams(space, a.Params); err != nil {
+		return nil, fmt.Errorf("%s: %w (did [search.space] change? a search cannot resume into another space)", path, err)
+	}
+	return &a, nil
+}
+
+// restoreParams gives values read back from JSON the Go types of the
+// space's dimensions: JSON has one number type, and lists come back as
+// []any.
+func restoreParams(space search.Space, raw map[string]any) (map[string]any, error) {
+	out := make(map[string]any, len(space))
+	for i := range space {
+		d := &space[i]
+		v, ok := raw[d.Name]
+		if !ok {
+			return nil, fmt.Errorf("no value of %s", d.Name)
+		}
+		x, isNum := v.(float64)
+		switch {
+		case d.Kind == search.Choice:
+			idx, err := choiceIndex(d, v)
+			if err != nil {
+				return nil, err
+			}
+			out[d.Name] = cloneValue(d.Choices[idx])
+		case !isNum || x < d.Lo || x > d.Hi:
+			return nil, fmt.Errorf("%s = %v is outside [%v, %v]", d.Name, v, d.Lo, d.Hi)
+		default:
+			out[d.Name] = d.Value(x)
+		}
+	}
+	return out, nil
+}
+
+// choiceIndex finds v among a choice dimension's values by their JSON.
+func choiceIndex(d *search.Dimension, v any) (int, error) {
+	want, err := json.Marshal(v)
+	if err != nil {
+		return 0, err
+	}
+	for i, c := range d.Choices {
+		if got, err := json.Marshal(c); err == nil && string(got) == string(want) {
+			return i, nil
+		}
+	}
+	return 0, fmt.Errorf("%s = %s is not one of its choices", d.Name, want)
+}
+
+// searchRun is the state of an adaptive search while it runs: the claims,
+// each configuration's trials, the latest finished record of each trial,
+// and the trials waiting for a worker. It is the sampler's history, kept
+// current in memory.
+type searchRun struct {
+	p       *Plan
+	sampler search.Sampler
+	host    string
+
+	mu       sync.Mutex
+	asked    []*Asked
+	trials   map[string]Trial          // every asked trial, by ID
+	finished map[string]*results.Trial // the latest finished record of each trial that will not run again
+	queue    []Job                     // trials to run, in order
+}
+
+func newSearchRun(p *Plan, asked []*Asked) (*searchRun, error) {
+	host, _ := os.Hostname()
+	sr := &searchRun{p: p, sampler: p.Search.Sampler(), host: host, asked: asked,
+		trials: map[string]Trial{}, finished: map[string]*results.Trial{}}
+	for _, a := range asked {
+		if a.DuplicateOf != nil {
+			continue
+		}
+		ts, err := p.Search.Trials(a.Number, a.Params)
+		if err != nil {
+			return nil, err
+		}
+		for i, t := range ts {
+			if i >= len(a.Trials) || t.ID != a.Trials[i] {
+				return nil, fmt.Errorf("%s: its trials' IDs differ from those the grid gives today "+
+					"(did the model, [params] or the data change?); run the changed search under another name",
+					askedPath(p.Dir, a.Number))
+			}
+			sr.trials[t.ID] = t
+		}
+	}
+	return sr, nil
+}
+
+// planTrials lists every asked trial in number order, for the plan.
+func (sr *searchRun) planTrials() []Trial {
+	sr.mu.Lock()
+	defer sr.mu.Unlock()
+	out := make([]Trial, 0, len(sr.trials))
+	for _, t := range sr.trials {
+		out = append(out, t)
+	}
+	slices.SortFunc(out, func(a, b Trial) int { return a.Index - b.Index })
+	return out
+}
+
+// start takes what is on disk: the trials to run again go first in the
+// queue; the others' latest finished records are the history.
+func (sr *searchRun) start(onDisk *results.Sweep, jobs []Job) {
+	sr.mu.Lock()
+	defer sr.mu.Unlock()
+	pending := make(map[string]bool, len(jobs))
+	for _, j := range jobs {
+		pending[j.Trial.ID] = true
+	}
+	for id := range sr.trials {
+		if runs := onDisk.Trial(id); runs != nil && runs.Finished != nil && !pending[id] {
+			sr.finished[id] = runs.Finished.Trial
+		}
+	}
+	sr.queue = append(sr.queue, jobs...)
+}
+
+// next returns the next trial to run: a queued one, or the first trial of
+// a newly asked configuration while the budget and the time allow. ok is
+// false when there is nothing left to start.
+func (sr *searchRun) next(deadline time.Time) (job Job, ok bool, err error) {
+	sr.mu.Lock()
+	defer sr.mu.Unlock()
+	for len(sr.queue) == 0 {
+		if len(sr.asked) >= sr.p.Spec.Search.Trials || (!deadline.IsZero() && time.Now().After(deadline)) {
+			return Job{}, false, nil
+		}
+		if err := sr.ask(); err != nil {
+			return Job{}, false, err
+		}
+	}
+	job, sr.queue = sr.queue[0], sr.queue[1:]
+	return job, true, nil
+}
+
+// ask asks the sampler for one configuration, claims its number and queues
+// its trials. A configuration asked before is claimed as a duplicate and
+// queues nothing.
+func (sr *searchRun) ask() error {
+	history := sr.history()
+	params, err := sr.sampler.Ask(history)
+	if err != nil {
+		return fmt.Errorf("sampler: %w", err)
+	}
+	n := len(sr.asked)
+	a := &Asked{Number: n, Params: params, AskedAt: time.Now().UTC(), Host: sr.host, PID: os.Getpid()}
+	key := sr.p.Search.Space.Key(params)
+	for _, prev := range sr.asked {
+		if prev.DuplicateOf == nil && sr.p.Search.Space.Key(prev.Params) == key {
+			a.DuplicateOf, a.Trials = &prev.Number, prev.Trials
+		}
+	}
+	var ts []Trial
+	if a.DuplicateOf == nil {
+		if ts, err = sr.p.Search.Trials(n, params); err != nil {
+			return err
+		}
+		for _, t := range ts {
+			a.Trials = append(a.Trials, t.ID)
+		}
+	}
+	if err := claim(sr.p.Dir, a); err != nil {
+		return err
+	}
+	sr.asked = append(sr.asked, a)
+	for _, t := range ts {
+		sr.trials[t.ID] = t
+		sr.queue = append(sr.queue, Job{Trial: t, MaxAttempts: 1 + sr.p.Spec.Retries})
+	}
+	return nil
+}
+
+// ended takes a trial's last record: a finished one joins the history.
+func (sr *searchRun) ended(rec *results.Trial) {
+	if rec == nil || (rec.Status != results.StatusSucceeded && rec.Status != results.StatusFailed && rec.Status != results.StatusPruned) {
+		return
+	}
+	sr.mu.Lock()
+	defer sr.mu.Unlock()
+	sr.finished[rec.ID] = rec
+}
+
+// history is every asked configuration as the sampler sees it.
+func (sr *searchRun) history() []search.Observation {
+	out := make([]search.Observation, len(sr.asked))
+	for i, a := range sr.asked {
+		out[i] = sr.observe(a)
+	}
+	return out
+}
+
+// observe sums up a configuration's trials: running while any has not
+// finished; else complete with the mean score of its completed repeats;
+// else pruned, at the fewest epochs a repeat reached; else failed.
+func (sr *searchRun) observe(a *Asked) search.Observation {
+	o := search.Observation{Params: a.Params, State: search.Failed}
+	obj := sr.p.Spec.Objective
+	var complete, pruned []float64
+	step := math.MaxInt
+	for _, id := range a.Trials {
+		rec := sr.finished[id]
+		switch {
+		case rec == nil:
+			o.State = search.Running
+			return o
+		case rec.Status == results.StatusSucceeded && rec.Score != nil:
+			complete = append(complete, obj.Minimised(*rec.Score))
+		case rec.Status == results.StatusPruned:
+			v := math.Inf(1)
+			if rec.Score != nil {
+				v = obj.Minimised(*rec.Score)
+			}
+			pruned = append(pruned, v)
+			step = min(step, int(rec.EpochsRun))
+		}
+	}
+	switch {
+	case len(complete) > 0:
+		o.State, o.Value = search.Complete, mean(complete)
+	case len(pruned) > 0:
+		o.State, o.Value, o.Step = search.Pruned, mean(pruned), step
+	}
+	return o
+}
+
+func mean(x []float64) float64 {
+	var s float64
+	for _, v := range x {
+		s += v
+	}
+	return s / float64(len(x))
+}
+
+// completedCurves returns the minimised curves of the trials that ran to
+// their end, for the median rule.
+func (sr *searchRun) completedCurves() ([][]float64, error) {
+	sr.mu.Lock()
+	defer sr.mu.Unlock()
+	return completedCurves(sr.finished, sr.p.Spec.Objective), nil
+}
+
+func completedCurves(finished map[string]*results.Trial, obj Objective) [][]float64 {
+	var out [][]float64
+	for _, rec := range finished {
+		if rec.Status != results.StatusSucceeded || len(rec.Curve) == 0 {
+			continue
+		}
+		c := make([]float64, len(rec.Curve))
+		for i, v := range rec.Curve {
+			c[i] = obj.Minimised(v)
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// runSearch runs an adaptive search's pending and new trials locally, with
+// at most workers at once: while a worker is free and budget remains, ask
+// the sampler, claim the configuration, run its trials, and record how they
+// ended (the history the next ask sees). It returns this invocation's
+// records in launch order.
+func (sr *searchRun) run(ctx context.Context, workers int, failFast bool, runJob func(context.Context, Job) (*results.Trial, error)) ([]*results.Trial, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var deadline time.Time
+	if t := sr.p.Spec.Search.Timeout; t > 0 {
+		deadline = time.Now().Add(t)
+	}
+	slots := make(chan struct{}, max(workers, 1))
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		records []*results.Trial
+		first   error
+	)
+	for {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		job, ok, err := sr.next(deadline)
+		if err != nil || !ok {
+			<-slots
+			if err != nil {
+				first = err
+			}
+			break
+		}
+		mu.Lock()
+		i := len(records)
+		records = append(records, nil)
+		mu.Unlock()
+		wg.Go(func() {
+			defer func() { <-slots }()
+			rec, err := runJob(ctx, job)
+			sr.ended(rec)
+			mu.Lock()
+			defer mu.Unlock()
+			records[i] = rec
+			if err != nil && first == nil {
+				first = err
+				cancel()
+			}
+			if failFast && rec != nil && rec.Status == results.StatusFailed {
+				cancel()
+			}
+		})
+	}
+	wg.Wait()
+	return records, first
+}
+
+// loadSearch reads an adaptive search's claims into a searchRun, and makes
+// the plan's trials those asked so far.
+func loadSearch(p *Plan) (*searchRun, error) {
+	asked, err := LoadAsked(p.Dir, p.Search.Space)
+	if err != nil {
+		return nil, err
+	}
+	sr, err := newSearchRun(p, asked)
+	if err != nil {
+		return nil, err
+	}
+	p.Trials = sr.planTrials()
+	return sr, nil
+}
+
+// newPruner builds the grid's pruner, or returns nil without one. The
+// median rule compares with the completed trials: the search's history, or
+// for a grid the finished records, kept current as trials end.
+func newPruner(p *Plan, completed func() ([][]float64, error)) (search.Pruner, error) {
+	s := p.Spec
+	switch s.Prune.Method {
+	case PruneASHA:
+		return search.NewASHA(filepath.Join(p.Dir, SearchDir, "rungs"),
+			search.ASHAConfig{MinEpochs: s.Prune.MinEpochs, Eta: s.Prune.Eta, MaxEpochs: maxEpochs(p)})
+	case PruneMedian:
+		return search.NewMedian(search.MedianConfig{MinEpochs: s.Prune.MinEpochs}, completed), nil
+	}
+	return nil, nil
+}
+
+// maxEpochs is the most epochs a trial of the plan runs, when its model
+// takes an "epochs" hyperparameter; ASHA sets no rung at or past it.
+func maxEpochs(p *Plan) int {
+	n := 0
+	if p.Search != nil {
+		for _, d := range p.Search.Space {
+			if d.Name == "epochs" {
+				return int(d.Hi)
+			}
+		}
+		if e, ok := p.Search.r.base["epochs"].(int64); ok {
+			n = int(e)
+		}
+	}
+	for _, t := range p.Trials {
+		if e, ok := t.Params["epochs"].(int64); ok {
+			n = max(n, int(e))
+		}
+	}
+	if n == 0 {
+		return math.MaxInt32
+	}
+	return n
+}
+
+// finishedStore is the latest finished record of each trial of a grid
+// sweep, kept current as trials end, for the median rule.
+type finishedStore struct {
+	mu   sync.Mutex
+	recs map[string]*results.Trial
+	obj  Objective
+}
+
+func newFinishedStore(onDisk *results.Sweep, obj Objective) *finishedStore {
+	f := &finishedStore{recs: map[string]*results.Trial{}, obj: obj}
+	for _, tr := range onDisk.Trials {
+		if tr.Finished != nil {
+			f.recs[tr.ID] = tr.Finished.Trial
+		}
+	}
+	return f
+}
+
+func (f *finishedStore) add(rec *results.Trial) {
+	if rec == nil {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.recs[rec.ID] = rec
+}
+
+func (f *finishedStore) curves() ([][]float64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return completedCurves(f.recs, f.obj), nil
+}
