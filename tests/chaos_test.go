@@ -86,7 +86,7 @@ func cmdKillloop(ts *testscript.TestScript, neg bool, args []string) {
 
 // cmdCheckresumed checks a sweep that was stopped any number of times and
 // then completed: readSweep's checks hold for every run, every trial
-// succeeded exactly once and in its latest run, and every earlier run was
+// succeeded (or was pruned) exactly once and in its latest run, and every earlier run was
 // interrupted: abandoned by a killed sweep (and so marked by the next run),
 // or with -ctrlc closed by the sweep itself on Ctrl-C. So no finished trial
 // ran again and none was lost.
@@ -105,11 +105,14 @@ func cmdCheckresumed(ts *testscript.TestScript, neg bool, args []string) {
 	if err := checkResumed(trials, flags["ctrlc"] == "true"); err != nil {
 		ts.Fatalf("%s: %v", args[0], err)
 	}
-	interrupted := 0
+	interrupted, pruned := 0, 0
 	for _, tr := range trials {
 		interrupted += len(tr.runs) - 1
+		if tr.runs[len(tr.runs)-1].rec.Status == results.StatusPruned {
+			pruned++
+		}
 	}
-	fmt.Fprintf(ts.Stdout(), "%d trials succeeded once each, after %d interrupted runs\n", len(trials), interrupted)
+	fmt.Fprintf(ts.Stdout(), "%d trials finished once each (%d pruned), after %d interrupted runs\n", len(trials), pruned, interrupted)
 }
 
 // checkResumed is checkresumed's test of a sweep's trials; ctrlc says the
@@ -121,8 +124,8 @@ func checkResumed(trials []sweepTrial, ctrlc bool) error {
 			statuses = append(statuses, string(r.rec.Status))
 		}
 		last := tr.runs[len(tr.runs)-1].rec
-		if last.Status != results.StatusSucceeded {
-			return fmt.Errorf("trial %s: runs %s: the latest did not succeed", tr.name, strings.Join(statuses, " "))
+		if last.Status != results.StatusSucceeded && last.Status != results.StatusPruned {
+			return fmt.Errorf("trial %s: runs %s: the latest neither succeeded nor was pruned", tr.name, strings.Join(statuses, " "))
 		}
 		for _, r := range tr.runs[:len(tr.runs)-1] {
 			if r.rec.Status != results.StatusInterrupted || abandoned(r.rec) == ctrlc {

@@ -103,9 +103,9 @@ func countStatuses(dir string) (map[string]int, error) {
 //   - a finished or interrupted run's events are whole, start an HParams
 //     session with the seed and every swept hyperparameter, and end it with
 //     the run's status;
-//   - a succeeded run's events hold one train_loss and val_loss per epoch
-//     run, and its best_val_loss as the record says (as float32, the
-//     precision of TensorBoard scalars).
+//   - a succeeded or pruned run's events hold one train_loss and val_loss
+//     per epoch run, and its best_val_loss as the record says (as float32,
+//     the precision of TensorBoard scalars); its session ended as a success.
 //
 // Only a run a killed sweep abandoned (still "running", or marked so by the
 // next run) may have a truncated event file and no session end.
@@ -194,13 +194,14 @@ func checkEvents(dir string, rec *results.Trial, checks []succeededCheck) error 
 		}
 	}
 	want := logger.StatusFailure
-	if rec.Status == results.StatusSucceeded {
-		want = logger.StatusSuccess
+	ended := rec.Status == results.StatusSucceeded || rec.Status == results.StatusPruned
+	if ended {
+		want = logger.StatusSuccess // a pruned trial ended as the sweep decided
 	}
 	if run.SessionEnd == nil || run.SessionEnd.Status != want {
 		return fmt.Errorf("%s (%s): HParams session end %+v, want status %v", dir, rec.Status, run.SessionEnd, want)
 	}
-	if rec.Status != results.StatusSucceeded {
+	if !ended {
 		return nil
 	}
 	for _, tag := range []string{"train_loss", "val_loss"} {
@@ -213,6 +214,9 @@ func checkEvents(dir string, rec *results.Trial, checks []succeededCheck) error 
 		if len(best) != 1 || float32(best[0].Value) != float32(*rec.BestValLoss) {
 			return fmt.Errorf("%s: best_val_loss events %v, record %v", dir, best, *rec.BestValLoss)
 		}
+	}
+	if rec.Status == results.StatusPruned {
+		return nil // the checks below are of a trial that ran all its epochs
 	}
 	for _, check := range checks {
 		if err := check(run, rec); err != nil {
@@ -337,8 +341,8 @@ func singleRuns(dir string) (map[string]sweepRun, error) {
 	}
 	out := map[string]sweepRun{}
 	for _, tr := range trials {
-		if len(tr.runs) != 1 || tr.runs[0].rec.Status != results.StatusSucceeded {
-			return nil, fmt.Errorf("%s: trial %s has %d runs; want one that succeeded", dir, tr.name, len(tr.runs))
+		if st := tr.runs[0].rec.Status; len(tr.runs) != 1 || (st != results.StatusSucceeded && st != results.StatusPruned) {
+			return nil, fmt.Errorf("%s: trial %s has %d runs; want one that succeeded or was pruned", dir, tr.name, len(tr.runs))
 		}
 		out[tr.name] = tr.runs[0]
 	}
