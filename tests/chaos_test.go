@@ -3,8 +3,10 @@
 package tests
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"strconv"
 	"strings"
 	"syscall"
@@ -60,13 +62,26 @@ func cmdKillloop(ts *testscript.TestScript, neg bool, args []string) {
 			continue
 		case <-time.After(delay):
 		}
+		var sigErr error
+		if ctrlc {
+			sigErr = syscall.Kill(-cmd.Process.Pid, syscall.SIGINT)
+		} else {
+			sigErr = cmd.Process.Signal(syscall.SIGKILL)
+		}
+		if errors.Is(sigErr, syscall.ESRCH) || errors.Is(sigErr, os.ErrProcessDone) {
+			// It ended just as its delay ran out: a run that ended by itself.
+			ended++
+			if err := <-done; err != nil {
+				ts.Fatalf("a run that was not stopped failed: %v\n%s", err, stderr.Bytes())
+			}
+			continue
+		}
+		ts.Check(sigErr)
 		stopped++
 		if !ctrlc {
-			ts.Check(cmd.Process.Signal(syscall.SIGKILL))
 			<-done
 			continue
 		}
-		ts.Check(syscall.Kill(-cmd.Process.Pid, syscall.SIGINT))
 		select {
 		case <-done:
 		case <-time.After(waitTimeout):
