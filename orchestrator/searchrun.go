@@ -509,3 +509,32 @@ func (f *finishedStore) curves() ([][]float64, error) {
 	defer f.mu.Unlock()
 	return completedCurves(f.recs, f.obj), nil
 }
+
+// ReadSearchInfo describes the adaptive search run into sweepDir, from the
+// grid as run (results.GridFile) and its claims; nil for a grid sweep, or
+// a directory without a recorded grid.
+func ReadSearchInfo(sweepDir string) (*results.SearchInfo, error) {
+	path := filepath.Join(sweepDir, results.GridFile)
+	src, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	s, err := Parse(path, src)
+	if err != nil || !s.Search.Adaptive() {
+		return nil, err
+	}
+	entries, err := os.ReadDir(askedDir(sweepDir))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	asked := 0
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), ".") && strings.HasSuffix(e.Name(), ".json") {
+			asked++
+		}
+	}
+	return &results.SearchInfo{Sampler: s.Search.Sampler, Budget: s.Search.Trials, Asked: asked, Pruner: s.Prune.Method}, nil
+}

@@ -43,6 +43,19 @@ type Ranking struct {
 	Repeats bool
 	// Warnings are the sweep's loading warnings.
 	Warnings []string
+	// Search describes an adaptive search (nil for a grid); Pruned counts
+	// the pruned trials by the epochs they had run when stopped.
+	Search *SearchInfo
+	Pruned map[int64]int
+}
+
+// SearchInfo is what a report says of an adaptive search beside its
+// ranking: the sampler, its budget and how much of it is spent.
+type SearchInfo struct {
+	Sampler string `json:"sampler"`
+	Budget  int    `json:"budget"` // configurations
+	Asked   int    `json:"asked"`  // configurations asked so far
+	Pruner  string `json:"pruner"` // "asha", "median" or "none"
 }
 
 // Row is one configuration: a single trial, or with repeats, the trials that
@@ -144,6 +157,12 @@ func Rank(s *Sweep, opts RankOptions) Ranking {
 				seenSwept[k] = true
 				r.Swept = append(r.Swept, k)
 			}
+		}
+		if t.Status == StatusPruned {
+			if r.Pruned == nil {
+				r.Pruned = map[int64]int{}
+			}
+			r.Pruned[t.EpochsRun]++
 		}
 		if t.Status == StatusFailed {
 			f := newFailure(tr.Finished)

@@ -234,9 +234,45 @@ func writeSections(w *bufio.Writer, r Ranking, bold, bullet string) {
 		}
 		pending = append(pending, s)
 	}
+	if s := r.searchLine(); s != "" {
+		fmt.Fprintf(w, "\n%sSearch%s\n", bold, bold)
+		if bold != "" {
+			w.WriteString("\n")
+		}
+		w.WriteString(bullet + s + "\n")
+	}
 	section("Failed trials", failed)
 	section("In progress", pending)
 	section("Warnings", r.Warnings)
+}
+
+// searchLine says what the search spent and what was pruned where: "tpe: 12
+// of 12 configurations asked; asha pruned 7 trials: 4 after 1 epoch, 3
+// after 3 epochs". It is empty for a grid that pruned nothing.
+func (r *Ranking) searchLine() string {
+	var parts []string
+	if r.Search != nil {
+		parts = append(parts, fmt.Sprintf("%s: %d of %d configurations asked", r.Search.Sampler, r.Search.Asked, r.Search.Budget))
+	}
+	if len(r.Pruned) > 0 {
+		total := 0
+		var at []string
+		for _, epochs := range slices.Sorted(maps.Keys(r.Pruned)) {
+			n := r.Pruned[epochs]
+			total += n
+			unit := "epochs"
+			if epochs == 1 {
+				unit = "epoch"
+			}
+			at = append(at, fmt.Sprintf("%d after %d %s", n, epochs, unit))
+		}
+		pruner := "pruned"
+		if r.Search != nil && r.Search.Pruner != "" {
+			pruner = r.Search.Pruner + " pruned"
+		}
+		parts = append(parts, fmt.Sprintf("%s %d trials: %s", pruner, total, strings.Join(at, ", ")))
+	}
+	return strings.Join(parts, "; ")
 }
 
 func renderCSV(w io.Writer, r Ranking) error {
@@ -279,6 +315,7 @@ func renderCSV(w io.Writer, r Ranking) error {
 type (
 	jsonReport struct {
 		Objective  Objective     `json:"objective"`
+		Search     *jsonSearch   `json:"search,omitempty"`
 		Swept      []string      `json:"swept"`
 		Rows       []jsonRow     `json:"rows"`
 		Failed     []jsonFailure `json:"failed"`
@@ -299,6 +336,10 @@ type (
 		EpochsRun       jsonStat       `json:"epochs_run"`
 		DurationSeconds jsonStat       `json:"duration_seconds"`
 		Status          string         `json:"status"`
+	}
+	jsonSearch struct {
+		*SearchInfo
+		PrunedAt map[string]int `json:"pruned_at"` // epochs run when stopped -> trials
 	}
 	jsonStat struct {
 		Mean *float64 `json:"mean"`
@@ -329,6 +370,12 @@ func renderJSON(w io.Writer, r Ranking) error {
 	rep := jsonReport{
 		Objective: r.Objective, Swept: nonNil(r.Swept), Rows: []jsonRow{}, Failed: []jsonFailure{}, InProgress: []jsonPending{},
 		Warnings: nonNil(r.Warnings),
+	}
+	if r.Search != nil || len(r.Pruned) > 0 {
+		rep.Search = &jsonSearch{SearchInfo: r.Search, PrunedAt: map[string]int{}}
+		for epochs, n := range r.Pruned {
+			rep.Search.PrunedAt[strconv.FormatInt(epochs, 10)] = n
+		}
 	}
 	st := func(s Stat) jsonStat { return jsonStat{Mean: Metric(s.Mean), Std: Metric(s.Std), N: s.N} }
 	for _, row := range r.Rows {

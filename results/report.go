@@ -23,6 +23,11 @@ type ReportOptions struct {
 	PlotTag string
 	// LogY plots on a log scale.
 	LogY bool
+	// History, if not empty, is an image path for the best score so far
+	// against the configuration number (see PlotHistory).
+	History string
+	// Search, for an adaptive search, is shown with the ranking.
+	Search *SearchInfo
 }
 
 // Report loads the sweep in sweepDir, ranks it, renders the ranking to w
@@ -43,11 +48,18 @@ func Report(w io.Writer, sweepDir string, opts ReportOptions) (warnings []string
 		format = FormatTable
 	}
 	r := Rank(s, RankOptions{IDs: opts.IDs})
+	r.Search = opts.Search
 	if err := Render(w, r, format, RenderOptions{Top: opts.Top}); err != nil {
 		return nil, err
 	}
 	if format == FormatCSV {
 		warnings = append(warnings, r.Warnings...)
+	}
+	if opts.History != "" {
+		if err := PlotHistory(opts.History, History(s, opts.IDs), r.Objective, PlotOptions{
+			Title: filepath.Base(filepath.Clean(sweepDir)) + ": best " + r.Objective.Metric + " so far"}); err != nil {
+			return warnings, err
+		}
 	}
 	if opts.Plot == "" {
 		return warnings, nil

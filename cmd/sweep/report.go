@@ -20,6 +20,7 @@ func runReport(_ context.Context, args []string, stdout, stderr io.Writer) error
 	fs.StringVar(&opts.Format, "format", results.FormatTable, "output format: "+strings.Join(results.Formats, ", "))
 	fs.StringVar(&opts.Plot, "plot", "", fmt.Sprintf("also draw the validation-loss curves of the top configurations (default %d) to FILE.png or FILE.svg", results.DefaultPlotTop))
 	fs.BoolVar(&opts.LogY, "log-y", false, "with --plot: a logarithmic loss axis")
+	fs.StringVar(&opts.History, "history", "", "also draw the best score so far against the configuration number to FILE.png or FILE.svg")
 	target, err := exactlyOne(fs, args, "sweep directory or grid file")
 	if err != nil {
 		return err
@@ -34,12 +35,17 @@ func runReport(_ context.Context, args []string, stdout, stderr io.Writer) error
 	if _, err := os.Stat(dir); err != nil {
 		return fmt.Errorf("no sweep at %s: %w", dir, err)
 	}
+	if opts.Search, err = orchestrator.ReadSearchInfo(dir); err != nil {
+		return err
+	}
 	warnings, err := results.Report(stdout, dir, opts)
 	for _, w := range warnings {
 		fmt.Fprintf(stderr, "sweep: warning: %s\n", w)
 	}
-	if err == nil && opts.Plot != "" {
-		fmt.Fprintf(stderr, "sweep: wrote %s\n", opts.Plot)
+	for _, img := range []string{opts.History, opts.Plot} {
+		if err == nil && img != "" {
+			fmt.Fprintf(stderr, "sweep: wrote %s\n", img)
+		}
 	}
 	return err
 }
