@@ -87,7 +87,7 @@ type Plan struct {
 	Desc    plugins.Description
 	Trials  []Trial
 	Search  *SearchSpace // nil for a grid
-	Dir     string // the sweep directory: <log_dir>/<name>
+	Dir     string       // the sweep directory: <log_dir>/<name>
 	Trainer plugins.Trainer
 }
 

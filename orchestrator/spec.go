@@ -218,7 +218,7 @@ func Parse(file string, src []byte) (*Spec, error) {
 		Search:    Search{Sampler: SamplerGrid},
 		Objective: Objective{Metric: DefaultMetric, Mode: ModeMin},
 		Prune:     Prune{Method: PruneNone},
-		lines: map[string]int{},
+		lines:     map[string]int{},
 	}
 	root.index(s.lines)
 	p.top(s, root)
@@ -269,10 +269,10 @@ type topLevel struct {
 	LogEvery          int      `toml:"log_every"`
 	ExperimentSummary bool     `toml:"experiment_summary"`
 	// The tables, decoded by their own code.
-	Data   struct{} `toml:"data"`
-	Params struct{} `toml:"params"`
-	Grid   struct{} `toml:"grid"`
-	Zip    struct{} `toml:"zip"`
+	Data      struct{} `toml:"data"`
+	Params    struct{} `toml:"params"`
+	Grid      struct{} `toml:"grid"`
+	Zip       struct{} `toml:"zip"`
 	Random    struct{} `toml:"random"`
 	Search    struct{} `toml:"search"`
 	Objective struct{} `toml:"objective"`
