@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -40,16 +39,20 @@ type SlurmOptions struct {
 // finished record and run again on the next RunSlurm.
 func RunSlurm(ctx context.Context, p *Plan, opts RunOptions, so SlurmOptions) (*Summary, error) {
 	start := time.Now()
-	if p.Search != nil {
-		return nil, &SpecError{File: p.Spec.File, Line: p.Spec.Line("search.sampler"), Key: "search.sampler",
-			Msg: fmt.Sprintf("a %s search runs with --executor local for now: its workers ask the sampler as trials end, "+
-				"which Slurm's packed batches do not do yet; a grid (with or without [prune]) runs on Slurm", p.Spec.Search.Sampler)}
+	if p.Search != nil && opts.Rerun == RerunAll {
+		return nil, fmt.Errorf("--rerun all: an adaptive search learns from its history and cannot run it again; give the grid another name to start a new search")
 	}
 	lock, onDisk, err := prepare(p)
 	if err != nil {
 		return nil, err
 	}
 	defer lock.Release()
+	var sr *searchRun
+	if p.Search != nil {
+		if sr, err = loadSearch(p); err != nil {
+			return nil, err
+		}
+	}
 	if active, err := activeJobs(ctx, so.Client, p.Dir); err != nil {
 		return nil, err
 	} else if len(active) > 0 {
@@ -63,12 +66,22 @@ func RunSlurm(ctx context.Context, p *Plan, opts RunOptions, so SlurmOptions) (*
 	}
 	jobs, skipped := Pending(p.Trials, onDisk, p.Spec.Retries, opts.Rerun)
 	sum := &Summary{Dir: p.Dir, Skipped: skipped}
-	if len(jobs) == 0 {
+	total, current := len(jobs), func() ([]Job, error) { return jobs, nil }
+	if sr != nil {
+		total += (p.Spec.Search.Trials - len(sr.asked)) * p.Spec.Repeats
+		current = func() ([]Job, error) { return searchJobs(p) }
+	}
+	if total == 0 {
 		sum.Elapsed = time.Since(start)
 		sum.Failed, err = countSweepFailures(p)
 		return sum, err
 	}
-	sub, err := submit(ctx, p, jobs, onDisk, so, opts.Rerun)
+	var sub *slurm.Submitted
+	if sr != nil {
+		sub, err = submitSearch(ctx, p, jobs, total, so, opts)
+	} else {
+		sub, err = submit(ctx, p, jobs, onDisk, so, opts.Rerun)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -79,8 +92,8 @@ func RunSlurm(ctx context.Context, p *Plan, opts RunOptions, so SlurmOptions) (*
 		sum.Elapsed = time.Since(start)
 		return sum, nil
 	}
-	prog := newProgress(opts.Observer, p.Spec.Objective, len(jobs), skipped)
-	err = follow(ctx, p, jobs, sub, so, prog, start, sum)
+	prog := newProgress(opts.Observer, p.Spec.Objective, total, skipped)
+	err = follow(ctx, p, current, sub, so, prog, start, sum)
 	prog.finish()
 	sum.Elapsed = time.Since(start)
 	if err != nil {
@@ -92,12 +105,9 @@ func RunSlurm(ctx context.Context, p *Plan, opts RunOptions, so SlurmOptions) (*
 
 // submit packs the jobs' trials into batches and submits them.
 func submit(ctx context.Context, p *Plan, jobs []Job, onDisk *results.Sweep, so SlurmOptions, rerun string) (*slurm.Submitted, error) {
-	bin := so.Binary
-	if bin == "" {
-		var err error
-		if bin, err = os.Executable(); err != nil {
-			return nil, fmt.Errorf("find the sweep binary for the Slurm tasks: %w", err)
-		}
+	bin, err := workerBinary(so)
+	if err != nil {
+		return nil, err
 	}
 	ids := make([]string, len(jobs))
 	for i, j := range jobs {
@@ -136,7 +146,7 @@ func typicalDuration(s *results.Sweep) time.Duration {
 // follow polls the queue and the trials' records until no task of the
 // submission is queued or running, reporting trials as they start and end.
 // On cancellation it cancels the arrays and waits for their tasks to stop.
-func follow(ctx context.Context, p *Plan, jobs []Job, sub *slurm.Submitted, so SlurmOptions, prog *progress, since time.Time, sum *Summary) error {
+func follow(ctx context.Context, p *Plan, jobs func() ([]Job, error), sub *slurm.Submitted, so SlurmOptions, prog *progress, since time.Time, sum *Summary) error {
 	every := so.PollEvery
 	if every <= 0 {
 		every = 2 * time.Second
@@ -189,7 +199,7 @@ const recordsEvery = 200 * time.Millisecond
 // watchRecords reports the trials' progress from their records until the
 // next look at the queue is due (after every), every trial has finished,
 // or ctx is done.
-func watchRecords(ctx context.Context, p *Plan, jobs []Job, since time.Time, seen map[string]runSeen, prog *progress, sum *Summary, every time.Duration) error {
+func watchRecords(ctx context.Context, p *Plan, jobs func() ([]Job, error), since time.Time, seen map[string]runSeen, prog *progress, sum *Summary, every time.Duration) error {
 	due := time.After(every)
 	tick := time.NewTicker(min(recordsEvery, every))
 	defer tick.Stop()
@@ -204,8 +214,8 @@ func watchRecords(ctx context.Context, p *Plan, jobs []Job, since time.Time, see
 		if err := observeRecords(p, jobs, since, seen, prog, sum); err != nil {
 			return err
 		}
-		if len(sum.Records) == len(jobs) {
-			return nil
+		if js, err := jobs(); err != nil || len(sum.Records) == len(js) {
+			return err
 		}
 	}
 }
@@ -217,7 +227,11 @@ func watchRecords(ctx context.Context, p *Plan, jobs []Job, since time.Time, see
 // (interrupted), so that no report shows them in progress, and returns how
 // many of the jobs' trials did not finish: the sweep is not complete, and
 // the same command runs them again.
-func settleLost(p *Plan, jobs []Job) (int, error) {
+func settleLost(p *Plan, current func() ([]Job, error)) (int, error) {
+	jobs, err := current()
+	if err != nil {
+		return 0, err
+	}
 	onDisk, err := results.LoadSweep(p.Dir)
 	if err != nil {
 		return 0, err
@@ -241,10 +255,14 @@ type runSeen struct {
 	status results.Status
 }
 
-// observeRecords reads the jobs' records and reports the runs that started
+// observeRecords reads the current jobs' records and reports the runs that started
 // or ended since the last look, the failed attempts that the workers retry
 // included. Only runs started after since count.
-func observeRecords(p *Plan, jobs []Job, since time.Time, seen map[string]runSeen, prog *progress, sum *Summary) error {
+func observeRecords(p *Plan, current func() ([]Job, error), since time.Time, seen map[string]runSeen, prog *progress, sum *Summary) error {
+	jobs, err := current()
+	if err != nil {
+		return err
+	}
 	onDisk, err := results.LoadSweep(p.Dir)
 	if err != nil {
 		return err

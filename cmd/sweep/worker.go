@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/sweep-ml/sweep/orchestrator"
 	"github.com/sweep-ml/sweep/orchestrator/slurm"
@@ -17,23 +18,38 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	dir := fs.String("sweep-dir", "", "the sweep directory that `sweep run` prepared (required)")
 	batch := fs.String("batch", "", "a file of trial IDs to run, one per line")
 	trial := fs.String("trial", "", "one trial ID to run (see `sweep plan`)")
+	searchFlag := fs.Bool("search", false, "then work on the sweep's adaptive search: ask, claim and run configurations until its budget is spent")
+	until := fs.String("search-until", "", "with --search: ask for no configuration after this time (RFC 3339)")
 	workers := fs.Int("workers", 1, "trials at once")
 	rerun := fs.String("rerun", "", "also run finished trials: failed or all")
 	executor := fs.String("executor", "slurm", "what to record as the executor in trial.json")
-	if pos, err := parseArgs(fs, args); err != nil {
+	pos, err := parseArgs(fs, args)
+	if err != nil {
 		return err
-	} else if len(pos) > 0 || *dir == "" || (*batch == "") == (*trial == "") {
+	}
+	if len(pos) > 0 || *dir == "" || (*batch != "" && *trial != "") || (*batch == "" && *trial == "" && !*searchFlag) {
 		fs.Usage()
-		return usageError{msg: "worker needs --sweep-dir and one of --batch or --trial"}
+		return usageError{msg: "worker needs --sweep-dir and one of --batch or --trial, or --search"}
 	}
 	if *workers < 1 {
 		return usageError{msg: fmt.Sprintf("--workers %d: want at least 1", *workers)}
 	}
-	ids := []string{*trial}
-	if *batch != "" {
-		var err error
+	var deadline time.Time
+	if *until != "" {
+		if deadline, err = time.Parse(orchestrator.SearchUntilLayout, *until); err != nil {
+			return usageError{msg: fmt.Sprintf("--search-until %q: want a time like 2026-11-30T18:00:00Z", *until)}
+		}
+	}
+	var ids []string
+	switch {
+	case *trial != "":
+		ids = []string{*trial}
+	case *batch != "":
 		if ids, err = slurm.ReadBatch(*batch); err != nil {
 			return err
+		}
+		if len(ids) == 0 && !*searchFlag {
+			return fmt.Errorf("%s: no trial ids", *batch)
 		}
 	}
 	plan, err := orchestrator.OpenSweep(ctx, *dir, *workers)
@@ -42,9 +58,18 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	defer plan.Trainer.Close()
 	obs := newObserver(false, stdout, os.Stderr)
-	sum, err := orchestrator.RunTrials(ctx, plan, ids, *workers, *rerun, *executor, obs)
-	if err != nil {
-		return err
+	sum := &orchestrator.Summary{}
+	if len(ids) > 0 {
+		if sum, err = orchestrator.RunTrials(ctx, plan, ids, *workers, *rerun, *executor, obs); err != nil {
+			return err
+		}
+	}
+	if *searchFlag && !sum.Interrupted {
+		more, err := orchestrator.RunSearchWorker(ctx, plan, *workers, *executor, obs, deadline)
+		if err != nil {
+			return err
+		}
+		sum.Records, sum.Failed, sum.Interrupted = append(sum.Records, more.Records...), sum.Failed+more.Failed, more.Interrupted
 	}
 	switch {
 	case sum.Interrupted:

@@ -14,7 +14,8 @@ import (
 // ReadBatch reads a batch file that Submit wrote, batch-<task>.txt: one trial
 // ID per line; blank lines and lines starting with # (for batches written by
 // hand) are skipped. `sweep worker --batch` runs the trials it lists, in
-// order.
+// order. A batch may be empty: a search worker's then only asks for new
+// trials.
 func ReadBatch(path string) ([]string, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -33,9 +34,6 @@ func ReadBatch(path string) ([]string, error) {
 	})
 	if err != nil {
 		return nil, err
-	}
-	if len(trialIDs) == 0 {
-		return nil, fmt.Errorf("%s: no trial ids", path)
 	}
 	return trialIDs, nil
 }

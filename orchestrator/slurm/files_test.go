@@ -27,8 +27,8 @@ func TestReadBatch(t *testing.T) {
 		{"a1\r\n\n  b2  \n", []string{"a1", "b2"}, ""},
 		{"# by hand\na1\n  # the slow one\nb2\n", []string{"a1", "b2"}, ""},
 		{"a1\nb 2\n", nil, `batch-0.txt:2: trial id "b 2": must be non-empty`},
-		{"\n\n", nil, "no trial ids"},
-		{"# only a comment\n", nil, "no trial ids"},
+		{"\n\n", nil, ""},
+		{"# only a comment\n", nil, ""},
 	} {
 		path := writeTemp(t, "batch-0.txt", tc.content)
 		got, err := ReadBatch(path)

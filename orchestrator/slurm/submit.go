@@ -24,6 +24,9 @@ type Submission struct {
 	// Batches are the packed trial IDs (see Pack): batch i is the work of
 	// task i, counted across all arrays of the submission.
 	Batches [][]string
+	// Search says that the tasks are search workers, which ask for more
+	// trials once their batch is done: a batch may then be empty.
+	Search bool
 	// Command is the shell command line each task runs, with SWEEP_DIR,
 	// SWEEP_BATCH (the task's batch file) and SWEEP_WORKERS (the task's CPUs)
 	// in its environment; see WorkerCommand.
@@ -150,7 +153,7 @@ func (s Submission) writeFiles(sweepDir string, maxSize int) (dir string, arrays
 		return "", nil, fmt.Errorf("slurm: %w", err)
 	}
 	for i, b := range s.Batches {
-		if err := writeFile(batchPath(dir, i), strings.Join(b, "\n")+"\n"); err != nil {
+		if err := writeFile(batchPath(dir, i), strings.Join(append(b, ""), "\n")); err != nil {
 			return "", nil, err
 		}
 	}
@@ -192,7 +195,7 @@ func (s Submission) check() (sweepDir string, err error) {
 		return "", fmt.Errorf("slurm: job name %q: %v", s.JobName, err)
 	}
 	for i, b := range s.Batches {
-		if len(b) == 0 {
+		if len(b) == 0 && !s.Search {
 			return "", fmt.Errorf("slurm: batch %d is empty", i)
 		}
 		for _, id := range b {

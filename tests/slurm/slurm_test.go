@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"os/exec"
@@ -541,5 +542,67 @@ func checkRunDirs(tb testing.TB, sweepDir string, trials int, runs map[string]in
 		if len(entries) != want {
 			tb.Errorf("trial %s: %d run directories, want %d", name, len(entries), want)
 		}
+	}
+}
+
+// A TPE + ASHA search through Slurm: three array tasks each ask, claim and
+// run configurations from the shared directory until the budget is spent.
+// The budget holds exactly (twelve claims, numbered 0 to 11, each run once
+// by one task), ASHA prunes across the tasks, and the report ranks the
+// search; running the command again has nothing left to do.
+func TestSlurmSearch(t *testing.T) {
+	requireSlurm(t)
+	dir := workDir(t, "search.toml")
+	r := sweep(t, dir, slurmRun("--workers", "3", "--cpus-per-task", "1")...)
+	mustExit(t, r, 0)
+	mustMatch(t, r.stderr, `(?m)^sweep: 12 trials run \([0-9]+ succeeded, 0 failed, [1-9][0-9]* pruned\)`)
+	sweepDir := filepath.Join(dir, "runs", "search")
+
+	subs := submissions(t, sweepDir)
+	if len(subs) != 1 {
+		t.Fatalf("%d submissions, want 1", len(subs))
+	}
+	if got := batchSizes(batches(t, subs[0])); !slices.Equal(got, []int{0, 0, 0}) {
+		t.Errorf("batch sizes %v, want three search workers with nothing to rerun", got)
+	}
+	for _, e := range taskExits(t, subs[0]) {
+		if e.State != "COMPLETED" || e.ExitCode != 0 {
+			t.Errorf("task %d ended %s with exit %d, want COMPLETED with 0", e.Task, e.State, e.ExitCode)
+		}
+	}
+	claims, err := filepath.Glob(filepath.Join(sweepDir, ".search", "asked", "*.json"))
+	if err != nil || len(claims) != 12 || filepath.Base(claims[11]) != "000011.json" {
+		t.Errorf("claims %v (%v), want 000000.json to 000011.json", claims, err)
+	}
+	trials := load(t, sweepDir)
+	numbers := map[int]bool{}
+	jobs := map[string]bool{}
+	for name, tr := range trials {
+		rec := tr.Latest().Trial
+		if len(tr.Runs) != 1 || (rec.Status != results.StatusSucceeded && rec.Status != results.StatusPruned) {
+			t.Errorf("trial %s: %d runs, latest %s; want one that succeeded or was pruned", name, len(tr.Runs), rec.Status)
+		}
+		if rec.Provenance.Executor != "slurm" {
+			t.Errorf("trial %s ran on %q, want slurm", name, rec.Provenance.Executor)
+		}
+		numbers[rec.Number] = true
+		jobs[rec.Provenance.SlurmJob] = true
+	}
+	if len(trials) != 12 || len(numbers) != 12 {
+		t.Errorf("%d trials with %d distinct configuration numbers, want 12 and 12", len(trials), len(numbers))
+	}
+	if len(jobs) < 2 {
+		t.Errorf("every trial ran in task(s) %v; want the work shared by the tasks", slices.Collect(maps.Keys(jobs)))
+	}
+	rep := sweep(t, dir, "report", "runs/search", "--format", "json")
+	mustExit(t, rep, 0)
+	mustMatch(t, rep.stdout, `"asked": 12`)
+	mustMatch(t, rep.stdout, `"rank": 1,`)
+
+	again := sweep(t, dir, slurmRun()...)
+	mustExit(t, again, 0)
+	mustMatch(t, again.stderr, `(?m)^sweep: 0 trials run .* 12 already finished`)
+	if n := len(submissions(t, sweepDir)); n != 1 {
+		t.Errorf("%d submissions after a second run, want none new", n)
 	}
 }
