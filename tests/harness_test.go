@@ -114,12 +114,13 @@ func (f runFixture) write(t *testing.T, sweep string) {
 		for e := range f.logged {
 			must(t, tl.LogScalars(int64(e), map[string]float64{"train_loss": 1, "val_loss": 0.5}))
 		}
-		if f.status == results.StatusSucceeded {
+		ended := f.status == results.StatusSucceeded || f.status == results.StatusPruned
+		if ended {
 			must(t, tl.LogScalars(1, map[string]float64{"best_val_loss": f.loggedBest}))
 		}
 		if f.endSession {
 			status := logger.StatusFailure
-			if f.status == results.StatusSucceeded {
+			if ended {
 				status = logger.StatusSuccess
 			}
 			must(t, tl.EndSession(status))
@@ -199,6 +200,14 @@ func TestReadSweep(t *testing.T) {
 		{"abandoned and marked so", func(f *runFixture) {
 			f.status, f.errText, f.endSession, f.truncate = results.StatusInterrupted, "abandoned: pid 1", false, true
 		}, ""},
+		{"abandoned before its first record, adopted", func(f *runFixture) {
+			f.status, f.errText, f.noEvents, f.noModelLog = results.StatusInterrupted,
+				"abandoned: the sweep running it stopped before it wrote its first record", true, true
+		}, ""},
+		{"abandoned mid-run without events", func(f *runFixture) {
+			f.status, f.errText, f.noEvents, f.noModelLog = results.StatusInterrupted, "abandoned: pid 1", true, true
+		}, "no event file"},
+		{"pruned with its session closed", func(f *runFixture) { f.status = results.StatusPruned }, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sweep := t.TempDir()

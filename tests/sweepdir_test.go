@@ -108,7 +108,9 @@ func countStatuses(dir string) (map[string]int, error) {
 //     the precision of TensorBoard scalars); its session ended as a success.
 //
 // Only a run a killed sweep abandoned (still "running", or marked so by the
-// next run) may have a truncated event file and no session end.
+// next run) may have a truncated event file and no session end, and only
+// one killed between making its directory and writing its first record
+// (which the next run then wrote) may have no event file at all.
 //
 // Each of checks also runs on every succeeded run.
 func readSweep(dir string, checks ...succeededCheck) ([]sweepTrial, error) {
@@ -171,6 +173,9 @@ func abandoned(rec *results.Trial) bool {
 func checkEvents(dir string, rec *results.Trial, checks []succeededCheck) error {
 	run, err := logger.ReadRun(dir)
 	if run == nil || len(run.Files) == 0 {
+		if abandoned(rec) && strings.Contains(rec.Error, "before it wrote its first record") {
+			return nil
+		}
 		return fmt.Errorf("%s: no event file: %v", dir, err)
 	}
 	if abandoned(rec) {
