@@ -32,7 +32,9 @@ func WriteTrial(runDir string, t *Trial) error {
 		return errors.New("results: WriteTrial: nil trial")
 	}
 	path := filepath.Join(runDir, TrialFile)
-	data, err := json.MarshalIndent(sanitized(t), "", "  ")
+	c := *sanitized(t)
+	c.ParamTypes = paramTypes(t.Params)
+	data, err := json.MarshalIndent(&c, "", "  ")
 	if err != nil {
 		return fmt.Errorf("results: encode %s: %w", path, err)
 	}
@@ -184,6 +186,10 @@ func decodeTrial(data []byte) (*Trial, error) {
 	if !slices.Contains(Statuses, t.Status) {
 		return nil, fmt.Errorf("key %q: unknown status %q (want one of %q)", "status", t.Status, Statuses)
 	}
+	if err := restoreTypes(t.Params, t.ParamTypes); err != nil {
+		return nil, err
+	}
+	t.ParamTypes = nil // on disk only: the values carry their types now
 	return &t, nil
 }
 

@@ -322,3 +322,33 @@ func TestCreateFileExclusive(t *testing.T) {
 		t.Errorf("temporary files left behind: %v", left)
 	}
 }
+
+// A record read back gives each hyperparameter its Go type again: an int
+// stays an int, 0.0 stays a float, lists keep their element types.
+func TestParamTypesRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	params := map[string]any{"epochs": int64(3), "dropout": 0.0, "lr": 1.0, "act": "relu", "bn": true,
+		"hidden_dims": []int64{64, 32}, "weights": []float64{0.5, 1}}
+	if err := WriteTrial(dir, &Trial{ID: "x", Status: StatusRunning, Params: params}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadTrial(filepath.Join(dir, TrialFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range params {
+		if fmt.Sprintf("%#v", got.Params[k]) != fmt.Sprintf("%#v", want) {
+			t.Errorf("%s = %#v, want %#v", k, got.Params[k], want)
+		}
+	}
+	for _, bad := range []string{
+		`{"id": "x", "status": "running", "params": {"a": 1.5}, "param_types": {"a": "int"}}`,
+		`{"id": "x", "status": "running", "params": {"a": [1, "b"]}, "param_types": {"a": "int_list"}}`,
+		`{"id": "x", "status": "running", "params": {}, "param_types": {"a": "int"}}`,
+		`{"id": "x", "status": "running", "params": {"a": 1}, "param_types": {"a": "complex"}}`,
+	} {
+		if _, err := decodeTrial([]byte(bad)); err == nil {
+			t.Errorf("decodeTrial(%s) accepted a value that does not fit its type", bad)
+		}
+	}
+}

@@ -62,9 +62,14 @@ type Trial struct {
 	ConfigID string         `json:"config_id"` // hash of params and data: the same for every repeat
 	Name     string         `json:"name"`      // the directory name, for people
 	Params   map[string]any `json:"params"`    // every resolved hyperparameter
-	Swept    []string       `json:"swept"`     // which of Params the grid varies, in grid order
-	Seed     int64          `json:"seed"`
-	Repeat   int            `json:"repeat"` // 0-based index among the configuration's seeds
+	// ParamTypes, on disk only, names each value's type ("int", "float",
+	// "string", "bool", "int_list", "float_list"): WriteTrial writes it, and
+	// reading a record gives each value its Go type again (int64, float64,
+	// []int64, ...) and leaves ParamTypes nil.
+	ParamTypes map[string]string `json:"param_types,omitempty"`
+	Swept      []string          `json:"swept"` // which of Params the grid varies, in grid order
+	Seed       int64             `json:"seed"`
+	Repeat     int               `json:"repeat"` // 0-based index among the configuration's seeds
 	// Number is the configuration's number: its place in the grid, or the
 	// order in which an adaptive search asked for it.
 	Number  int `json:"number"`
