@@ -117,4 +117,3 @@ func wholeNumber(v any) (any, error) {
 	}
 	return int64(x), nil
 }
-
