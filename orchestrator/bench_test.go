@@ -3,6 +3,7 @@ package orchestrator
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/sweep-ml/sweep/plugins"
@@ -13,7 +14,8 @@ import (
 type noopModel struct{}
 
 func (noopModel) Describe(context.Context) (plugins.Description, error) {
-	return plugins.Description{Name: "noop", Params: []plugins.ParamSpec{{Name: "x", Type: plugins.TypeInt, Default: int64(0)}}}, nil
+	return plugins.Description{Name: "noop", Params: []plugins.ParamSpec{{Name: "x", Type: plugins.TypeInt, Default: int64(0)}},
+		Metrics: []string{"train_loss", "val_loss"}}, nil
 }
 
 func (noopModel) Train(_ context.Context, _ plugins.TrainRequest, emit func(plugins.Event) error) (plugins.Outcome, error) {
@@ -25,16 +27,31 @@ func (noopModel) Train(_ context.Context, _ plugins.TrainRequest, emit func(plug
 // model's work, in process (no plugin boundary: see plugins' benchmarks):
 // the run directory, trial.json written atomically twice, the event file
 // with its HParams session, the model log, and the scheduler. One op is one
-// trial.
+// trial: of a grid listed before the run, or of a random search that asks
+// its sampler and claims each configuration in .search/asked/ as it goes.
 func BenchmarkTrialOverhead(b *testing.B) {
-	for _, workers := range []int{1, 2} {
-		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
-			p := newTestPlan(b, fmt.Sprintf("[random]\nsamples = %d\nx = { int = [0, 1000000000] }\n", b.N), noopModel{})
-			b.ResetTimer()
-			sum, err := Run(context.Background(), p, RunOptions{Workers: workers})
-			if err != nil || len(sum.Records) != b.N {
-				b.Fatalf("ran %d of %d trials: %v", len(sum.Records), b.N, err)
+	grids := map[string]func(n int) string{
+		"grid": func(n int) string {
+			xs := make([]string, n)
+			for i := range xs {
+				xs[i] = fmt.Sprint(i)
 			}
-		})
+			return "[grid]\nx = [" + strings.Join(xs, ", ") + "]\n"
+		},
+		"random": func(n int) string {
+			return fmt.Sprintf("[search]\nsampler = \"random\"\ntrials = %d\n[search.space]\nx = { int = [0, 1000000000] }\n", n)
+		},
+	}
+	for _, kind := range []string{"grid", "random"} {
+		for _, workers := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%s/workers=%d", kind, workers), func(b *testing.B) {
+				p := newTestPlan(b, grids[kind](b.N), noopModel{})
+				b.ResetTimer()
+				sum, err := Run(context.Background(), p, RunOptions{Workers: workers})
+				if err != nil || len(sum.Records) != b.N {
+					b.Fatalf("ran %d of %d trials: %v", len(sum.Records), b.N, err)
+				}
+			})
+		}
 	}
 }

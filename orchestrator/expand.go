@@ -1,6 +1,7 @@
 package orchestrator
 
 import (
+	"cmp"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -339,6 +340,17 @@ func (s *Spec) resolve(desc plugins.Description) (*resolved, error) {
 		}
 	}
 	r.tmpl = tmpl
+	if s.Search.Adaptive() && s.TrialName != "" && !tmpl.has(PlaceholderTrial) {
+		// A grid's names are checked once it is expanded; a search's
+		// configurations come later, so the template must tell them apart.
+		for _, d := range r.space {
+			if !tmpl.has(d.Name) {
+				p.errorAt(s.lines["trial_name"], toml.Key{"trial_name"}, "a %s search's trial names must tell its configurations apart: "+
+					"put {%s} (every dimension of [search.space]) or {trial} in the template", s.Search.Sampler, d.Name)
+				break
+			}
+		}
+	}
 	if err := p.err(); err != nil {
 		return nil, err
 	}
@@ -622,10 +634,14 @@ func (p *specParser) choices(a SpaceAxis, key toml.Key, ps plugins.ParamSpec, d 
 // metric must be one it reports, and ASHA's first rung must come before
 // the last epoch.
 func (p *specParser) checkObjective(s *Spec, desc plugins.Description, r *resolved) {
-	if !slices.Contains(desc.Metrics, s.Objective.Metric) {
+	// A grid of a model that reports no val_loss still runs without an
+	// [objective]: its trials just have no score. A search or a pruner
+	// cannot do without one.
+	needed := s.lines["objective"] > 0 || s.Search.Adaptive() || s.Prune.Method != PruneNone
+	if needed && !slices.Contains(desc.Metrics, s.Objective.Metric) {
 		line, key := s.lines["objective.metric"], toml.Key{"objective", "metric"}
 		if line == 0 {
-			line, key = s.lines["objective"], toml.Key{"objective"}
+			line, key = cmp.Or(s.lines["objective"], s.Search.Line, s.Prune.Line), toml.Key{"objective"}
 		}
 		p.errorAt(line, key, "model %q reports no metric %q%s; it reports: %s", desc.Name, s.Objective.Metric,
 			suggest(s.Objective.Metric, desc.Metrics), strings.Join(desc.Metrics, ", "))

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sweep-ml/sweep/orchestrator/search"
 	"github.com/sweep-ml/sweep/plugins"
 )
 
@@ -142,74 +143,96 @@ func TestExpandSharesNoSlices(t *testing.T) {
 }
 
 const randomGrid = `seed = %d
-[grid]
-activation = ["relu", "tanh"]
-[random]
-samples = 200
-lr = { log_uniform = [1e-4, 1e-1] }
-dropout = { uniform = [0.1, 0.5] }
-batch_size = { int = [16, 128] }
-hidden_dims = { choice = [[64, 32], [128, 64], [8]] }
+[search]
+sampler = "random"
+trials  = 200
+[search.space]
+lr           = { log_uniform = [1e-4, 1e-1] }
+dropout      = { uniform = [0.1, 0.5] }
+batch_size   = { int = [16, 128] }
+hidden_dims  = { choice = [[64, 32], [128, 64], [8]] }
 weight_decay = { int = [0, 3] }
+activation   = { choice = ["relu", "tanh"] }
 `
 
-func randomTrials(t *testing.T, seed int) []Trial {
+// randomSpace is randomGrid with the given seed, checked against the FFN.
+func randomSpace(t *testing.T, seed int) *SearchSpace {
 	t.Helper()
-	return mustExpand(t, strings.Replace(randomGrid, "%d", strconv.Itoa(seed), 1))
+	ss, err := NewSearchSpace(mustParse(t, strings.Replace(randomGrid, "%d", strconv.Itoa(seed), 1)), ffnDesc())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ss
 }
 
-func TestRandomReproducible(t *testing.T) {
-	a, b := randomTrials(t, 1), randomTrials(t, 1)
-	if !reflect.DeepEqual(a, b) {
-		t.Errorf("the same seed gave different trials")
+// askN asks ss's sampler for n configurations in turn, telling it each
+// one as complete (state is what a caller passes for the history).
+func askN(t *testing.T, ss *SearchSpace, n int, state search.State) []map[string]any {
+	t.Helper()
+	sampler := ss.Sampler()
+	var history []search.Observation
+	var out []map[string]any
+	for range n {
+		p, err := sampler.Ask(history)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, p)
+		history = append(history, search.Observation{Params: p, State: state, Value: 1})
 	}
-	c := randomTrials(t, 2)
+	return out
+}
+
+// TestRandomReproducible proves that a random search's proposals depend
+// only on the sweep's seed and the configuration's number: the same seed
+// gives the same proposals (whatever the history's outcomes), another seed
+// others, and the first proposal of seed 1 is pinned.
+func TestRandomReproducible(t *testing.T) {
+	a := askN(t, randomSpace(t, 1), 200, search.Complete)
+	if b := askN(t, randomSpace(t, 1), 200, search.Running); !reflect.DeepEqual(a, b) {
+		t.Errorf("the same seed gave different proposals")
+	}
+	c := askN(t, randomSpace(t, 2), 200, search.Complete)
 	same := 0
 	for i := range a {
-		if a[i].Params["lr"] == c[i].Params["lr"] {
+		if a[i]["lr"] == c[i]["lr"] {
 			same++
 		}
 	}
 	if same > 2 {
 		t.Errorf("seeds 1 and 2 drew the same lr %d times of %d", same, len(a))
 	}
-	// Pinned draws: the first sample of seed 1, computed by this code when
-	// the drawing rule was fixed. A change renames and re-identifies every
-	// trial of a random search, so that a killed search would not resume.
-	want := plugins.Params{"lr": 0.0001997, "dropout": 0.1884, "batch_size": int64(43),
-		"hidden_dims": []int64{128, 64}, "weight_decay": 1.0}
-	for k, v := range want {
-		if got := a[0].Params[k]; !reflect.DeepEqual(got, v) {
-			t.Errorf("first sample: %s = %#v, want %#v", k, got, v)
-		}
+	// Pinned draws: the first proposal of seed 1, computed by this code
+	// when the drawing rule was fixed. A change gives two runs of one grid
+	// file on two machines different searches.
+	want := map[string]any{"lr": 0.0003442, "dropout": 0.3543, "batch_size": int64(23),
+		"hidden_dims": []int64{64, 32}, "weight_decay": 2.0, "activation": "tanh"}
+	if !reflect.DeepEqual(a[0], want) {
+		t.Errorf("first proposal:\ngot  %#v\nwant %#v", a[0], want)
 	}
 }
 
+// TestRandomDraws proves that the random sampler, over a space read from
+// a grid file, draws within every dimension's range with the
+// hyperparameter's Go type, rounds floats to search.Digits significant
+// digits, includes both ends of an int range, draws log-uniformly and
+// uniformly, and proposes no configuration twice.
 func TestRandomDraws(t *testing.T) {
-	trials := randomTrials(t, 3)
 	const samples = 200
-	if len(trials) != 2*samples {
-		t.Fatalf("%d trials, want %d", len(trials), 2*samples)
-	}
+	ss := randomSpace(t, 3)
+	draws := askN(t, ss, samples, search.Complete)
 	ints := map[int64]bool{}
 	var below, sumDropout float64
 	seen := map[string]bool{}
-	for i, tr := range trials {
-		p := tr.Params
-		if i < samples {
-			// The same draws cross every grid point.
-			if other := trials[i+samples].Params; other["lr"] != p["lr"] || other["activation"] == p["activation"] {
-				t.Fatalf("sample %d differs between grid points", i)
-			}
-			sumDropout += p["dropout"].(float64)
-			if p["lr"].(float64) < math.Sqrt(1e-4*1e-1) {
-				below++
-			}
+	for i, p := range draws {
+		sumDropout += p["dropout"].(float64)
+		if p["lr"].(float64) < math.Sqrt(1e-4*1e-1) {
+			below++
 		}
 		for _, k := range []string{"lr", "dropout"} {
 			x := p[k].(float64)
-			if r, _ := strconv.ParseFloat(strconv.FormatFloat(x, 'g', randomDigits, 64), 64); r != x {
-				t.Errorf("%s = %v has more than %d significant digits", k, x, randomDigits)
+			if r, _ := strconv.ParseFloat(strconv.FormatFloat(x, 'g', search.Digits, 64), 64); r != x {
+				t.Errorf("%s = %v has more than %d significant digits", k, x, search.Digits)
 			}
 		}
 		if lr := p["lr"].(float64); lr < 1e-4 || lr > 1e-1 {
@@ -229,13 +252,23 @@ func TestRandomDraws(t *testing.T) {
 		if h := FormatValue(p["hidden_dims"]); h != "[64, 32]" && h != "[128, 64]" && h != "[8]" {
 			t.Errorf("hidden_dims %s is not a choice", h)
 		}
-		if seen[tr.ConfigID] {
-			t.Errorf("sample %d repeats an earlier configuration", i)
+		if _, ok := p["hidden_dims"].([]int64); !ok {
+			t.Errorf("hidden_dims is %T, want []int64", p["hidden_dims"])
 		}
-		seen[tr.ConfigID] = true
+		if a := p["activation"]; a != "relu" && a != "tanh" {
+			t.Errorf("activation %#v is not a choice", a)
+		}
+		trials, err := ss.Trials(i, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen[trials[0].ConfigID] {
+			t.Errorf("draw %d repeats an earlier configuration", i)
+		}
+		seen[trials[0].ConfigID] = true
 	}
 	if len(ints) != 4 {
-		t.Errorf("int [0, 3] drew %v in 200 samples; both ends are included", ints)
+		t.Errorf("int [0, 3] drew %v in %d samples; both ends are included", ints, samples)
 	}
 	// Tolerances: 4.5 standard deviations of the sample statistics, with
 	// p = 1/2 for the log-uniform median and σ = 0.4/√12 for the uniform.
@@ -249,21 +282,22 @@ func TestRandomDraws(t *testing.T) {
 
 // TestCheck runs Check on grids that load but do not fit the model.
 func TestCheck(t *testing.T) {
+	valLoss := []string{"val_loss"} // the default objective's metric
 	for _, c := range []struct {
 		src  string
 		desc plugins.Description
 		want string // "" for no error
 	}{
 		{"[grid]\nlr = [0.1]\n", ffnDesc(), ""},
-		{"[grid]\nlr = [0.1]\n", plugins.Description{Name: "m"}, `grid.toml:2: grid.lr: model "m" has no hyperparameter "lr"; it has: `},
-		{"[params]\nx = 1\n", plugins.Description{Name: "m", Params: []plugins.ParamSpec{{Name: "x", Type: "complex"}}},
+		{"[grid]\nlr = [0.1]\n", plugins.Description{Name: "m", Metrics: valLoss}, `grid.toml:2: grid.lr: model "m" has no hyperparameter "lr"; it has: `},
+		{"[params]\nx = 1\n", plugins.Description{Name: "m", Metrics: valLoss, Params: []plugins.ParamSpec{{Name: "x", Type: "complex"}}},
 			`model "m": hyperparameter "x" has an unknown type "complex"`},
-		{"", plugins.Description{Name: "m", Params: []plugins.ParamSpec{{Name: "x", Type: plugins.TypeInt}}},
+		{"", plugins.Description{Name: "m", Metrics: valLoss, Params: []plugins.ParamSpec{{Name: "x", Type: plugins.TypeInt}}},
 			`grid.toml: model "m" needs hyperparameter "x" (int), which has no default: set it in [params] or on an axis`},
-		{"[grid]\nx = [1, 2]\n", plugins.Description{Name: "m", Params: []plugins.ParamSpec{{Name: "x", Type: plugins.TypeInt}}}, ""},
-		{"", plugins.Description{Name: "m", Params: []plugins.ParamSpec{{Name: "x", Type: plugins.TypeInt, Default: 1}}},
+		{"[grid]\nx = [1, 2]\n", plugins.Description{Name: "m", Metrics: valLoss, Params: []plugins.ParamSpec{{Name: "x", Type: plugins.TypeInt}}}, ""},
+		{"", plugins.Description{Name: "m", Metrics: valLoss, Params: []plugins.ParamSpec{{Name: "x", Type: plugins.TypeInt, Default: 1}}},
 			`model "m": hyperparameter "x" of type int has a default of Go type int`},
-		{"", plugins.Description{Name: "m", Params: []plugins.ParamSpec{{Name: "x", Type: plugins.TypeBool}, {Name: "x", Type: plugins.TypeBool}}},
+		{"", plugins.Description{Name: "m", Metrics: valLoss, Params: []plugins.ParamSpec{{Name: "x", Type: plugins.TypeBool}, {Name: "x", Type: plugins.TypeBool}}},
 			`model "m" declares hyperparameter "x" twice`},
 		{"[params]\nlr = 9007199254740993\n", ffnDesc(), `grid.toml:2: params.lr: want a float, not an integer (9007199254740993)`},
 	} {

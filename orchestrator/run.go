@@ -260,7 +260,7 @@ func Run(ctx context.Context, p *Plan, opts RunOptions) (*Summary, error) {
 	total := len(jobs)
 	if sr != nil {
 		sr.start(onDisk, jobs)
-		total += (p.Spec.Search.Trials - len(sr.asked)) * p.Spec.Repeats
+		total += max(0, p.Spec.Search.Trials-len(sr.asked)) * p.Spec.Repeats
 	}
 	finished := newFinishedStore(onDisk, p.Spec.Objective)
 	completed := finished.curves

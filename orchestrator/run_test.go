@@ -73,7 +73,14 @@ func (m *scriptedModel) callCount() int {
 // expands it for model, run in process.
 func newTestPlan(t testing.TB, grid string, model plugins.Model) *Plan {
 	t.Helper()
-	dir := t.TempDir()
+	return newTestPlanIn(t, t.TempDir(), grid, model)
+}
+
+// newTestPlanIn is newTestPlan with its files under dir, so that two plans
+// can share a sweep directory. An adaptive search gets its SearchSpace and
+// the trials asked so far, as NewPlan gives them.
+func newTestPlanIn(t testing.TB, dir, grid string, model plugins.Model) *Plan {
+	t.Helper()
 	src := fmt.Sprintf("name = \"s\"\nlog_dir = %q\n%s", filepath.Join(dir, "runs"), grid)
 	spec, err := Parse(filepath.Join(dir, "grid.toml"), []byte(src))
 	if err != nil {
@@ -84,11 +91,18 @@ func newTestPlan(t testing.TB, grid string, model plugins.Model) *Plan {
 	if err != nil {
 		t.Fatal(err)
 	}
-	trials, err := Expand(spec, desc)
+	p := &Plan{Spec: spec, Desc: desc, Dir: filepath.Join(spec.LogDir, spec.Name), Trainer: trainer}
+	if spec.Search.Adaptive() {
+		if p.Search, err = NewSearchSpace(spec, desc); err == nil {
+			p.Trials, err = askedTrials(p)
+		}
+	} else {
+		p.Trials, err = Expand(spec, desc)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Plan{Spec: spec, Desc: desc, Trials: trials, Dir: filepath.Join(spec.LogDir, spec.Name), Trainer: trainer}
+	return p
 }
 
 func mustRun(t testing.TB, ctx context.Context, p *Plan, opts RunOptions) *Summary {
@@ -133,8 +147,8 @@ func TestRunRecordsAndResumes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// JSON gives every number back as float64.
-		lr, epochs := rec.Params["lr"].(float64), int64(rec.Params["epochs"].(float64))
+		// The record keeps each hyperparameter's Go type (param_types).
+		lr, epochs := rec.Params["lr"].(float64), rec.Params["epochs"].(int64)
 		if want := 1/float64(epochs) + lr; rec.BestValLoss == nil || *rec.BestValLoss != want {
 			t.Errorf("%s: best_val_loss %v, want %v", rec.Name, rec.BestValLoss, want)
 		}

@@ -64,12 +64,8 @@ type Prune struct {
 // The forms of the adaptive-search tables, quoted in errors.
 const (
 	spaceAxisForm = `a search dimension is { uniform = [lo, hi] }, { log_uniform = [lo, hi] }, { int = [lo, hi] } or { choice = [values] }`
-	randomMoved   = `[random] is now a random search: write
-  [search]
-  sampler = "random"
-  trials  = 20          # was samples
-  [search.space]
-  lr = { log_uniform = [1e-4, 1e-1] }`
+	randomMoved   = `[random] is now a random search: write [search] with sampler = "random" and trials = 20 (was samples), ` +
+		`and its dimensions under [search.space], e.g. lr = { log_uniform = [1e-4, 1e-1] }`
 )
 
 type searchTable struct {

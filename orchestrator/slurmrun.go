@@ -68,7 +68,7 @@ func RunSlurm(ctx context.Context, p *Plan, opts RunOptions, so SlurmOptions) (*
 	sum := &Summary{Dir: p.Dir, Skipped: skipped}
 	total, current := len(jobs), func() ([]Job, error) { return jobs, nil }
 	if sr != nil {
-		total += (p.Spec.Search.Trials - len(sr.asked)) * p.Spec.Repeats
+		total += max(0, p.Spec.Search.Trials-len(sr.asked)) * p.Spec.Repeats
 		current = func() ([]Job, error) { return searchJobs(p) }
 	}
 	if total == 0 {

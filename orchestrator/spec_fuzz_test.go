@@ -6,11 +6,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sweep-ml/sweep/orchestrator/search"
 )
 
-// FuzzLoad proves that loading any file, and expanding what loads, never
-// panics, and that every error is a *SpecError whose message starts with
-// the file's name. The seed corpus is every grid under testdata/ and
+// FuzzLoad proves that loading any file, and expanding what loads (for an
+// adaptive search: checking its space and turning a few random proposals
+// into trials), never panics, and that every error of the spec is a
+// *SpecError whose message starts with the file's name. The seed corpus is every grid under testdata/ and
 // sweeps/, plus testdata/fuzz/FuzzLoad.
 //
 //	go test ./orchestrator -run '^$' -fuzz FuzzLoad -fuzztime 1m
@@ -37,6 +40,10 @@ func FuzzLoad(f *testing.F) {
 		if s.Data.Path != "" || specSize(s) > 10000 {
 			return
 		}
+		if s.Search.Adaptive() {
+			fuzzSearch(t, s)
+			return
+		}
 		trials, err := Expand(s, desc)
 		if err != nil {
 			checkSpecError(t, err)
@@ -48,6 +55,34 @@ func FuzzLoad(f *testing.F) {
 			}
 		}
 	})
+}
+
+// fuzzSearch checks an adaptive search's space against the FFN and turns
+// a few random proposals into trials, whose names must be valid.
+func fuzzSearch(t *testing.T, s *Spec) {
+	ss, err := NewSearchSpace(s, ffnDesc())
+	if err != nil {
+		checkSpecError(t, err)
+		return
+	}
+	sampler := search.NewRandom(ss.Space, uint64(s.Seed))
+	var history []search.Observation
+	for n := range 3 {
+		p, err := sampler.Ask(history)
+		if err != nil {
+			t.Fatalf("Ask: %v", err)
+		}
+		history = append(history, search.Observation{Params: p, State: search.Complete})
+		trials, err := ss.Trials(n, p)
+		if err != nil {
+			continue // a name the template renders badly: an error, as wanted
+		}
+		for _, tr := range trials {
+			if msg := checkPathName(tr.Name); msg != "" {
+				t.Fatalf("Trials accepted a bad name: %s", msg)
+			}
+		}
+	}
 }
 
 func checkSpecError(t *testing.T, err error) {
@@ -79,6 +114,6 @@ func specSize(s *Spec) int {
 			mul(len(g.Axes[0].Values))
 		}
 	}
-	mul(s.Random.Samples)
+	mul(s.Search.Trials)
 	return n
 }

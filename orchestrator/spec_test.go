@@ -99,9 +99,18 @@ lr = [0.1, 1]
 batch_size = [16, 32]
 patience = [1, 2]
 
-[random]
-samples = 3
-dropout = { uniform = [0.0, 0.5] }
+[search]
+sampler = "grid"
+timeout = "2h"
+
+[objective]
+metric = "train_loss"
+mode = "max"
+
+[prune]
+method = "asha"
+min_epochs = 2
+eta = 4
 
 [slurm]
 partition = "cpu"
@@ -126,7 +135,9 @@ sbatch_args = ["--qos=low"]
 		Grid:   []Axis{{"lr", []any{0.1, int64(1)}, 28}},
 		Zip: []ZipGroup{{Name: "schedule", Line: 30, Axes: []Axis{
 			{"batch_size", []any{int64(16), int64(32)}, 31}, {"patience", []any{int64(1), int64(2)}, 32}}}},
-		Random: Random{Samples: 3, Line: 34, Axes: []RandomAxis{{"dropout", DistUniform, []any{0.0, 0.5}, 36}}},
+		Search:    Search{Sampler: SamplerGrid, Timeout: 2 * time.Hour, Line: 34},
+		Objective: Objective{Metric: "train_loss", Mode: ModeMax},
+		Prune:     Prune{Method: PruneASHA, MinEpochs: 2, Eta: 4, Line: 42},
 	}
 	got := *s
 	got.File, got.Dir, got.Source, got.GridHash, got.lines = "", "", nil, "", nil
@@ -138,7 +149,8 @@ sbatch_args = ["--qos=low"]
 	}
 	// Lines of a few keys, counted by hand in src above.
 	for key, line := range map[string]int{"name": 1, "timeout": 10, "data.split": 19, "grid.lr": 28,
-		"zip.schedule.patience": 32, "random.dropout": 36, "slurm.sbatch_args": 41, "nope": 0} {
+		"zip.schedule.patience": 32, "search.timeout": 36, "objective.mode": 40, "prune.eta": 45,
+		"slurm.sbatch_args": 50, "nope": 0} {
 		if got := s.Line(key); got != line {
 			t.Errorf("Line(%q) = %d, want %d", key, got, line)
 		}
@@ -167,7 +179,8 @@ func TestDefaults(t *testing.T) {
 	}
 }
 
-// TestShippedGrids loads and expands every grid in sweeps/.
+// TestShippedGrids loads and expands every grid in sweeps/. An adaptive
+// search lists no trials before it runs (see TestShippedSearches).
 func TestShippedGrids(t *testing.T) {
 	for _, c := range []struct {
 		file   string
@@ -177,7 +190,8 @@ func TestShippedGrids(t *testing.T) {
 	}{
 		{"hyperparam_search.toml", builtinFFNDesc, 12, "ffn_dropout0.2_lr0.01"},
 		{"quickstart.toml", builtinFFNDesc, 8, "ffn_lr0.01_dropout0.0_activationrelu"},
-		{"random_search.toml", builtinFFNDesc, 20, ""},
+		{"random_search.toml", builtinFFNDesc, 0, ""},
+		{"tpe_search.toml", builtinFFNDesc, 0, ""},
 		{"custom_plugin.toml", ridgeDesc, 5, "ridge_lambda0.0001"},
 	} {
 		t.Run(c.file, func(t *testing.T) {
@@ -201,7 +215,7 @@ func TestShippedGrids(t *testing.T) {
 		})
 	}
 	files, _ := filepath.Glob(filepath.Join("..", "sweeps", "*.toml"))
-	if len(files) != 4 {
+	if len(files) != 5 {
 		t.Errorf("sweeps/ holds %d grids; add any new one to this test", len(files))
 	}
 }
@@ -264,29 +278,35 @@ plugin_args = [
 ]
 plugin = 'p'
 
-[grid]
+[params]
 "lr" = [
   0.1,
   0.2]
 dropout = [0.1] # lr = 3
 
-[random.activation]
+[search.space.activation]
 choice = ["relu"]
 
-[random]
-samples = 2
+[search]
+sampler = "random"
+trials = 2
 `
 	s := mustParse(t, src)
 	for key, line := range map[string]int{
 		"name": 2, "data": 3, "data.synthetic": 3, "data.synthetic.rows": 3, "plugin_args": 4, "plugin": 8,
-		"grid": 10, "grid.lr": 11, "grid.dropout": 14, "random.activation": 16, "random.activation.choice": 17,
-		"random": 19, "random.samples": 20,
+		"params": 10, "params.lr": 11, "params.dropout": 14, "search.space": 16, "search.space.activation": 16,
+		"search.space.activation.choice": 17, "search": 19, "search.sampler": 20, "search.trials": 21,
 	} {
 		if got := s.Line(key); got != line {
 			t.Errorf("Line(%q) = %d, want %d", key, got, line)
 		}
 	}
-	if len(s.Grid) != 2 || s.Grid[0].Name != "lr" || s.Grid[1].Name != "dropout" {
-		t.Errorf("grid axes not in file order: %+v", s.Grid)
+	if len(s.Params) != 2 || s.Params[0].Name != "lr" || s.Params[1].Name != "dropout" {
+		t.Errorf("[params] not in file order: %+v", s.Params)
+	}
+	// A dimension written as a sub-table before its parent table is read
+	// at the sub-table's line.
+	if want := []SpaceAxis{{"activation", DistChoice, []any{"relu"}, 16}}; !reflect.DeepEqual(s.Search.Space, want) {
+		t.Errorf("[search.space]: %+v, want %+v", s.Search.Space, want)
 	}
 }
