@@ -18,7 +18,8 @@ var metricDatasets = map[string]logger.DatasetType{
 
 // Experiment builds the HParams experiment summary of a plan: every
 // hyperparameter (and the seed) with the discrete domain of the values its
-// trials take, and best_val_loss plus every metric the model reports.
+// trials take, and best_val_loss (and best_<metric> of another objective)
+// plus every metric the model reports.
 //
 // TensorBoard applies the first experiment summary it finds to the whole
 // logdir and hides the columns it does not list, which is why `sweep run`
@@ -43,7 +44,11 @@ func Experiment(p *Plan) logger.Experiment {
 		domain := values[name]
 		exp.HParams = append(exp.HParams, logger.HParamInfo{Name: name, Type: domain[0].Type, Domain: domain})
 	}
-	for _, m := range append([]string{"best_val_loss"}, p.Desc.Metrics...) {
+	metrics := []string{"best_val_loss"}
+	if best := bestMetric(p.Spec.Objective); best != metrics[0] {
+		metrics = append(metrics, best)
+	}
+	for _, m := range append(metrics, p.Desc.Metrics...) {
 		exp.Metrics = append(exp.Metrics, logger.MetricInfo{Tag: m, DisplayName: strings.ReplaceAll(m, "_", " "),
 			DatasetType: metricDatasets[m]})
 	}

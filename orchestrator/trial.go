@@ -318,6 +318,10 @@ func (r *trialRunner) finish(ctx context.Context, rec *results.Trial, out plugin
 	rec.FinalTrainLoss, rec.FinalValLoss = results.Metric(m.last(MetricTrainLoss)), results.Metric(m.last(MetricValLoss))
 }
 
+// bestMetric is the scalar tag of a trial's score: best_val_loss for the
+// default objective, best_<metric> for another.
+func bestMetric(obj Objective) string { return "best_" + obj.Metric }
+
 // closeSession logs the trial's summary metrics and ends its HParams
 // session with its status, then closes the event file.
 func closeSession(tl *logger.TrainingLogger, rec *results.Trial) error {
@@ -327,8 +331,16 @@ func closeSession(tl *logger.TrainingLogger, rec *results.Trial) error {
 	case results.StatusSucceeded, results.StatusPruned:
 		// A pruned trial ended as designed: its session is no failure.
 		status = logger.StatusSuccess
+		best := map[string]float64{}
 		if rec.BestValLoss != nil {
-			err = tl.LogScalars(rec.BestEpoch, map[string]float64{"best_val_loss": *rec.BestValLoss})
+			best["best_val_loss"] = *rec.BestValLoss
+		}
+		if rec.Score != nil {
+			// The HParams dashboard's column for the objective.
+			best[bestMetric(rec.ObjectiveOrDefault())] = *rec.Score
+		}
+		if len(best) > 0 {
+			err = tl.LogScalars(rec.BestEpoch, best)
 		}
 	}
 	if rec.Status == results.StatusPruned {
