@@ -15,7 +15,7 @@ cd "$work"
 for v in full asha; do
   sed -e "s/^name  *= \"hyperparam_search\".*/name = \"textbook_$v\"/" \
       -e 's/^workers  *= 0.*/workers = 2/' \
-      -e 's/^seed  *= 42$/seed = 42\nrepeats = 3/' \
+      -e '0,/^seed  *= 42$/s//seed = 42\nrepeats = 3/' \
       -e 's/^epochs  *= 100$/epochs = 100\npatience = 1000/' \
       "$repo/sweeps/hyperparam_search.toml" > "$v.toml"
 done
@@ -24,7 +24,7 @@ lscpu | grep 'Model name' || true
 for v in full asha; do
   rm -rf "runs/textbook_$v"
   start=$(date +%s.%N)
-  ./sweep run "$v.toml" > /dev/null 2> "$v.err"
+  ./sweep run "$v.toml" > /dev/null 2> "$v.err" || { cat "$v.err"; exit 1; }
   end=$(date +%s.%N)
   epochs=$(cat runs/textbook_$v/*/*/trial.json | grep -o '"epochs_run": [0-9]*' | awk '{s += $2} END {print s}')
   printf '\n== %s: %.1f s, %d epochs trained (of 3600)\n' "$v" "$(awk "BEGIN { print $end - $start }")" "$epochs"
