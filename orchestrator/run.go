@@ -15,6 +15,7 @@ import (
 	"github.com/sweep-ml/sweep/plugins"
 	"github.com/sweep-ml/sweep/plugins/dataset"
 	"github.com/sweep-ml/sweep/results"
+	"github.com/sweep-ml/sweep/results/atomicfile"
 )
 
 // Rerun choices for RunOptions.Rerun.
@@ -160,11 +161,7 @@ func planSpec(ctx context.Context, spec *Spec, workers int) (*Plan, error) {
 
 // askedTrials lists the trials an adaptive search has asked for so far.
 func askedTrials(p *Plan) ([]Trial, error) {
-	asked, err := LoadAsked(p.Dir, p.Search.Space)
-	if err != nil {
-		return nil, err
-	}
-	sr, err := newSearchRun(p, asked)
+	sr, err := readSearch(p)
 	if err != nil {
 		return nil, err
 	}
@@ -399,7 +396,7 @@ func recordUnrecorded(p *Plan, s *results.Sweep, withSlurm bool) error {
 		if !ok || (!withSlurm && hasSlurmRuns(s, t.ID)) {
 			continue
 		}
-		if err := results.RemoveTemps(dir); err != nil {
+		if err := atomicfile.RemoveTemps(dir); err != nil {
 			return err
 		}
 		rec := &results.Trial{ID: t.ID, ConfigID: t.ConfigID, Name: t.Name, Params: t.Params, Swept: t.Swept,
@@ -450,8 +447,8 @@ func RecordGrid(dir string, s *Spec) error {
 	if err != nil {
 		return err
 	}
-	if err := results.WriteFileAtomic(path, s.Source); err != nil {
+	if err := atomicfile.Write(path, s.Source); err != nil {
 		return err
 	}
-	return results.WriteFileAtomic(filepath.Join(dir, MetaFile), append(meta, '\n'))
+	return atomicfile.Write(filepath.Join(dir, MetaFile), append(meta, '\n'))
 }

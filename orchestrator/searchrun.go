@@ -16,6 +16,7 @@ import (
 
 	"github.com/sweep-ml/sweep/orchestrator/search"
 	"github.com/sweep-ml/sweep/results"
+	"github.com/sweep-ml/sweep/results/atomicfile"
 )
 
 // SearchDir, at a sweep directory's root, holds an adaptive search's own
@@ -60,7 +61,7 @@ func claim(sweepDir string, a *Asked) error {
 	if err := os.MkdirAll(askedDir(sweepDir), 0o755); err != nil {
 		return err
 	}
-	err = results.CreateFileExclusive(askedPath(sweepDir, a.Number), append(data, '\n'))
+	err = atomicfile.Create(askedPath(sweepDir, a.Number), append(data, '\n'))
 	if errors.Is(err, fs.ErrExist) {
 		return errClaimed
 	}
@@ -422,14 +423,19 @@ func (sr *searchRun) run(ctx context.Context, workers int, failFast bool, runJob
 	return records, first
 }
 
-// loadSearch reads an adaptive search's claims into a searchRun, and makes
-// the plan's trials those asked so far.
-func loadSearch(p *Plan) (*searchRun, error) {
+// readSearch reads an adaptive search's claims into a searchRun.
+func readSearch(p *Plan) (*searchRun, error) {
 	asked, err := LoadAsked(p.Dir, p.Search.Space)
 	if err != nil {
 		return nil, err
 	}
-	sr, err := newSearchRun(p, asked)
+	return newSearchRun(p, asked)
+}
+
+// loadSearch is readSearch that also makes the plan's trials those asked
+// so far.
+func loadSearch(p *Plan) (*searchRun, error) {
+	sr, err := readSearch(p)
 	if err != nil {
 		return nil, err
 	}

@@ -27,15 +27,10 @@ const SearchUntilLayout = time.RFC3339
 // searchJobs lists every trial the search has asked for, as read from its
 // claims now.
 func searchJobs(p *Plan) ([]Job, error) {
-	asked, err := LoadAsked(p.Dir, p.Search.Space)
+	trials, err := askedTrials(p)
 	if err != nil {
 		return nil, err
 	}
-	sr, err := newSearchRun(p, asked)
-	if err != nil {
-		return nil, err
-	}
-	trials := sr.planTrials()
 	jobs := make([]Job, len(trials))
 	for i, t := range trials {
 		jobs[i] = Job{Trial: t, MaxAttempts: 1 + p.Spec.Retries}

@@ -3,9 +3,7 @@ package results
 import (
 	"fmt"
 	"math"
-	"path/filepath"
 	"slices"
-	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -70,21 +68,14 @@ func BestSoFar(points []HistoryPoint, obj Objective) []float64 {
 // so far as a step line, and saves it to path as PlotCurves does. It fails
 // for an unknown extension or when no trial has a score.
 func PlotHistory(path string, points []HistoryPoint, obj Objective, opts PlotOptions) error {
-	ext := strings.ToLower(filepath.Ext(path))
-	if !slices.Contains(plotFormats, ext) {
-		return fmt.Errorf("results: plot %s: unknown image format %q (want one of %s)",
-			path, ext, strings.Join(plotFormats, ", "))
+	format, err := plotFormat(path)
+	if err != nil {
+		return err
 	}
 	if len(points) == 0 {
 		return fmt.Errorf("results: plot %s: no finished trial with a score yet", path)
 	}
-	p := plot.New()
-	p.Title.Text = orDefault(opts.Title, "best "+obj.Metric+" so far")
-	p.X.Label.Text = orDefault(opts.XLabel, "configuration (in the order asked)")
-	p.Y.Label.Text = orDefault(opts.YLabel, obj.Metric)
-	p.X.Tick.Marker = plot.TickerFunc(func(lo, hi float64) []plot.Tick { return niceTicks(lo, hi, 1) })
-	p.Y.Tick.Marker = plot.TickerFunc(func(lo, hi float64) []plot.Tick { return niceTicks(lo, hi, 0) })
-	p.Add(plotter.NewGrid())
+	p := newPlot("best "+obj.Metric+" so far", "configuration (in the order asked)", obj.Metric, opts)
 	legend := plot.NewLegend()
 
 	var done, pruned, best plotter.XYs
@@ -115,14 +106,7 @@ func PlotHistory(path string, points []HistoryPoint, obj Objective, opts PlotOpt
 		p.Add(line)
 		legend.Add("best so far", line)
 	}
-	data, err := drawWithLegend(p, &legend, opts, ext[1:])
-	if err != nil {
-		return fmt.Errorf("results: plot %s: %w", path, err)
-	}
-	if err := WriteFileAtomic(path, data); err != nil {
-		return fmt.Errorf("results: plot %s: %w", path, err)
-	}
-	return nil
+	return savePlot(path, format, p, &legend, opts)
 }
 
 // addScatter adds points drawn with glyph in palette colour i, if any.

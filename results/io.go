@@ -8,13 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"syscall"
-)
 
-// tempPrefix starts the name of the temporary file that WriteFileAtomic makes
-// for a file named base. The leading dot keeps it out of directory listings
-// and LoadSweep reads only files named exactly TrialFile.
-func tempPrefix(base string) string { return "." + base + ".tmp-" }
+	"github.com/sweep-ml/sweep/results/atomicfile"
+)
 
 // WriteTrial writes t to runDir/trial.json atomically: the record goes to a
 // temporary file in runDir, which is flushed to stable storage and renamed
@@ -39,7 +35,7 @@ func WriteTrial(runDir string, t *Trial) error {
 		return fmt.Errorf("results: encode %s: %w", path, err)
 	}
 	data = append(data, '\n')
-	if err := WriteFileAtomic(path, data); err != nil {
+	if err := atomicfile.Write(path, data); err != nil {
 		return fmt.Errorf("results: write %s: %w", path, err)
 	}
 	return nil
@@ -58,79 +54,6 @@ func sanitized(t *Trial) *Trial {
 		}
 	}
 	return &c
-}
-
-// WriteFileAtomic replaces path with data through a temporary file in the
-// same directory, syncing the file before the rename and the directory after
-// it, so that a reader sees the old content or the new, never a part, and a
-// crash after it returns loses nothing.
-func WriteFileAtomic(path string, data []byte) error {
-	return placeFile(path, data, os.Rename)
-}
-
-// CreateFileExclusive creates path with data unless it exists, atomically:
-// of several processes creating the same path at once, on one host or on
-// NFS clients, exactly one succeeds and the others get an error that
-// errors.Is(err, fs.ErrExist). A reader never sees a part of data. It is
-// the claim of a name: the data goes to a temporary file first, which is
-// then hard-linked to path (link, unlike O_EXCL, is atomic on NFS too).
-func CreateFileExclusive(path string, data []byte) error {
-	return placeFile(path, data, func(tmp, path string) error {
-		err := os.Link(tmp, path)
-		os.Remove(tmp)
-		return err
-	})
-}
-
-// placeFile writes data to a synced temporary file beside path, then puts
-// it at path with place and syncs the directory.
-func placeFile(path string, data []byte, place func(tmp, path string) error) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, tempPrefix(filepath.Base(path))+"*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	// CreateTemp makes the file 0600; records and reports are meant to be
-	// read by whoever shares the sweep directory (a cluster group).
-	if err = f.Chmod(0o644); err != nil {
-		return err
-	}
-	if _, err = f.Write(data); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = place(tmp, path); err != nil {
-		return err
-	}
-	return syncDir(dir)
-}
-
-// syncDir flushes a directory's entries so that a rename into it is durable.
-// Some filesystems and platforms cannot sync a directory at all (EINVAL, or
-// opening a directory fails on Windows); there the rename is as durable as
-// the platform makes it and that is not reported as an error.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return nil
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) && !errors.Is(err, syscall.ENOTSUP) {
-		return err
-	}
-	return nil
 }
 
 // ReadTrial reads and checks the record at path (a trial.json). Errors name

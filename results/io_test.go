@@ -3,15 +3,11 @@ package results
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 )
 
@@ -286,40 +282,6 @@ func BenchmarkReadTrial(b *testing.B) {
 		if _, err := ReadTrial(path); err != nil {
 			b.Fatal(err)
 		}
-	}
-}
-
-// Of many writers claiming one path at once, exactly one wins, and the file
-// holds the winner's data whole.
-func TestCreateFileExclusive(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "claim.json")
-	const writers = 16
-	errs := make([]error, writers)
-	var wg sync.WaitGroup
-	for i := range writers {
-		wg.Go(func() { errs[i] = CreateFileExclusive(path, []byte(strings.Repeat(strconv.Itoa(i%10), 4096))) })
-	}
-	wg.Wait()
-	winner := -1
-	for i, err := range errs {
-		switch {
-		case err == nil && winner >= 0:
-			t.Fatalf("writers %d and %d both claimed the path", winner, i)
-		case err == nil:
-			winner = i
-		case !errors.Is(err, fs.ErrExist):
-			t.Errorf("writer %d: %v, want fs.ErrExist", i, err)
-		}
-	}
-	if winner < 0 {
-		t.Fatal("no writer claimed the path")
-	}
-	data, err := os.ReadFile(path)
-	if err != nil || string(data) != strings.Repeat(strconv.Itoa(winner%10), 4096) {
-		t.Errorf("the file holds %.20q... (%v), want writer %d's data", data, err, winner)
-	}
-	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".*")); len(left) > 0 {
-		t.Errorf("temporary files left behind: %v", left)
 	}
 }
 

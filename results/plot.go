@@ -14,6 +14,8 @@ import (
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/sweep-ml/sweep/results/atomicfile"
 )
 
 // Curve is one trial's metric over training: Values[i] at step (epoch)
@@ -49,18 +51,11 @@ var plotFormats = []string{".png", ".svg", ".pdf", ".eps", ".jpg", ".jpeg", ".ti
 // for an unknown extension, mismatched Steps and Values, or when no curve
 // has a point to draw.
 func PlotCurves(path string, curves []Curve, opts PlotOptions) error {
-	ext := strings.ToLower(filepath.Ext(path))
-	if !slices.Contains(plotFormats, ext) {
-		return fmt.Errorf("results: plot %s: unknown image format %q (want one of %s)",
-			path, ext, strings.Join(plotFormats, ", "))
+	format, err := plotFormat(path)
+	if err != nil {
+		return err
 	}
-	p := plot.New()
-	p.Title.Text = orDefault(opts.Title, "Validation loss")
-	p.X.Label.Text = orDefault(opts.XLabel, "epoch")
-	p.Y.Label.Text = orDefault(opts.YLabel, "val_loss")
-	p.X.Tick.Marker = plot.TickerFunc(func(lo, hi float64) []plot.Tick { return niceTicks(lo, hi, 1) })
-	p.Y.Tick.Marker = plot.TickerFunc(func(lo, hi float64) []plot.Tick { return niceTicks(lo, hi, 0) })
-	p.Add(plotter.NewGrid())
+	p := newPlot("Validation loss", "epoch", "val_loss", opts)
 	if opts.LogY {
 		p.Y.Scale = plot.LogScale{}
 		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
@@ -98,13 +93,41 @@ func PlotCurves(path string, curves []Curve, opts PlotOptions) error {
 		return fmt.Errorf("results: plot %s: no finite points to draw in %d curves", path, len(curves))
 	}
 
-	data, err := drawWithLegend(p, &legend, opts, ext[1:])
-	if err != nil {
-		return fmt.Errorf("results: plot %s: %w", path, err)
+	return savePlot(path, format, p, &legend, opts)
+}
+
+// plotFormat is the image format a plot's path asks for, by its extension.
+func plotFormat(path string) (string, error) {
+	ext := strings.ToLower(filepath.Ext(path))
+	if !slices.Contains(plotFormats, ext) {
+		return "", fmt.Errorf("results: plot %s: unknown image format %q (want one of %s)",
+			path, ext, strings.Join(plotFormats, ", "))
 	}
-	// Written like trial.json, so that a report re-run while someone views
-	// the image never leaves a half-written file.
-	if err := WriteFileAtomic(path, data); err != nil {
+	return ext[1:], nil
+}
+
+// newPlot starts a plot with a grid and readable ticks; opts' title and
+// labels win over the defaults given.
+func newPlot(title, xLabel, yLabel string, opts PlotOptions) *plot.Plot {
+	p := plot.New()
+	p.Title.Text = orDefault(opts.Title, title)
+	p.X.Label.Text = orDefault(opts.XLabel, xLabel)
+	p.Y.Label.Text = orDefault(opts.YLabel, yLabel)
+	p.X.Tick.Marker = plot.TickerFunc(func(lo, hi float64) []plot.Tick { return niceTicks(lo, hi, 1) })
+	p.Y.Tick.Marker = plot.TickerFunc(func(lo, hi float64) []plot.Tick { return niceTicks(lo, hi, 0) })
+	p.Add(plotter.NewGrid())
+	return p
+}
+
+// savePlot draws p with its legend and writes the image to path. It is
+// written like trial.json, so that a report re-run while someone views the
+// image never leaves a half-written file.
+func savePlot(path, format string, p *plot.Plot, legend *plot.Legend, opts PlotOptions) error {
+	data, err := drawWithLegend(p, legend, opts, format)
+	if err == nil {
+		err = atomicfile.Write(path, data)
+	}
+	if err != nil {
 		return fmt.Errorf("results: plot %s: %w", path, err)
 	}
 	return nil

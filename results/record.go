@@ -4,10 +4,7 @@ package results
 
 import (
 	"encoding/json"
-	"errors"
 	"math"
-	"os"
-	"path/filepath"
 	"time"
 )
 
@@ -157,17 +154,6 @@ func Metric(v float64) *float64 {
 		return nil
 	}
 	return &v
-}
-
-// RemoveTemps removes the temporary files that an interrupted
-// WriteFileAtomic (or WriteTrial) left in dir: a process killed between
-// writing and renaming leaves one behind.
-func RemoveTemps(dir string) error {
-	temps, err := filepath.Glob(filepath.Join(dir, ".*.tmp-*"))
-	for _, t := range temps {
-		err = errors.Join(err, os.Remove(t))
-	}
-	return err
 }
 
 // Provenance ties a run to the code and grid that produced it.

@@ -87,7 +87,7 @@ func TestLoadSweepSameStartTimeOrdersByDirName(t *testing.T) {
 func TestLoadSweepToleratesDamage(t *testing.T) {
 	dir := gridSweep(t)
 	// A crashed writer's temporary file, and stray files at both levels.
-	writeFile(t, filepath.Join(dir, "ffn_dropout0.2_lr0.01", runName(0), tempPrefix(TrialFile)+"123"), `{"id":`)
+	writeFile(t, filepath.Join(dir, "ffn_dropout0.2_lr0.01", runName(0), "."+TrialFile+".tmp-123"), `{"id":`)
 	writeFile(t, filepath.Join(dir, "ffn_dropout0.2_lr0.01", "notes.txt"), "x")
 	writeFile(t, filepath.Join(dir, "events.out.tfevents.1.host"), "x")
 	// A run directory made just before its first record.

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/sweep-ml/sweep/results/atomicfile"
 )
 
 // ASHAConfig sets the rungs of an ASHA pruner.
@@ -200,7 +202,7 @@ func writeRungRecord(dir string, rec *rungRecord) error {
 		return fmt.Errorf("search: %w", err)
 	}
 	path := filepath.Join(dir, rec.Trial+recordSuffix)
-	if err := writeFileAtomic(path, append(data, '\n')); err != nil {
+	if err := atomicfile.Write(path, append(data, '\n')); err != nil {
 		return fmt.Errorf("search: write %s: %w", path, err)
 	}
 	return nil

@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 )
 
 // Pruner decides whether a running trial stops early.
@@ -99,61 +97,6 @@ func checkTrialID(id string) error {
 	case strings.HasPrefix(id, "."), strings.Contains(id, ".."),
 		strings.ContainsAny(id, `/\`+string(os.PathSeparator)+"\x00"):
 		return fmt.Errorf("search: trial id %q cannot name a file", id)
-	}
-	return nil
-}
-
-// writeFileAtomic replaces path with data through a temporary file in the
-// same directory that is synced and renamed over path, then syncs the
-// directory: a reader, on any NFS client too, sees the old content or the
-// new, never a part. The temporary file is named as results.WriteFileAtomic
-// names its own (".<base>.tmp-*"), so results.RemoveTemps clears both.
-// This package keeps its own copy so that it does not depend on results
-// (and its plotting), which may one day want to report on pruners.
-func writeFileAtomic(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	// CreateTemp makes the file 0600; whoever shares the sweep directory
-	// (a cluster group) reads these records too.
-	if err = f.Chmod(0o644); err != nil {
-		return err
-	}
-	if _, err = f.Write(data); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return err
-	}
-	return syncDir(dir)
-}
-
-// syncDir flushes a directory's entries so that a rename into it is
-// durable. Where a directory cannot be synced (EINVAL, ENOTSUP, or it
-// cannot be opened) the rename is as durable as the platform makes it.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return nil
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) && !errors.Is(err, syscall.ENOTSUP) {
-		return err
 	}
 	return nil
 }

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sweep-ml/sweep/results"
+	"github.com/sweep-ml/sweep/results/atomicfile"
 )
 
 // Submission is one submission of a sweep's remaining trials to Slurm.
@@ -130,7 +130,7 @@ func (c *Client) Submit(ctx context.Context, sub Submission) (*Submitted, error)
 		// Recorded after every sbatch, not once at the end, so that an
 		// array is on record as soon as it exists: a later sweep that finds
 		// it still active does not submit the same trials again.
-		if err := results.WriteFileAtomic(filepath.Join(dir, JobsFile), []byte(res.jobsText())); err != nil {
+		if err := atomicfile.Write(filepath.Join(dir, JobsFile), []byte(res.jobsText())); err != nil {
 			return nil, c.abandon(ctx, res, fmt.Errorf("slurm: %w", err))
 		}
 	}

@@ -44,17 +44,8 @@ func TestSlurmMatchesLocal(t *testing.T) {
 
 	// The submission: one array of 3 tasks holding 3, 3 and 2 trials, each
 	// task completed.
-	subs := submissions(t, filepath.Join(dir, "runs", "quickstart"))
-	if len(subs) != 1 {
-		t.Fatalf("%d submissions, want 1", len(subs))
-	}
-	if got := batchSizes(batches(t, subs[0])); !slices.Equal(got, []int{3, 3, 2}) {
+	if got := batchSizes(batches(t, completedSubmission(t, filepath.Join(dir, "runs", "quickstart")))); !slices.Equal(got, []int{3, 3, 2}) {
 		t.Errorf("batch sizes %v, want [3 3 2]", got)
-	}
-	for _, e := range taskExits(t, subs[0]) {
-		if e.State != "COMPLETED" || e.ExitCode != 0 {
-			t.Errorf("task %d ended %s with exit %d, want COMPLETED with 0", e.Task, e.State, e.ExitCode)
-		}
 	}
 
 	onSlurm := load(t, filepath.Join(dir, "runs", "quickstart"))
@@ -558,17 +549,8 @@ func TestSlurmSearch(t *testing.T) {
 	mustMatch(t, r.stderr, `(?m)^sweep: 12 trials run \([0-9]+ succeeded, 0 failed, [1-9][0-9]* pruned\)`)
 	sweepDir := filepath.Join(dir, "runs", "search")
 
-	subs := submissions(t, sweepDir)
-	if len(subs) != 1 {
-		t.Fatalf("%d submissions, want 1", len(subs))
-	}
-	if got := batchSizes(batches(t, subs[0])); !slices.Equal(got, []int{0, 0, 0}) {
+	if got := batchSizes(batches(t, completedSubmission(t, sweepDir))); !slices.Equal(got, []int{0, 0, 0}) {
 		t.Errorf("batch sizes %v, want three search workers with nothing to rerun", got)
-	}
-	for _, e := range taskExits(t, subs[0]) {
-		if e.State != "COMPLETED" || e.ExitCode != 0 {
-			t.Errorf("task %d ended %s with exit %d, want COMPLETED with 0", e.Task, e.State, e.ExitCode)
-		}
 	}
 	claims, err := filepath.Glob(filepath.Join(sweepDir, ".search", "asked", "*.json"))
 	if err != nil || len(claims) != 12 || filepath.Base(claims[11]) != "000011.json" {
@@ -605,4 +587,20 @@ func TestSlurmSearch(t *testing.T) {
 	if n := len(submissions(t, sweepDir)); n != 1 {
 		t.Errorf("%d submissions after a second run, want none new", n)
 	}
+}
+
+// completedSubmission returns the sweep's only submission, after checking
+// that every task of it completed with exit status 0.
+func completedSubmission(tb testing.TB, sweepDir string) *slurm.Submitted {
+	tb.Helper()
+	subs := submissions(tb, sweepDir)
+	if len(subs) != 1 {
+		tb.Fatalf("%d submissions, want 1", len(subs))
+	}
+	for _, e := range taskExits(tb, subs[0]) {
+		if e.State != "COMPLETED" || e.ExitCode != 0 {
+			tb.Errorf("task %d ended %s with exit %d, want COMPLETED with 0", e.Task, e.State, e.ExitCode)
+		}
+	}
+	return subs[0]
 }
