@@ -268,17 +268,21 @@ func Run(ctx context.Context, p *Plan, opts RunOptions) (*Summary, error) {
 		return nil, err
 	}
 	prog := newProgress(opts.Observer, p.Spec.Objective, total, skipped)
-	runJob := func(ctx context.Context, j Job) (*results.Trial, error) {
-		rec, err := r.run(ctx, j.Trial, j.PriorFailures, j.MaxAttempts, prog)
-		finished.add(rec)
-		return rec, err
-	}
-	var records []*results.Trial
+	next := listed(jobs)
 	if sr != nil {
-		records, err = sr.run(ctx, Workers(opts.Workers, p.Spec), opts.FailFast, runJob)
+		next = sr.source()
+	}
+	records, err := runAll(ctx, next, Workers(opts.Workers, p.Spec), opts.FailFast,
+		func(ctx context.Context, j Job) (*results.Trial, error) {
+			rec, err := r.run(ctx, j.Trial, j.PriorFailures, j.MaxAttempts, prog)
+			finished.add(rec)
+			if sr != nil {
+				sr.ended(rec)
+			}
+			return rec, err
+		})
+	if sr != nil {
 		p.Trials = sr.planTrials()
-	} else {
-		records, err = runAll(ctx, jobs, Workers(opts.Workers, p.Spec), opts.FailFast, runJob)
 	}
 	prog.finish()
 	sum := &Summary{Dir: p.Dir, Skipped: skipped, Elapsed: time.Since(start)}

@@ -2,6 +2,7 @@ package orchestrator
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -117,35 +118,76 @@ func (p *progress) finish() {
 	p.emit(EventSweepEnd, nil)
 }
 
-// runAll runs every job with at most workers at once and returns their
-// records in the jobs' order (nil for a job never launched).
+// jobSource hands out the next job to run; ok is false when none is left.
+// A grid's is its list of pending trials; a search's asks the sampler.
+type jobSource func() (job Job, ok bool, err error)
+
+// listed is the source of a fixed list of jobs, in order.
+func listed(jobs []Job) jobSource {
+	return func() (Job, bool, error) {
+		if len(jobs) == 0 {
+			return Job{}, false, nil
+		}
+		j := jobs[0]
+		jobs = jobs[1:]
+		return j, true, nil
+	}
+}
+
+// runAll is the scheduler's producer loop: while a worker is free (at most
+// workers run at once) and the source has jobs, it takes the next one and
+// runs it. A job is taken only once a worker is free, so that a search asks
+// its sampler with every result that came in meanwhile. It returns the
+// records of the jobs it launched, in launch order.
 //
 // A failed trial is data: runJob reports it in its record, not as an error.
 // An error from runJob is an infrastructure failure (the sweep directory is
-// unwritable, say) and cancels the rest. With failFast, the first failed
-// trial also stops the launching of more and cancels those running.
-func runAll[J any](ctx context.Context, jobs []J, workers int, failFast bool,
-	runJob func(context.Context, J) (*results.Trial, error)) ([]*results.Trial, error) {
-	records := make([]*results.Trial, len(jobs))
+// unwritable, say) and cancels the rest, as does an error of the source.
+// With failFast, the first failed trial also stops the launching of more
+// and cancels those running.
+func runAll(ctx context.Context, next jobSource, workers int, failFast bool,
+	runJob func(context.Context, Job) (*results.Trial, error)) ([]*results.Trial, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(max(workers, 1))
-	for i, job := range jobs {
+	free := make(chan struct{}, max(workers, 1))
+	var (
+		mu      sync.Mutex
+		records []*results.Trial
+		nextErr error
+	)
+	for gctx.Err() == nil {
+		select {
+		case free <- struct{}{}:
+		case <-gctx.Done():
+			continue
+		}
 		if gctx.Err() != nil {
+			break // the job that freed the worker stopped the sweep
+		}
+		job, ok, err := next()
+		if err != nil || !ok {
+			nextErr = err
 			break
 		}
+		mu.Lock()
+		i := len(records)
+		records = append(records, nil)
+		mu.Unlock()
 		g.Go(func() error {
-			if gctx.Err() != nil { // cancelled while this job waited for a slot
-				return nil
-			}
+			defer func() { <-free }()
 			rec, err := runJob(gctx, job)
+			mu.Lock()
 			records[i] = rec
-			if failFast && rec != nil && rec.Status == results.StatusFailed {
+			mu.Unlock()
+			// Cancel before the deferred release frees the worker, so that
+			// the loop never starts another job after this one.
+			if err != nil || (failFast && rec != nil && rec.Status == results.StatusFailed) {
 				cancel()
 			}
 			return err
 		})
 	}
-	return records, g.Wait()
+	err := g.Wait()
+	return records, errors.Join(err, nextErr)
 }

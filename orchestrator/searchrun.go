@@ -1,7 +1,6 @@
 package orchestrator
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -364,63 +363,15 @@ func completedCurves(finished map[string]*results.Trial, obj Objective) [][]floa
 	return out
 }
 
-// runSearch runs an adaptive search's pending and new trials locally, with
-// at most workers at once: while a worker is free and budget remains, ask
-// the sampler, claim the configuration, run its trials, and record how they
-// ended (the history the next ask sees). It returns this invocation's
-// records in launch order.
-func (sr *searchRun) run(ctx context.Context, workers int, failFast bool, runJob func(context.Context, Job) (*results.Trial, error)) ([]*results.Trial, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+// source is the search's job source: the queued trials, then new
+// configurations while the budget and [search] timeout (counted from now)
+// allow.
+func (sr *searchRun) source() jobSource {
 	var deadline time.Time
 	if t := sr.p.Spec.Search.Timeout; t > 0 {
 		deadline = time.Now().Add(t)
 	}
-	slots := make(chan struct{}, max(workers, 1))
-	var (
-		wg      sync.WaitGroup
-		mu      sync.Mutex
-		records []*results.Trial
-		first   error
-	)
-	for {
-		select {
-		case slots <- struct{}{}:
-		case <-ctx.Done():
-		}
-		if ctx.Err() != nil {
-			break
-		}
-		job, ok, err := sr.next(deadline)
-		if err != nil || !ok {
-			<-slots
-			if err != nil {
-				first = err
-			}
-			break
-		}
-		mu.Lock()
-		i := len(records)
-		records = append(records, nil)
-		mu.Unlock()
-		wg.Go(func() {
-			defer func() { <-slots }()
-			rec, err := runJob(ctx, job)
-			sr.ended(rec)
-			mu.Lock()
-			defer mu.Unlock()
-			records[i] = rec
-			if err != nil && first == nil {
-				first = err
-				cancel()
-			}
-			if failFast && rec != nil && rec.Status == results.StatusFailed {
-				cancel()
-			}
-		})
-	}
-	wg.Wait()
-	return records, first
+	return func() (Job, bool, error) { return sr.next(deadline) }
 }
 
 // readSearch reads an adaptive search's claims into a searchRun.

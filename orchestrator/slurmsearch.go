@@ -101,7 +101,7 @@ func RunSearchWorker(ctx context.Context, p *Plan, workers int, executor string,
 			break
 		}
 		var records []*results.Trial
-		records, err = runAll(ctx, jobs, workers, false, func(ctx context.Context, j Job) (*results.Trial, error) {
+		records, err = runAll(ctx, listed(jobs), workers, false, func(ctx context.Context, j Job) (*results.Trial, error) {
 			return r.run(ctx, j.Trial, j.PriorFailures, j.MaxAttempts, prog)
 		})
 		for _, rec := range records {

@@ -74,7 +74,7 @@ func RunTrials(ctx context.Context, p *Plan, ids []string, workers int, rerun, e
 		return nil, err
 	}
 	prog := newProgress(obs, p.Spec.Objective, len(jobs), skipped)
-	records, err := runAll(ctx, jobs, workers, false, func(ctx context.Context, j Job) (*results.Trial, error) {
+	records, err := runAll(ctx, listed(jobs), workers, false, func(ctx context.Context, j Job) (*results.Trial, error) {
 		rec, err := r.run(ctx, j.Trial, j.PriorFailures, j.MaxAttempts, prog)
 		finished.add(rec)
 		return rec, err
