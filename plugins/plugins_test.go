@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -274,20 +275,39 @@ func TestCancelReachesModel(t *testing.T) {
 	}
 }
 
+// An error from the event callback (a full disk, or the host's pruner
+// stopping the trial) stops the trial; the plugin's process lives on and
+// runs the next trial.
 func TestEmitErrorStopsTrial(t *testing.T) {
 	p := newPool(t, 1, PoolOptions{})
 	stop := errors.New("disk full")
 	n := 0
-	_, err := p.Train(context.Background(), TrainRequest{TrialID: "e", Params: Params{"epochs": int64(1000), "sleep_ms": int64(1)}}, nil, func(Event) error {
+	var pid float64
+	_, err := p.Train(context.Background(), TrainRequest{TrialID: "e", Params: Params{"epochs": int64(1000), "sleep_ms": int64(1)}}, nil, func(e Event) error {
 		n++
+		pid = scalar(e, "pid")
 		return stop
 	})
 	if !errors.Is(err, stop) || n != 1 {
 		t.Errorf("%d events, error %v; want 1 and %v", n, err, stop)
 	}
-	if _, _, err := run(context.Background(), p, "after", Params{"epochs": int64(1)}, nil); err != nil {
-		t.Error(err)
+	events, _, err := run(context.Background(), p, "after", Params{"epochs": int64(1)}, nil)
+	if err != nil {
+		t.Fatal(err)
 	}
+	if after := scalar(events[0], "pid"); after != pid {
+		t.Errorf("the next trial ran in process %v, want the same process %v", after, pid)
+	}
+}
+
+// scalar is the value of the event's scalar tag, or NaN.
+func scalar(e Event, tag string) float64 {
+	for _, s := range e.Scalars {
+		if s.Tag == tag {
+			return s.Value
+		}
+	}
+	return math.NaN()
 }
 
 // A plugin that breaks the protocol fails its trial, and its process,
