@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/sweep-ml/sweep/logger"
+	"github.com/sweep-ml/sweep/orchestrator/spec"
 )
 
 // metricDatasets says which data each metric a model may report is measured
@@ -57,7 +58,7 @@ func Experiment(p *Plan) logger.Experiment {
 
 // withSeed is what a trial's HParams session records: its hyperparameters
 // and its seed.
-func withSeed(t Trial) map[string]any {
+func withSeed(t spec.Trial) map[string]any {
 	hp := make(map[string]any, len(t.Params)+1)
 	for k, v := range t.Params {
 		hp[k] = v

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/sweep-ml/sweep/orchestrator/spec"
 	"github.com/sweep-ml/sweep/plugins"
 	"github.com/sweep-ml/sweep/plugins/builtin"
 )
@@ -27,13 +28,13 @@ func BuiltinModels() map[string]func() plugins.Model {
 
 // PluginCommand says how to start the model plugin a spec names: a custom
 // plugin's executable, or this very binary serving a built-in model.
-func PluginCommand(s *Spec) (plugins.Command, error) {
+func PluginCommand(s *spec.Spec) (plugins.Command, error) {
 	if s.Plugin != "" {
 		return plugins.Command{Path: s.Plugin, Args: s.PluginArgs}, nil
 	}
 	cmd, err := BuiltinCommand(s.Model)
 	if errors.Is(err, errNoBuiltin) {
-		return cmd, &SpecError{File: s.File, Line: s.Line("model"), Key: "model",
+		return cmd, &spec.SpecError{File: s.File, Line: s.Line("model"), Key: "model",
 			Msg: err.Error() + `; or set plugin = "path/to/binary"`}
 	}
 	return cmd, err
@@ -57,7 +58,7 @@ func BuiltinCommand(name string) (plugins.Command, error) {
 
 // OpenModel starts the pool of plugin processes that runs a spec's trials,
 // with one process per worker, and asks the model to describe itself.
-func OpenModel(ctx context.Context, s *Spec, workers int) (*plugins.Pool, plugins.Description, error) {
+func OpenModel(ctx context.Context, s *spec.Spec, workers int) (*plugins.Pool, plugins.Description, error) {
 	cmd, err := PluginCommand(s)
 	if err != nil {
 		return nil, plugins.Description{}, err

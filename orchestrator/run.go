@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sweep-ml/sweep/orchestrator/spec"
 	"github.com/sweep-ml/sweep/plugins"
 	"github.com/sweep-ml/sweep/plugins/dataset"
 	"github.com/sweep-ml/sweep/results"
@@ -84,16 +85,16 @@ func (s *Summary) String() string {
 // An adaptive search's Trials are those asked so far, and Search says how
 // to ask for more.
 type Plan struct {
-	Spec    *Spec
+	Spec    *spec.Spec
 	Desc    plugins.Description
-	Trials  []Trial
-	Search  *SearchSpace // nil for a grid
-	Dir     string       // the sweep directory: <log_dir>/<name>
+	Trials  []spec.Trial
+	Search  *spec.SearchSpace // nil for a grid
+	Dir     string            // the sweep directory: <log_dir>/<name>
 	Trainer plugins.Trainer
 }
 
 // Workers resolves the number of trials to run at once.
-func Workers(flag int, s *Spec) int {
+func Workers(flag int, s *spec.Spec) int {
 	switch {
 	case flag > 0:
 		return flag
@@ -118,39 +119,39 @@ func NewRunPlan(ctx context.Context, gridPath string, workers int) (*Plan, error
 }
 
 func loadPlan(ctx context.Context, gridPath string, workers int, checkLock bool) (*Plan, error) {
-	spec, err := Load(gridPath)
+	s, err := spec.Load(gridPath)
 	if err != nil {
 		return nil, err
 	}
 	if checkLock {
-		if err := CheckLock(filepath.Join(spec.LogDir, spec.Name)); err != nil {
+		if err := CheckLock(filepath.Join(s.LogDir, s.Name)); err != nil {
 			return nil, err
 		}
 	}
-	return planSpec(ctx, spec, Workers(workers, spec))
+	return planSpec(ctx, s, Workers(workers, s))
 }
 
-func planSpec(ctx context.Context, spec *Spec, workers int) (*Plan, error) {
-	pool, desc, err := OpenModel(ctx, spec, workers)
-	var specErr *SpecError
-	if err != nil && spec.Plugin != "" && !errors.As(err, &specErr) {
+func planSpec(ctx context.Context, s *spec.Spec, workers int) (*Plan, error) {
+	pool, desc, err := OpenModel(ctx, s, workers)
+	var specErr *spec.SpecError
+	if err != nil && s.Plugin != "" && !errors.As(err, &specErr) {
 		// Name the grid's line too: the path there is what the user fixes.
-		return nil, &SpecError{File: spec.File, Line: spec.Line("plugin"), Key: "plugin", Msg: err.Error()}
+		return nil, &spec.SpecError{File: s.File, Line: s.Line("plugin"), Key: "plugin", Msg: err.Error()}
 	}
 	if err != nil {
 		return nil, err
 	}
-	p := &Plan{Spec: spec, Desc: desc, Dir: filepath.Join(spec.LogDir, spec.Name), Trainer: pool}
-	if spec.Search.Adaptive() {
-		p.Search, err = NewSearchSpace(spec, desc)
+	p := &Plan{Spec: s, Desc: desc, Dir: filepath.Join(s.LogDir, s.Name), Trainer: pool}
+	if s.Search.Adaptive() {
+		p.Search, err = spec.NewSearchSpace(s, desc)
 		if err == nil {
 			p.Trials, err = askedTrials(p)
 		}
 	} else {
-		p.Trials, err = Expand(spec, desc)
+		p.Trials, err = spec.Expand(s, desc)
 	}
 	if err == nil {
-		err = checkData(ctx, spec)
+		err = checkData(ctx, s)
 	}
 	if err != nil {
 		pool.Close()
@@ -160,7 +161,7 @@ func planSpec(ctx context.Context, spec *Spec, workers int) (*Plan, error) {
 }
 
 // askedTrials lists the trials an adaptive search has asked for so far.
-func askedTrials(p *Plan) ([]Trial, error) {
+func askedTrials(p *Plan) ([]spec.Trial, error) {
 	sr, err := readSearch(p)
 	if err != nil {
 		return nil, err
@@ -171,19 +172,19 @@ func askedTrials(p *Plan) ([]Trial, error) {
 // checkData loads a grid's CSV once before any trial runs, so that a bad
 // file is one error naming its row and column, not a failure of every
 // trial. The built-in synthetic data cannot be bad.
-func checkData(ctx context.Context, s *Spec) error {
+func checkData(ctx context.Context, s *spec.Spec) error {
 	if s.Data.Path == "" {
 		return nil
 	}
 	if _, err := dataset.Load(ctx, s.Data); err != nil {
-		return &SpecError{File: s.File, Line: s.Line("data.path"), Key: "data.path", Msg: err.Error()}
+		return &spec.SpecError{File: s.File, Line: s.Line("data.path"), Key: "data.path", Msg: err.Error()}
 	}
 	return nil
 }
 
 // Job is a trial to run and the failed runs it already has.
 type Job struct {
-	Trial         Trial
+	Trial         spec.Trial
 	PriorFailures int
 	MaxAttempts   int
 }
@@ -192,7 +193,7 @@ type Job struct {
 // succeeded and pruned ones are skipped, failed ones retried while attempts remain (or
 // always with RerunFailed), and runs left "running" by a dead sweep run
 // again. It also returns how many trials were skipped.
-func Pending(trials []Trial, onDisk *results.Sweep, retries int, rerun string) (jobs []Job, skipped int) {
+func Pending(trials []spec.Trial, onDisk *results.Sweep, retries int, rerun string) (jobs []Job, skipped int) {
 	for _, t := range trials {
 		job := Job{Trial: t, MaxAttempts: 1 + retries}
 		if runs := onDisk.Trial(t.ID); runs != nil && rerun != RerunAll {
@@ -391,7 +392,7 @@ func markAbandoned(p *Plan, s *results.Sweep, withSlurm bool) error {
 // Slurm task may still be writing such a directory's first record: those
 // wait for withSlurm.
 func recordUnrecorded(p *Plan, s *results.Sweep, withSlurm bool) error {
-	byName := make(map[string]Trial, len(p.Trials))
+	byName := make(map[string]spec.Trial, len(p.Trials))
 	for _, t := range p.Trials {
 		byName[t.Name] = t
 	}
@@ -431,7 +432,7 @@ func hasSlurmRuns(s *results.Sweep, id string) bool {
 // RecordGrid keeps the grid as run at the sweep's root (GridFile) with its
 // origin (MetaFile). A different grid run earlier into the same directory is
 // kept beside it under a timestamped name: nothing is overwritten.
-func RecordGrid(dir string, s *Spec) error {
+func RecordGrid(dir string, s *spec.Spec) error {
 	path := filepath.Join(dir, results.GridFile)
 	old, err := os.ReadFile(path)
 	switch {

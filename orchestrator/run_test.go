@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sweep-ml/sweep/logger"
+	"github.com/sweep-ml/sweep/orchestrator/spec"
 	"github.com/sweep-ml/sweep/plugins"
 	"github.com/sweep-ml/sweep/plugins/builtin"
 	"github.com/sweep-ml/sweep/results"
@@ -82,7 +83,7 @@ func newTestPlan(t testing.TB, grid string, model plugins.Model) *Plan {
 func newTestPlanIn(t testing.TB, dir, grid string, model plugins.Model) *Plan {
 	t.Helper()
 	src := fmt.Sprintf("name = \"s\"\nlog_dir = %q\n%s", filepath.Join(dir, "runs"), grid)
-	spec, err := Parse(filepath.Join(dir, "grid.toml"), []byte(src))
+	s, err := spec.Parse(filepath.Join(dir, "grid.toml"), []byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,13 +92,13 @@ func newTestPlanIn(t testing.TB, dir, grid string, model plugins.Model) *Plan {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &Plan{Spec: spec, Desc: desc, Dir: filepath.Join(spec.LogDir, spec.Name), Trainer: trainer}
-	if spec.Search.Adaptive() {
-		if p.Search, err = NewSearchSpace(spec, desc); err == nil {
+	p := &Plan{Spec: s, Desc: desc, Dir: filepath.Join(s.LogDir, s.Name), Trainer: trainer}
+	if s.Search.Adaptive() {
+		if p.Search, err = spec.NewSearchSpace(s, desc); err == nil {
 			p.Trials, err = askedTrials(p)
 		}
 	} else {
-		p.Trials, err = Expand(spec, desc)
+		p.Trials, err = spec.Expand(s, desc)
 	}
 	if err != nil {
 		t.Fatal(err)

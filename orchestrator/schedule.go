@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/sweep-ml/sweep/orchestrator/spec"
 	"github.com/sweep-ml/sweep/results"
 )
 
@@ -56,10 +57,10 @@ type progress struct {
 	obs       Observer
 	start     time.Time
 	counts    Event
-	objective Objective
+	objective spec.Objective
 }
 
-func newProgress(obs Observer, obj Objective, total, skipped int) *progress {
+func newProgress(obs Observer, obj spec.Objective, total, skipped int) *progress {
 	if obs == nil {
 		obs = ObserverFunc(func(Event) {})
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sweep-ml/sweep/orchestrator/spec"
 	"github.com/sweep-ml/sweep/results"
 )
 
@@ -21,7 +22,7 @@ func TestRunAllAsksOnlyWhenAWorkerIsFree(t *testing.T) {
 		if n > 5 {
 			return Job{}, false, nil
 		}
-		return Job{Trial: Trial{Name: string(rune('a' + n - 1))}}, true, nil
+		return Job{Trial: spec.Trial{Name: string(rune('a' + n - 1))}}, true, nil
 	}
 	done := make(chan []*results.Trial)
 	go func() {
@@ -57,7 +58,7 @@ func TestRunAllStops(t *testing.T) {
 	ok := func(_ context.Context, j Job) (*results.Trial, error) {
 		return &results.Trial{Name: j.Trial.Name, Status: results.StatusSucceeded}, nil
 	}
-	jobs := []Job{{Trial: Trial{Name: "a"}}, {Trial: Trial{Name: "b"}}, {Trial: Trial{Name: "c"}}}
+	jobs := []Job{{Trial: spec.Trial{Name: "a"}}, {Trial: spec.Trial{Name: "b"}}, {Trial: spec.Trial{Name: "c"}}}
 	calls := 0
 	failing := func() (Job, bool, error) {
 		if calls++; calls > 1 {

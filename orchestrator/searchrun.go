@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/sweep-ml/sweep/orchestrator/search"
+	"github.com/sweep-ml/sweep/orchestrator/spec"
 	"github.com/sweep-ml/sweep/results"
 	"github.com/sweep-ml/sweep/results/atomicfile"
 )
@@ -131,7 +132,7 @@ func restoreParams(space search.Space, raw map[string]any) (map[string]any, erro
 			if err != nil {
 				return nil, err
 			}
-			out[d.Name] = cloneValue(d.Choices[idx])
+			out[d.Name] = spec.CloneValue(d.Choices[idx])
 		case !isNum || x < d.Lo || x > d.Hi:
 			return nil, fmt.Errorf("%s = %v is outside [%v, %v]", d.Name, v, d.Lo, d.Hi)
 		default:
@@ -166,7 +167,7 @@ type searchRun struct {
 
 	mu       sync.Mutex
 	asked    []*Asked
-	trials   map[string]Trial          // every asked trial, by ID
+	trials   map[string]spec.Trial     // every asked trial, by ID
 	finished map[string]*results.Trial // the latest finished record of each trial that will not run again
 	queue    []Job                     // trials to run, in order
 }
@@ -174,7 +175,7 @@ type searchRun struct {
 func newSearchRun(p *Plan, asked []*Asked) (*searchRun, error) {
 	host, _ := os.Hostname()
 	sr := &searchRun{p: p, sampler: p.Search.Sampler(), host: host, asked: asked,
-		trials: map[string]Trial{}, finished: map[string]*results.Trial{}}
+		trials: map[string]spec.Trial{}, finished: map[string]*results.Trial{}}
 	for _, a := range asked {
 		if a.DuplicateOf != nil {
 			continue
@@ -196,14 +197,14 @@ func newSearchRun(p *Plan, asked []*Asked) (*searchRun, error) {
 }
 
 // planTrials lists every asked trial in number order, for the plan.
-func (sr *searchRun) planTrials() []Trial {
+func (sr *searchRun) planTrials() []spec.Trial {
 	sr.mu.Lock()
 	defer sr.mu.Unlock()
-	out := make([]Trial, 0, len(sr.trials))
+	out := make([]spec.Trial, 0, len(sr.trials))
 	for _, t := range sr.trials {
 		out = append(out, t)
 	}
-	slices.SortFunc(out, func(a, b Trial) int { return a.Index - b.Index })
+	slices.SortFunc(out, func(a, b spec.Trial) int { return a.Index - b.Index })
 	return out
 }
 
@@ -259,7 +260,7 @@ func (sr *searchRun) ask() error {
 			a.DuplicateOf, a.Trials = &prev.Number, prev.Trials
 		}
 	}
-	var ts []Trial
+	var ts []spec.Trial
 	if a.DuplicateOf == nil {
 		if ts, err = sr.p.Search.Trials(n, params); err != nil {
 			return err
@@ -348,7 +349,7 @@ func (sr *searchRun) completedCurves() ([][]float64, error) {
 	return completedCurves(sr.finished, sr.p.Spec.Objective), nil
 }
 
-func completedCurves(finished map[string]*results.Trial, obj Objective) [][]float64 {
+func completedCurves(finished map[string]*results.Trial, obj spec.Objective) [][]float64 {
 	var out [][]float64
 	for _, rec := range finished {
 		if rec.Status != results.StatusSucceeded || len(rec.Curve) == 0 {
@@ -400,10 +401,10 @@ func loadSearch(p *Plan) (*searchRun, error) {
 func newPruner(p *Plan, completed func() ([][]float64, error)) (search.Pruner, error) {
 	s := p.Spec
 	switch s.Prune.Method {
-	case PruneASHA:
+	case spec.PruneASHA:
 		return search.NewASHA(filepath.Join(p.Dir, SearchDir, "rungs"),
 			search.ASHAConfig{MinEpochs: s.Prune.MinEpochs, Eta: s.Prune.Eta, MaxEpochs: maxEpochs(p)})
-	case PruneMedian:
+	case spec.PruneMedian:
 		return search.NewMedian(search.MedianConfig{MinEpochs: s.Prune.MinEpochs}, completed), nil
 	}
 	return nil, nil
@@ -419,7 +420,8 @@ func maxEpochs(p *Plan) int {
 				return int(d.Hi)
 			}
 		}
-		if e, ok := p.Search.r.base["epochs"].(int64); ok {
+		v, _ := p.Search.Fixed("epochs")
+		if e, ok := v.(int64); ok {
 			n = int(e)
 		}
 	}
@@ -439,10 +441,10 @@ func maxEpochs(p *Plan) int {
 type finishedStore struct {
 	mu   sync.Mutex
 	recs map[string]*results.Trial
-	obj  Objective
+	obj  spec.Objective
 }
 
-func newFinishedStore(onDisk *results.Sweep, obj Objective) *finishedStore {
+func newFinishedStore(onDisk *results.Sweep, obj spec.Objective) *finishedStore {
 	f := &finishedStore{recs: map[string]*results.Trial{}, obj: obj}
 	for _, tr := range onDisk.Trials {
 		if tr.Finished != nil {
@@ -479,7 +481,7 @@ func ReadSearchInfo(sweepDir string) (*results.SearchInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := Parse(path, src)
+	s, err := spec.Parse(path, src)
 	if err != nil || !s.Search.Adaptive() {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/sweep-ml/sweep/orchestrator/search"
+	"github.com/sweep-ml/sweep/orchestrator/spec"
 	"github.com/sweep-ml/sweep/plugins"
 	"github.com/sweep-ml/sweep/results"
 )
@@ -238,29 +239,29 @@ func TestObserve(t *testing.T) {
 		recs []*results.Trial // nil: not finished
 		want search.Observation
 	}{
-		{"one repeat unfinished", ModeMin, []*results.Trial{rec(ok, score(1), 9), nil},
+		{"one repeat unfinished", spec.ModeMin, []*results.Trial{rec(ok, score(1), 9), nil},
 			search.Observation{State: search.Running}},
-		{"complete, mean", ModeMin, []*results.Trial{rec(ok, score(1), 9), rec(ok, score(3), 9)},
+		{"complete, mean", spec.ModeMin, []*results.Trial{rec(ok, score(1), 9), rec(ok, score(3), 9)},
 			search.Observation{State: search.Complete, Value: 2}},
-		{"complete, mode max", ModeMax, []*results.Trial{rec(ok, score(1), 9), rec(ok, score(3), 9)},
+		{"complete, mode max", spec.ModeMax, []*results.Trial{rec(ok, score(1), 9), rec(ok, score(3), 9)},
 			search.Observation{State: search.Complete, Value: -2}},
-		{"complete and failed", ModeMin, []*results.Trial{rec(failed, nil, 1), rec(ok, score(0.5), 9)},
+		{"complete and failed", spec.ModeMin, []*results.Trial{rec(failed, nil, 1), rec(ok, score(0.5), 9)},
 			search.Observation{State: search.Complete, Value: 0.5}},
-		{"complete and pruned", ModeMin, []*results.Trial{rec(pruned, score(9), 1), rec(ok, score(0.5), 9)},
+		{"complete and pruned", spec.ModeMin, []*results.Trial{rec(pruned, score(9), 1), rec(ok, score(0.5), 9)},
 			search.Observation{State: search.Complete, Value: 0.5}},
-		{"pruned at the fewest epochs", ModeMin, []*results.Trial{rec(pruned, score(0.5), 3), rec(pruned, score(0.7), 1)},
+		{"pruned at the fewest epochs", spec.ModeMin, []*results.Trial{rec(pruned, score(0.5), 3), rec(pruned, score(0.7), 1)},
 			search.Observation{State: search.Pruned, Value: 0.6, Step: 1}},
-		{"pruned, mode max", ModeMax, []*results.Trial{rec(pruned, score(0.5), 5)},
+		{"pruned, mode max", spec.ModeMax, []*results.Trial{rec(pruned, score(0.5), 5)},
 			search.Observation{State: search.Pruned, Value: -0.5, Step: 5}},
-		{"pruned without a score", ModeMin, []*results.Trial{rec(pruned, nil, 2)},
+		{"pruned without a score", spec.ModeMin, []*results.Trial{rec(pruned, nil, 2)},
 			search.Observation{State: search.Pruned, Value: math.Inf(1), Step: 2}},
-		{"all failed", ModeMin, []*results.Trial{rec(failed, nil, 1), rec(failed, score(4), 2)},
+		{"all failed", spec.ModeMin, []*results.Trial{rec(failed, nil, 1), rec(failed, score(4), 2)},
 			search.Observation{State: search.Failed}},
-		{"succeeded without a score", ModeMin, []*results.Trial{rec(ok, nil, 9)},
+		{"succeeded without a score", spec.ModeMin, []*results.Trial{rec(ok, nil, 9)},
 			search.Observation{State: search.Failed}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			sr := &searchRun{p: &Plan{Spec: &Spec{Objective: Objective{Metric: "val_loss", Mode: c.mode}}},
+			sr := &searchRun{p: &Plan{Spec: &spec.Spec{Objective: spec.Objective{Metric: "val_loss", Mode: c.mode}}},
 				finished: map[string]*results.Trial{}}
 			a := &Asked{Number: 4, Params: bowlParams(0.02, 3)}
 			for i, r := range c.recs {
@@ -295,7 +296,7 @@ func writeRecord(t *testing.T, sweepDir string, rec *results.Trial, stamp string
 // is skipped like a succeeded one, by a plain re-run and by --rerun failed
 // (which re-runs only the failure), and runs again only with --rerun all.
 func TestPendingSkipsPruned(t *testing.T) {
-	trials := mustExpand(t, "[grid]\nlr = [0.1, 0.2, 0.3, 0.4]\n")
+	trials := newTestPlan(t, "[grid]\nlr = [0.1, 0.2, 0.3, 0.4]\n", &scriptedModel{}).Trials
 	dir := t.TempDir()
 	status := []results.Status{results.StatusPruned, results.StatusFailed, results.StatusSucceeded}
 	for i, st := range status {
@@ -340,7 +341,7 @@ func TestTrialMetrics(t *testing.T) {
 		{Step: 4, Scalars: []plugins.Scalar{{Tag: "val_loss", Value: 1}, {Tag: "acc", Value: 0.5}}},
 		{Step: 5}, // a histogram-only event
 	}
-	feed := func(obj Objective) trialMetrics {
+	feed := func(obj spec.Objective) trialMetrics {
 		m := newTrialMetrics(obj)
 		for _, e := range events {
 			m.observe(e)
@@ -351,7 +352,7 @@ func TestTrialMetrics(t *testing.T) {
 		return slices.EqualFunc(a, b, func(x, y float64) bool { return x == y || math.IsNaN(x) && math.IsNaN(y) })
 	}
 
-	byMin := feed(Objective{Metric: "val_loss", Mode: ModeMin})
+	byMin := feed(spec.Objective{Metric: "val_loss", Mode: spec.ModeMin})
 	nan := math.NaN()
 	if c := byMin.curve(); !sameCurve(c, []float64{3, nan, 1, nan, 1}) {
 		t.Errorf("curve %v, want [3 NaN 1 NaN 1]", c)
@@ -372,7 +373,7 @@ func TestTrialMetrics(t *testing.T) {
 		t.Errorf("last of a metric never reported %v, want NaN", v)
 	}
 
-	byMax := feed(Objective{Metric: "acc", Mode: ModeMax})
+	byMax := feed(spec.Objective{Metric: "acc", Mode: spec.ModeMax})
 	if s, e := byMax.score(); s == nil || *s != 0.7 || e != 2 {
 		t.Errorf("max: score %v at epoch %d, want 0.7 at epoch 2", s, e)
 	}
@@ -383,7 +384,7 @@ func TestTrialMetrics(t *testing.T) {
 		t.Errorf("curve %v, want the values as reported", c)
 	}
 
-	none := feed(Objective{Metric: "f1", Mode: ModeMax})
+	none := feed(spec.Objective{Metric: "f1", Mode: spec.ModeMax})
 	if s, _ := none.score(); s != nil || none.curve() != nil {
 		t.Errorf("a metric never reported: score %v curve %v, want none", s, none.curve())
 	}
@@ -525,8 +526,8 @@ func TestRunSearchRaiseBudget(t *testing.T) {
 	m := &bowlModel{}
 	p := newTestPlanIn(t, dir, bowlSearch(7), m)
 	mustRun(t, context.Background(), p, RunOptions{Workers: 2})
-	first := append([]Trial(nil), p.Trials...)
-	checkSearchInfo(t, p.Dir, &results.SearchInfo{Sampler: SamplerRandom, Budget: 7, Asked: 7, Pruner: PruneNone})
+	first := append([]spec.Trial(nil), p.Trials...)
+	checkSearchInfo(t, p.Dir, &results.SearchInfo{Sampler: spec.SamplerRandom, Budget: 7, Asked: 7, Pruner: spec.PruneNone})
 
 	p10 := newTestPlanIn(t, dir, bowlSearch(10), m)
 	if len(p10.Trials) != 7 {
@@ -550,7 +551,7 @@ func TestRunSearchRaiseBudget(t *testing.T) {
 		t.Errorf("the raised budget ran configurations %v and skipped %d, want 7, 8, 9 and 7", numbers, sum.Skipped)
 	}
 	checkFinishedOnce(t, p10, m)
-	checkSearchInfo(t, p10.Dir, &results.SearchInfo{Sampler: SamplerRandom, Budget: 10, Asked: 10, Pruner: PruneNone})
+	checkSearchInfo(t, p10.Dir, &results.SearchInfo{Sampler: spec.SamplerRandom, Budget: 10, Asked: 10, Pruner: spec.PruneNone})
 }
 
 // checkSearchInfo fails t unless ReadSearchInfo describes the sweep in
@@ -567,7 +568,7 @@ func checkSearchInfo(t *testing.T, dir string, want *results.SearchInfo) {
 // its seed: two fresh directories, one worker each, ask the same
 // configurations in the same order, with the same trial IDs and names.
 func TestRunSearchDeterministic(t *testing.T) {
-	askedIn := func() ([]*Asked, []Trial) {
+	askedIn := func() ([]*Asked, []spec.Trial) {
 		p := newTestPlan(t, bowlSearch(6), &bowlModel{})
 		mustRun(t, context.Background(), p, RunOptions{Workers: 1})
 		asked, err := LoadAsked(p.Dir, p.Search.Space)
@@ -586,8 +587,15 @@ func TestRunSearchDeterministic(t *testing.T) {
 			t.Errorf("configuration %d: %v in one directory, %v in the other", i, a[i].Params, b[i].Params)
 		}
 	}
-	if !reflect.DeepEqual(trialNames(ta), trialNames(tb)) {
-		t.Errorf("names %v and %v", trialNames(ta), trialNames(tb))
+	names := func(trials []spec.Trial) []string {
+		out := make([]string, len(trials))
+		for i, tr := range trials {
+			out[i] = tr.Name
+		}
+		return out
+	}
+	if !reflect.DeepEqual(names(ta), names(tb)) {
+		t.Errorf("names %v and %v", names(ta), names(tb))
 	}
 }
 
@@ -767,12 +775,12 @@ func TestRunSearchNamesUnique(t *testing.T) {
 	dir := t.TempDir()
 	src := "trial_name = \"bowl_{kind}\"\n" + strings.Replace(bowlSearch(4), "width = { int = [1, 64] }",
 		"kind = { choice = [\"a\", \"b\"] }", 1)
-	spec, err := Parse(filepath.Join(dir, "grid.toml"), []byte(fmt.Sprintf("name = \"s\"\nlog_dir = %q\n%s", filepath.Join(dir, "runs"), src)))
+	s, err := spec.Parse(filepath.Join(dir, "grid.toml"), []byte(fmt.Sprintf("name = \"s\"\nlog_dir = %q\n%s", filepath.Join(dir, "runs"), src)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	desc, _ := m.Describe(context.Background())
-	if _, err := NewSearchSpace(spec, desc); err != nil {
+	if _, err := spec.NewSearchSpace(s, desc); err != nil {
 		return // refused before anything runs
 	}
 	p := newTestPlanIn(t, dir, src, m)
@@ -785,5 +793,24 @@ func TestRunSearchNamesUnique(t *testing.T) {
 			t.Errorf("configurations %d (%s) and %d (%s) share the name %q", prev, p.Trials[prev].Label(), tr.Number, tr.Label(), tr.Name)
 		}
 		seen[tr.Name] = tr.Number
+	}
+}
+
+// TestMaxEpochs proves that ASHA's last epoch is the most any trial runs:
+// a search's fixed epochs (from [params] or the model's default), the top
+// of a searched epochs dimension, or a grid's largest epochs.
+func TestMaxEpochs(t *testing.T) {
+	for _, c := range []struct {
+		name, grid string
+		want       int
+	}{
+		{"search, [params]", strings.Replace(bowlSearch(2), "epochs = 3", "epochs = 7", 1), 7},
+		{"search, default", strings.Replace(bowlSearch(2), "epochs = 3\n", "", 1), 3},
+		{"search, searched", strings.Replace(bowlSearch(2), "epochs = 3\n", "", 1) + "epochs = { int = [2, 9] }\n", 9},
+		{"grid", "[grid]\nlr = [0.1, 0.2]\nepochs = [2, 4]\n", 4},
+	} {
+		if got := maxEpochs(newTestPlan(t, c.grid, &bowlModel{})); got != c.want {
+			t.Errorf("%s: max epochs %d, want %d", c.name, got, c.want)
+		}
 	}
 }

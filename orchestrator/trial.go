@@ -11,6 +11,7 @@ import (
 
 	"github.com/sweep-ml/sweep/logger"
 	"github.com/sweep-ml/sweep/orchestrator/search"
+	"github.com/sweep-ml/sweep/orchestrator/spec"
 	"github.com/sweep-ml/sweep/plugins"
 	"github.com/sweep-ml/sweep/results"
 )
@@ -28,7 +29,7 @@ const ModelLogFile = "model.log"
 
 // trialRunner runs trials of one sweep on a Trainer and records them.
 type trialRunner struct {
-	spec     *Spec
+	spec     *spec.Spec
 	dir      string // the sweep directory
 	trainer  plugins.Trainer
 	host     string
@@ -56,7 +57,7 @@ func (e infraError) Unwrap() error { return e.err }
 // run runs a trial, retrying a failed attempt while attempts remain, and
 // returns the last attempt's record. priorFailures counts the failed runs
 // already on disk; maxAttempts bounds their total.
-func (r *trialRunner) run(ctx context.Context, t Trial, priorFailures, maxAttempts int, prog *progress) (*results.Trial, error) {
+func (r *trialRunner) run(ctx context.Context, t spec.Trial, priorFailures, maxAttempts int, prog *progress) (*results.Trial, error) {
 	for attempt := priorFailures + 1; ; attempt++ {
 		rec, err := r.attempt(ctx, t, attempt, prog)
 		if err != nil || rec.Status != results.StatusFailed || attempt >= maxAttempts || ctx.Err() != nil {
@@ -72,7 +73,7 @@ func (r *trialRunner) run(ctx context.Context, t Trial, priorFailures, maxAttemp
 }
 
 // attempt makes one run of a trial in a new timestamped run directory.
-func (r *trialRunner) attempt(ctx context.Context, t Trial, attempt int, prog *progress) (*results.Trial, error) {
+func (r *trialRunner) attempt(ctx context.Context, t spec.Trial, attempt int, prog *progress) (*results.Trial, error) {
 	tl, err := logger.NewTrainingLogger(r.dir, t.Name, r.logOpts)
 	if err != nil {
 		return nil, infraError{fmt.Errorf("trial %s: %w", t.Name, err)}
@@ -103,7 +104,7 @@ func (r *trialRunner) attempt(ctx context.Context, t Trial, attempt int, prog *p
 	return rec, nil
 }
 
-func (r *trialRunner) newRecord(t Trial, attempt int) *results.Trial {
+func (r *trialRunner) newRecord(t spec.Trial, attempt int) *results.Trial {
 	return &results.Trial{
 		ID: t.ID, ConfigID: t.ConfigID, Name: t.Name, Number: t.Number,
 		Params: t.Params, Swept: t.Swept, Seed: t.Seed, Repeat: t.Repeat, Attempt: attempt,
@@ -122,10 +123,10 @@ func (r *trialRunner) newRecord(t Trial, attempt int) *results.Trial {
 // final losses, whatever the model's own summary says.
 type trialMetrics struct {
 	*logger.MetricsTracker
-	objective Objective
+	objective spec.Objective
 }
 
-func newTrialMetrics(obj Objective) trialMetrics {
+func newTrialMetrics(obj spec.Objective) trialMetrics {
 	return trialMetrics{MetricsTracker: logger.NewMetricsTracker(), objective: obj}
 }
 
@@ -185,7 +186,7 @@ func (m trialMetrics) minimised() []float64 {
 // score is the objective's best value and the epoch that reached it.
 func (m trialMetrics) score() (*float64, int64) {
 	mode := logger.Min
-	if m.objective.Mode == ModeMax {
+	if m.objective.Mode == spec.ModeMax {
 		mode = logger.Max
 	}
 	v, step, ok := m.Best(m.objective.Metric, mode)
@@ -218,7 +219,7 @@ func (m trialMetrics) epochs() int64 {
 // train runs the trial on the trainer, streaming its events into the
 // TensorBoard run and the trial's metrics, and asking the pruner after each
 // epoch. The model's output goes to ModelLogFile.
-func (r *trialRunner) train(ctx context.Context, t Trial, tl *logger.TrainingLogger, m trialMetrics) (plugins.Outcome, error) {
+func (r *trialRunner) train(ctx context.Context, t spec.Trial, tl *logger.TrainingLogger, m trialMetrics) (plugins.Outcome, error) {
 	modelLog, err := os.Create(filepath.Join(tl.Dir(), ModelLogFile))
 	if err != nil {
 		return plugins.Outcome{}, err
@@ -320,7 +321,7 @@ func (r *trialRunner) finish(ctx context.Context, rec *results.Trial, out plugin
 
 // bestMetric is the scalar tag of a trial's score: best_val_loss for the
 // default objective, best_<metric> for another.
-func bestMetric(obj Objective) string { return "best_" + obj.Metric }
+func bestMetric(obj spec.Objective) string { return "best_" + obj.Metric }
 
 // closeSession logs the trial's summary metrics and ends its HParams
 // session with its status, then closes the event file.

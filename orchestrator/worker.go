@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/sweep-ml/sweep/orchestrator/spec"
 	"github.com/sweep-ml/sweep/results"
 )
 
@@ -28,11 +29,11 @@ func OpenSweep(ctx context.Context, dir string, workers int) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	spec, err := Parse(meta.GridFile, src)
+	s, err := spec.Parse(meta.GridFile, src)
 	if err != nil {
 		return nil, err
 	}
-	plan, err := planSpec(ctx, spec, max(workers, 1))
+	plan, err := planSpec(ctx, s, max(workers, 1))
 	if err != nil {
 		return nil, err
 	}
@@ -48,11 +49,11 @@ func OpenSweep(ctx context.Context, dir string, workers int) (*Plan, error) {
 // runs.
 func RunTrials(ctx context.Context, p *Plan, ids []string, workers int, rerun, executor string, obs Observer) (*Summary, error) {
 	start := time.Now()
-	byID := make(map[string]Trial, len(p.Trials))
+	byID := make(map[string]spec.Trial, len(p.Trials))
 	for _, t := range p.Trials {
 		byID[t.ID] = t
 	}
-	chosen := make([]Trial, 0, len(ids))
+	chosen := make([]spec.Trial, 0, len(ids))
 	for _, id := range ids {
 		t, ok := byID[id]
 		if !ok {

@@ -101,23 +101,30 @@ func cmdKillloop(ts *testscript.TestScript, neg bool, args []string) {
 
 // cmdCheckresumed checks a sweep that was stopped any number of times and
 // then completed: readSweep's checks hold for every run, every trial
-// succeeded (or was pruned) exactly once and in its latest run, and every earlier run was
-// interrupted: abandoned by a killed sweep (and so marked by the next run),
-// or with -ctrlc closed by the sweep itself on Ctrl-C. So no finished trial
-// ran again and none was lost.
+// succeeded (or was pruned) exactly once and in its latest run, and every
+// earlier run was interrupted: abandoned by a killed sweep (and so marked
+// by the next run), or with -ctrlc closed by the sweep itself on Ctrl-C,
+// or with -mixed either. So no finished trial ran again and none was lost.
 //
-//	checkresumed [-ctrlc] DIR
+//	checkresumed [-ctrlc | -mixed] DIR
 //
 // It prints how many trials and interrupted runs it saw.
 func cmdCheckresumed(ts *testscript.TestScript, neg bool, args []string) {
 	noNeg(ts, neg, "checkresumed")
-	flags, args := flagArgs(ts, args, "ctrlc")
-	if len(args) != 1 {
-		ts.Fatalf("usage: checkresumed [-ctrlc] DIR")
+	flags, args := flagArgs(ts, args, "ctrlc", "mixed")
+	if len(args) != 1 || (flags["ctrlc"] == "true" && flags["mixed"] == "true") {
+		ts.Fatalf("usage: checkresumed [-ctrlc | -mixed] DIR")
+	}
+	stops := stoppedByKill
+	switch {
+	case flags["ctrlc"] == "true":
+		stops = stoppedByCtrlC
+	case flags["mixed"] == "true":
+		stops = stoppedByKill | stoppedByCtrlC
 	}
 	trials, err := readSweep(ts.MkAbs(args[0]))
 	ts.Check(err)
-	if err := checkResumed(trials, flags["ctrlc"] == "true"); err != nil {
+	if err := checkResumed(trials, stops); err != nil {
 		ts.Fatalf("%s: %v", args[0], err)
 	}
 	interrupted, pruned := 0, 0
@@ -130,9 +137,17 @@ func cmdCheckresumed(ts *testscript.TestScript, neg bool, args []string) {
 	fmt.Fprintf(ts.Stdout(), "%d trials finished once each (%d pruned), after %d interrupted runs\n", len(trials), pruned, interrupted)
 }
 
-// checkResumed is checkresumed's test of a sweep's trials; ctrlc says the
-// sweep was stopped by Ctrl-C, not killed.
-func checkResumed(trials []sweepTrial, ctrlc bool) error {
+// stoppedBy says how the runs of a resumed sweep may have been stopped.
+type stoppedBy int
+
+const (
+	stoppedByKill  stoppedBy = 1 << iota // kill -9: the next run marked them abandoned
+	stoppedByCtrlC                       // Ctrl-C: the sweep closed them itself
+)
+
+// checkResumed is checkresumed's test of a sweep's trials: every earlier
+// run of a trial was stopped in one of the ways stops allows.
+func checkResumed(trials []sweepTrial, stops stoppedBy) error {
 	for _, tr := range trials {
 		var statuses []string
 		for _, r := range tr.runs {
@@ -143,9 +158,13 @@ func checkResumed(trials []sweepTrial, ctrlc bool) error {
 			return fmt.Errorf("trial %s: runs %s: the latest neither succeeded nor was pruned", tr.name, strings.Join(statuses, " "))
 		}
 		for _, r := range tr.runs[:len(tr.runs)-1] {
-			if r.rec.Status != results.StatusInterrupted || abandoned(r.rec) == ctrlc {
-				return fmt.Errorf("trial %s: runs %s: an earlier run is %s (%s), not one a %s interrupted",
-					tr.name, strings.Join(statuses, " "), r.rec.Status, r.rec.Error, map[bool]string{true: "Ctrl-C", false: "kill -9"}[ctrlc])
+			how := stoppedByCtrlC
+			if abandoned(r.rec) {
+				how = stoppedByKill
+			}
+			if r.rec.Status != results.StatusInterrupted || stops&how == 0 {
+				return fmt.Errorf("trial %s: runs %s: an earlier run is %s (%s), not one the sweep's stops interrupted",
+					tr.name, strings.Join(statuses, " "), r.rec.Status, r.rec.Error)
 			}
 		}
 	}

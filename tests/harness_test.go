@@ -272,22 +272,24 @@ func TestCheckResumed(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		runs  []sweepRun
-		ctrlc bool
+		stops stoppedBy
 		ok    bool
 	}{
-		{"once", []sweepRun{ok}, false, true},
-		{"after abandoned runs", []sweepRun{gone, gone, ok}, false, true},
-		{"a finished trial ran again", []sweepRun{ok, ok}, false, false},
-		{"ran again after an abandoned run", []sweepRun{ok, gone, ok}, false, false},
-		{"the latest abandoned", []sweepRun{ok, gone}, false, false},
-		{"an earlier failure", []sweepRun{run(results.StatusFailed, "diverged"), ok}, false, false},
-		{"a Ctrl-C, not a kill", []sweepRun{stopped, ok}, false, false},
-		{"still running", []sweepRun{run(results.StatusRunning, ""), ok}, false, false},
-		{"after Ctrl-Cs", []sweepRun{stopped, stopped, ok}, true, true},
-		{"a kill, not a Ctrl-C", []sweepRun{gone, ok}, true, false},
-		{"ran again after a Ctrl-C", []sweepRun{ok, stopped, ok}, true, false},
+		{"once", []sweepRun{ok}, stoppedByKill, true},
+		{"after abandoned runs", []sweepRun{gone, gone, ok}, stoppedByKill, true},
+		{"a finished trial ran again", []sweepRun{ok, ok}, stoppedByKill, false},
+		{"ran again after an abandoned run", []sweepRun{ok, gone, ok}, stoppedByKill, false},
+		{"the latest abandoned", []sweepRun{ok, gone}, stoppedByKill, false},
+		{"an earlier failure", []sweepRun{run(results.StatusFailed, "diverged"), ok}, stoppedByKill, false},
+		{"a Ctrl-C, not a kill", []sweepRun{stopped, ok}, stoppedByKill, false},
+		{"still running", []sweepRun{run(results.StatusRunning, ""), ok}, stoppedByKill, false},
+		{"after Ctrl-Cs", []sweepRun{stopped, stopped, ok}, stoppedByCtrlC, true},
+		{"a kill, not a Ctrl-C", []sweepRun{gone, ok}, stoppedByCtrlC, false},
+		{"ran again after a Ctrl-C", []sweepRun{ok, stopped, ok}, stoppedByCtrlC, false},
+		{"kills and Ctrl-Cs", []sweepRun{gone, stopped, gone, ok}, stoppedByKill | stoppedByCtrlC, true},
+		{"mixed, but an earlier failure", []sweepRun{gone, run(results.StatusFailed, "diverged"), ok}, stoppedByKill | stoppedByCtrlC, false},
 	} {
-		err := checkResumed([]sweepTrial{{name: "t", runs: tc.runs}}, tc.ctrlc)
+		err := checkResumed([]sweepTrial{{name: "t", runs: tc.runs}}, tc.stops)
 		if (err == nil) != tc.ok {
 			t.Errorf("%s: checkResumed = %v, want ok %v", tc.name, err, tc.ok)
 		}

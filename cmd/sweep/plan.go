@@ -10,6 +10,7 @@ import (
 
 	"github.com/sweep-ml/sweep/orchestrator"
 	"github.com/sweep-ml/sweep/orchestrator/search"
+	"github.com/sweep-ml/sweep/orchestrator/spec"
 	"github.com/sweep-ml/sweep/results"
 )
 
@@ -44,7 +45,7 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	done := fmt.Sprintf("%d succeeded, %d failed, ", counts["succeeded"], counts["failed"])
-	if n := counts["pruned"]; n > 0 || plan.Spec.Prune.Method != orchestrator.PruneNone {
+	if n := counts["pruned"]; n > 0 || plan.Spec.Prune.Method != spec.PruneNone {
 		done += fmt.Sprintf("%d pruned, ", n)
 	}
 	if plan.Search != nil {
@@ -82,13 +83,13 @@ func describeDimension(d search.Dimension) string {
 	case search.Choice:
 		vals := make([]string, len(d.Choices))
 		for i, c := range d.Choices {
-			vals[i] = orchestrator.FormatValue(c)
+			vals[i] = spec.FormatValue(c)
 		}
 		return "choice " + strings.Join(vals, ", ")
 	case search.Int:
 		return fmt.Sprintf("int [%d, %d]", int64(d.Lo), int64(d.Hi))
 	}
-	return fmt.Sprintf("%s [%s, %s]", d.Kind, orchestrator.FormatValue(d.Lo), orchestrator.FormatValue(d.Hi))
+	return fmt.Sprintf("%s [%s, %s]", d.Kind, spec.FormatValue(d.Lo), spec.FormatValue(d.Hi))
 }
 
 // trialState summarises a trial's runs on disk for the plan.

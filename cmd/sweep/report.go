@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/sweep-ml/sweep/orchestrator"
+	"github.com/sweep-ml/sweep/orchestrator/spec"
 	"github.com/sweep-ml/sweep/results"
 )
 
@@ -60,9 +61,9 @@ func sweepDir(target string) (string, error) {
 	if fi.IsDir() {
 		return target, nil
 	}
-	spec, err := orchestrator.Load(target)
+	s, err := spec.Load(target)
 	if err != nil {
 		return "", err
 	}
-	return filepath.Join(spec.LogDir, spec.Name), nil
+	return filepath.Join(s.LogDir, s.Name), nil
 }

@@ -1,4 +1,4 @@
-package orchestrator
+package spec
 
 import (
 	"cmp"
@@ -75,7 +75,7 @@ func (s *Spec) Check(desc plugins.Description) error {
 // Expand checks the spec against the model's description and lists its
 // trials: every grid point × zip position, then the repeats. An adaptive
 // search (random, tpe) has no list: it asks its sampler while it runs (see
-// NewSearch), and Expand returns none.
+// NewSearchSpace), and Expand returns none.
 //
 // The order is stable: repeats are outermost (every configuration's first
 // seed comes before any second seed, so that a partial sweep covers the
@@ -208,7 +208,7 @@ func (r *resolved) configs() []plugins.Params {
 		p := cloneParams(r.base)
 		for i, d := range r.dims {
 			for j, name := range d.names {
-				p[name] = cloneValue(d.points[pos[i]][j])
+				p[name] = CloneValue(d.points[pos[i]][j])
 			}
 		}
 		out[c] = p
@@ -227,12 +227,14 @@ func (r *resolved) configs() []plugins.Params {
 func cloneParams(p plugins.Params) plugins.Params {
 	out := make(plugins.Params, len(p))
 	for k, v := range p {
-		out[k] = cloneValue(v)
+		out[k] = CloneValue(v)
 	}
 	return out
 }
 
-func cloneValue(v any) any {
+// CloneValue returns a copy of a hyperparameter value (a plugins.Params
+// value) that shares no slice with v.
+func CloneValue(v any) any {
 	switch v := v.(type) {
 	case []int64:
 		return append([]int64{}, v...)
@@ -278,7 +280,7 @@ func (s *Spec) resolve(desc plugins.Description) (*resolved, error) {
 	}
 	for _, ps := range desc.Params {
 		if ps.Default != nil {
-			r.base[ps.Name] = cloneValue(ps.Default)
+			r.base[ps.Name] = CloneValue(ps.Default)
 		}
 	}
 	lookup := func(line int, key toml.Key) (plugins.ParamSpec, bool) {

@@ -1,4 +1,4 @@
-package orchestrator
+package spec
 
 import (
 	"errors"
@@ -278,7 +278,7 @@ func TestShippedSearches(t *testing.T) {
 			"weight_decay": search.LogUniform, "batch_size": search.Int, "hidden_dims": search.Choice}, "ffn_lr"},
 	} {
 		t.Run(c.file, func(t *testing.T) {
-			s, err := Load(filepath.Join("..", "sweeps", c.file))
+			s, err := Load(filepath.Join("..", "..", "sweeps", c.file))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -320,7 +320,7 @@ func TestShippedSearches(t *testing.T) {
 // trials over the five dimensions with their bounds, ASHA from epoch 5
 // with eta 3, minimising val_loss.
 func TestTextbookTPE(t *testing.T) {
-	s, err := Load(filepath.Join("..", "sweeps", "tpe_search.toml"))
+	s, err := Load(filepath.Join("..", "..", "sweeps", "tpe_search.toml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -353,8 +353,8 @@ func TestTextbookTPE(t *testing.T) {
 	if e := trials[0].Params["epochs"]; e != int64(100) {
 		t.Errorf("epochs %#v, want 100", e)
 	}
-	if got := maxEpochs(&Plan{Spec: s, Search: ss}); got != 100 {
-		t.Errorf("ASHA's max epochs %d, want 100", got)
+	if got, ok := ss.Fixed("epochs"); !ok || got != int64(100) {
+		t.Errorf("Fixed(\"epochs\") = %#v, %v; want 100, ASHA's max epochs", got, ok)
 	}
 	asha, err := search.NewASHA(t.TempDir(), search.ASHAConfig{MinEpochs: s.Prune.MinEpochs, Eta: s.Prune.Eta, MaxEpochs: 100})
 	if err != nil {

@@ -1,4 +1,4 @@
-package orchestrator
+package spec
 
 import (
 	"context"
@@ -17,7 +17,7 @@ import (
 	"github.com/sweep-ml/sweep/tests/golden"
 )
 
-// update rewrites golden files: go test ./orchestrator -run Golden -update
+// update rewrites golden files: go test ./orchestrator/spec -run Golden -update
 
 // TestBadGridsGolden loads (and, if that succeeds, expands) every grid in
 // testdata/bad and compares the error with testdata/bad/<name>.golden.
@@ -195,7 +195,7 @@ func TestShippedGrids(t *testing.T) {
 		{"custom_plugin.toml", ridgeDesc, 5, "ridge_lambda0.0001"},
 	} {
 		t.Run(c.file, func(t *testing.T) {
-			s, err := Load(filepath.Join("..", "sweeps", c.file))
+			s, err := Load(filepath.Join("..", "..", "sweeps", c.file))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -214,7 +214,7 @@ func TestShippedGrids(t *testing.T) {
 			}
 		})
 	}
-	files, _ := filepath.Glob(filepath.Join("..", "sweeps", "*.toml"))
+	files, _ := filepath.Glob(filepath.Join("..", "..", "sweeps", "*.toml"))
 	if len(files) != 5 {
 		t.Errorf("sweeps/ holds %d grids; add any new one to this test", len(files))
 	}
@@ -234,7 +234,7 @@ func builtinFFNDesc(t testing.TB) plugins.Description {
 // TestTextbookGrid checks the textbook grid against the textbook's loops:
 // for dropout in [...]: for lr in [...].
 func TestTextbookGrid(t *testing.T) {
-	s, err := Load(filepath.Join("..", "sweeps", "hyperparam_search.toml"))
+	s, err := Load(filepath.Join("..", "..", "sweeps", "hyperparam_search.toml"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package orchestrator
+package spec
 
 import (
 	"fmt"
@@ -208,5 +208,31 @@ func TestSearchSpaceTrialsBadName(t *testing.T) {
 	_, err = ss.Trials(1, map[string]any{"path": "b/../../c"})
 	if err == nil || !strings.HasPrefix(err.Error(), "trial 1 (path=b/../../c): ") || !strings.HasSuffix(err.Error(), "; set trial_name") {
 		t.Errorf("a name with a separator: %v", err)
+	}
+}
+
+// TestSearchSpaceFixed proves that Fixed gives the value every trial takes
+// for a hyperparameter the space does not draw ([params], else the model's
+// default), and nothing for a drawn dimension or an unknown name.
+func TestSearchSpaceFixed(t *testing.T) {
+	s := mustParse(t, "[params]\nepochs = 7\n[search]\nsampler = \"random\"\ntrials = 2\n[search.space]\nlr = { log_uniform = [1e-4, 1e-1] }\n")
+	ss, err := NewSearchSpace(s, ffnDesc())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		want any
+		ok   bool
+	}{
+		{"epochs", int64(7), true},
+		{"batch_size", int64(64), true},
+		{"hidden_dims", []int64{64, 32}, true},
+		{"lr", nil, false},
+		{"no_such", nil, false},
+	} {
+		if got, ok := ss.Fixed(c.name); ok != c.ok || !reflect.DeepEqual(got, c.want) {
+			t.Errorf("Fixed(%q) = %#v, %v; want %#v, %v", c.name, got, ok, c.want, c.ok)
+		}
 	}
 }

@@ -1,4 +1,4 @@
-package orchestrator
+package spec
 
 import (
 	"errors"
@@ -16,9 +16,9 @@ import (
 // *SpecError whose message starts with the file's name. The seed corpus is every grid under testdata/ and
 // sweeps/, plus testdata/fuzz/FuzzLoad.
 //
-//	go test ./orchestrator -run '^$' -fuzz FuzzLoad -fuzztime 1m
+//	go test ./orchestrator/spec -run '^$' -fuzz FuzzLoad -fuzztime 1m
 func FuzzLoad(f *testing.F) {
-	for _, pattern := range []string{"testdata/bad/*.toml", "../sweeps/*.toml"} {
+	for _, pattern := range []string{"testdata/bad/*.toml", "../../sweeps/*.toml"} {
 		files, _ := filepath.Glob(pattern)
 		for _, file := range files {
 			src, err := os.ReadFile(file)

@@ -1,7 +1,9 @@
-// Package orchestrator turns a grid file into trials and runs them: the sweep
-// spec (strict TOML), its expansion into trials with stable identities and
-// readable names, the scheduler, the executors, resume and retry.
-package orchestrator
+// Package spec is the grid file and the trials it describes: the sweep spec
+// (strict TOML) parsed and checked against the model's description, its
+// expansion into trials with stable identities and readable names, and an
+// adaptive search's space, which turns a sampler's proposals into trials.
+// It runs nothing: package orchestrator schedules and runs the trials.
+package spec
 
 import (
 	"errors"

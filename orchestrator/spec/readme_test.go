@@ -1,4 +1,4 @@
-package orchestrator
+package spec
 
 import (
 	"os"
@@ -10,7 +10,7 @@ import (
 // may copy: each must parse and check against the built-in model, so that
 // the README never documents a grid sweep refuses.
 func TestReadmeGrids(t *testing.T) {
-	readme, err := os.ReadFile("../README.md")
+	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}

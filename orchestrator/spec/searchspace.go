@@ -1,4 +1,4 @@
-package orchestrator
+package spec
 
 import (
 	"fmt"
@@ -43,13 +43,30 @@ func (ss *SearchSpace) Sampler() search.Sampler {
 	return search.NewRandom(ss.Space, seed)
 }
 
+// Fixed returns the value every trial of the search gives a hyperparameter
+// that the space does not draw: the model's default, or the grid's
+// [params]. It reports false for a dimension of the space and for a
+// hyperparameter that has neither.
+func (ss *SearchSpace) Fixed(name string) (any, bool) {
+	for _, d := range ss.Space {
+		if d.Name == name {
+			return nil, false
+		}
+	}
+	v, ok := ss.r.base[name]
+	if !ok {
+		return nil, false
+	}
+	return CloneValue(v), true
+}
+
 // Trials turns configuration number's sampled values into its trials, one
 // per repeat, as Expand would list them. It fails if a name the template
 // renders is not a valid directory name.
 func (ss *SearchSpace) Trials(number int, sampled map[string]any) ([]Trial, error) {
 	params := cloneParams(ss.r.base)
 	for k, v := range sampled {
-		params[k] = cloneValue(v)
+		params[k] = CloneValue(v)
 	}
 	identity := configIdentity(ss.r.model, params, ss.spec.Data, ss.dataHash)
 	out := make([]Trial, ss.spec.Repeats)
