@@ -604,3 +604,58 @@ func completedSubmission(tb testing.TB, sweepDir string) *slurm.Submitted {
 	}
 	return subs[0]
 }
+
+// Ctrl-C in the middle of a search on Slurm cancels its tasks, whose
+// running trials are marked interrupted; the same command then resumes it:
+// the interrupted trials run again, new configurations are asked only for
+// the budget left, and in the end exactly the budget's configurations
+// have run, each trial finishing once.
+func TestSlurmSearchInterrupt(t *testing.T) {
+	requireSlurm(t)
+	dir := workDir(t, "longsearch.toml")
+	sweepDir := filepath.Join(dir, "runs", "longsearch")
+	args := slurmRun("--workers", "2", "--cpus-per-task", "1")
+	p := start(t, dir, args...)
+	waitSubmitted(t, sweepDir, 1)
+	waitFor(t, 30*time.Second, "a trial to run", func() bool {
+		for _, tr := range load(t, sweepDir) {
+			if tr.Latest().Trial.Status == results.StatusRunning {
+				return true
+			}
+		}
+		return false
+	})
+	p.signal(t, syscall.SIGINT)
+	r := p.wait(t, time.Minute)
+	mustExit(t, r, 130)
+	mustMatch(t, r.stderr, `(?m)^sweep: interrupted; run the same command again to resume$`)
+	interrupted := 0
+	for _, tr := range load(t, sweepDir) {
+		if tr.Latest().Trial.Status == results.StatusInterrupted {
+			interrupted++
+		}
+	}
+	if interrupted == 0 {
+		t.Error("no trial was recorded interrupted by the Ctrl-C")
+	}
+
+	r = sweep(t, dir, args...)
+	mustExit(t, r, 0)
+	claims, err := filepath.Glob(filepath.Join(sweepDir, ".search", "asked", "*.json"))
+	if err != nil || len(claims) != 6 {
+		t.Errorf("claims %v (%v), want 6", claims, err)
+	}
+	for name, tr := range load(t, sweepDir) {
+		var statuses []results.Status
+		for _, run := range tr.Runs {
+			statuses = append(statuses, run.Trial.Status)
+		}
+		if last := statuses[len(statuses)-1]; last != results.StatusSucceeded ||
+			slices.ContainsFunc(statuses[:len(statuses)-1], func(s results.Status) bool { return s != results.StatusInterrupted }) {
+			t.Errorf("trial %s: runs %v, want interrupted ones, then one that succeeded", name, statuses)
+		}
+	}
+	if n := len(load(t, sweepDir)); n != 6 {
+		t.Errorf("%d trials, want 6", n)
+	}
+}
