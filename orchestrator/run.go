@@ -250,11 +250,11 @@ func Run(ctx context.Context, p *Plan, opts RunOptions) (*Summary, error) {
 			return nil, err
 		}
 	}
-	if err := markAbandoned(p, onDisk, false); err != nil {
+	if err := markAbandoned(p, onDisk, othersMayLive); err != nil {
 		return nil, err
 	}
 	jobs, skipped := Pending(p.Trials, onDisk, p.Spec.Retries, opts.Rerun)
-	r := newTrialRunner(p, "local")
+	r := newTrialRunner(p, ExecutorLocal)
 	total := len(jobs)
 	if sr != nil {
 		sr.start(onDisk, jobs)
@@ -358,20 +358,39 @@ func countSweepFailures(p *Plan) (int, error) {
 	return n, nil
 }
 
-// markAbandoned rewrites the records of runs still marked running, which,
-// under the sweep's lock, belong to a sweep that was killed, as interrupted.
-// Their directories stay; the trials run again in new ones. Runs of Slurm
-// tasks may be alive on other nodes: they count only with withSlurm, which
-// the caller sets once it knows that no task of the sweep is alive; so do
-// run directories killed before their first record, which get one.
-func markAbandoned(p *Plan, s *results.Sweep, withSlurm bool) error {
-	if err := recordUnrecorded(p, s, withSlurm); err != nil {
+// The executors a trial's provenance names.
+const (
+	ExecutorLocal = "local" // a plugin process of the `sweep run` that holds the lock
+	ExecutorSlurm = "slurm" // a `sweep worker` in a Slurm array task
+)
+
+// mayLive says whether a run recorded "running" by the named executor may
+// still be running, which only that executor can tell: under a local
+// sweep's lock no local run of another process lives, while array tasks of
+// an earlier Slurm submission may, until the Slurm executor has seen none
+// of them queued or running.
+type mayLive func(executor string) bool
+
+// othersMayLive is what a local sweep knows under its lock: its own
+// executor's runs are dead, any other's may live.
+func othersMayLive(executor string) bool { return executor != ExecutorLocal }
+
+// noneLives is what an executor knows once it has seen every run of every
+// executor stopped.
+func noneLives(string) bool { return false }
+
+// markAbandoned rewrites the records of runs still marked running that no
+// executor may still be running, as interrupted: they belong to a sweep or
+// task that was killed. Their directories stay; the trials run again in new
+// ones. Run directories killed before their first record get one.
+func markAbandoned(p *Plan, s *results.Sweep, live mayLive) error {
+	if err := recordUnrecorded(p, s, live); err != nil {
 		return err
 	}
 	for _, tr := range s.Trials {
 		for _, run := range tr.InProgress() {
 			rec := run.Trial
-			if rec.Provenance.Executor == "slurm" && !withSlurm {
+			if live(rec.Provenance.Executor) {
 				continue
 			}
 			rec.Status = results.StatusInterrupted
@@ -388,17 +407,17 @@ func markAbandoned(p *Plan, s *results.Sweep, withSlurm bool) error {
 // left without one (it died between making the directory and writing the
 // first record), so that reports and TensorBoard's HParams session say what
 // it was, and removes the temporary file a write in flight left there. The
-// trial is known by its directory's name. Under a local sweep's lock a
-// Slurm task may still be writing such a directory's first record: those
-// wait for withSlurm.
-func recordUnrecorded(p *Plan, s *results.Sweep, withSlurm bool) error {
+// trial is known by its directory's name. The writer of such a directory is
+// unknown: while an executor that ran the trial before may live (a Slurm
+// task still writing its first record), the directory waits.
+func recordUnrecorded(p *Plan, s *results.Sweep, live mayLive) error {
 	byName := make(map[string]spec.Trial, len(p.Trials))
 	for _, t := range p.Trials {
 		byName[t.Name] = t
 	}
 	for _, dir := range s.Unrecorded {
 		t, ok := byName[filepath.Base(filepath.Dir(dir))]
-		if !ok || (!withSlurm && hasSlurmRuns(s, t.ID)) {
+		if !ok || ranOnLive(s, t.ID, live) {
 			continue
 		}
 		if err := atomicfile.RemoveTemps(dir); err != nil {
@@ -417,11 +436,11 @@ func recordUnrecorded(p *Plan, s *results.Sweep, withSlurm bool) error {
 	return nil
 }
 
-// hasSlurmRuns reports whether a Slurm task ever ran the trial.
-func hasSlurmRuns(s *results.Sweep, id string) bool {
+// ranOnLive reports whether an executor that may still live ran the trial.
+func ranOnLive(s *results.Sweep, id string, live mayLive) bool {
 	if tr := s.Trial(id); tr != nil {
 		for _, r := range tr.Runs {
-			if r.Trial.Provenance.Executor == "slurm" {
+			if live(r.Trial.Provenance.Executor) {
 				return true
 			}
 		}

@@ -469,3 +469,45 @@ func TestCheckLock(t *testing.T) {
 	}
 	again.Release()
 }
+
+// A run recorded running is abandoned only when its executor cannot still
+// be running it: a local sweep under its lock marks its own executor's
+// runs, and leaves a Slurm task's, which may live on another node, until
+// the Slurm executor has seen no task alive.
+func TestMarkAbandonedAsksTheExecutor(t *testing.T) {
+	dir := t.TempDir()
+	for _, r := range []struct{ name, executor string }{{"a", ExecutorLocal}, {"b", ExecutorSlurm}} {
+		run := filepath.Join(dir, r.name, "20260101-000000")
+		if err := os.MkdirAll(run, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		rec := &results.Trial{ID: r.name, Name: r.name, Status: results.StatusRunning,
+			Provenance: results.Provenance{Executor: r.executor}}
+		if err := results.WriteTrial(run, rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	statuses := func(live mayLive) map[string]results.Status {
+		s, err := results.LoadSweep(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := markAbandoned(&Plan{Dir: dir}, s, live); err != nil {
+			t.Fatal(err)
+		}
+		if s, err = results.LoadSweep(dir); err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]results.Status{}
+		for _, tr := range s.Trials {
+			out[tr.Name] = tr.Latest().Trial.Status
+		}
+		return out
+	}
+	if got := statuses(othersMayLive); got["a"] != results.StatusInterrupted || got["b"] != results.StatusRunning {
+		t.Errorf("under a local lock: %v, want a interrupted and b (Slurm) still running", got)
+	}
+	if got := statuses(noneLives); got["b"] != results.StatusInterrupted {
+		t.Errorf("with no task alive: %v, want b interrupted too", got)
+	}
+}

@@ -61,7 +61,7 @@ func RunSlurm(ctx context.Context, p *Plan, opts RunOptions, so SlurmOptions) (*
 	}
 	// No job of this sweep is alive (checked above), so every record still
 	// "running" was abandoned, on whichever node.
-	if err := markAbandoned(p, onDisk, true); err != nil {
+	if err := markAbandoned(p, onDisk, noneLives); err != nil {
 		return nil, err
 	}
 	jobs, skipped := Pending(p.Trials, onDisk, p.Spec.Retries, opts.Rerun)
@@ -236,7 +236,7 @@ func settleLost(p *Plan, current func() ([]Job, error)) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := markAbandoned(p, onDisk, true); err != nil {
+	if err := markAbandoned(p, onDisk, noneLives); err != nil {
 		return 0, err
 	}
 	lost := 0

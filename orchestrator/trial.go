@@ -33,7 +33,7 @@ type trialRunner struct {
 	dir      string // the sweep directory
 	trainer  plugins.Trainer
 	host     string
-	executor string // provenance: "local" or "slurm"
+	executor string // provenance: ExecutorLocal or ExecutorSlurm
 	slurmJob string
 	logOpts  logger.Options
 	// pruner, if not nil, sees the objective's curve after every epoch

@@ -19,7 +19,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	rerun := fs.String("rerun", "", "also run trials that are already finished: failed (failed ones, even with retries spent) or all")
 	failFast := fs.Bool("fail-fast", false, "stop the sweep at the first failed trial")
 	jsonLines := fs.Bool("json", false, "write one JSON progress event per line to stdout instead of the report")
-	executor := fs.String("executor", "local", "where trials run: local or slurm")
+	executor := fs.String("executor", orchestrator.ExecutorLocal, "where trials run: local or slurm")
 	slurmFlags := addSlurmFlags(fs)
 	grid, err := exactlyOne(fs, args, "grid file")
 	if err != nil {
@@ -34,9 +34,9 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	opts := orchestrator.RunOptions{Workers: *workers, Rerun: *rerun, FailFast: *failFast,
 		Observer: newObserver(*jsonLines, stdout, os.Stderr)}
 	switch *executor {
-	case "local":
+	case orchestrator.ExecutorLocal:
 		err = runLocal(ctx, grid, opts, *jsonLines, stdout, stderr)
-	case "slurm":
+	case orchestrator.ExecutorSlurm:
 		err = runSlurm(ctx, grid, opts, slurmFlags, *jsonLines, stdout, stderr)
 	default:
 		return usageError{msg: fmt.Sprintf("--executor %q: want local or slurm", *executor)}

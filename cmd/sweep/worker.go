@@ -22,7 +22,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	until := fs.String("search-until", "", "with --search: ask for no configuration after this time (RFC 3339)")
 	workers := fs.Int("workers", 1, "trials at once")
 	rerun := fs.String("rerun", "", "also run finished trials: failed or all")
-	executor := fs.String("executor", "slurm", "what to record as the executor in trial.json")
+	executor := fs.String("executor", orchestrator.ExecutorSlurm, "what to record as the executor in trial.json")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
