@@ -45,6 +45,9 @@ type RunOptions struct {
 	Rerun    string // one of the Rerun constants
 	FailFast bool   // stop at the first failed trial
 	Observer Observer
+	// Executor runs the trials: nil (or LocalExecutor()) for this
+	// process's model plugins, SlurmExecutor for array tasks.
+	Executor Executor
 }
 
 // Summary is what a `sweep run` did.
@@ -226,17 +229,23 @@ func countFailed(runs *results.TrialRuns) int {
 	return n
 }
 
-// Run runs a plan's pending trials locally, with at most workers at once.
+// Run runs a plan's pending trials, and for a search the configurations
+// its budget has left, on the options' executor (locally by default).
 //
 // It takes the sweep's lock, records the grid as run, marks runs that a
-// killed sweep left "running" as interrupted, then runs. Cancelling ctx
-// stops launching trials and interrupts those running; their records say
-// so and a later Run resumes. Failed trials are reported in the Summary, not
-// as an error: the error is for failures of the sweep itself.
+// killed sweep left "running" as interrupted (those no executor may still
+// be running), then runs. Cancelling ctx stops launching trials and
+// interrupts those running; their records say so and a later Run resumes.
+// Failed trials are reported in the Summary, not as an error: the error is
+// for failures of the sweep itself.
 func Run(ctx context.Context, p *Plan, opts RunOptions) (*Summary, error) {
 	start := time.Now()
 	if p.Search != nil && opts.Rerun == RerunAll {
 		return nil, fmt.Errorf("--rerun all: an adaptive search learns from its history and cannot run it again; give the grid another name to start a new search")
+	}
+	exec := opts.Executor
+	if exec == nil {
+		exec = LocalExecutor()
 	}
 	lock, onDisk, err := prepare(p)
 	if err != nil {
@@ -250,32 +259,87 @@ func Run(ctx context.Context, p *Plan, opts RunOptions) (*Summary, error) {
 			return nil, err
 		}
 	}
-	if err := markAbandoned(p, onDisk, othersMayLive); err != nil {
+	live, err := exec.check(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	if err := markAbandoned(p, onDisk, live); err != nil {
 		return nil, err
 	}
 	jobs, skipped := Pending(p.Trials, onDisk, p.Spec.Retries, opts.Rerun)
-	r := newTrialRunner(p, ExecutorLocal)
+	w := &work{p: p, opts: opts, jobs: jobs, search: sr, onDisk: onDisk, start: start,
+		sum: &Summary{Dir: p.Dir, Skipped: skipped}}
 	total := len(jobs)
 	if sr != nil {
 		sr.start(onDisk, jobs)
 		total += max(0, p.Spec.Search.Trials-len(sr.asked)) * p.Spec.Repeats
 	}
-	finished := newFinishedStore(onDisk, p.Spec.Objective)
-	completed := finished.curves
-	if sr != nil {
-		completed = sr.completedCurves
+	w.prog = newProgress(opts.Observer, p.Spec.Objective, total, skipped)
+	if total > 0 {
+		err = exec.execute(ctx, w)
 	}
+	w.prog.finish()
+	sum := w.sum
+	sum.Elapsed = time.Since(start)
+	if err != nil || w.detached {
+		return sum, err
+	}
+	sum.Failed, err = countSweepFailures(p)
+	return sum, err
+}
+
+// Executor runs a sweep's trials somewhere: this process's pool of model
+// plugins (LocalExecutor), or `sweep worker` in Slurm array tasks
+// (SlurmExecutor). Run does what every executor shares: the lock, the
+// abandoned runs, what is pending, the search's history, the summary.
+type Executor interface {
+	// check is called under the sweep's lock, before anything is marked
+	// or run: it refuses a sweep it cannot run now, and says whose
+	// recorded runs may still be running.
+	check(ctx context.Context, p *Plan) (mayLive, error)
+	// execute runs the work's jobs (and a search's new configurations)
+	// and fills its summary's records and interruption.
+	execute(ctx context.Context, w *work) error
+}
+
+// work is what Run hands an executor.
+type work struct {
+	p        *Plan
+	opts     RunOptions
+	jobs     []Job      // pending trials, in order
+	search   *searchRun // nil for a grid
+	onDisk   *results.Sweep
+	start    time.Time
+	prog     *progress
+	sum      *Summary
+	detached bool // the executor left the trials running (Slurm --detach)
+}
+
+// LocalExecutor runs trials on this process's model plugin processes, with
+// the workers the options (or the grid) ask for.
+func LocalExecutor() Executor { return localExecutor{} }
+
+type localExecutor struct{}
+
+// check: under the lock, no local run of another process lives; a Slurm
+// task's may.
+func (localExecutor) check(context.Context, *Plan) (mayLive, error) { return othersMayLive, nil }
+
+func (localExecutor) execute(ctx context.Context, w *work) error {
+	p, sr := w.p, w.search
+	r := newTrialRunner(p, ExecutorLocal)
+	finished := newFinishedStore(w.onDisk, p.Spec.Objective)
+	completed, next := finished.curves, listed(w.jobs)
+	if sr != nil {
+		completed, next = sr.completedCurves, sr.source()
+	}
+	var err error
 	if r.pruner, err = newPruner(p, completed); err != nil {
-		return nil, err
+		return err
 	}
-	prog := newProgress(opts.Observer, p.Spec.Objective, total, skipped)
-	next := listed(jobs)
-	if sr != nil {
-		next = sr.source()
-	}
-	records, err := runAll(ctx, next, Workers(opts.Workers, p.Spec), opts.FailFast,
+	records, err := runAll(ctx, next, Workers(w.opts.Workers, p.Spec), w.opts.FailFast,
 		func(ctx context.Context, j Job) (*results.Trial, error) {
-			rec, err := r.run(ctx, j.Trial, j.PriorFailures, j.MaxAttempts, prog)
+			rec, err := r.run(ctx, j.Trial, j.PriorFailures, j.MaxAttempts, w.prog)
 			finished.add(rec)
 			if sr != nil {
 				sr.ended(rec)
@@ -285,19 +349,13 @@ func Run(ctx context.Context, p *Plan, opts RunOptions) (*Summary, error) {
 	if sr != nil {
 		p.Trials = sr.planTrials()
 	}
-	prog.finish()
-	sum := &Summary{Dir: p.Dir, Skipped: skipped, Elapsed: time.Since(start)}
 	for _, rec := range records {
 		if rec != nil {
-			sum.Records = append(sum.Records, rec)
+			w.sum.Records = append(w.sum.Records, rec)
 		}
 	}
-	sum.Interrupted = ctx.Err() != nil
-	if err != nil {
-		return sum, err
-	}
-	sum.Failed, err = countSweepFailures(p)
-	return sum, err
+	w.sum.Interrupted = ctx.Err() != nil
+	return err
 }
 
 // prepare takes the sweep directory's lock, records the grid as run (and

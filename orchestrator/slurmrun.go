@@ -14,7 +14,7 @@ import (
 	"github.com/sweep-ml/sweep/results"
 )
 
-// SlurmOptions configures RunSlurm.
+// SlurmOptions configures SlurmExecutor.
 type SlurmOptions struct {
 	Config slurm.Config
 	// Detach returns once the job arrays are submitted instead of waiting
@@ -30,77 +30,55 @@ type SlurmOptions struct {
 	OnSubmit func(*slurm.Submitted)
 }
 
-// RunSlurm runs a plan's pending trials as one Slurm job array (several when
-// the cluster's MaxArraySize is smaller), whose tasks run `sweep worker` over
-// packed batches of trials in the shared sweep directory, and waits for them
-// while reporting progress from the trials' records and one squeue call per
-// poll. Cancelling ctx cancels the arrays (scancel), whose workers mark their
+// SlurmExecutor runs a plan's pending trials as one Slurm job array (several
+// when the cluster's MaxArraySize is smaller), whose tasks run `sweep
+// worker` over packed batches of trials in the shared sweep directory (for
+// a search: search workers, each asking, claiming and running
+// configurations until the budget is spent), and waits for them while
+// reporting progress from the trials' records and one squeue call per poll.
+// Cancelling ctx cancels the arrays (scancel), whose workers mark their
 // trials interrupted. Trials of a task that was killed or preempted have no
-// finished record and run again on the next RunSlurm.
-func RunSlurm(ctx context.Context, p *Plan, opts RunOptions, so SlurmOptions) (*Summary, error) {
-	start := time.Now()
-	if p.Search != nil && opts.Rerun == RerunAll {
-		return nil, fmt.Errorf("--rerun all: an adaptive search learns from its history and cannot run it again; give the grid another name to start a new search")
-	}
-	lock, onDisk, err := prepare(p)
+// finished record and run again on the next Run.
+func SlurmExecutor(so SlurmOptions) Executor { return slurmExecutor{so} }
+
+type slurmExecutor struct{ so SlurmOptions }
+
+// check refuses a sweep whose earlier arrays still have tasks queued or
+// running; once none has, no recorded run lives, on whichever node.
+func (e slurmExecutor) check(ctx context.Context, p *Plan) (mayLive, error) {
+	active, err := activeJobs(ctx, e.so.Client, p.Dir)
 	if err != nil {
 		return nil, err
 	}
-	defer lock.Release()
-	var sr *searchRun
-	if p.Search != nil {
-		if sr, err = loadSearch(p); err != nil {
-			return nil, err
-		}
-	}
-	if active, err := activeJobs(ctx, so.Client, p.Dir); err != nil {
-		return nil, err
-	} else if len(active) > 0 {
+	if len(active) > 0 {
 		return nil, fmt.Errorf("%w: Slurm job arrays %s of this sweep are still queued or running; wait for them or scancel them",
 			ErrLocked, strings.Join(active, ", "))
 	}
-	// No job of this sweep is alive (checked above), so every record still
-	// "running" was abandoned, on whichever node.
-	if err := markAbandoned(p, onDisk, noneLives); err != nil {
-		return nil, err
-	}
-	jobs, skipped := Pending(p.Trials, onDisk, p.Spec.Retries, opts.Rerun)
-	sum := &Summary{Dir: p.Dir, Skipped: skipped}
-	total, current := len(jobs), func() ([]Job, error) { return jobs, nil }
-	if sr != nil {
-		total += max(0, p.Spec.Search.Trials-len(sr.asked)) * p.Spec.Repeats
-		current = func() ([]Job, error) { return searchJobs(p) }
-	}
-	if total == 0 {
-		sum.Elapsed = time.Since(start)
-		sum.Failed, err = countSweepFailures(p)
-		return sum, err
-	}
+	return noneLives, nil
+}
+
+func (e slurmExecutor) execute(ctx context.Context, w *work) error {
+	p, so := w.p, e.so
+	current := func() ([]Job, error) { return w.jobs, nil }
 	var sub *slurm.Submitted
-	if sr != nil {
-		sub, err = submitSearch(ctx, p, jobs, total, so, opts)
+	var err error
+	if w.search != nil {
+		current = func() ([]Job, error) { return searchJobs(p) }
+		sub, err = submitSearch(ctx, p, w.jobs, w.prog.counts.Total, so, w.opts)
 	} else {
-		sub, err = submit(ctx, p, jobs, onDisk, so, opts.Rerun)
+		sub, err = submit(ctx, p, w.jobs, w.onDisk, so, w.opts.Rerun)
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if so.OnSubmit != nil {
 		so.OnSubmit(sub)
 	}
 	if so.Detach {
-		sum.Elapsed = time.Since(start)
-		return sum, nil
+		w.detached = true
+		return nil
 	}
-	prog := newProgress(opts.Observer, p.Spec.Objective, total, skipped)
-	err = follow(ctx, p, current, sub, so, prog, start, sum)
-	prog.finish()
-	sum.Elapsed = time.Since(start)
-	if err != nil {
-		return sum, err
-	}
-	sum.Failed, err = countSweepFailures(p)
-	return sum, err
+	return follow(ctx, p, current, sub, so, w.prog, w.start, w.sum)
 }
 
 // submit packs the jobs' trials into batches and submits them.

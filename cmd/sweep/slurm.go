@@ -74,7 +74,8 @@ func runSlurm(ctx context.Context, grid string, opts orchestrator.RunOptions, f 
 			sub = s
 			fmt.Fprintf(stderr, "sweep: submitted Slurm job arrays %s (scripts and logs in %s)\n", strings.Join(s.JobIDs(), ", "), s.Dir)
 		}}
-	sum, err := orchestrator.RunSlurm(ctx, plan, opts, so)
+	opts.Executor = orchestrator.SlurmExecutor(so)
+	sum, err := orchestrator.Run(ctx, plan, opts)
 	if err != nil {
 		return err
 	}
