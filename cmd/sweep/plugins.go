@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -16,8 +18,20 @@ import (
 // runPlugins inspects model plugins: `sweep plugins describe PATH [ARGS...]`,
 // or a built-in model by name (`sweep plugins describe ffn`).
 func runPlugins(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	const usage = "usage: sweep plugins describe PATH [PLUGIN_ARGS...] | BUILTIN_MODEL"
+	if slices.ContainsFunc(args[:min(len(args), 2)], isHelpFlag) {
+		fmt.Fprintf(stdout, "%s\n\nStarts the model plugin at PATH (with PLUGIN_ARGS), or the built-in model named, and\n"+
+			"prints the hyperparameters and metrics it declares. Built-in models: %s.\n",
+			usage, strings.Join(slices.Sorted(maps.Keys(orchestrator.BuiltinModels())), ", "))
+		return errHelp
+	}
 	if len(args) < 2 || args[0] != "describe" {
-		return usageError{msg: "usage: sweep plugins describe PATH [PLUGIN_ARGS...] | BUILTIN_MODEL"}
+		return usageError{msg: usage}
+	}
+	if strings.HasPrefix(args[1], "-") {
+		// A plugin path never starts with a dash; a flag does, and describe
+		// takes none: launching a program named "-x" helps nobody.
+		return usageError{msg: fmt.Sprintf("%q is not a plugin path (describe takes no flags); %s", args[1], usage)}
 	}
 	cmd := plugins.Command{Path: args[1], Args: args[2:]}
 	if _, builtin := orchestrator.BuiltinModels()[args[1]]; builtin && !strings.ContainsRune(args[1], os.PathSeparator) {
@@ -50,4 +64,9 @@ func printDescription(w io.Writer, desc plugins.Description) error {
 	}
 	fmt.Fprintf(w, "\nmetrics: %s\n", strings.Join(desc.Metrics, ", "))
 	return nil
+}
+
+// isHelpFlag reports whether arg asks for help.
+func isHelpFlag(arg string) bool {
+	return arg == "-h" || arg == "-help" || arg == "--help" || arg == "help"
 }
