@@ -85,24 +85,14 @@ func shortHash(s string) string {
 // plugins/dataset documents filled in, so that writing a default out
 // changes nothing.
 func canonicalData(d dataset.Spec, dataHash string) string {
+	// One definition of the defaults, the dataset's own: a field left out
+	// and the same value written out are the same data.
+	d = d.Defaults()
 	var b strings.Builder
-	valSplit := d.ValSplit
-	if valSplit == 0 {
-		valSplit = 0.2
-	}
-	split := d.Split
-	if split == "" {
-		split = "random"
-	}
-	standardize := d.Standardize == nil || *d.Standardize
 	fmt.Fprintf(&b, "data.val_split %s\ndata.split %q\ndata.standardize %t\ndata.seed %d\n",
-		canonicalValue(valSplit), split, standardize, d.Seed)
+		canonicalValue(d.ValSplit), d.Split, *d.Standardize, d.Seed)
 	if d.Path != "" {
-		target := d.Target
-		if target == "" {
-			target = "target"
-		}
-		fmt.Fprintf(&b, "data.csv_sha256 %s\ndata.target %q\n", dataHash, target)
+		fmt.Fprintf(&b, "data.csv_sha256 %s\ndata.target %q\n", dataHash, d.Target)
 		if len(d.Features) == 0 {
 			b.WriteString("data.features *\n")
 		} else {
@@ -114,19 +104,7 @@ func canonicalData(d dataset.Spec, dataHash string) string {
 		}
 		return b.String()
 	}
-	syn := dataset.SyntheticSpec{}
-	if d.Synthetic != nil {
-		syn = *d.Synthetic
-	}
-	if syn.Rows == 0 {
-		syn.Rows = 20000
-	}
-	if syn.Features == 0 {
-		syn.Features = 50
-	}
-	if syn.Noise == 0 {
-		syn.Noise = 0.5
-	}
+	syn := d.Synthetic
 	fmt.Fprintf(&b, "data.synthetic rows=%d features=%d noise=%s\n", syn.Rows, syn.Features, canonicalValue(syn.Noise))
 	return b.String()
 }

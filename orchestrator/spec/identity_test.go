@@ -133,6 +133,8 @@ func TestIdentitySynthetic(t *testing.T) {
 		{"[data.synthetic]\nrows = 100\n", false},
 		{"[data.synthetic]\nfeatures = 5\n", false},
 		{"[data.synthetic]\nnoise = 0.1\n", false},
+		{"[data.synthetic]\nnoise = 0.25\n", false},
+		{"[data]\nval_split = 0.2\n[data.synthetic]\nnoise = 0.5\n", true},
 		{"[data]\nseed = 3\n", false},
 	} {
 		got := expandIn(t, grid+c.table, "", ffnDesc())[0]

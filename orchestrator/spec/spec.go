@@ -432,7 +432,9 @@ func (p *specParser) data(s *Spec, n *tomlNode) {
 		}{
 			{"rows", d.Synthetic.Rows > 0},
 			{"features", d.Synthetic.Features > 0},
-			{"noise", d.Synthetic.Noise >= 0 && !math.IsInf(d.Synthetic.Noise, 0) && !math.IsNaN(d.Synthetic.Noise)},
+			// 0 is refused rather than quietly read as "unset", which is
+			// what a zero means to the dataset (and would give 0.5).
+			{"noise", d.Synthetic.Noise > 0 && !math.IsInf(d.Synthetic.Noise, 0)},
 		} {
 			if k := syn.kid(c.key); k != nil && !c.ok {
 				p.errorf(k, "must be positive, not %v", k.val)
