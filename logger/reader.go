@@ -1,6 +1,7 @@
 package logger
 
 import (
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -244,9 +245,9 @@ func (run *Run) addValue(e *Event, v *Value, plugin string) error {
 		if err != nil {
 			return err
 		}
-		run.SessionStart = cmpOr(d.start, run.SessionStart)
-		run.SessionEnd = cmpOr(d.end, run.SessionEnd)
-		run.Experiment = cmpOr(d.experiment, run.Experiment)
+		run.SessionStart = cmp.Or(d.start, run.SessionStart)
+		run.SessionEnd = cmp.Or(d.end, run.SessionEnd)
+		run.Experiment = cmp.Or(d.experiment, run.Experiment)
 	case v.Kind == KindTensor && plugin == ScalarsPlugin:
 		x, err := tensorScalar(v.Tensor)
 		if err != nil {
@@ -264,14 +265,6 @@ func (run *Run) addValue(e *Event, v *Value, plugin string) error {
 		run.Texts[v.Tag] = append(run.Texts[v.Tag], TextPoint{e.Step, e.WallTime, strings.Join(parts, "\n")})
 	}
 	return nil
-}
-
-// cmpOr returns a if it is not nil, else b.
-func cmpOr[T any](a, b *T) *T {
-	if a != nil {
-		return a
-	}
-	return b
 }
 
 // tensorScalar returns the value of a rank-0 DT_FLOAT or DT_DOUBLE tensor.

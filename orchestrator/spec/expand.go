@@ -321,7 +321,7 @@ func (s *Spec) resolve(desc plugins.Description) (*resolved, error) {
 	}
 	p.checkObjective(s, desc, r)
 	for _, ps := range desc.Params {
-		if ps.Default == nil && !contains(s.names(), ps.Name) {
+		if ps.Default == nil && !slices.Contains(s.names(), ps.Name) {
 			p.errorAt(0, nil, "model %q needs hyperparameter %q (%s), which has no default: set it in [params] or on an axis",
 				r.model, ps.Name, ps.Type)
 		}
@@ -407,15 +407,6 @@ func paramNames(desc plugins.Description) []string {
 		names[i] = ps.Name
 	}
 	return names
-}
-
-func contains(names []string, name string) bool {
-	for _, n := range names {
-		if n == name {
-			return true
-		}
-	}
-	return false
 }
 
 // errorAt records a problem at a line and key.
