@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"syscall"
 	"time"
 )
 
@@ -16,9 +15,10 @@ const LockFile = ".sweep.lock"
 
 // Lock is an exclusive hold on a sweep directory.
 //
-// It is an flock(2) on LockFile, so the kernel releases it when its holder
-// dies however it dies (kill -9 included): a stale lock is never an obstacle
-// and taking it over needs no guesswork about whether its holder is alive.
+// It is an flock(2) on LockFile (LockFileEx on Windows), so the kernel
+// releases it when its holder dies however it dies (kill -9 included): a
+// stale lock is never an obstacle and taking it over needs no guesswork
+// about whether its holder is alive.
 // The file also says who holds it, for the error a second `sweep run` gets.
 type Lock struct {
 	f *os.File
@@ -36,6 +36,9 @@ type LockHolder struct {
 // the lock.
 var ErrLocked = errors.New("sweep is locked")
 
+// errHeld is tryLock's answer when another process holds the lock.
+var errHeld = errors.New("held by another process")
+
 // AcquireLock takes the sweep directory's lock without waiting. If another
 // live process holds it, the error wraps ErrLocked and names that process.
 func AcquireLock(sweepDir string) (*Lock, error) {
@@ -44,9 +47,9 @@ func AcquireLock(sweepDir string) (*Lock, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lock sweep: %w", err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	if err := tryLock(f); err != nil {
 		defer f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
+		if errors.Is(err, errHeld) {
 			return nil, fmt.Errorf("%w: %s", ErrLocked, describeHolder(f))
 		}
 		return nil, fmt.Errorf("lock %s: %w", path, err)

@@ -23,7 +23,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/hashicorp/go-plugin"
@@ -208,7 +207,9 @@ func misbehave(fail, trial string) {
 	case "exit":
 		os.Exit(7)
 	case "kill":
-		_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		if self, err := os.FindProcess(os.Getpid()); err == nil {
+			_ = self.Kill() // SIGKILL on Unix
+		}
 		select {}
 	case "hang":
 		select {} // ignores ctx: only killing the process ends this
