@@ -430,8 +430,10 @@ const (
 type mayLive func(executor string) bool
 
 // othersMayLive is what a local sweep knows under its lock: its own
-// executor's runs are dead, any other's may live.
-func othersMayLive(executor string) bool { return executor != ExecutorLocal }
+// executor's runs are dead, any other's may live. A record that names no
+// executor (one written for a directory a killed sweep left without any)
+// belongs to no process that could still run it.
+func othersMayLive(executor string) bool { return executor != "" && executor != ExecutorLocal }
 
 // noneLives is what an executor knows once it has seen every run of every
 // executor stopped.

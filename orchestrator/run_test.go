@@ -511,3 +511,31 @@ func TestMarkAbandonedAsksTheExecutor(t *testing.T) {
 		t.Errorf("with no task alive: %v, want b interrupted too", got)
 	}
 }
+
+// A trial killed twice before its first record: the second directory is
+// adopted too. The record written for the first names no executor, and
+// that must not read as "a run of another executor that may live" (20
+// runs of the chaos script under load found this).
+func TestRecordUnrecordedTwice(t *testing.T) {
+	dir := t.TempDir()
+	p := &Plan{Dir: dir, Trials: []spec.Trial{{ID: "a1", Name: "a"}}}
+	for _, run := range []string{"20260101-000000", "20260101-000001"} {
+		if err := os.MkdirAll(filepath.Join(dir, "a", run), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		s, err := results.LoadSweep(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := markAbandoned(p, s, othersMayLive); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := results.LoadSweep(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Unrecorded) != 0 || s.Trial("a1") == nil || len(s.Trial("a1").Runs) != 2 {
+		t.Errorf("unrecorded %v, trial %+v; want both directories adopted", s.Unrecorded, s.Trial("a1"))
+	}
+}
