@@ -1,10 +1,7 @@
 package plugins
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -118,7 +115,7 @@ type Client struct {
 	pc    *plugin.Client
 	rpc   pb.ModelClient
 	sink  *stderrSink
-	exit  *exitRecorder
+	cmd   *exec.Cmd // go-plugin starts and waits for it
 	pid   int
 	abort context.CancelFunc // SIGKILLs the process
 
@@ -144,8 +141,9 @@ func launch(ctx context.Context, cmd Command, opts PoolOptions) (*Client, error)
 	// abort kills the process through os/exec, which knows it from its
 	// start, even while go-plugin is still waiting for the handshake.
 	procCtx, abort := context.WithCancel(context.Background())
-	c := &Client{path: path, opts: opts, sink: newStderrSink(opts.StderrLines), exit: &exitRecorder{}, abort: abort}
+	c := &Client{path: path, opts: opts, sink: newStderrSink(opts.StderrLines), abort: abort}
 	ec := exec.CommandContext(procCtx, path, cmd.Args...)
+	c.cmd = ec
 	// go-plugin appends the host's environment after Env, and exec keeps the
 	// last of duplicate keys: put the host's first so that cmd.Env wins.
 	ec.Env = append(os.Environ(), cmd.Env...)
@@ -164,9 +162,9 @@ func launch(ctx context.Context, cmd Command, opts PoolOptions) (*Client, error)
 		Stderr:           c.sink,
 		SyncStderr:       c.sink,
 		SyncStdout:       c.sink,
-		Logger: hclog.New(&hclog.LoggerOptions{
-			Name: filepath.Base(path), Level: hclog.Info, Output: c.exit, JSONFormat: true,
-		}),
+		// go-plugin's own log would clutter the user's terminal; how the
+		// process ended comes from its exec.Cmd (exitText).
+		Logger: hclog.NewNullLogger(),
 		// Histograms of a large network exceed gRPC's default 4 MiB.
 		GRPCDialOptions: []grpc.DialOption{grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(1 << 30))},
 	})
@@ -205,7 +203,7 @@ func launch(ctx context.Context, cmd Command, opts PoolOptions) (*Client, error)
 			// process, the caller's cancellation is the reason.
 			return nil, fmt.Errorf("plugin %s: start: %w", path, ctx.Err())
 		}
-		return nil, fmt.Errorf("plugin %s: did not start: %s%s", path, startError(s.err, c.exit.text()), c.sink.tailText())
+		return nil, fmt.Errorf("plugin %s: did not start: %s%s", path, startError(s.err, c.exitText()), c.sink.tailText())
 	}
 	c.rpc = s.rpc
 	if rc := c.pc.ReattachConfig(); rc != nil {
@@ -364,7 +362,7 @@ func (c *Client) callFailed(ctx context.Context, what string, err error) error {
 	exited := c.waitExit(time.Second)
 	c.kill()
 	if exited {
-		return c.breakf("plugin %s: the process exited during %s%s%s", c.path, what, c.exit.text(), c.sink.tailText())
+		return c.breakf("plugin %s: the process exited during %s%s%s", c.path, what, c.exitText(), c.sink.tailText())
 	}
 	return c.breakf("plugin %s: %s: %s%s", c.path, what, st.Message(), c.sink.tailText())
 }
@@ -458,44 +456,13 @@ func (c *Client) Close() error {
 	return nil
 }
 
-// exitRecorder is the go-plugin client's log output. It keeps what the log
-// says about how the process ended ("exit status 2", "signal: killed") and
-// drops the rest, which would otherwise clutter the user's terminal.
-type exitRecorder struct {
-	mu  sync.Mutex
-	how string
-}
-
-func (r *exitRecorder) Write(p []byte) (int, error) {
-	sc := bufio.NewScanner(bytes.NewReader(p))
-	for sc.Scan() {
-		line := sc.Bytes()
-		if !bytes.Contains(line, []byte("plugin process exited")) {
-			continue
-		}
-		var entry struct {
-			Message string `json:"@message"`
-			Error   string `json:"error"`
-		}
-		if json.Unmarshal(line, &entry) != nil || entry.Message != "plugin process exited" {
-			continue
-		}
-		r.mu.Lock()
-		r.how = entry.Error
-		if r.how == "" {
-			r.how = "exit status 0"
-		}
-		r.mu.Unlock()
-	}
-	return len(p), nil
-}
-
-// text is " (how)" once the process has exited, else "".
-func (r *exitRecorder) text() string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.how == "" {
+// exitText is " (how)" once the process has exited ("exit status 2",
+// "signal: killed"), else "". go-plugin's Exited, which it sets under its
+// lock after its Wait on the command returned, orders this read after the
+// write of ProcessState.
+func (c *Client) exitText() string {
+	if !c.pc.Exited() || c.cmd.ProcessState == nil {
 		return ""
 	}
-	return " (" + r.how + ")"
+	return " (" + c.cmd.ProcessState.String() + ")"
 }

@@ -2,8 +2,10 @@ package spec
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -387,11 +389,11 @@ func declarations(desc plugins.Description) (map[string]plugins.ParamSpec, error
 		if _, dup := decl[ps.Name]; dup {
 			return nil, fmt.Errorf("model %q declares hyperparameter %q twice", desc.Name, ps.Name)
 		}
-		if _, err := convertValue(nil, ps.Type); strings.Contains(err.Error(), "unknown type") {
+		if _, err := convertValue(nil, ps.Type); errors.Is(err, errUnknownType) {
 			return nil, fmt.Errorf("model %q: hyperparameter %q has an unknown type %q", desc.Name, ps.Name, ps.Type)
 		}
 		if ps.Default != nil {
-			if v, err := convertValue(ps.Default, ps.Type); err != nil || fmt.Sprintf("%T", v) != fmt.Sprintf("%T", ps.Default) {
+			if v, err := convertValue(ps.Default, ps.Type); err != nil || reflect.TypeOf(v) != reflect.TypeOf(ps.Default) {
 				return nil, fmt.Errorf("model %q: hyperparameter %q of type %s has a default of Go type %T",
 					desc.Name, ps.Name, ps.Type, ps.Default)
 			}
@@ -552,8 +554,11 @@ func convertValue(v any, t plugins.ParamType) (any, error) {
 		}
 		return nil, bad("a list of floats")
 	}
-	return nil, fmt.Errorf("the model declares an unknown type %q", t)
+	return nil, fmt.Errorf("%w %q", errUnknownType, t)
 }
+
+// errUnknownType is convertValue's error for a type it does not know.
+var errUnknownType = errors.New("the model declares an unknown type")
 
 // numberToFloat converts a float, or an integer that a float64 holds
 // exactly.
