@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"gonum.org/v1/gonum/diff/fd"
+	"gonum.org/v1/gonum/floats/scalar"
 )
 
 // randomData returns a Data of rows training and rows/4 validation rows with
@@ -149,11 +150,16 @@ func TestAdamKernels(t *testing.T) {
 	checkNear(t, "asm Adam vs Go Adam", runs[1], runs[0], 1e-14)
 }
 
-// checkNear requires relative agreement within tol (absolute below 1).
+// checkNear requires as many values as want, each within tol, absolute or
+// relative.
 func checkNear(t *testing.T, what string, got, want []float64, tol float64) {
 	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("%s: %d values, want %d", what, len(got), len(want))
+		return
+	}
 	for i := range want {
-		if math.Abs(got[i]-want[i]) > tol*math.Max(1, math.Abs(want[i])) {
+		if !scalar.EqualWithinAbsOrRel(got[i], want[i], tol, tol) {
 			t.Errorf("%s[%d] = %v, want %v", what, i, got[i], want[i])
 			return
 		}

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"gonum.org/v1/gonum/floats/scalar"
 )
 
 // The reference runs in testdata/*.json were computed by PyTorch 1.13 in
@@ -83,14 +85,10 @@ func checkClose(t *testing.T, what string, got, want []float64) {
 		return
 	}
 	for i := range got {
-		if !close(got[i], want[i], refTol, refFloor) {
+		if !scalar.EqualWithinAbsOrRel(got[i], want[i], refFloor, refTol) {
 			t.Errorf("%s[%d] = %.17g, want %.17g (PyTorch)", what, i, got[i], want[i])
 		}
 	}
-}
-
-func close(got, want, rel, floor float64) bool {
-	return math.Abs(got-want) <= rel*math.Max(math.Abs(want), floor/rel)
 }
 
 // setState copies a state_dict (keys without the "network." prefix) into

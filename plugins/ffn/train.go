@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"gonum.org/v1/gonum/stat"
 )
 
 // Data is what Train learns from: row-major matrices of training and
@@ -282,22 +284,13 @@ func (t *trainer) evaluate() (loss, mean, std float64) {
 	return loss, mean, std
 }
 
-// meanStd returns the mean and the sample standard deviation of v (0 when v
-// has one element), with a two-pass sum for accuracy.
+// meanStd returns the mean and the sample standard deviation of v, which
+// is 0 (not gonum's NaN) for a single prediction: it is logged every epoch.
 func meanStd(v []float64) (mean, std float64) {
-	for _, x := range v {
-		mean += x
-	}
-	mean /= float64(len(v))
 	if len(v) < 2 {
-		return mean, 0
+		return stat.Mean(v, nil), 0
 	}
-	var ss float64
-	for _, x := range v {
-		d := x - mean
-		ss += d * d
-	}
-	return mean, math.Sqrt(ss / float64(len(v)-1))
+	return stat.MeanStdDev(v, nil)
 }
 
 // snapshot keeps the current parameters and running statistics as the best.
