@@ -7,7 +7,7 @@
 // hyperparameters at the start, SUCCESS or FAILURE at the end), so that
 // `tensorboard --logdir runs` shows what PyTorch's SummaryWriter would.
 // MetricsTracker keeps metric series in memory for best-value queries. The
-// reader (ReadRun, ReadScalars, ReadLogDir, ReadEvents) verifies both CRCs
+// reader (ReadRun, ReadScalars, ReadEvents) verifies both CRCs
 // of every record, names the file and byte offset of any damage, and tells
 // a truncated last record (ErrTruncated: a file still being written) from
 // corruption (ErrCorrupt).

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"maps"
 	"math"
 	"os"
@@ -159,44 +158,6 @@ func ReadScalars(path string) (map[string][]ScalarPoint, error) {
 		return nil, err
 	}
 	return run.Scalars, err
-}
-
-// ReadLogDir reads every run below root, as TensorBoard finds them: each
-// directory that directly holds an event file, named by its path relative
-// to root with "/" separators ("." for root itself). A truncated file does
-// not stop the walk; the first error met is returned with every run read.
-func ReadLogDir(root string) (map[string]*Run, error) {
-	runs := map[string]*Run{}
-	var first error
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() || !isEventFile(d.Name()) {
-			return nil
-		}
-		dir := filepath.Dir(path)
-		rel, err := filepath.Rel(root, dir)
-		if err != nil {
-			return err
-		}
-		name := filepath.ToSlash(rel)
-		if runs[name] != nil {
-			return nil
-		}
-		run, err := ReadRun(dir)
-		if run != nil {
-			runs[name] = run
-		}
-		if err != nil && first == nil {
-			first = err
-		}
-		return nil
-	})
-	if err != nil {
-		return runs, err
-	}
-	return runs, first
 }
 
 func (run *Run) addFile(path string) error {

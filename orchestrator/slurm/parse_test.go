@@ -60,7 +60,6 @@ func TestPollCaptured(t *testing.T) {
 	for _, tc := range []struct {
 		file         string
 		six, seven   map[int]TaskState
-		gone6, gone7 []int
 		active       int
 	}{
 		{
@@ -73,16 +72,12 @@ func TestPollCaptured(t *testing.T) {
 			file:   "squeue-mixed.txt",
 			six:    map[int]TaskState{0: {cd, "None"}, 1: {f, "NonZeroExitCode"}, 2: {cd, "None"}, 3: {cd, "None"}, 4: {r, "None"}},
 			seven:  map[int]TaskState{0: {r, "None"}, 2: {pd, "Resources"}},
-			gone6:  []int{5},
-			gone7:  []int{1},
 			active: 3,
 		},
 		{
 			file:   "squeue-finished.txt",
 			six:    map[int]TaskState{0: {cd, "None"}, 1: {f, "NonZeroExitCode"}, 2: {cd, "None"}, 3: {cd, "None"}, 4: {cd, "None"}},
 			seven:  map[int]TaskState{0: {ca, "None"}, 2: {ca, "Resources"}},
-			gone6:  []int{5},
-			gone7:  []int{1},
 			active: 0,
 		},
 	} {
@@ -99,12 +94,6 @@ func TestPollCaptured(t *testing.T) {
 		}
 		if got := st.Arrays[1].Tasks; !reflect.DeepEqual(got, tc.seven) {
 			t.Errorf("%s: array 7 = %v, want %v", tc.file, got, tc.seven)
-		}
-		if got := st.Arrays[0].Gone(6); !slices.Equal(got, tc.gone6) {
-			t.Errorf("%s: array 6 gone = %v, want %v", tc.file, got, tc.gone6)
-		}
-		if got := st.Arrays[1].Gone(3); !slices.Equal(got, tc.gone7) {
-			t.Errorf("%s: array 7 gone = %v, want %v", tc.file, got, tc.gone7)
 		}
 		if got := st.Active(); got != tc.active {
 			t.Errorf("%s: Active = %d, want %d", tc.file, got, tc.active)
@@ -136,8 +125,8 @@ func TestPollPurged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := st.Arrays[0].Gone(2); !slices.Equal(got, []int{0, 1}) {
-		t.Errorf("Gone = %v, want [0 1]", got)
+	if got := st.Arrays[0]; len(got.Tasks) != 0 || got.Active() != 0 {
+		t.Errorf("array %+v, want no task listed", got)
 	}
 }
 

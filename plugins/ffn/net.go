@@ -289,10 +289,6 @@ func (n *Net) Config() Config {
 // alias the network; the returned slice must not be modified.
 func (n *Net) Params() []Param { return n.params }
 
-// Buffers returns the BatchNorm running statistics in state_dict order. The
-// views alias the network; the returned slice must not be modified.
-func (n *Net) Buffers() []Param { return n.buffers }
-
 // Param returns the parameter or buffer with the given name.
 func (n *Net) Param(name string) (Param, bool) {
 	for _, list := range [][]Param{n.params, n.buffers} {

@@ -1,0 +1,8 @@
+package ffn
+
+// The tests compare the BatchNorm running statistics with PyTorch's
+// buffers; nothing else reads them from outside.
+
+// Buffers returns the BatchNorm running statistics in state_dict order. The
+// views alias the network; the returned slice must not be modified.
+func (n *Net) Buffers() []Param { return n.buffers }
