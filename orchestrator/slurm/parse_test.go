@@ -58,9 +58,9 @@ func TestPollCaptured(t *testing.T) {
 		ca = "CANCELLED"
 	)
 	for _, tc := range []struct {
-		file         string
-		six, seven   map[int]TaskState
-		active       int
+		file       string
+		six, seven map[int]TaskState
+		active     int
 	}{
 		{
 			file:   "squeue-active.txt",
