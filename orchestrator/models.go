@@ -3,63 +3,42 @@ package orchestrator
 import (
 	"context"
 	"errors"
-	"fmt"
-	"maps"
-	"os"
-	"slices"
-	"strings"
 
 	"github.com/sweep-ml/sweep/orchestrator/spec"
 	"github.com/sweep-ml/sweep/plugins"
-	"github.com/sweep-ml/sweep/plugins/builtin"
 )
 
-// ServeBuiltinCommand is the sweep binary's hidden subcommand that serves a
-// built-in model as a plugin process: `sweep __serve-builtin ffn`.
-const ServeBuiltinCommand = "__serve-builtin"
+// BuiltinModels returns the command that serves the built-in model a grid's
+// `model` key names. The table of built-in models, and the binary that
+// serves them, belong to the program (cmd/sweep); the orchestrator is only
+// handed this way to start one. For an unknown name the error wraps
+// ErrNoBuiltin and says which models there are.
+type BuiltinModels func(name string) (plugins.Command, error)
 
-// BuiltinModels are the models the sweep binary serves itself, by the name a
-// grid's `model` key gives.
-func BuiltinModels() map[string]func() plugins.Model {
-	return map[string]func() plugins.Model{
-		"ffn": func() plugins.Model { return builtin.FFN() },
-	}
-}
+// ErrNoBuiltin is what a BuiltinModels answers for a name it does not know.
+var ErrNoBuiltin = errors.New("no such built-in model")
 
 // PluginCommand says how to start the model plugin a spec names: a custom
-// plugin's executable, or this very binary serving a built-in model.
-func PluginCommand(s *spec.Spec) (plugins.Command, error) {
+// plugin's executable, or a built-in model as builtin serves it.
+func PluginCommand(s *spec.Spec, builtin BuiltinModels) (plugins.Command, error) {
 	if s.Plugin != "" {
 		return plugins.Command{Path: s.Plugin, Args: s.PluginArgs}, nil
 	}
-	cmd, err := BuiltinCommand(s.Model)
-	if errors.Is(err, errNoBuiltin) {
+	if builtin == nil {
+		builtin = func(name string) (plugins.Command, error) { return plugins.Command{}, ErrNoBuiltin }
+	}
+	cmd, err := builtin(s.Model)
+	if errors.Is(err, ErrNoBuiltin) {
 		return cmd, &spec.SpecError{File: s.File, Line: s.Line("model"), Key: "model",
 			Msg: err.Error() + `; or set plugin = "path/to/binary"`}
 	}
 	return cmd, err
 }
 
-var errNoBuiltin = errors.New("no such built-in model")
-
-// BuiltinCommand is the command that serves the built-in model name: this
-// binary, with the hidden subcommand.
-func BuiltinCommand(name string) (plugins.Command, error) {
-	if _, ok := BuiltinModels()[name]; !ok {
-		names := slices.Sorted(maps.Keys(BuiltinModels()))
-		return plugins.Command{}, fmt.Errorf("%w %q (built-in: %s)", errNoBuiltin, name, strings.Join(names, ", "))
-	}
-	self, err := os.Executable()
-	if err != nil {
-		return plugins.Command{}, fmt.Errorf("find the sweep binary to serve model %q: %w", name, err)
-	}
-	return plugins.Command{Path: self, Args: []string{ServeBuiltinCommand, name}}, nil
-}
-
 // OpenModel starts the pool of plugin processes that runs a spec's trials,
 // with one process per worker, and asks the model to describe itself.
-func OpenModel(ctx context.Context, s *spec.Spec, workers int) (*plugins.Pool, plugins.Description, error) {
-	cmd, err := PluginCommand(s)
+func OpenModel(ctx context.Context, s *spec.Spec, workers int, builtin BuiltinModels) (*plugins.Pool, plugins.Description, error) {
+	cmd, err := PluginCommand(s, builtin)
 	if err != nil {
 		return nil, plugins.Description{}, err
 	}
@@ -70,4 +49,19 @@ func OpenModel(ctx context.Context, s *spec.Spec, workers int) (*plugins.Pool, p
 		return nil, plugins.Description{}, err
 	}
 	return pool, desc, nil
+}
+
+// DescribeModel starts a spec's model, asks it to describe itself and stops
+// it: all that planning needs.
+func DescribeModel(ctx context.Context, s *spec.Spec, builtin BuiltinModels) (plugins.Description, error) {
+	cmd, err := PluginCommand(s, builtin)
+	if err != nil {
+		return plugins.Description{}, err
+	}
+	c, err := plugins.Launch(ctx, cmd)
+	if err != nil {
+		return plugins.Description{}, err
+	}
+	defer c.Close()
+	return c.Describe(ctx)
 }

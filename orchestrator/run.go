@@ -108,20 +108,32 @@ func Workers(flag int, s *spec.Spec) int {
 	}
 }
 
-// NewPlan loads a grid, starts its model with one process per worker, and
-// expands the grid against the model's hyperparameters. Close the plan's
-// Trainer when done.
-func NewPlan(ctx context.Context, gridPath string, workers int) (*Plan, error) {
-	return loadPlan(ctx, gridPath, workers, false)
+// PlanOptions says how NewPlan starts a grid's model.
+type PlanOptions struct {
+	// Workers overrides the grid's workers (see Workers) for the size of
+	// the pool of model processes that runs the trials.
+	Workers int
+	// Builtin starts the built-in models a grid may name.
+	Builtin BuiltinModels
+	// DescribeOnly stops the model once it has described itself: the plan
+	// lists trials and runs none, and its Trainer is nil.
+	DescribeOnly bool
+}
+
+// NewPlan loads a grid, starts its model (with one process per worker
+// unless opts.DescribeOnly) and expands the grid against the model's
+// hyperparameters. Close the plan when done.
+func NewPlan(ctx context.Context, gridPath string, opts PlanOptions) (*Plan, error) {
+	return loadPlan(ctx, gridPath, opts, false)
 }
 
 // NewRunPlan is NewPlan for a run: it first refuses a sweep that another
 // `sweep run` holds, before any model process starts.
-func NewRunPlan(ctx context.Context, gridPath string, workers int) (*Plan, error) {
-	return loadPlan(ctx, gridPath, workers, true)
+func NewRunPlan(ctx context.Context, gridPath string, opts PlanOptions) (*Plan, error) {
+	return loadPlan(ctx, gridPath, opts, true)
 }
 
-func loadPlan(ctx context.Context, gridPath string, workers int, checkLock bool) (*Plan, error) {
+func loadPlan(ctx context.Context, gridPath string, opts PlanOptions, checkLock bool) (*Plan, error) {
 	s, err := spec.Load(gridPath)
 	if err != nil {
 		return nil, err
@@ -131,11 +143,27 @@ func loadPlan(ctx context.Context, gridPath string, workers int, checkLock bool)
 			return nil, err
 		}
 	}
-	return planSpec(ctx, s, Workers(workers, s))
+	opts.Workers = Workers(opts.Workers, s)
+	return planSpec(ctx, s, opts)
 }
 
-func planSpec(ctx context.Context, s *spec.Spec, workers int) (*Plan, error) {
-	pool, desc, err := OpenModel(ctx, s, workers)
+// Close stops the plan's model processes, if it has any.
+func (p *Plan) Close() error {
+	if p.Trainer == nil {
+		return nil
+	}
+	return p.Trainer.Close()
+}
+
+func planSpec(ctx context.Context, s *spec.Spec, opts PlanOptions) (*Plan, error) {
+	var pool *plugins.Pool
+	var desc plugins.Description
+	var err error
+	if opts.DescribeOnly {
+		desc, err = DescribeModel(ctx, s, opts.Builtin)
+	} else {
+		pool, desc, err = OpenModel(ctx, s, opts.Workers, opts.Builtin)
+	}
 	var specErr *spec.SpecError
 	if err != nil && s.Plugin != "" && !errors.As(err, &specErr) {
 		// Name the grid's line too: the path there is what the user fixes.
@@ -144,7 +172,10 @@ func planSpec(ctx context.Context, s *spec.Spec, workers int) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Plan{Spec: s, Desc: desc, Dir: filepath.Join(s.LogDir, s.Name), Trainer: pool}
+	p := &Plan{Spec: s, Desc: desc, Dir: filepath.Join(s.LogDir, s.Name)}
+	if pool != nil {
+		p.Trainer = pool
+	}
 	if s.Search.Adaptive() {
 		p.Search, err = spec.NewSearchSpace(s, desc)
 		if err == nil {
@@ -157,7 +188,7 @@ func planSpec(ctx context.Context, s *spec.Spec, workers int) (*Plan, error) {
 		err = checkData(ctx, s)
 	}
 	if err != nil {
-		pool.Close()
+		p.Close()
 		return nil, err
 	}
 	return p, nil

@@ -16,7 +16,7 @@ import (
 // from the grid it recorded there, so that a worker on another node runs
 // exactly the trials it was given. Relative paths in the grid resolve
 // against the original grid file's directory, as they did for `sweep run`.
-func OpenSweep(ctx context.Context, dir string, workers int) (*Plan, error) {
+func OpenSweep(ctx context.Context, dir string, opts PlanOptions) (*Plan, error) {
 	data, err := os.ReadFile(filepath.Join(dir, MetaFile))
 	if err != nil {
 		return nil, fmt.Errorf("%s is not a prepared sweep directory: %w", dir, err)
@@ -33,7 +33,8 @@ func OpenSweep(ctx context.Context, dir string, workers int) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	plan, err := planSpec(ctx, s, max(workers, 1))
+	opts.Workers = max(opts.Workers, 1)
+	plan, err := planSpec(ctx, s, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -22,11 +22,11 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	plan, err := orchestrator.NewPlan(ctx, grid, 1)
+	plan, err := orchestrator.NewPlan(ctx, grid, orchestrator.PlanOptions{Builtin: builtinCommand, DescribeOnly: true})
 	if err != nil {
 		return err
 	}
-	defer plan.Trainer.Close()
+	defer plan.Close()
 	onDisk := &results.Sweep{Dir: plan.Dir} // a sweep not yet run has no directory
 	if _, statErr := os.Stat(plan.Dir); statErr == nil {
 		if onDisk, err = results.LoadSweep(plan.Dir); err != nil {

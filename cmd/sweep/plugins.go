@@ -4,13 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"maps"
 	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
 
-	"github.com/sweep-ml/sweep/orchestrator"
 	"github.com/sweep-ml/sweep/plugins"
 	"github.com/sweep-ml/sweep/results"
 )
@@ -22,7 +20,7 @@ func runPlugins(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if slices.ContainsFunc(args[:min(len(args), 2)], isHelpFlag) {
 		fmt.Fprintf(stdout, "%s\n\nStarts the model plugin at PATH (with PLUGIN_ARGS), or the built-in model named, and\n"+
 			"prints the hyperparameters and metrics it declares. Built-in models: %s.\n",
-			usage, strings.Join(slices.Sorted(maps.Keys(orchestrator.BuiltinModels())), ", "))
+			usage, builtinNames())
 		return errHelp
 	}
 	if len(args) < 2 || args[0] != "describe" {
@@ -34,9 +32,9 @@ func runPlugins(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return usageError{msg: fmt.Sprintf("%q is not a plugin path (describe takes no flags); %s", args[1], usage)}
 	}
 	cmd := plugins.Command{Path: args[1], Args: args[2:]}
-	if _, builtin := orchestrator.BuiltinModels()[args[1]]; builtin && !strings.ContainsRune(args[1], os.PathSeparator) {
+	if _, builtin := builtinModels[args[1]]; builtin && !strings.ContainsRune(args[1], os.PathSeparator) {
 		var err error
-		if cmd, err = orchestrator.BuiltinCommand(args[1]); err != nil {
+		if cmd, err = builtinCommand(args[1]); err != nil {
 			return err
 		}
 	}

@@ -61,11 +61,11 @@ func resumable(stderr io.Writer) error {
 }
 
 func runLocal(ctx context.Context, grid string, opts orchestrator.RunOptions, jsonLines bool, stdout, stderr io.Writer) error {
-	plan, err := orchestrator.NewRunPlan(ctx, grid, opts.Workers)
+	plan, err := orchestrator.NewRunPlan(ctx, grid, orchestrator.PlanOptions{Workers: opts.Workers, Builtin: builtinCommand})
 	if err != nil {
 		return err
 	}
-	defer plan.Trainer.Close()
+	defer plan.Close()
 	sum, err := orchestrator.Run(ctx, plan, opts)
 	if err != nil {
 		return err

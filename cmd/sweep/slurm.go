@@ -61,11 +61,11 @@ func (f *slurmFlags) apply(cfg *slurm.Config) {
 func runSlurm(ctx context.Context, grid string, opts orchestrator.RunOptions, f *slurmFlags, jsonLines bool, stdout, stderr io.Writer) error {
 	// This host only submits and watches: one model process suffices to
 	// check and expand the grid.
-	plan, err := orchestrator.NewRunPlan(ctx, grid, 1)
+	plan, err := orchestrator.NewRunPlan(ctx, grid, orchestrator.PlanOptions{Workers: 1, Builtin: builtinCommand})
 	if err != nil {
 		return err
 	}
-	defer plan.Trainer.Close()
+	defer plan.Close()
 	cfg := plan.Spec.Slurm
 	f.apply(&cfg)
 	var sub *slurm.Submitted

@@ -52,11 +52,11 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return fmt.Errorf("%s: no trial ids", *batch)
 		}
 	}
-	plan, err := orchestrator.OpenSweep(ctx, *dir, *workers)
+	plan, err := orchestrator.OpenSweep(ctx, *dir, orchestrator.PlanOptions{Workers: *workers, Builtin: builtinCommand})
 	if err != nil {
 		return err
 	}
-	defer plan.Trainer.Close()
+	defer plan.Close()
 	obs := newObserver(false, stdout, os.Stderr)
 	sum := &orchestrator.Summary{}
 	if len(ids) > 0 {
