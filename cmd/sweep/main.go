@@ -42,7 +42,7 @@ func (e usageError) Error() string { return e.msg }
 
 type command struct {
 	name, summary string
-	run           func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+	run           func(ctx context.Context, args []string, ios *ioStreams) error
 	hidden        bool
 }
 
@@ -77,7 +77,7 @@ func mainExit(args []string) int {
 		}
 		ctx, stop := interruptContext()
 		defer stop()
-		err := c.run(ctx, args[1:], os.Stdout, os.Stderr)
+		err := c.run(ctx, args[1:], systemStreams())
 		if err != nil && ctx.Err() != nil && !errors.Is(err, errTrialsFailed) {
 			// Whatever failed was cut short by Ctrl-C (a plugin still
 			// starting, say): that is an interruption, not an error.

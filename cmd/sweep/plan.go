@@ -16,7 +16,8 @@ import (
 
 // runPlan shows what a grid expands to and what of it is on disk; it trains
 // nothing (it starts the model only to ask for its hyperparameters).
-func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runPlan(ctx context.Context, args []string, ios *ioStreams) error {
+	stdout, stderr := ios.Out, ios.ErrOut
 	fs := newFlagSet("plan", "GRID.toml", stderr)
 	grid, err := exactlyOne(fs, args, "grid file")
 	if err != nil {

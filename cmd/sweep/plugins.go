@@ -15,7 +15,8 @@ import (
 
 // runPlugins inspects model plugins: `sweep plugins describe PATH [ARGS...]`,
 // or a built-in model by name (`sweep plugins describe ffn`).
-func runPlugins(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runPlugins(ctx context.Context, args []string, ios *ioStreams) error {
+	stdout := ios.Out
 	const usage = "usage: sweep plugins describe PATH [PLUGIN_ARGS...] | BUILTIN_MODEL"
 	if slices.ContainsFunc(args[:min(len(args), 2)], isHelpFlag) {
 		fmt.Fprintf(stdout, "%s\n\nStarts the model plugin at PATH (with PLUGIN_ARGS), or the built-in model named, and\n"+

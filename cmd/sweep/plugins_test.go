@@ -13,13 +13,13 @@ import (
 func TestPluginsHelpAndFlags(t *testing.T) {
 	for _, args := range [][]string{{"describe", "-h"}, {"-h"}, {"describe", "--help"}, {"help"}} {
 		var out, errOut bytes.Buffer
-		err := runPlugins(context.Background(), args, &out, &errOut)
+		err := runPlugins(context.Background(), args, &ioStreams{Out: &out, ErrOut: &errOut})
 		if !errors.Is(err, errHelp) || !strings.Contains(out.String(), "usage: sweep plugins describe PATH") {
 			t.Errorf("plugins %v: %v, stdout %q; want the help", args, err, out.String())
 		}
 	}
 	var out, errOut bytes.Buffer
-	err := runPlugins(context.Background(), []string{"describe", "-x"}, &out, &errOut)
+	err := runPlugins(context.Background(), []string{"describe", "-x"}, &ioStreams{Out: &out, ErrOut: &errOut})
 	var ue usageError
 	if !errors.As(err, &ue) || !strings.Contains(err.Error(), `"-x" is not a plugin path`) {
 		t.Errorf("plugins describe -x: %v, want a usage error naming -x", err)

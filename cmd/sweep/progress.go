@@ -12,6 +12,20 @@ import (
 	"github.com/sweep-ml/sweep/results"
 )
 
+// ioStreams are a command's output streams and what it needs to know of
+// them: whether standard error is a terminal, where progress may redraw a
+// status line. Commands get them from main (systemStreams) and tests fake
+// them, terminal included.
+type ioStreams struct {
+	Out, ErrOut io.Writer
+	ErrTTY      bool
+}
+
+// systemStreams are the process's stdout and stderr.
+func systemStreams() *ioStreams {
+	return &ioStreams{Out: os.Stdout, ErrOut: os.Stderr, ErrTTY: isTerminal(os.Stderr)}
+}
+
 // isTerminal reports whether f is a character device (a terminal), without
 // a dependency: progress redraws only make sense there.
 func isTerminal(f *os.File) bool {
@@ -21,15 +35,15 @@ func isTerminal(f *os.File) bool {
 
 // newObserver picks how progress is shown: JSON lines on stdout for scripts,
 // a redrawn status line on a terminal, else one line per finished trial.
-func newObserver(jsonLines bool, stdout io.Writer, stderr *os.File) orchestrator.Observer {
+func newObserver(jsonLines bool, ios *ioStreams) orchestrator.Observer {
 	switch {
 	case jsonLines:
-		enc := json.NewEncoder(stdout)
+		enc := json.NewEncoder(ios.Out)
 		return orchestrator.ObserverFunc(func(e orchestrator.Event) { _ = enc.Encode(e) })
-	case isTerminal(stderr):
-		return newStatusLine(stderr)
+	case ios.ErrTTY:
+		return newStatusLine(ios.ErrOut)
 	default:
-		return orchestrator.ObserverFunc(func(e orchestrator.Event) { printTrialLine(stderr, e) })
+		return orchestrator.ObserverFunc(func(e orchestrator.Event) { printTrialLine(ios.ErrOut, e) })
 	}
 }
 

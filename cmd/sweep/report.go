@@ -14,20 +14,11 @@ import (
 	"github.com/sweep-ml/sweep/results"
 )
 
-func runReport(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("report", "SWEEP_DIR | GRID.toml", stderr)
-	var opts results.ReportOptions
-	fs.IntVar(&opts.Top, "top", 0, "show only the best N configurations (0: all)")
-	fs.StringVar(&opts.Format, "format", results.FormatTable, "output format: "+strings.Join(results.Formats, ", "))
-	fs.StringVar(&opts.Plot, "plot", "", fmt.Sprintf("also draw the validation-loss curves of the top configurations (default %d) to FILE.png or FILE.svg", results.DefaultPlotTop))
-	fs.BoolVar(&opts.LogY, "log-y", false, "with --plot: a logarithmic loss axis")
-	fs.StringVar(&opts.History, "history", "", "also draw the best score so far against the configuration number to FILE.png or FILE.svg")
-	target, err := exactlyOne(fs, args, "sweep directory or grid file")
+func runReport(_ context.Context, args []string, ios *ioStreams) error {
+	stdout, stderr := ios.Out, ios.ErrOut
+	target, opts, err := parseReportArgs(args, stderr)
 	if err != nil {
 		return err
-	}
-	if !slices.Contains(results.Formats, opts.Format) {
-		return usageError{msg: fmt.Sprintf("--format %q: want one of %s", opts.Format, strings.Join(results.Formats, ", "))}
 	}
 	dir, err := sweepDir(target)
 	if err != nil {
@@ -49,6 +40,28 @@ func runReport(_ context.Context, args []string, stdout, stderr io.Writer) error
 		}
 	}
 	return err
+}
+
+// parseReportArgs parses a `sweep report` command line into its target (a
+// sweep directory or a grid file) and the report's options.
+func parseReportArgs(args []string, stderr io.Writer) (string, results.ReportOptions, error) {
+	fs := newFlagSet("report", "SWEEP_DIR | GRID.toml", stderr)
+	var opts results.ReportOptions
+	fs.IntVar(&opts.Top, "top", 0, "show only the best N configurations (0: all)")
+	fs.StringVar(&opts.Format, "format", results.FormatTable, "output format: "+strings.Join(results.Formats, ", "))
+	fs.StringVar(&opts.Plot, "plot", "", fmt.Sprintf("also draw the validation-loss curves of the top configurations (default %d) to FILE.png or FILE.svg", results.DefaultPlotTop))
+	fs.BoolVar(&opts.LogY, "log-y", false, "with --plot: a logarithmic loss axis")
+	fs.StringVar(&opts.History, "history", "", "also draw the best score so far against the configuration number to FILE.png or FILE.svg")
+	target, err := exactlyOne(fs, args, "sweep directory or grid file")
+	switch {
+	case err != nil:
+		return "", opts, err
+	case opts.Top < 0:
+		return "", opts, usageError{msg: fmt.Sprintf("--top %d: want 0 (all) or more", opts.Top)}
+	case !slices.Contains(results.Formats, opts.Format):
+		return "", opts, usageError{msg: fmt.Sprintf("--format %q: want one of %s", opts.Format, strings.Join(results.Formats, ", "))}
+	}
+	return target, opts, nil
 }
 
 // sweepDir resolves report's argument: a sweep directory, or a grid file

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -13,7 +12,30 @@ import (
 	"github.com/sweep-ml/sweep/results"
 )
 
-func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runRun(ctx context.Context, args []string, ios *ioStreams) error {
+	ra, err := parseRunArgs(args, ios.ErrOut)
+	if err != nil {
+		return err
+	}
+	ra.opts.Observer = newObserver(ra.jsonLines, ios)
+	if ra.executor == orchestrator.ExecutorSlurm {
+		err = runSlurm(ctx, ra.grid, ra.opts, ra.slurm, ra.jsonLines, ios.Out, ios.ErrOut)
+	} else {
+		err = runLocal(ctx, ra.grid, ra.opts, ra.jsonLines, ios.Out, ios.ErrOut)
+	}
+	return interrupted(ctx, err, ios.ErrOut)
+}
+
+// runArgs is a `sweep run` command line, parsed and checked.
+type runArgs struct {
+	grid      string
+	opts      orchestrator.RunOptions // all but the Observer
+	jsonLines bool
+	executor  string
+	slurm     *slurmFlags
+}
+
+func parseRunArgs(args []string, stderr io.Writer) (runArgs, error) {
 	fs := newFlagSet("run", "GRID.toml", stderr)
 	workers := fs.Int("workers", 0, "trials at once (default: the grid's workers; 0 there: one per CPU core)")
 	rerun := fs.String("rerun", "", "also run trials that are already finished: failed (failed ones, even with retries spent) or all")
@@ -22,26 +44,18 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	executor := fs.String("executor", orchestrator.ExecutorLocal, "where trials run: local or slurm")
 	slurmFlags := addSlurmFlags(fs)
 	grid, err := exactlyOne(fs, args, "grid file")
-	if err != nil {
-		return err
+	switch {
+	case err != nil:
+		return runArgs{}, err
+	case *workers < 0:
+		return runArgs{}, usageError{msg: fmt.Sprintf("--workers %d: want at least 1 (or 0 for the grid's setting)", *workers)}
+	case *rerun != orchestrator.RerunNone && *rerun != orchestrator.RerunFailed && *rerun != orchestrator.RerunAll:
+		return runArgs{}, usageError{msg: fmt.Sprintf("--rerun %q: want failed or all", *rerun)}
+	case *executor != orchestrator.ExecutorLocal && *executor != orchestrator.ExecutorSlurm:
+		return runArgs{}, usageError{msg: fmt.Sprintf("--executor %q: want local or slurm", *executor)}
 	}
-	if *workers < 0 {
-		return usageError{msg: fmt.Sprintf("--workers %d: want at least 1 (or 0 for the grid's setting)", *workers)}
-	}
-	if *rerun != orchestrator.RerunNone && *rerun != orchestrator.RerunFailed && *rerun != orchestrator.RerunAll {
-		return usageError{msg: fmt.Sprintf("--rerun %q: want failed or all", *rerun)}
-	}
-	opts := orchestrator.RunOptions{Workers: *workers, Rerun: *rerun, FailFast: *failFast,
-		Observer: newObserver(*jsonLines, stdout, os.Stderr)}
-	switch *executor {
-	case orchestrator.ExecutorLocal:
-		err = runLocal(ctx, grid, opts, *jsonLines, stdout, stderr)
-	case orchestrator.ExecutorSlurm:
-		err = runSlurm(ctx, grid, opts, slurmFlags, *jsonLines, stdout, stderr)
-	default:
-		return usageError{msg: fmt.Sprintf("--executor %q: want local or slurm", *executor)}
-	}
-	return interrupted(ctx, err, stderr)
+	return runArgs{grid: grid, jsonLines: *jsonLines, executor: *executor, slurm: slurmFlags,
+		opts: orchestrator.RunOptions{Workers: *workers, Rerun: *rerun, FailFast: *failFast}}, nil
 }
 
 // interrupted turns an error that Ctrl-C caused (a plugin whose start was

@@ -3,12 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 
 	"github.com/sweep-ml/sweep/plugins"
 )
 
-func runServeBuiltin(_ context.Context, args []string, _, _ io.Writer) error {
+func runServeBuiltin(_ context.Context, args []string, ios *ioStreams) error {
 	if len(args) != 1 {
 		return usageError{msg: "usage: sweep " + serveBuiltinCommand + " MODEL"}
 	}

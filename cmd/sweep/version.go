@@ -3,13 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"runtime"
 
 	"github.com/sweep-ml/sweep/orchestrator"
 )
 
-func runVersion(_ context.Context, args []string, stdout, stderr io.Writer) error {
+func runVersion(_ context.Context, args []string, ios *ioStreams) error {
+	stdout, stderr := ios.Out, ios.ErrOut
 	fs := newFlagSet("version", "", stderr)
 	if _, err := parseArgs(fs, args); err != nil {
 		return err

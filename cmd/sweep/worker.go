@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/sweep-ml/sweep/orchestrator"
@@ -13,59 +12,37 @@ import (
 
 // runWorker runs trials of a sweep that `sweep run` prepared: a Slurm array
 // task's batch, or one trial by ID for debugging.
-func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("worker", "", stderr)
-	dir := fs.String("sweep-dir", "", "the sweep directory that `sweep run` prepared (required)")
-	batch := fs.String("batch", "", "a file of trial IDs to run, one per line")
-	trial := fs.String("trial", "", "one trial ID to run (see `sweep plan`)")
-	searchFlag := fs.Bool("search", false, "then work on the sweep's adaptive search: ask, claim and run configurations until its budget is spent")
-	until := fs.String("search-until", "", "with --search: ask for no configuration after this time (RFC 3339)")
-	workers := fs.Int("workers", 1, "trials at once")
-	rerun := fs.String("rerun", "", "also run finished trials: failed or all")
-	executor := fs.String("executor", orchestrator.ExecutorSlurm, "what to record as the executor in trial.json")
-	pos, err := parseArgs(fs, args)
+func runWorker(ctx context.Context, args []string, ios *ioStreams) error {
+	wa, err := parseWorkerArgs(args, ios.ErrOut)
 	if err != nil {
 		return err
 	}
-	if len(pos) > 0 || *dir == "" || (*batch != "" && *trial != "") || (*batch == "" && *trial == "" && !*searchFlag) {
-		fs.Usage()
-		return usageError{msg: "worker needs --sweep-dir and one of --batch or --trial, or --search"}
-	}
-	if *workers < 1 {
-		return usageError{msg: fmt.Sprintf("--workers %d: want at least 1", *workers)}
-	}
-	var deadline time.Time
-	if *until != "" {
-		if deadline, err = time.Parse(orchestrator.SearchUntilLayout, *until); err != nil {
-			return usageError{msg: fmt.Sprintf("--search-until %q: want a time like 2026-11-30T18:00:00Z", *until)}
-		}
-	}
 	var ids []string
 	switch {
-	case *trial != "":
-		ids = []string{*trial}
-	case *batch != "":
-		if ids, err = slurm.ReadBatch(*batch); err != nil {
+	case wa.trial != "":
+		ids = []string{wa.trial}
+	case wa.batch != "":
+		if ids, err = slurm.ReadBatch(wa.batch); err != nil {
 			return err
 		}
-		if len(ids) == 0 && !*searchFlag {
-			return fmt.Errorf("%s: no trial ids", *batch)
+		if len(ids) == 0 && !wa.search {
+			return fmt.Errorf("%s: no trial ids", wa.batch)
 		}
 	}
-	plan, err := orchestrator.OpenSweep(ctx, *dir, orchestrator.PlanOptions{Workers: *workers, Builtin: builtinCommand})
+	plan, err := orchestrator.OpenSweep(ctx, wa.dir, orchestrator.PlanOptions{Workers: wa.workers, Builtin: builtinCommand})
 	if err != nil {
 		return err
 	}
 	defer plan.Close()
-	obs := newObserver(false, stdout, os.Stderr)
+	obs := newObserver(false, ios)
 	sum := &orchestrator.Summary{}
 	if len(ids) > 0 {
-		if sum, err = orchestrator.RunTrials(ctx, plan, ids, *workers, *rerun, *executor, obs); err != nil {
+		if sum, err = orchestrator.RunTrials(ctx, plan, ids, wa.workers, wa.rerun, wa.executor, obs); err != nil {
 			return err
 		}
 	}
-	if *searchFlag && !sum.Interrupted {
-		more, err := orchestrator.RunSearchWorker(ctx, plan, *workers, *executor, obs, deadline)
+	if wa.search && !sum.Interrupted {
+		more, err := orchestrator.RunSearchWorker(ctx, plan, wa.workers, wa.executor, obs, wa.until)
 		if err != nil {
 			return err
 		}
@@ -75,8 +52,49 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	case sum.Interrupted:
 		return errInterrupted
 	case sum.Failed > 0:
-		fmt.Fprintf(stderr, "sweep worker: %d of %d trials failed\n", sum.Failed, len(sum.Records))
+		fmt.Fprintf(ios.ErrOut, "sweep worker: %d of %d trials failed\n", sum.Failed, len(sum.Records))
 		return errTrialsFailed
 	}
 	return nil
+}
+
+// workerArgs is a `sweep worker` command line, parsed and checked.
+type workerArgs struct {
+	dir, batch, trial, rerun, executor string
+	search                             bool
+	until                              time.Time // zero: no limit
+	workers                            int
+}
+
+func parseWorkerArgs(args []string, stderr io.Writer) (workerArgs, error) {
+	var wa workerArgs
+	fs := newFlagSet("worker", "", stderr)
+	fs.StringVar(&wa.dir, "sweep-dir", "", "the sweep directory that 'sweep run' prepared (required)")
+	fs.StringVar(&wa.batch, "batch", "", "a file of trial IDs to run, one per line")
+	fs.StringVar(&wa.trial, "trial", "", "one trial ID to run (see 'sweep plan')")
+	fs.BoolVar(&wa.search, "search", false, "then work on the sweep's adaptive search: ask, claim and run configurations until its budget is spent")
+	until := fs.String("search-until", "", "with --search: ask for no configuration after this time (RFC 3339)")
+	fs.IntVar(&wa.workers, "workers", 1, "trials at once")
+	fs.StringVar(&wa.rerun, "rerun", "", "also run finished trials: failed or all")
+	fs.StringVar(&wa.executor, "executor", orchestrator.ExecutorSlurm, "what to record as the executor in trial.json")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return wa, err
+	}
+	if len(pos) > 0 || wa.dir == "" || (wa.batch != "" && wa.trial != "") || (wa.batch == "" && wa.trial == "" && !wa.search) {
+		fs.Usage()
+		return wa, usageError{msg: "worker needs --sweep-dir and one of --batch or --trial, or --search"}
+	}
+	if wa.workers < 1 {
+		return wa, usageError{msg: fmt.Sprintf("--workers %d: want at least 1", wa.workers)}
+	}
+	if wa.rerun != orchestrator.RerunNone && wa.rerun != orchestrator.RerunFailed && wa.rerun != orchestrator.RerunAll {
+		return wa, usageError{msg: fmt.Sprintf("--rerun %q: want failed or all", wa.rerun)}
+	}
+	if *until != "" {
+		if wa.until, err = time.Parse(orchestrator.SearchUntilLayout, *until); err != nil {
+			return wa, usageError{msg: fmt.Sprintf("--search-until %q: want a time like 2026-11-30T18:00:00Z", *until)}
+		}
+	}
+	return wa, nil
 }
