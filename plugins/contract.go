@@ -1,7 +1,18 @@
-// Package plugins is the contract between sweep and a model: the Model
-// interface both sides implement or call, the go-plugin handshake, the gRPC
-// service and its shims, Serve for plugin authors, and the host-side pool of
-// plugin processes.
+// Package plugins is the contract between sweep and a model, both sides of
+// it: the go-plugin handshake and the gRPC service (proto/model.proto) in
+// the middle; on the model's side the Model interface that a plugin author
+// implements and Serve, which serves it; on the host's side the Trainer
+// interface that the orchestrator runs trials on, implemented by a Client
+// (one plugin process, the far end of Serve), a Pool of them, and
+// InProcess(model).
+//
+// There are two interfaces, not one as in go-plugin's examples/grpc, because
+// the host needs what a model's author should not have to write: each
+// trial's stderr captured into that trial's log (Trainer.Train takes the
+// writer; Model.Train does not), and Close for the processes behind a
+// Client or a Pool. Apart from that they are the same: Describe, and a Train
+// that streams events and ends with an outcome, so that any Model is a
+// Trainer through InProcess.
 package plugins
 
 import (
