@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os/exec"
 	"strings"
+	"time"
 )
 
 // Runner runs one Slurm command and returns its standard output. An error
@@ -107,6 +108,23 @@ func (c *Client) Poll(ctx context.Context, jobIDs []string) (Status, error) {
 		return Status{}, err
 	}
 	return st, nil
+}
+
+// Wait polls the job arrays every `every` until none of their tasks is
+// queued or running, and returns the last status. It stops with ctx's
+// error when ctx ends first.
+func (c *Client) Wait(ctx context.Context, jobIDs []string, every time.Duration) (Status, error) {
+	for {
+		st, err := c.Poll(ctx, jobIDs)
+		if err != nil || st.Active() == 0 {
+			return st, err
+		}
+		select {
+		case <-ctx.Done():
+			return st, fmt.Errorf("slurm: jobs %s still active: %w", strings.Join(jobIDs, ","), ctx.Err())
+		case <-time.After(every):
+		}
+	}
 }
 
 // TaskExits returns how each task of the job array jobID ended or stands,

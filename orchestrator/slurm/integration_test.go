@@ -25,20 +25,11 @@ func requireSlurm(tb testing.TB) *Client {
 // the last status.
 func waitDone(ctx context.Context, tb testing.TB, c *Client, jobIDs []string, every time.Duration) Status {
 	tb.Helper()
-	for {
-		st, err := c.Poll(ctx, jobIDs)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		if st.Active() == 0 {
-			return st
-		}
-		select {
-		case <-ctx.Done():
-			tb.Fatalf("jobs %v still active: %v", jobIDs, ctx.Err())
-		case <-time.After(every):
-		}
+	st, err := c.Wait(ctx, jobIDs, every)
+	if err != nil {
+		tb.Fatal(err)
 	}
+	return st
 }
 
 // cancelOnExit cancels the jobs when the test ends, whatever happened.
