@@ -45,9 +45,11 @@ func paramTypes(params map[string]any) map[string]string {
 }
 
 // restoreTypes converts the values of params, as JSON decoded them, to the
-// Go types that types names. A record without types (written before they
-// were kept) is left as decoded.
+// Go types that types names. A value types does not name (a record written
+// before records kept types, or a value of no declared type) gets the type
+// its JSON suggests (see guessTypes).
 func restoreTypes(params map[string]any, types map[string]string) error {
+	guessTypes(params, types)
 	for k, typ := range types {
 		v, ok := params[k]
 		if !ok {
@@ -116,4 +118,28 @@ func wholeNumber(v any) (any, error) {
 		return nil, fmt.Errorf("%v is not an integer", v)
 	}
 	return int64(x), nil
+}
+
+// guessTypes types the values that types does not name, as the JSON reads:
+// a whole number is an int64 (as such a record was shown before: "0", not
+// "0.0"), another number a float64, a list of whole numbers an []int64 and
+// one of other numbers an []float64.
+func guessTypes(params map[string]any, types map[string]string) {
+	for k, v := range params {
+		if _, typed := types[k]; typed {
+			continue
+		}
+		switch v := v.(type) {
+		case float64:
+			if n, err := wholeNumber(v); err == nil {
+				params[k] = n
+			}
+		case []any:
+			if ints, err := typed(v, typeIntList); err == nil {
+				params[k] = ints
+			} else if floats, err := typed(v, typeFloatList); err == nil {
+				params[k] = floats
+			}
+		}
+	}
 }

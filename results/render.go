@@ -100,11 +100,10 @@ func humanColumns(r *Ranking) []column {
 		cols = append(cols, column{k, false, func(row *Row) string { return FormatValue(row.Params[k]) }})
 	}
 	cols = append(cols, column{"best " + strings.ReplaceAll(r.Objective.Metric, "_", " "), true, func(row *Row) string {
-		s := fmtLoss(row.Score.Mean)
 		if r.Repeats && row.Score.N > 1 {
-			s += " ± " + fmtLoss(row.Score.Std)
+			return fmtMeanStd(row.Score.Mean, row.Score.Std)
 		}
-		return s
+		return fmtLoss(row.Score.Mean)
 	}})
 	if r.Repeats {
 		cols = append(cols, column{"n", true, func(row *Row) string { return strconv.Itoa(row.Score.N) }})
@@ -419,8 +418,33 @@ func (r *Ranking) relAll(paths []string) []string {
 	return out
 }
 
-// FormatValue shows a hyperparameter value for people: numbers in their
-// shortest exact form (0.001, 1e-05, 64), lists (a slice or array of any
+// FormatFloat writes x in its shortest exact form, keeping it recognisably
+// a float: "1.0" rather than "1", and "1e-5" rather than Go's "1e-05". It is
+// how every hyperparameter value is shown: plans, trial names, reports.
+func FormatFloat(x float64) string { return floatText(strconv.FormatFloat(x, 'g', -1, 64)) }
+
+// floatText decorates strconv's shortest 'g' form of a float.
+func floatText(s string) string {
+	mant, exp, hasExp := strings.Cut(s, "e")
+	switch {
+	case s == "NaN" || strings.HasSuffix(s, "Inf"):
+		return s
+	case !hasExp && !strings.Contains(s, "."):
+		return s + ".0"
+	case !hasExp:
+		return s
+	}
+	sign := ""
+	if exp[0] == '-' {
+		sign = "-"
+	}
+	return mant + "e" + sign + strings.TrimLeft(exp[1:], "+-0")
+}
+
+// FormatValue shows a hyperparameter value for people, the same in plans,
+// trial labels, reports and `sweep plugins describe`: floats as FormatFloat
+// writes them (0.001, 1e-5, 0.0; a record keeps its values' types, so 0.0
+// stays a float), integers in decimal, lists (a slice or array of any
 // element type) as "[64, 32]", maps with sorted keys, nil as the empty
 // string.
 func FormatValue(v any) string {
@@ -432,9 +456,9 @@ func FormatValue(v any) string {
 	case bool:
 		return strconv.FormatBool(v)
 	case float64:
-		return strconv.FormatFloat(v, 'g', -1, 64)
+		return FormatFloat(v)
 	case float32:
-		return strconv.FormatFloat(float64(v), 'g', -1, 32)
+		return floatText(strconv.FormatFloat(float64(v), 'g', -1, 32))
 	case int:
 		return strconv.Itoa(v)
 	case int64:
@@ -498,6 +522,20 @@ func fmtDuration(sec float64) string {
 }
 
 // fmtFull shows a number exactly for machines; NaN is empty.
+// fmtMeanStd shows a mean with about 4 significant digits and its standard
+// deviation to the same decimal place, "0.3122 ± 0.0071": more digits than
+// the spread supports say nothing. CSV and JSON keep full precision.
+func fmtMeanStd(mean, std float64) string {
+	if math.IsNaN(mean) || math.IsInf(mean, 0) {
+		return fmtLoss(mean)
+	}
+	decimals := 4
+	if mean != 0 {
+		decimals = min(max(3-int(math.Floor(math.Log10(math.Abs(mean)))), 0), 12)
+	}
+	return strconv.FormatFloat(mean, 'f', decimals, 64) + " ± " + strconv.FormatFloat(std, 'f', decimals, 64)
+}
+
 func fmtFull(v float64) string {
 	if math.IsNaN(v) {
 		return ""

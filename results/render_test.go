@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"math"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -153,26 +154,49 @@ func TestFormatValue(t *testing.T) {
 	}{
 		{nil, ""},
 		{0.001, "0.001"},
-		{1e-5, "1e-05"},
-		{64.0, "64"},
+		{1e-5, "1e-5"}, // one format everywhere: as plans and trial names write it
+		{64.0, "64.0"}, // a float stays recognisably a float
+		{0.0, "0.0"},
 		{int64(64), "64"},
 		{3, "3"},
 		{float32(0.1), "0.1"},
 		{true, "true"},
 		{"relu", "relu"},
 		{json.Number("1.50"), "1.50"},
-		{[]any{64.0, 32.0}, "[64, 32]"},
+		{[]any{64.0, 32.0}, "[64.0, 32.0]"},
 		{[]int64{64, 32}, "[64, 32]"},
 		{[]float64{0.5}, "[0.5]"},
-		{[]any{[]any{1.0}, "a"}, "[[1], a]"},
+		{[]any{[]any{1.0}, "a"}, "[[1.0], a]"},
 		{[]any{}, "[]"},
 		{[]string{"a", "b"}, "[a, b]"},
 		{[][]int64{{64, 32}, {8}}, "[[64, 32], [8]]"},
 		{[2]float32{0.5, 0.25}, "[0.5, 0.25]"},
-		{map[string]any{"b": 1.0, "a": []any{2.0}}, "{a: [2], b: 1}"},
+		{map[string]any{"b": 1.0, "a": []any{2.0}}, "{a: [2.0], b: 1.0}"},
+		{1e21, "1e21"},
+		{-2.5e-7, "-2.5e-7"},
 	} {
 		if got := FormatValue(tc.v); got != tc.want {
 			t.Errorf("FormatValue(%#v) = %q, want %q", tc.v, got, tc.want)
+		}
+	}
+}
+
+// A mean shows about 4 significant digits and its spread the same decimal
+// places, whatever the scale.
+func TestFmtMeanStd(t *testing.T) {
+	for _, c := range []struct {
+		mean, std float64
+		want      string
+	}{
+		{0.312176, 0.00708295, "0.3122 ± 0.0071"},
+		{1234.56, 7.89, "1235 ± 8"},
+		{12.3456, 0.5, "12.35 ± 0.50"},
+		{-0.0012345, 0.0001, "-0.001234 ± 0.000100"},
+		{0, 0.25, "0.0000 ± 0.2500"},
+		{math.NaN(), 1, "-"},
+	} {
+		if got := fmtMeanStd(c.mean, c.std); got != c.want {
+			t.Errorf("fmtMeanStd(%v, %v) = %q, want %q", c.mean, c.std, got, c.want)
 		}
 	}
 }

@@ -84,13 +84,13 @@ func describeDimension(d search.Dimension) string {
 	case search.Choice:
 		vals := make([]string, len(d.Choices))
 		for i, c := range d.Choices {
-			vals[i] = spec.FormatValue(c)
+			vals[i] = results.FormatValue(c)
 		}
 		return "choice " + strings.Join(vals, ", ")
 	case search.Int:
 		return fmt.Sprintf("int [%d, %d]", int64(d.Lo), int64(d.Hi))
 	}
-	return fmt.Sprintf("%s [%s, %s]", d.Kind, spec.FormatValue(d.Lo), spec.FormatValue(d.Hi))
+	return fmt.Sprintf("%s [%s, %s]", d.Kind, results.FormatValue(d.Lo), results.FormatValue(d.Hi))
 }
 
 // trialState summarises a trial's runs on disk for the plan.

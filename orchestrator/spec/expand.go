@@ -14,6 +14,7 @@ import (
 
 	"github.com/sweep-ml/sweep/orchestrator/search"
 	"github.com/sweep-ml/sweep/plugins"
+	"github.com/sweep-ml/sweep/results"
 )
 
 // Trial is one run a sweep makes: a configuration of hyperparameters and a
@@ -52,7 +53,7 @@ type Trial struct {
 func (t *Trial) Label() string {
 	parts := make([]string, len(t.Swept))
 	for i, name := range t.Swept {
-		parts[i] = name + "=" + FormatValue(t.Params[name])
+		parts[i] = name + "=" + results.FormatValue(t.Params[name])
 	}
 	if t.Repeat > 0 || len(parts) == 0 {
 		parts = append(parts, "seed="+strconv.FormatInt(t.Seed, 10))
@@ -478,7 +479,7 @@ func pointKey(pt []any) string {
 func pointString(names []string, pt []any) string {
 	parts := make([]string, len(pt))
 	for i, v := range pt {
-		parts[i] = names[i] + "=" + FormatValue(v)
+		parts[i] = names[i] + "=" + results.FormatValue(v)
 	}
 	return strings.Join(parts, " ")
 }
@@ -619,7 +620,7 @@ func (p *specParser) choices(a SpaceAxis, key toml.Key, ps plugins.ParamSpec, d 
 		}
 		k := canonicalValue(cv)
 		if j, dup := seen[k]; dup {
-			p.errorAt(a.Line, key, "choices %d and %d are the same (%s)", j+1, i+1, FormatValue(cv))
+			p.errorAt(a.Line, key, "choices %d and %d are the same (%s)", j+1, i+1, results.FormatValue(cv))
 			return false
 		}
 		seen[k] = i

@@ -9,6 +9,7 @@ import (
 
 	"github.com/sweep-ml/sweep/orchestrator/search"
 	"github.com/sweep-ml/sweep/plugins"
+	"github.com/sweep-ml/sweep/results"
 )
 
 func TestExpand(t *testing.T) {
@@ -249,7 +250,7 @@ func TestRandomDraws(t *testing.T) {
 		if wd != math.Trunc(wd) || wd < 0 || wd > 3 {
 			t.Errorf("weight_decay %v is not an integer in [0, 3]", wd)
 		}
-		if h := FormatValue(p["hidden_dims"]); h != "[64, 32]" && h != "[128, 64]" && h != "[8]" {
+		if h := results.FormatValue(p["hidden_dims"]); h != "[64, 32]" && h != "[128, 64]" && h != "[8]" {
 			t.Errorf("hidden_dims %s is not a choice", h)
 		}
 		if _, ok := p["hidden_dims"].([]int64); !ok {

@@ -2,10 +2,11 @@ package spec
 
 import (
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/sweep-ml/sweep/results"
 )
 
 // Placeholders a trial_name template may use besides hyperparameters.
@@ -19,19 +20,10 @@ const (
 // filesystem (255 bytes), with room for suffixes.
 const maxNameLen = 200
 
-// FormatValue writes a hyperparameter value for people: floats in their
-// shortest exact form with a decimal point or an exponent (0.001 → "0.001",
-// 1 → "1.0", 1e-05 → "1e-5"), integers in decimal, lists as "[64, 32]",
-// strings as they are. Trial labels (`sweep plan`) use it; reports, which
-// read values back from JSON where 1.0 and 1 are one number, use
-// results.FormatValue.
-func FormatValue(v any) string {
-	return formatValue(v, "[", ", ", "]")
-}
-
-// NameValue writes a hyperparameter value for a trial name: as FormatValue,
-// but lists are joined with "-" (64-32) and an empty list is "none", which
-// keeps names free of brackets, commas and spaces.
+// NameValue writes a hyperparameter value for a trial name: as
+// results.FormatValue shows it everywhere else, but lists are joined with
+// "-" (64-32) and an empty list is "none", which keeps names free of
+// brackets, commas and spaces.
 func NameValue(v any) string {
 	switch v := v.(type) {
 	case []int64:
@@ -53,9 +45,9 @@ func NameValue(v any) string {
 func formatValue(v any, open, sep, close string) string {
 	switch v := v.(type) {
 	case float64:
-		return formatFloat(v)
+		return results.FormatFloat(v)
 	case float32:
-		return formatFloat(float64(v))
+		return results.FormatFloat(float64(v))
 	case int64:
 		return strconv.FormatInt(v, 10)
 	case int:
@@ -85,28 +77,6 @@ func joinValues(n int, at func(int) any, open, sep, close string) string {
 	}
 	b.WriteString(close)
 	return b.String()
-}
-
-// formatFloat writes x in its shortest exact form, keeping it recognisably
-// a float: "1.0" rather than "1", and "1e-5" rather than Go's "1e-05".
-func formatFloat(x float64) string {
-	if math.IsInf(x, 0) || math.IsNaN(x) {
-		return strconv.FormatFloat(x, 'g', -1, 64)
-	}
-	s := strconv.FormatFloat(x, 'g', -1, 64)
-	mant, exp, hasExp := strings.Cut(s, "e")
-	if !hasExp {
-		if !strings.Contains(s, ".") {
-			s += ".0"
-		}
-		return s
-	}
-	sign := ""
-	if exp[0] == '-' {
-		sign = "-"
-	}
-	exp = strings.TrimLeft(exp[1:], "0")
-	return mant + "e" + sign + exp
 }
 
 // checkPathName says what is wrong with name as one directory name, or

@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/sweep-ml/sweep/results"
 )
 
 func TestFormatValue(t *testing.T) {
@@ -33,7 +35,7 @@ func TestFormatValue(t *testing.T) {
 		{[]float64{0.5, 1}, "[0.5, 1.0]", "0.5-1.0"},
 		{[]any{int64(1), "a"}, "[1, a]", "1-a"},
 	} {
-		if got := FormatValue(c.v); got != c.show {
+		if got := results.FormatValue(c.v); got != c.show {
 			t.Errorf("FormatValue(%#v) = %q, want %q", c.v, got, c.show)
 		}
 		if got := NameValue(c.v); got != c.name {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/sweep-ml/sweep/orchestrator/slurm"
 	"github.com/sweep-ml/sweep/plugins/dataset"
+	"github.com/sweep-ml/sweep/results"
 )
 
 // Spec is a loaded grid file. Hyperparameter values are kept as TOML decoded
@@ -730,7 +731,7 @@ func tomlValueString(v any) string {
 		}
 		return "[" + strings.Join(parts, ", ") + "]"
 	}
-	return FormatValue(v)
+	return results.FormatValue(v)
 }
 
 // tomlNode is a key of the parsed file with its line: the positions that

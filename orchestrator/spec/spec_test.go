@@ -14,6 +14,7 @@ import (
 	"github.com/sweep-ml/sweep/plugins"
 	"github.com/sweep-ml/sweep/plugins/builtin"
 	"github.com/sweep-ml/sweep/plugins/dataset"
+	"github.com/sweep-ml/sweep/results"
 	"github.com/sweep-ml/sweep/tests/golden"
 )
 
@@ -257,7 +258,7 @@ func TestTextbookGrid(t *testing.T) {
 					t.Errorf("trial %d: %s = %#v, want %#v", i, k, tr.Params[k], v)
 				}
 			}
-			if name := "ffn_dropout" + FormatValue(dropout) + "_lr" + FormatValue(lr); tr.Name != name {
+			if name := "ffn_dropout" + results.FormatValue(dropout) + "_lr" + results.FormatValue(lr); tr.Name != name {
 				t.Errorf("trial %d: name %q, want %q", i, tr.Name, name)
 			}
 			i++
