@@ -539,3 +539,39 @@ func TestRecordUnrecordedTwice(t *testing.T) {
 		t.Errorf("unrecorded %v, trial %+v; want both directories adopted", s.Unrecorded, s.Trial("a1"))
 	}
 }
+
+// valOnlyModel reports val_loss alone, and an Outcome that contradicts it
+// (a zero Outcome, as a careless plugin returns).
+type valOnlyModel struct{}
+
+func (valOnlyModel) Describe(context.Context) (plugins.Description, error) {
+	return plugins.Description{Name: "valonly", Params: []plugins.ParamSpec{{Name: "x", Type: plugins.TypeFloat, Default: 1.0}},
+		Metrics: []string{"val_loss"}}, nil
+}
+
+func (valOnlyModel) Train(_ context.Context, req plugins.TrainRequest, emit func(plugins.Event) error) (plugins.Outcome, error) {
+	for epoch := range int64(3) {
+		v := req.Params["x"].(float64) + 1/float64(epoch+1)
+		if err := emit(plugins.Event{Step: epoch, Scalars: []plugins.Scalar{{Tag: "val_loss", Value: v}}}); err != nil {
+			return plugins.Outcome{}, err
+		}
+	}
+	return plugins.Outcome{}, nil
+}
+
+// A metric the model never reported is absent from the record (nil, shown
+// "-" and null), not 0; and the scores come from the events, not from a
+// zero Outcome (issue 10, item 3; issue 17, item 2).
+func TestRecordsWhatWasReported(t *testing.T) {
+	p := newTestPlan(t, "[grid]\nx = [0.5, 2.0]\n", valOnlyModel{})
+	sum := mustRun(t, context.Background(), p, RunOptions{Workers: 1})
+	for _, rec := range sum.Records {
+		if rec.FinalTrainLoss != nil {
+			t.Errorf("%s: final_train_loss %v, want none: the model reports no train_loss", rec.Name, *rec.FinalTrainLoss)
+		}
+		want := rec.Params["x"].(float64) + 1.0/3
+		if rec.Score == nil || math.Abs(*rec.Score-want) > 1e-12 || rec.BestEpoch != 2 || rec.EpochsRun != 3 {
+			t.Errorf("%s: score %v at epoch %d of %d, want %v at 2 of 3 (from the events)", rec.Name, rec.Score, rec.BestEpoch, rec.EpochsRun, want)
+		}
+	}
+}
