@@ -18,9 +18,9 @@ type BuiltinModels func(name string) (plugins.Command, error)
 // ErrNoBuiltin is what a BuiltinModels answers for a name it does not know.
 var ErrNoBuiltin = errors.New("no such built-in model")
 
-// PluginCommand says how to start the model plugin a spec names: a custom
+// pluginCommand says how to start the model plugin a spec names: a custom
 // plugin's executable, or a built-in model as builtin serves it.
-func PluginCommand(s *spec.Spec, builtin BuiltinModels) (plugins.Command, error) {
+func pluginCommand(s *spec.Spec, builtin BuiltinModels) (plugins.Command, error) {
 	if s.Plugin != "" {
 		return plugins.Command{Path: s.Plugin, Args: s.PluginArgs}, nil
 	}
@@ -35,10 +35,10 @@ func PluginCommand(s *spec.Spec, builtin BuiltinModels) (plugins.Command, error)
 	return cmd, err
 }
 
-// OpenModel starts the pool of plugin processes that runs a spec's trials,
+// openModel starts the pool of plugin processes that runs a spec's trials,
 // with one process per worker, and asks the model to describe itself.
-func OpenModel(ctx context.Context, s *spec.Spec, workers int, builtin BuiltinModels) (*plugins.Pool, plugins.Description, error) {
-	cmd, err := PluginCommand(s, builtin)
+func openModel(ctx context.Context, s *spec.Spec, workers int, builtin BuiltinModels) (*plugins.Pool, plugins.Description, error) {
+	cmd, err := pluginCommand(s, builtin)
 	if err != nil {
 		return nil, plugins.Description{}, err
 	}
@@ -51,10 +51,10 @@ func OpenModel(ctx context.Context, s *spec.Spec, workers int, builtin BuiltinMo
 	return pool, desc, nil
 }
 
-// DescribeModel starts a spec's model, asks it to describe itself and stops
+// describeModel starts a spec's model, asks it to describe itself and stops
 // it: all that planning needs.
-func DescribeModel(ctx context.Context, s *spec.Spec, builtin BuiltinModels) (plugins.Description, error) {
-	cmd, err := PluginCommand(s, builtin)
+func describeModel(ctx context.Context, s *spec.Spec, builtin BuiltinModels) (plugins.Description, error) {
+	cmd, err := pluginCommand(s, builtin)
 	if err != nil {
 		return plugins.Description{}, err
 	}

@@ -160,9 +160,9 @@ func planSpec(ctx context.Context, s *spec.Spec, opts PlanOptions) (*Plan, error
 	var desc plugins.Description
 	var err error
 	if opts.DescribeOnly {
-		desc, err = DescribeModel(ctx, s, opts.Builtin)
+		desc, err = describeModel(ctx, s, opts.Builtin)
 	} else {
-		pool, desc, err = OpenModel(ctx, s, opts.Workers, opts.Builtin)
+		pool, desc, err = openModel(ctx, s, opts.Workers, opts.Builtin)
 	}
 	var specErr *spec.SpecError
 	if err != nil && s.Plugin != "" && !errors.As(err, &specErr) {
@@ -298,15 +298,14 @@ func Run(ctx context.Context, p *Plan, opts RunOptions) (*Summary, error) {
 		return nil, err
 	}
 	jobs, skipped := Pending(p.Trials, onDisk, p.Spec.Retries, opts.Rerun)
-	w := &work{p: p, opts: opts, jobs: jobs, search: sr, onDisk: onDisk, start: start,
-		sum: &Summary{Dir: p.Dir, Skipped: skipped}}
-	total := len(jobs)
+	w := &work{p: p, opts: opts, jobs: jobs, search: sr, onDisk: onDisk, start: start, total: len(jobs),
+		finished: newFinishedStore(onDisk, p.Spec.Objective, jobs), sum: &Summary{Dir: p.Dir, Skipped: skipped}}
 	if sr != nil {
-		sr.start(onDisk, jobs)
-		total += max(0, p.Spec.Search.Trials-len(sr.asked)) * p.Spec.Repeats
+		sr.start(w.finished, jobs)
+		w.total += max(0, p.Spec.Search.Trials-len(sr.asked)) * p.Spec.Repeats
 	}
-	w.prog = newProgress(opts.Observer, p.Spec.Objective, total, skipped)
-	if total > 0 {
+	w.prog = newProgress(opts.Observer, p.Spec.Objective, w.total, skipped)
+	if w.total > 0 {
 		err = exec.execute(ctx, w)
 	}
 	w.prog.finish()
@@ -338,7 +337,9 @@ type work struct {
 	p        *Plan
 	opts     RunOptions
 	jobs     []Job      // pending trials, in order
+	total    int        // trials to run: the pending ones and a search's budget left
 	search   *searchRun // nil for a grid
+	finished *finishedStore
 	onDisk   *results.Sweep
 	start    time.Time
 	prog     *progress
@@ -359,22 +360,18 @@ func (localExecutor) check(context.Context, *Plan) (mayLive, error) { return oth
 func (localExecutor) execute(ctx context.Context, w *work) error {
 	p, sr := w.p, w.search
 	r := newTrialRunner(p, ExecutorLocal)
-	finished := newFinishedStore(w.onDisk, p.Spec.Objective)
-	completed, next := finished.curves, listed(w.jobs)
+	next := listed(w.jobs)
 	if sr != nil {
-		completed, next = sr.completedCurves, sr.source()
+		next = sr.source()
 	}
 	var err error
-	if r.pruner, err = newPruner(p, completed); err != nil {
+	if r.pruner, err = newPruner(p, w.finished.curves); err != nil {
 		return err
 	}
 	records, err := runAll(ctx, next, Workers(w.opts.Workers, p.Spec), w.opts.FailFast,
 		func(ctx context.Context, j Job) (*results.Trial, error) {
 			rec, err := r.run(ctx, j.Trial, j.PriorFailures, j.MaxAttempts, w.prog)
-			finished.add(rec)
-			if sr != nil {
-				sr.ended(rec)
-			}
+			w.finished.add(rec) // the search's history and the median rule's curves
 			return rec, err
 		})
 	if sr != nil {

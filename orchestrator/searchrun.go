@@ -13,24 +13,26 @@ import (
 	"sync"
 	"time"
 
+	"gonum.org/v1/gonum/stat"
+
 	"github.com/sweep-ml/sweep/orchestrator/search"
 	"github.com/sweep-ml/sweep/orchestrator/spec"
 	"github.com/sweep-ml/sweep/results"
 	"github.com/sweep-ml/sweep/results/atomicfile"
 )
 
-// SearchDir, at a sweep directory's root, holds an adaptive search's own
+// searchDir, at a sweep directory's root, holds an adaptive search's own
 // state beside the trial records: asked/, one claim per configuration the
 // sampler proposed, and rungs/, ASHA's records. The leading dot keeps it
 // out of LoadSweep's way.
-const SearchDir = ".search"
+const searchDir = ".search"
 
-// Asked is the claim of one configuration of an adaptive search, kept at
+// askRecord is the claim of one configuration of an adaptive search, kept at
 // <sweep>/.search/asked/<number>.json. Its file is created exclusively, so
 // that two processes asking at once never both take a number; the trial
 // records then say how its trials went. The claims and the records are the
 // whole history: a resumed search rebuilds its sampler's view from them.
-type Asked struct {
+type askRecord struct {
 	Number int            `json:"number"`
 	Params map[string]any `json:"params"` // the sampled dimensions
 	Trials []string       `json:"trials"` // the IDs of its repeats
@@ -43,7 +45,7 @@ type Asked struct {
 	PID         int       `json:"pid"`
 }
 
-func askedDir(sweepDir string) string { return filepath.Join(sweepDir, SearchDir, "asked") }
+func askedDir(sweepDir string) string { return filepath.Join(sweepDir, searchDir, "asked") }
 
 func askedPath(sweepDir string, n int) string {
 	return filepath.Join(askedDir(sweepDir), fmt.Sprintf("%06d.json", n))
@@ -53,7 +55,7 @@ func askedPath(sweepDir string, n int) string {
 var errClaimed = errors.New("configuration number already claimed")
 
 // claim records a as asked, exclusively.
-func claim(sweepDir string, a *Asked) error {
+func claim(sweepDir string, a *askRecord) error {
 	data, err := json.MarshalIndent(a, "", "  ")
 	if err != nil {
 		return err
@@ -68,11 +70,11 @@ func claim(sweepDir string, a *Asked) error {
 	return err
 }
 
-// LoadAsked reads a search's claims in number order, restoring each
+// loadAsked reads a search's claims in number order, restoring each
 // value's Go type from the space. A missing number, or a claim that does
 // not parse or does not fit the space (the grid's space changed), is an
 // error naming its file.
-func LoadAsked(sweepDir string, space search.Space) ([]*Asked, error) {
+func loadAsked(sweepDir string, space search.Space) ([]*askRecord, error) {
 	entries, err := os.ReadDir(askedDir(sweepDir))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -80,7 +82,7 @@ func LoadAsked(sweepDir string, space search.Space) ([]*Asked, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []*Asked
+	var out []*askRecord
 	for _, e := range entries {
 		if strings.HasPrefix(e.Name(), ".") || !strings.HasSuffix(e.Name(), ".json") {
 			continue // a claim's temporary file, left by a killed process
@@ -99,12 +101,12 @@ func LoadAsked(sweepDir string, space search.Space) ([]*Asked, error) {
 	return out, nil
 }
 
-func readAsked(path string, space search.Space) (*Asked, error) {
+func readAsked(path string, space search.Space) (*askRecord, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	var a Asked
+	var a askRecord
 	if err := json.Unmarshal(data, &a); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -166,16 +168,16 @@ type searchRun struct {
 	host    string
 
 	mu       sync.Mutex
-	asked    []*Asked
-	trials   map[string]spec.Trial     // every asked trial, by ID
-	finished map[string]*results.Trial // the latest finished record of each trial that will not run again
-	queue    []Job                     // trials to run, in order
+	asked    []*askRecord
+	trials   map[string]spec.Trial // every asked trial, by ID
+	finished *finishedStore        // the trials that will not run again, by ID
+	queue    []Job                 // trials to run, in order
 }
 
-func newSearchRun(p *Plan, asked []*Asked) (*searchRun, error) {
+func newSearchRun(p *Plan, asked []*askRecord) (*searchRun, error) {
 	host, _ := os.Hostname()
 	sr := &searchRun{p: p, sampler: p.Search.Sampler(), host: host, asked: asked,
-		trials: map[string]spec.Trial{}, finished: map[string]*results.Trial{}}
+		trials: map[string]spec.Trial{}, finished: newFinishedStore(nil, p.Spec.Objective, nil)}
 	for _, a := range asked {
 		if a.DuplicateOf != nil {
 			continue
@@ -209,19 +211,12 @@ func (sr *searchRun) planTrials() []spec.Trial {
 }
 
 // start takes what is on disk: the trials to run again go first in the
-// queue; the others' latest finished records are the history.
-func (sr *searchRun) start(onDisk *results.Sweep, jobs []Job) {
+// queue; finished holds the others' latest finished records, the history,
+// and is kept current as trials end (by whoever runs them).
+func (sr *searchRun) start(finished *finishedStore, jobs []Job) {
 	sr.mu.Lock()
 	defer sr.mu.Unlock()
-	pending := make(map[string]bool, len(jobs))
-	for _, j := range jobs {
-		pending[j.Trial.ID] = true
-	}
-	for id := range sr.trials {
-		if runs := onDisk.Trial(id); runs != nil && runs.Finished != nil && !pending[id] {
-			sr.finished[id] = runs.Finished.Trial
-		}
-	}
+	sr.finished = finished
 	sr.queue = append(sr.queue, jobs...)
 }
 
@@ -253,7 +248,7 @@ func (sr *searchRun) ask() error {
 		return fmt.Errorf("sampler: %w", err)
 	}
 	n := len(sr.asked)
-	a := &Asked{Number: n, Params: params, AskedAt: time.Now().UTC(), Host: sr.host, PID: os.Getpid()}
+	a := &askRecord{Number: n, Params: params, AskedAt: time.Now().UTC(), Host: sr.host, PID: os.Getpid()}
 	key := sr.p.Search.Space.Key(params)
 	for _, prev := range sr.asked {
 		if prev.DuplicateOf == nil && sr.p.Search.Space.Key(prev.Params) == key {
@@ -280,16 +275,6 @@ func (sr *searchRun) ask() error {
 	return nil
 }
 
-// ended takes a trial's last record: a finished one joins the history.
-func (sr *searchRun) ended(rec *results.Trial) {
-	if rec == nil || (rec.Status != results.StatusSucceeded && rec.Status != results.StatusFailed && rec.Status != results.StatusPruned) {
-		return
-	}
-	sr.mu.Lock()
-	defer sr.mu.Unlock()
-	sr.finished[rec.ID] = rec
-}
-
 // history is every asked configuration as the sampler sees it.
 func (sr *searchRun) history() []search.Observation {
 	out := make([]search.Observation, len(sr.asked))
@@ -302,13 +287,13 @@ func (sr *searchRun) history() []search.Observation {
 // observe sums up a configuration's trials: running while any has not
 // finished; else complete with the mean score of its completed repeats;
 // else pruned, at the fewest epochs a repeat reached; else failed.
-func (sr *searchRun) observe(a *Asked) search.Observation {
+func (sr *searchRun) observe(a *askRecord) search.Observation {
 	o := search.Observation{Params: a.Params, State: search.Failed}
 	obj := sr.p.Spec.Objective
 	var complete, pruned []float64
 	step := math.MaxInt
 	for _, id := range a.Trials {
-		rec := sr.finished[id]
+		rec := sr.finished.get(id)
 		switch {
 		case rec == nil:
 			o.State = search.Running
@@ -326,42 +311,11 @@ func (sr *searchRun) observe(a *Asked) search.Observation {
 	}
 	switch {
 	case len(complete) > 0:
-		o.State, o.Value = search.Complete, mean(complete)
+		o.State, o.Value = search.Complete, stat.Mean(complete, nil)
 	case len(pruned) > 0:
-		o.State, o.Value, o.Step = search.Pruned, mean(pruned), step
+		o.State, o.Value, o.Step = search.Pruned, stat.Mean(pruned, nil), step
 	}
 	return o
-}
-
-func mean(x []float64) float64 {
-	var s float64
-	for _, v := range x {
-		s += v
-	}
-	return s / float64(len(x))
-}
-
-// completedCurves returns the minimised curves of the trials that ran to
-// their end, for the median rule.
-func (sr *searchRun) completedCurves() ([][]float64, error) {
-	sr.mu.Lock()
-	defer sr.mu.Unlock()
-	return completedCurves(sr.finished, sr.p.Spec.Objective), nil
-}
-
-func completedCurves(finished map[string]*results.Trial, obj spec.Objective) [][]float64 {
-	var out [][]float64
-	for _, rec := range finished {
-		if rec.Status != results.StatusSucceeded || len(rec.Curve) == 0 {
-			continue
-		}
-		c := make([]float64, len(rec.Curve))
-		for i, v := range rec.Curve {
-			c[i] = obj.Minimised(v)
-		}
-		out = append(out, c)
-	}
-	return out
 }
 
 // source is the search's job source: the queued trials, then new
@@ -377,7 +331,7 @@ func (sr *searchRun) source() jobSource {
 
 // readSearch reads an adaptive search's claims into a searchRun.
 func readSearch(p *Plan) (*searchRun, error) {
-	asked, err := LoadAsked(p.Dir, p.Search.Space)
+	asked, err := loadAsked(p.Dir, p.Search.Space)
 	if err != nil {
 		return nil, err
 	}
@@ -402,7 +356,7 @@ func newPruner(p *Plan, completed func() ([][]float64, error)) (search.Pruner, e
 	s := p.Spec
 	switch s.Prune.Method {
 	case spec.PruneASHA:
-		return search.NewASHA(filepath.Join(p.Dir, SearchDir, "rungs"),
+		return search.NewASHA(filepath.Join(p.Dir, searchDir, "rungs"),
 			search.ASHAConfig{MinEpochs: s.Prune.MinEpochs, Eta: s.Prune.Eta, MaxEpochs: maxEpochs(p)})
 	case spec.PruneMedian:
 		return search.NewMedian(search.MedianConfig{MinEpochs: s.Prune.MinEpochs}, completed), nil
@@ -436,26 +390,39 @@ func maxEpochs(p *Plan) int {
 	return n
 }
 
-// finishedStore is the latest finished record of each trial of a grid
-// sweep, kept current as trials end, for the median rule.
+// finishedStore is the latest finished record of each trial that will not
+// run again, kept current as trials end: a search's history and the median
+// rule's completed curves.
 type finishedStore struct {
 	mu   sync.Mutex
 	recs map[string]*results.Trial
 	obj  spec.Objective
 }
 
-func newFinishedStore(onDisk *results.Sweep, obj spec.Objective) *finishedStore {
+// newFinishedStore takes the finished records on disk (onDisk may be nil),
+// leaving out the trials of pending, which run again (a failed trial with
+// attempts left).
+func newFinishedStore(onDisk *results.Sweep, obj spec.Objective, pending []Job) *finishedStore {
 	f := &finishedStore{recs: map[string]*results.Trial{}, obj: obj}
+	if onDisk == nil {
+		return f
+	}
+	again := make(map[string]bool, len(pending))
+	for _, j := range pending {
+		again[j.Trial.ID] = true
+	}
 	for _, tr := range onDisk.Trials {
-		if tr.Finished != nil {
+		if tr.Finished != nil && !again[tr.ID] {
 			f.recs[tr.ID] = tr.Finished.Trial
 		}
 	}
 	return f
 }
 
+// add takes a trial's last record, if it finished (an interrupted one runs
+// again).
 func (f *finishedStore) add(rec *results.Trial) {
-	if rec == nil {
+	if rec == nil || (rec.Status != results.StatusSucceeded && rec.Status != results.StatusFailed && rec.Status != results.StatusPruned) {
 		return
 	}
 	f.mu.Lock()
@@ -463,10 +430,28 @@ func (f *finishedStore) add(rec *results.Trial) {
 	f.recs[rec.ID] = rec
 }
 
+func (f *finishedStore) get(id string) *results.Trial {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.recs[id]
+}
+
+// curves returns the minimised curves of the trials that ran to their end.
 func (f *finishedStore) curves() ([][]float64, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return completedCurves(f.recs, f.obj), nil
+	var out [][]float64
+	for _, rec := range f.recs {
+		if rec.Status != results.StatusSucceeded || len(rec.Curve) == 0 {
+			continue
+		}
+		c := make([]float64, len(rec.Curve))
+		for i, v := range rec.Curve {
+			c[i] = f.obj.Minimised(v)
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }
 
 // ReadSearchInfo describes the adaptive search run into sweepDir, from the

@@ -105,7 +105,7 @@ func TestAskedRoundTrip(t *testing.T) {
 	dir := t.TempDir()
 	at := time.Date(2026, 11, 30, 4, 48, 54, 0, time.UTC)
 	dup := 0
-	want := []*Asked{
+	want := []*askRecord{
 		{Number: 0, Params: bowlParams(0.01, 7), Trials: []string{"aa", "bb"}, AskedAt: at, Host: "h", PID: 12},
 		{Number: 1, Params: map[string]any{"lr": 0.1, "width": int64(64), "kind": "a", "dims": []int64{128}, "scale": 0.0},
 			Trials: []string{"cc"}, AskedAt: at, Host: "h", PID: 12},
@@ -116,7 +116,7 @@ func TestAskedRoundTrip(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	got, err := LoadAsked(dir, bowlSpace)
+	got, err := loadAsked(dir, bowlSpace)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,8 +125,8 @@ func TestAskedRoundTrip(t *testing.T) {
 			t.Errorf("claim %d:\ngot  %#v\nwant %#v", i, *got[i], *want[i])
 		}
 	}
-	if got, err := LoadAsked(filepath.Join(dir, "never"), bowlSpace); got != nil || err != nil {
-		t.Errorf("LoadAsked of a search never run: %v, %v; want nothing", got, err)
+	if got, err := loadAsked(filepath.Join(dir, "never"), bowlSpace); got != nil || err != nil {
+		t.Errorf("loadAsked of a search never run: %v, %v; want nothing", got, err)
 	}
 }
 
@@ -169,7 +169,7 @@ func TestLoadAskedErrors(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			got, err := LoadAsked(dir, bowlSpace)
+			got, err := loadAsked(dir, bowlSpace)
 			if err == nil {
 				t.Fatalf("no error; read %d claims", len(got))
 			}
@@ -185,7 +185,7 @@ func TestLoadAskedErrors(t *testing.T) {
 // read as history.
 func TestLoadAskedIgnoresTemps(t *testing.T) {
 	dir := t.TempDir()
-	if err := claim(dir, &Asked{Number: 0, Params: bowlParams(0.02, 2), Trials: []string{"x"}}); err != nil {
+	if err := claim(dir, &askRecord{Number: 0, Params: bowlParams(0.02, 2), Trials: []string{"x"}}); err != nil {
 		t.Fatal(err)
 	}
 	for name, data := range map[string]string{".000001.json.tmp-1234": "{", ".000001.json": "{", "README.txt": "notes"} {
@@ -193,9 +193,9 @@ func TestLoadAskedIgnoresTemps(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	got, err := LoadAsked(dir, bowlSpace)
+	got, err := loadAsked(dir, bowlSpace)
 	if err != nil || len(got) != 1 || got[0].Number != 0 {
-		t.Fatalf("LoadAsked: %v, %v; want claim 0 alone", got, err)
+		t.Fatalf("loadAsked: %v, %v; want claim 0 alone", got, err)
 	}
 }
 
@@ -204,19 +204,19 @@ func TestLoadAskedIgnoresTemps(t *testing.T) {
 // leaves the first claim as it was.
 func TestClaimTwice(t *testing.T) {
 	dir := t.TempDir()
-	first := &Asked{Number: 0, Params: bowlParams(0.02, 2), Trials: []string{"first"}}
+	first := &askRecord{Number: 0, Params: bowlParams(0.02, 2), Trials: []string{"first"}}
 	if err := claim(dir, first); err != nil {
 		t.Fatal(err)
 	}
-	err := claim(dir, &Asked{Number: 0, Params: bowlParams(0.05, 9), Trials: []string{"second"}})
+	err := claim(dir, &askRecord{Number: 0, Params: bowlParams(0.05, 9), Trials: []string{"second"}})
 	if !errors.Is(err, errClaimed) {
 		t.Fatalf("second claim of 0: %v, want errClaimed", err)
 	}
-	got, err := LoadAsked(dir, bowlSpace)
+	got, err := loadAsked(dir, bowlSpace)
 	if err != nil || len(got) != 1 || got[0].Trials[0] != "first" {
 		t.Errorf("after the refused claim: %v, %v; want the first claim alone", got, err)
 	}
-	if err := claim(dir, &Asked{Number: 1, Params: bowlParams(0.05, 9), Trials: []string{"second"}}); err != nil {
+	if err := claim(dir, &askRecord{Number: 1, Params: bowlParams(0.05, 9), Trials: []string{"second"}}); err != nil {
 		t.Errorf("claim of the next number: %v", err)
 	}
 }
@@ -262,13 +262,13 @@ func TestObserve(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			sr := &searchRun{p: &Plan{Spec: &spec.Spec{Objective: spec.Objective{Metric: "val_loss", Mode: c.mode}}},
-				finished: map[string]*results.Trial{}}
-			a := &Asked{Number: 4, Params: bowlParams(0.02, 3)}
+				finished: newFinishedStore(nil, spec.Objective{}, nil)}
+			a := &askRecord{Number: 4, Params: bowlParams(0.02, 3)}
 			for i, r := range c.recs {
 				id := fmt.Sprintf("t%d", i)
 				a.Trials = append(a.Trials, id)
 				if r != nil {
-					sr.finished[id] = r
+					sr.finished.recs[id] = r
 				}
 			}
 			got := sr.observe(a)
@@ -483,7 +483,7 @@ func TestRunSearch(t *testing.T) {
 				t.Errorf("the plan lists %d trials after the run, want the 7 asked", len(p.Trials))
 			}
 			checkFinishedOnce(t, p, m)
-			asked, err := LoadAsked(p.Dir, p.Search.Space)
+			asked, err := loadAsked(p.Dir, p.Search.Space)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -568,10 +568,10 @@ func checkSearchInfo(t *testing.T, dir string, want *results.SearchInfo) {
 // its seed: two fresh directories, one worker each, ask the same
 // configurations in the same order, with the same trial IDs and names.
 func TestRunSearchDeterministic(t *testing.T) {
-	askedIn := func() ([]*Asked, []spec.Trial) {
+	askedIn := func() ([]*askRecord, []spec.Trial) {
 		p := newTestPlan(t, bowlSearch(6), &bowlModel{})
 		mustRun(t, context.Background(), p, RunOptions{Workers: 1})
-		asked, err := LoadAsked(p.Dir, p.Search.Space)
+		asked, err := loadAsked(p.Dir, p.Search.Space)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -721,7 +721,7 @@ eta = 3
 	if n := statuses(sum.Records)[results.StatusPruned]; n != 7 || sum.Failed != 0 {
 		t.Errorf("%d pruned, %d failed; want 7 and 0", n, sum.Failed)
 	}
-	rungs, err := search.ReadRungs(filepath.Join(p.Dir, SearchDir, "rungs"))
+	rungs, err := search.ReadRungs(filepath.Join(p.Dir, searchDir, "rungs"))
 	if err != nil {
 		t.Fatal(err)
 	}

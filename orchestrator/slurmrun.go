@@ -64,7 +64,7 @@ func (e slurmExecutor) execute(ctx context.Context, w *work) error {
 	var err error
 	if w.search != nil {
 		current = func() ([]Job, error) { return searchJobs(p) }
-		sub, err = submitSearch(ctx, p, w.jobs, w.prog.counts.Total, so, w.opts)
+		sub, err = submitSearch(ctx, p, w.jobs, w.total, so, w.opts)
 	} else {
 		sub, err = submit(ctx, p, w.jobs, w.onDisk, so, w.opts.Rerun)
 	}

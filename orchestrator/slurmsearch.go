@@ -135,7 +135,7 @@ func claimNext(p *Plan, r *trialRunner, until time.Time) ([]Job, error) {
 		if err != nil {
 			return nil, err
 		}
-		sr.start(onDisk, nil)
+		sr.start(newFinishedStore(onDisk, p.Spec.Objective, nil), nil)
 		job, ok, err := sr.next(until)
 		if errors.Is(err, errClaimed) {
 			continue // another worker took that number: look again
@@ -143,7 +143,7 @@ func claimNext(p *Plan, r *trialRunner, until time.Time) ([]Job, error) {
 		if err != nil || !ok {
 			return nil, err
 		}
-		if r.pruner, err = newPruner(p, sr.completedCurves); err != nil {
+		if r.pruner, err = newPruner(p, sr.finished.curves); err != nil {
 			return nil, err
 		}
 		return append([]Job{job}, sr.queue...), nil

@@ -71,7 +71,7 @@ func RunTrials(ctx context.Context, p *Plan, ids []string, workers int, rerun, e
 	// ASHA's rungs are files in the shared directory, so tasks on other
 	// nodes prune against each other; the median rule sees the trials
 	// completed when this task started, and its own.
-	finished := newFinishedStore(onDisk, p.Spec.Objective)
+	finished := newFinishedStore(onDisk, p.Spec.Objective, jobs)
 	if r.pruner, err = newPruner(p, finished.curves); err != nil {
 		return nil, err
 	}

@@ -31,11 +31,17 @@ type Objective struct {
 }
 
 // DefaultObjective is what a record without one was ranked by.
-var DefaultObjective = Objective{Metric: "val_loss", Mode: "min"}
+var DefaultObjective = Objective{Metric: "val_loss", Mode: ModeMin}
+
+// The modes of an Objective.
+const (
+	ModeMin = "min"
+	ModeMax = "max"
+)
 
 // Better reports whether score a beats score b.
 func (o Objective) Better(a, b float64) bool {
-	if o.Mode == "max" {
+	if o.Mode == ModeMax {
 		return a > b
 	}
 	return a < b
@@ -43,7 +49,7 @@ func (o Objective) Better(a, b float64) bool {
 
 // Minimised is x as samplers and pruners see it: they always minimise.
 func (o Objective) Minimised(x float64) float64 {
-	if o.Mode == "max" {
+	if o.Mode == ModeMax {
 		return -x
 	}
 	return x

@@ -24,8 +24,8 @@ const (
 
 // The objective's modes.
 const (
-	ModeMin = "min"
-	ModeMax = "max"
+	ModeMin = results.ModeMin
+	ModeMax = results.ModeMax
 )
 
 // Defaults of [objective] and [prune].

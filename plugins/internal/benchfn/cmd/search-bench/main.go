@@ -12,6 +12,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"math"
@@ -50,7 +51,7 @@ type outcome struct {
 func run(sweepBin, plugin string, seeds, trials, workers int, variants []string) error {
 	sweepBin, err1 := filepath.Abs(sweepBin)
 	plugin, err2 := filepath.Abs(plugin)
-	if err := cmpErr(err1, err2); err != nil {
+	if err := errors.Join(err1, err2); err != nil {
 		return err
 	}
 	work, err := os.MkdirTemp("", "search-bench-")
@@ -70,15 +71,6 @@ func run(sweepBin, plugin string, seeds, trials, workers int, variants []string)
 			outs = append(outs, o)
 		}
 		printRow(v, outs, trials)
-	}
-	return nil
-}
-
-func cmpErr(errs ...error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
 	}
 	return nil
 }
