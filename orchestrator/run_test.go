@@ -540,19 +540,21 @@ func TestRecordUnrecordedTwice(t *testing.T) {
 	}
 }
 
-// valOnlyModel reports val_loss alone, and an Outcome that contradicts it
-// (a zero Outcome, as a careless plugin returns).
+// valOnlyModel reports val_loss and val_ic but no train_loss, and an
+// Outcome that contradicts them (a zero Outcome, as a careless plugin
+// returns).
 type valOnlyModel struct{}
 
 func (valOnlyModel) Describe(context.Context) (plugins.Description, error) {
 	return plugins.Description{Name: "valonly", Params: []plugins.ParamSpec{{Name: "x", Type: plugins.TypeFloat, Default: 1.0}},
-		Metrics: []string{"val_loss"}}, nil
+		Metrics: []string{"val_loss", "val_ic"}}, nil
 }
 
 func (valOnlyModel) Train(_ context.Context, req plugins.TrainRequest, emit func(plugins.Event) error) (plugins.Outcome, error) {
 	for epoch := range int64(3) {
 		v := req.Params["x"].(float64) + 1/float64(epoch+1)
-		if err := emit(plugins.Event{Step: epoch, Scalars: []plugins.Scalar{{Tag: "val_loss", Value: v}}}); err != nil {
+		ic := float64(epoch) / 10 // best at the last epoch, when maximised
+		if err := emit(plugins.Event{Step: epoch, Scalars: []plugins.Scalar{{Tag: "val_loss", Value: v}, {Tag: "val_ic", Value: ic}}}); err != nil {
 			return plugins.Outcome{}, err
 		}
 	}
@@ -572,6 +574,33 @@ func TestRecordsWhatWasReported(t *testing.T) {
 		want := rec.Params["x"].(float64) + 1.0/3
 		if rec.Score == nil || math.Abs(*rec.Score-want) > 1e-12 || rec.BestEpoch != 2 || rec.EpochsRun != 3 {
 			t.Errorf("%s: score %v at epoch %d of %d, want %v at 2 of 3 (from the events)", rec.Name, rec.Score, rec.BestEpoch, rec.EpochsRun, want)
+		}
+	}
+}
+
+// Another objective, maximised: the record's score and best epoch follow
+// it, and the TensorBoard run holds it as best_<metric> (the HParams
+// dashboard's column), besides best_val_loss.
+func TestObjectiveInRecordsAndTensorBoard(t *testing.T) {
+	p := newTestPlan(t, "[grid]\nx = [0.5]\n[objective]\nmetric = \"val_ic\"\nmode = \"max\"\n", valOnlyModel{})
+	mustRun(t, context.Background(), p, RunOptions{Workers: 1})
+	s, err := results.LoadSweep(p.Dir)
+	if err != nil || len(s.Trials) != 1 {
+		t.Fatalf("sweep: %v, %d trials", err, len(s.Trials))
+	}
+	run := s.Trials[0].Latest()
+	rec := run.Trial
+	if rec.Score == nil || *rec.Score != 0.2 || rec.BestEpoch != 2 || rec.Objective == nil || rec.Objective.Mode != spec.ModeMax {
+		t.Fatalf("record: score %v at epoch %d, objective %+v; want 0.2 at 2, maximised val_ic", rec.Score, rec.BestEpoch, rec.Objective)
+	}
+	events, err := logger.ReadRun(run.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for tag, want := range map[string]float64{"best_val_ic": 0.2, "best_val_loss": 0.5 + 1.0/3} {
+		got := events.Scalars[tag]
+		if len(got) != 1 || float32(got[0].Value) != float32(want) {
+			t.Errorf("%s events %v, want one of %v", tag, got, want)
 		}
 	}
 }
