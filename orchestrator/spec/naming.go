@@ -2,7 +2,7 @@ package spec
 
 import (
 	"fmt"
-	"strconv"
+	"reflect"
 	"strings"
 	"unicode"
 
@@ -25,58 +25,18 @@ const maxNameLen = 200
 // "-" (64-32) and an empty list is "none", which keeps names free of
 // brackets, commas and spaces.
 func NameValue(v any) string {
-	switch v := v.(type) {
-	case []int64:
-		if len(v) == 0 {
-			return "none"
-		}
-	case []float64:
-		if len(v) == 0 {
-			return "none"
-		}
-	case []any:
-		if len(v) == 0 {
-			return "none"
-		}
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Slice {
+		return results.FormatValue(v)
 	}
-	return formatValue(v, "", "-", "")
-}
-
-func formatValue(v any, open, sep, close string) string {
-	switch v := v.(type) {
-	case float64:
-		return results.FormatFloat(v)
-	case float32:
-		return results.FormatFloat(float64(v))
-	case int64:
-		return strconv.FormatInt(v, 10)
-	case int:
-		return strconv.Itoa(v)
-	case string:
-		return v
-	case bool:
-		return strconv.FormatBool(v)
-	case []int64:
-		return joinValues(len(v), func(i int) any { return v[i] }, open, sep, close)
-	case []float64:
-		return joinValues(len(v), func(i int) any { return v[i] }, open, sep, close)
-	case []any:
-		return joinValues(len(v), func(i int) any { return v[i] }, open, sep, close)
+	if rv.Len() == 0 {
+		return "none"
 	}
-	return fmt.Sprint(v)
-}
-
-func joinValues(n int, at func(int) any, open, sep, close string) string {
-	var b strings.Builder
-	b.WriteString(open)
-	for i := 0; i < n; i++ {
-		if i > 0 {
-			b.WriteString(sep)
-		}
-		b.WriteString(formatValue(at(i), open, sep, close))
+	parts := make([]string, rv.Len())
+	for i := range parts {
+		parts[i] = NameValue(rv.Index(i).Interface())
 	}
-	b.WriteString(close)
-	return b.String()
+	return strings.Join(parts, "-")
 }
 
 // checkPathName says what is wrong with name as one directory name, or
