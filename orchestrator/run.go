@@ -31,6 +31,11 @@ const (
 // `sweep run` did.
 const MetaFile = "sweep.json"
 
+// DataDir, in a sweep directory, holds the prepared arrays of models that
+// want them (plugins.Description.WantsDataFile). The leading dot keeps it
+// out of LoadSweep's way.
+const DataDir = ".data"
+
 // Meta is the content of MetaFile.
 type Meta struct {
 	GridFile string    `json:"grid_file"` // absolute path of the grid file as run
@@ -359,12 +364,14 @@ func (localExecutor) check(context.Context, *Plan) (mayLive, error) { return oth
 
 func (localExecutor) execute(ctx context.Context, w *work) error {
 	p, sr := w.p, w.search
-	r := newTrialRunner(p, ExecutorLocal)
+	r, err := newTrialRunner(ctx, p, ExecutorLocal)
+	if err != nil {
+		return err
+	}
 	next := listed(w.jobs)
 	if sr != nil {
 		next = sr.source()
 	}
-	var err error
 	if r.pruner, err = newPruner(p, w.finished.curves); err != nil {
 		return err
 	}
@@ -412,10 +419,21 @@ func prepare(p *Plan) (*Lock, *results.Sweep, error) {
 	return lock, onDisk, nil
 }
 
-func newTrialRunner(p *Plan, executor string) *trialRunner {
+// newTrialRunner returns the runner of p's trials in this process. For a
+// model that wants the prepared arrays, it writes them first (once per data
+// and sweep: the file is shared by every process and run of the sweep, and
+// each process holds the loaded data only while writing it).
+func newTrialRunner(ctx context.Context, p *Plan, executor string) (*trialRunner, error) {
 	host, _ := os.Hostname()
-	return &trialRunner{spec: p.Spec, dir: p.Dir, trainer: p.Trainer, host: host, executor: executor,
+	r := &trialRunner{spec: p.Spec, dir: p.Dir, trainer: p.Trainer, host: host, executor: executor,
 		slurmJob: slurmJobName()}
+	if p.Desc.WantsDataFile {
+		var err error
+		if r.dataFile, err = dataset.PrepareArrays(ctx, p.Spec.Data, filepath.Join(p.Dir, DataDir)); err != nil {
+			return nil, fmt.Errorf("preparing the data for model %q: %w", p.Desc.Name, err)
+		}
+	}
+	return r, nil
 }
 
 // slurmJobName names the Slurm job running this process as squeue and

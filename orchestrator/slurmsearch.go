@@ -91,10 +91,12 @@ func RunSearchWorker(ctx context.Context, p *Plan, workers int, executor string,
 	if p.Search == nil {
 		return nil, fmt.Errorf("%s: a %s sweep has no search to work on", p.Dir, p.Spec.Search.Sampler)
 	}
-	r := newTrialRunner(p, executor)
+	r, err := newTrialRunner(ctx, p, executor)
+	if err != nil {
+		return nil, err
+	}
 	prog := newProgress(obs, p.Spec.Objective, 0, 0)
 	sum := &Summary{Dir: p.Dir}
-	var err error
 	for ctx.Err() == nil {
 		var jobs []Job
 		if jobs, err = claimNext(p, r, until); err != nil || jobs == nil {

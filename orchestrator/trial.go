@@ -39,6 +39,8 @@ type trialRunner struct {
 	// pruner, if not nil, sees the objective's curve after every epoch
 	// and may stop the trial.
 	pruner search.Pruner
+	// dataFile is the prepared arrays for a model that wants them.
+	dataFile string
 }
 
 // errPruned is what a trial's event callback returns to stop the trial
@@ -234,7 +236,8 @@ func (r *trialRunner) train(ctx context.Context, t spec.Trial, tl *logger.Traini
 		trainCtx, cancel = context.WithTimeout(ctx, r.spec.Timeout)
 		defer cancel()
 	}
-	req := plugins.TrainRequest{TrialID: t.ID, Params: t.Params, Data: r.spec.Data, Seed: t.Seed, HistogramEvery: r.spec.LogEvery}
+	req := plugins.TrainRequest{TrialID: t.ID, Params: t.Params, Data: r.spec.Data, Seed: t.Seed, HistogramEvery: r.spec.LogEvery,
+		DataFile: r.dataFile}
 	emit := func(e plugins.Event) error {
 		m.observe(e)
 		if err := logEvent(tl, e); err != nil {

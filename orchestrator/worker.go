@@ -67,7 +67,10 @@ func RunTrials(ctx context.Context, p *Plan, ids []string, workers int, rerun, e
 		return nil, err
 	}
 	jobs, skipped := Pending(chosen, onDisk, p.Spec.Retries, rerun)
-	r := newTrialRunner(p, executor)
+	r, err := newTrialRunner(ctx, p, executor)
+	if err != nil {
+		return nil, err
+	}
 	// ASHA's rungs are files in the shared directory, so tasks on other
 	// nodes prune against each other; the median rule sees the trials
 	// completed when this task started, and its own.

@@ -42,6 +42,10 @@ type ParamSpec struct {
 	Type    ParamType
 	Default any // of the Go type that Type names
 	Help    string
+	// Constraints are the values the model accepts; the zero value accepts
+	// every value of Type. The host refuses a grid that breaks them before
+	// any trial starts.
+	Constraints Constraints
 }
 
 // Description is what a model says about itself before any trial runs.
@@ -49,6 +53,15 @@ type Description struct {
 	Name    string
 	Params  []ParamSpec
 	Metrics []string // scalar tags it reports per epoch, e.g. "train_loss"
+	// Version is the model's own version, part of every trial's identity:
+	// bump it when the model's numbers change, so that old records are not
+	// reused for the new model. Empty is allowed.
+	Version string
+	// WantsDataFile asks the host to prepare the [data] table's arrays (see
+	// dataset.WriteArrays) and name the file in TrainRequest.DataFile. Models
+	// in other languages use it to train on exactly the rows, split and
+	// standardisation that Go models load with package dataset.
+	WantsDataFile bool
 }
 
 // Params holds hyperparameter values by name, each of the Go type its
@@ -64,6 +77,9 @@ type TrainRequest struct {
 	// HistogramEvery asks for weight and gradient histograms every N epochs
 	// and at the last epoch; 0 asks for none.
 	HistogramEvery int
+	// DataFile is the absolute path of the prepared arrays, for a model whose
+	// Description sets WantsDataFile; empty otherwise.
+	DataFile string
 }
 
 // Event is what a model reports during training, usually once per epoch.

@@ -86,13 +86,13 @@ func valueFromProto(v *pb.Value) (any, error) {
 }
 
 func describeToProto(d Description) (*pb.Description, error) {
-	out := &pb.Description{Name: d.Name, Metrics: d.Metrics}
+	out := &pb.Description{Name: d.Name, Metrics: d.Metrics, Version: d.Version, WantsDataFile: d.WantsDataFile}
 	for _, p := range d.Params {
 		t, err := paramTypeToProto(p.Type)
 		if err != nil {
 			return nil, fmt.Errorf("parameter %q: %w", p.Name, err)
 		}
-		spec := &pb.ParamSpec{Name: p.Name, Type: t, Help: p.Help}
+		spec := &pb.ParamSpec{Name: p.Name, Type: t, Help: p.Help, Constraints: constraintsToProto(p.Constraints)}
 		if p.Default != nil {
 			if spec.Default, err = valueToProto(p.Default); err != nil {
 				return nil, fmt.Errorf("parameter %q: default: %w", p.Name, err)
@@ -104,13 +104,13 @@ func describeToProto(d Description) (*pb.Description, error) {
 }
 
 func describeFromProto(d *pb.Description) (Description, error) {
-	out := Description{Name: d.GetName(), Metrics: d.GetMetrics()}
+	out := Description{Name: d.GetName(), Metrics: d.GetMetrics(), Version: d.GetVersion(), WantsDataFile: d.GetWantsDataFile()}
 	for _, p := range d.GetParams() {
 		t, err := paramTypeFromProto(p.GetType())
 		if err != nil {
 			return Description{}, fmt.Errorf("parameter %q: %w", p.GetName(), err)
 		}
-		spec := ParamSpec{Name: p.GetName(), Type: t, Help: p.GetHelp()}
+		spec := ParamSpec{Name: p.GetName(), Type: t, Help: p.GetHelp(), Constraints: constraintsFromProto(p.GetConstraints())}
 		if p.Default != nil {
 			if spec.Default, err = valueFromProto(p.Default); err != nil {
 				return Description{}, fmt.Errorf("parameter %q: default: %w", p.GetName(), err)
@@ -132,6 +132,7 @@ func requestToProto(r TrainRequest) (*pb.TrainRequest, error) {
 		DataJson:       data,
 		Seed:           r.Seed,
 		HistogramEvery: int64(r.HistogramEvery),
+		DataFile:       r.DataFile,
 	}
 	// Sorted so that the first bad parameter reported is the same every run.
 	for _, k := range slices.Sorted(maps.Keys(r.Params)) {
@@ -150,6 +151,7 @@ func requestFromProto(r *pb.TrainRequest) (TrainRequest, error) {
 		Params:         make(Params, len(r.GetParams())),
 		Seed:           r.GetSeed(),
 		HistogramEvery: int(r.GetHistogramEvery()),
+		DataFile:       r.GetDataFile(),
 	}
 	if len(r.GetDataJson()) > 0 {
 		if err := json.Unmarshal(r.GetDataJson(), &out.Data); err != nil {
@@ -233,4 +235,30 @@ func outcomeFromProto(o *pb.Outcome) Outcome {
 		FinalTrainLoss: o.GetFinalTrainLoss(),
 		FinalValLoss:   o.GetFinalValLoss(),
 	}
+}
+
+// constraintsToProto encodes c; the zero value is sent as no message.
+func constraintsToProto(c Constraints) *pb.Constraints {
+	if c.IsZero() {
+		return nil
+	}
+	bound := func(b *Bound) *pb.Bound {
+		if b == nil {
+			return nil
+		}
+		return &pb.Bound{Value: b.Value, Exclusive: b.Exclusive}
+	}
+	return &pb.Constraints{Min: bound(c.Min), Max: bound(c.Max), Choices: c.Choices,
+		MinLen: int64(c.MinLen), MaxLen: int64(c.MaxLen)}
+}
+
+func constraintsFromProto(c *pb.Constraints) Constraints {
+	bound := func(b *pb.Bound) *Bound {
+		if b == nil {
+			return nil
+		}
+		return &Bound{Value: b.GetValue(), Exclusive: b.GetExclusive()}
+	}
+	return Constraints{Min: bound(c.GetMin()), Max: bound(c.GetMax()), Choices: c.GetChoices(),
+		MinLen: int(c.GetMinLen()), MaxLen: int(c.GetMaxLen())}
 }

@@ -393,10 +393,16 @@ func declarations(desc plugins.Description) (map[string]plugins.ParamSpec, error
 		if _, err := convertValue(nil, ps.Type); errors.Is(err, errUnknownType) {
 			return nil, fmt.Errorf("model %q: hyperparameter %q has an unknown type %q", desc.Name, ps.Name, ps.Type)
 		}
+		if err := ps.Constraints.Validate(ps.Type); err != nil {
+			return nil, fmt.Errorf("model %q: hyperparameter %q: %v", desc.Name, ps.Name, err)
+		}
 		if ps.Default != nil {
 			if v, err := convertValue(ps.Default, ps.Type); err != nil || reflect.TypeOf(v) != reflect.TypeOf(ps.Default) {
 				return nil, fmt.Errorf("model %q: hyperparameter %q of type %s has a default of Go type %T",
 					desc.Name, ps.Name, ps.Type, ps.Default)
+			}
+			if err := ps.Constraints.Check(ps.Name, ps.Default); err != nil {
+				return nil, fmt.Errorf("model %q: the default of hyperparameter %q breaks its own constraints: %v", desc.Name, ps.Name, err)
 			}
 		}
 		decl[ps.Name] = ps
@@ -485,13 +491,23 @@ func pointString(names []string, pt []any) string {
 }
 
 // convert converts a TOML value to the declared type, or records why not.
+// A value the model's constraints refuse is an error too.
 func (p *specParser) convert(line int, key toml.Key, v any, ps plugins.ParamSpec, hint string) (any, bool) {
 	cv, err := convertValue(v, ps.Type)
 	if err != nil {
 		p.errorAt(line, key, "%v%s", err, hint)
 		return nil, false
 	}
-	return cv, true
+	return cv, p.allowed(line, key, ps, cv)
+}
+
+// allowed checks v against ps's constraints, or records why it breaks them.
+func (p *specParser) allowed(line int, key toml.Key, ps plugins.ParamSpec, v any) bool {
+	if err := ps.Constraints.Check(ps.Name, v); err != nil {
+		p.errorAt(line, key, "%v", err)
+		return false
+	}
+	return true
 }
 
 // convertValue converts a value as TOML decodes it (or a Go value of a
@@ -594,12 +610,19 @@ func (p *specParser) searchSpace(s *Spec, lookup func(int, toml.Key) (plugins.Pa
 				continue
 			}
 			d.Lo, d.Hi = a.Args[0].(float64), a.Args[1].(float64)
+			if !p.allowed(a.Line, key, ps, d.Lo) || !p.allowed(a.Line, key, ps, d.Hi) {
+				continue
+			}
 		case DistInt:
 			if ps.Type != plugins.TypeInt && ps.Type != plugins.TypeFloat {
 				p.errorAt(a.Line, key, "int draws integers, but %s is %s", a.Name, ps.Type)
 				continue
 			}
-			d.Lo, d.Hi, d.AsFloat = float64(a.Args[0].(int64)), float64(a.Args[1].(int64)), ps.Type == plugins.TypeFloat
+			lo, hi := a.Args[0].(int64), a.Args[1].(int64)
+			d.Lo, d.Hi, d.AsFloat = float64(lo), float64(hi), ps.Type == plugins.TypeFloat
+			if !p.allowed(a.Line, key, ps, lo) || !p.allowed(a.Line, key, ps, hi) {
+				continue
+			}
 		case DistChoice:
 			if !p.choices(a, key, ps, &d) {
 				continue

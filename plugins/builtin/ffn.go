@@ -54,24 +54,46 @@ func FFN() plugins.Model { return ffnModel{cache: &processCache} }
 type ffnModel struct{ cache *dataset.Cache }
 
 var ffnParams = []plugins.ParamSpec{
-	{Name: "hidden_dims", Type: plugins.TypeIntList, Default: []int64{64, 32}, Help: "width of each hidden layer (Linear → BatchNorm1d → activation → Dropout)"},
-	{Name: "dropout", Type: plugins.TypeFloat, Default: 0.3, Help: "dropout probability after each hidden layer, in [0, 1)"},
-	{Name: "activation", Type: plugins.TypeString, Default: "relu", Help: "relu, tanh, leaky_relu (slope 0.01) or elu (alpha 1)"},
-	{Name: "lr", Type: plugins.TypeFloat, Default: 0.001, Help: "Adam's learning rate (the schedule's base rate), > 0"},
-	{Name: "weight_decay", Type: plugins.TypeFloat, Default: 0.0, Help: "Adam's L2 penalty, added to the gradient as PyTorch's Adam does, ≥ 0"},
-	{Name: "batch_size", Type: plugins.TypeInt, Default: int64(64), Help: "training rows per step, ≥ 1; the last partial batch is kept"},
-	{Name: "epochs", Type: plugins.TypeInt, Default: int64(100), Help: "maximum number of epochs, ≥ 1"},
-	{Name: "patience", Type: plugins.TypeInt, Default: int64(10), Help: "early stopping: stop after more than this many epochs in a row without improvement"},
-	{Name: "min_delta", Type: plugins.TypeFloat, Default: 0.0, Help: "early stopping: the validation loss must fall by more than this to count as an improvement"},
+	{Name: "hidden_dims", Type: plugins.TypeIntList, Default: []int64{64, 32}, Help: "width of each hidden layer (Linear → BatchNorm1d → activation → Dropout)",
+		Constraints: plugins.Constraints{Min: plugins.AtLeast(1), Max: plugins.AtLeast(maxWidth)}},
+	{Name: "dropout", Type: plugins.TypeFloat, Default: 0.3, Help: "dropout probability after each hidden layer",
+		Constraints: plugins.Constraints{Min: plugins.AtLeast(0), Max: plugins.Beyond(1)}},
+	{Name: "activation", Type: plugins.TypeString, Default: "relu", Help: "leaky_relu has slope 0.01, elu alpha 1",
+		Constraints: plugins.Constraints{Choices: ffn.ActivationNames()}},
+	{Name: "lr", Type: plugins.TypeFloat, Default: 0.001, Help: "Adam's learning rate (the schedule's base rate)",
+		Constraints: plugins.Constraints{Min: plugins.Beyond(0)}},
+	{Name: "weight_decay", Type: plugins.TypeFloat, Default: 0.0, Help: "Adam's L2 penalty, added to the gradient as PyTorch's Adam does",
+		Constraints: nonNegative},
+	{Name: "batch_size", Type: plugins.TypeInt, Default: int64(64), Help: "training rows per step; the last partial batch is kept",
+		Constraints: positive},
+	{Name: "epochs", Type: plugins.TypeInt, Default: int64(100), Help: "maximum number of epochs",
+		Constraints: positive},
+	{Name: "patience", Type: plugins.TypeInt, Default: int64(10), Help: "early stopping: stop after more than this many epochs in a row without improvement",
+		Constraints: nonNegative},
+	{Name: "min_delta", Type: plugins.TypeFloat, Default: 0.0, Help: "early stopping: the validation loss must fall by more than this to count as an improvement",
+		Constraints: nonNegative},
 	{Name: "restore_best", Type: plugins.TypeBool, Default: true, Help: "end with the weights of the epoch with the best validation loss"},
-	{Name: "lr_schedule", Type: plugins.TypeString, Default: "none", Help: "none, step (step_size, gamma), cosine (t_max, eta_min) or warmup_cosine (warmup_epochs, t_max, eta_min); applied per epoch"},
-	{Name: "step_size", Type: plugins.TypeInt, Default: int64(30), Help: "step schedule: epochs between multiplications by gamma"},
-	{Name: "gamma", Type: plugins.TypeFloat, Default: 0.1, Help: "step schedule: factor applied every step_size epochs"},
-	{Name: "t_max", Type: plugins.TypeInt, Default: int64(0), Help: "cosine schedules: epochs from the base rate down to eta_min; 0 means the epochs left after any warm-up"},
-	{Name: "eta_min", Type: plugins.TypeFloat, Default: 0.0, Help: "cosine schedules: the lowest learning rate"},
-	{Name: "warmup_epochs", Type: plugins.TypeInt, Default: int64(5), Help: "warmup_cosine: epochs of linear warm-up to the base rate"},
-	{Name: "clip_grad_norm", Type: plugins.TypeFloat, Default: 0.0, Help: "clip the gradients' total L2 norm to this before each step; 0 turns clipping off"},
+	{Name: "lr_schedule", Type: plugins.TypeString, Default: "none", Help: "step (step_size, gamma), cosine (t_max, eta_min) or warmup_cosine (warmup_epochs, t_max, eta_min); applied per epoch",
+		Constraints: plugins.Constraints{Choices: ffn.ScheduleNames()}},
+	{Name: "step_size", Type: plugins.TypeInt, Default: int64(30), Help: "step schedule: epochs between multiplications by gamma",
+		Constraints: positive},
+	{Name: "gamma", Type: plugins.TypeFloat, Default: 0.1, Help: "step schedule: factor applied every step_size epochs",
+		Constraints: plugins.Constraints{Min: plugins.Beyond(0)}},
+	{Name: "t_max", Type: plugins.TypeInt, Default: int64(0), Help: "cosine schedules: epochs from the base rate down to eta_min; 0 means the epochs left after any warm-up",
+		Constraints: nonNegative},
+	{Name: "eta_min", Type: plugins.TypeFloat, Default: 0.0, Help: "cosine schedules: the lowest learning rate",
+		Constraints: nonNegative},
+	{Name: "warmup_epochs", Type: plugins.TypeInt, Default: int64(5), Help: "warmup_cosine: epochs of linear warm-up to the base rate",
+		Constraints: nonNegative},
+	{Name: "clip_grad_norm", Type: plugins.TypeFloat, Default: 0.0, Help: "clip the gradients' total L2 norm to this before each step; 0 turns clipping off",
+		Constraints: nonNegative},
 }
+
+// The two commonest constraints of ffnParams.
+var (
+	nonNegative = plugins.Constraints{Min: plugins.AtLeast(0)}
+	positive    = plugins.Constraints{Min: plugins.AtLeast(1)} // for integers
+)
 
 // Describe declares the network's hyperparameters and metrics.
 func (ffnModel) Describe(ctx context.Context) (plugins.Description, error) {

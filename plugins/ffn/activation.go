@@ -29,6 +29,16 @@ var activations = [...]struct{ name, torch string }{
 	ELU:       {"elu", "ELU"},
 }
 
+// ActivationNames lists the activations' names, as ParseActivation accepts
+// them.
+func ActivationNames() []string {
+	names := make([]string, len(activations))
+	for i, a := range activations {
+		names[i] = a.name
+	}
+	return names
+}
+
 // ParseActivation returns the activation named s: "relu", "tanh",
 // "leaky_relu" or "elu".
 func ParseActivation(s string) (Activation, error) {

@@ -112,6 +112,9 @@ type Schedule struct {
 	WarmupEpochs int
 }
 
+// ScheduleNames lists the schedules' kinds, as Validate accepts them.
+func ScheduleNames() []string { return []string{"none", "step", "cosine", "warmup_cosine"} }
+
 // Validate reports the first invalid field for the schedule's kind, naming
 // it as the hyperparameter that sets it.
 func (s Schedule) Validate() error {

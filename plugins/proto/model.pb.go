@@ -134,7 +134,15 @@ type Description struct {
 	Name   string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	Params []*ParamSpec           `protobuf:"bytes,2,rep,name=params,proto3" json:"params,omitempty"`
 	// The scalar tags reported per epoch, e.g. "train_loss".
-	Metrics       []string `protobuf:"bytes,3,rep,name=metrics,proto3" json:"metrics,omitempty"`
+	Metrics []string `protobuf:"bytes,3,rep,name=metrics,proto3" json:"metrics,omitempty"`
+	// The model's own version, if it has one: part of every trial's identity,
+	// so that a new version runs its trials again rather than reusing records
+	// of the old one. Bump it when the model's numbers change.
+	Version string `protobuf:"bytes,4,opt,name=version,proto3" json:"version,omitempty"`
+	// The model trains on the arrays the host prepares from [data] (rows,
+	// split and standardisation exactly as the built-in network sees them),
+	// read from TrainRequest.data_file, rather than loading data_json itself.
+	WantsDataFile bool `protobuf:"varint,5,opt,name=wants_data_file,json=wantsDataFile,proto3" json:"wants_data_file,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -190,13 +198,29 @@ func (x *Description) GetMetrics() []string {
 	return nil
 }
 
+func (x *Description) GetVersion() string {
+	if x != nil {
+		return x.Version
+	}
+	return ""
+}
+
+func (x *Description) GetWantsDataFile() bool {
+	if x != nil {
+		return x.WantsDataFile
+	}
+	return false
+}
+
 type ParamSpec struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	Type  ParamType              `protobuf:"varint,2,opt,name=type,proto3,enum=sweep.plugins.v1.ParamType" json:"type,omitempty"`
 	// The default, of the type that type names. Unset means no default.
-	Default       *Value `protobuf:"bytes,3,opt,name=default,proto3" json:"default,omitempty"`
-	Help          string `protobuf:"bytes,4,opt,name=help,proto3" json:"help,omitempty"`
+	Default *Value `protobuf:"bytes,3,opt,name=default,proto3" json:"default,omitempty"`
+	Help    string `protobuf:"bytes,4,opt,name=help,proto3" json:"help,omitempty"`
+	// The values the model accepts; unset accepts every value of the type.
+	Constraints   *Constraints `protobuf:"bytes,5,opt,name=constraints,proto3" json:"constraints,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -259,6 +283,147 @@ func (x *ParamSpec) GetHelp() string {
 	return ""
 }
 
+func (x *ParamSpec) GetConstraints() *Constraints {
+	if x != nil {
+		return x.Constraints
+	}
+	return nil
+}
+
+// Constraints restrict a hyperparameter's values. The host checks every value
+// a grid gives against them before any trial starts. For a list type, min,
+// max and choices apply to each element, and min_len/max_len to the length.
+type Constraints struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Unset: no bound on that side.
+	Min *Bound `protobuf:"bytes,1,opt,name=min,proto3" json:"min,omitempty"`
+	Max *Bound `protobuf:"bytes,2,opt,name=max,proto3" json:"max,omitempty"`
+	// For a string: the allowed values.
+	Choices []string `protobuf:"bytes,3,rep,name=choices,proto3" json:"choices,omitempty"`
+	// For a list type: the allowed number of elements; max_len 0 is no bound.
+	MinLen        int64 `protobuf:"varint,4,opt,name=min_len,json=minLen,proto3" json:"min_len,omitempty"`
+	MaxLen        int64 `protobuf:"varint,5,opt,name=max_len,json=maxLen,proto3" json:"max_len,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Constraints) Reset() {
+	*x = Constraints{}
+	mi := &file_model_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Constraints) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Constraints) ProtoMessage() {}
+
+func (x *Constraints) ProtoReflect() protoreflect.Message {
+	mi := &file_model_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Constraints.ProtoReflect.Descriptor instead.
+func (*Constraints) Descriptor() ([]byte, []int) {
+	return file_model_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *Constraints) GetMin() *Bound {
+	if x != nil {
+		return x.Min
+	}
+	return nil
+}
+
+func (x *Constraints) GetMax() *Bound {
+	if x != nil {
+		return x.Max
+	}
+	return nil
+}
+
+func (x *Constraints) GetChoices() []string {
+	if x != nil {
+		return x.Choices
+	}
+	return nil
+}
+
+func (x *Constraints) GetMinLen() int64 {
+	if x != nil {
+		return x.MinLen
+	}
+	return 0
+}
+
+func (x *Constraints) GetMaxLen() int64 {
+	if x != nil {
+		return x.MaxLen
+	}
+	return 0
+}
+
+type Bound struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Value         float64                `protobuf:"fixed64,1,opt,name=value,proto3" json:"value,omitempty"`
+	Exclusive     bool                   `protobuf:"varint,2,opt,name=exclusive,proto3" json:"exclusive,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Bound) Reset() {
+	*x = Bound{}
+	mi := &file_model_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Bound) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Bound) ProtoMessage() {}
+
+func (x *Bound) ProtoReflect() protoreflect.Message {
+	mi := &file_model_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Bound.ProtoReflect.Descriptor instead.
+func (*Bound) Descriptor() ([]byte, []int) {
+	return file_model_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *Bound) GetValue() float64 {
+	if x != nil {
+		return x.Value
+	}
+	return 0
+}
+
+func (x *Bound) GetExclusive() bool {
+	if x != nil {
+		return x.Exclusive
+	}
+	return false
+}
+
 // Value is one hyperparameter value. The oneof keeps its type across the
 // wire: 1.0 stays a float and 1 stays an int.
 type Value struct {
@@ -278,7 +443,7 @@ type Value struct {
 
 func (x *Value) Reset() {
 	*x = Value{}
-	mi := &file_model_proto_msgTypes[3]
+	mi := &file_model_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -290,7 +455,7 @@ func (x *Value) String() string {
 func (*Value) ProtoMessage() {}
 
 func (x *Value) ProtoReflect() protoreflect.Message {
-	mi := &file_model_proto_msgTypes[3]
+	mi := &file_model_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -303,7 +468,7 @@ func (x *Value) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Value.ProtoReflect.Descriptor instead.
 func (*Value) Descriptor() ([]byte, []int) {
-	return file_model_proto_rawDescGZIP(), []int{3}
+	return file_model_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Value) GetKind() isValue_Kind {
@@ -416,7 +581,7 @@ type IntList struct {
 
 func (x *IntList) Reset() {
 	*x = IntList{}
-	mi := &file_model_proto_msgTypes[4]
+	mi := &file_model_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -428,7 +593,7 @@ func (x *IntList) String() string {
 func (*IntList) ProtoMessage() {}
 
 func (x *IntList) ProtoReflect() protoreflect.Message {
-	mi := &file_model_proto_msgTypes[4]
+	mi := &file_model_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -441,7 +606,7 @@ func (x *IntList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IntList.ProtoReflect.Descriptor instead.
 func (*IntList) Descriptor() ([]byte, []int) {
-	return file_model_proto_rawDescGZIP(), []int{4}
+	return file_model_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *IntList) GetValues() []int64 {
@@ -460,7 +625,7 @@ type FloatList struct {
 
 func (x *FloatList) Reset() {
 	*x = FloatList{}
-	mi := &file_model_proto_msgTypes[5]
+	mi := &file_model_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -472,7 +637,7 @@ func (x *FloatList) String() string {
 func (*FloatList) ProtoMessage() {}
 
 func (x *FloatList) ProtoReflect() protoreflect.Message {
-	mi := &file_model_proto_msgTypes[5]
+	mi := &file_model_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -485,7 +650,7 @@ func (x *FloatList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FloatList.ProtoReflect.Descriptor instead.
 func (*FloatList) Descriptor() ([]byte, []int) {
-	return file_model_proto_rawDescGZIP(), []int{5}
+	return file_model_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *FloatList) GetValues() []float64 {
@@ -509,13 +674,16 @@ type TrainRequest struct {
 	Seed     int64  `protobuf:"varint,4,opt,name=seed,proto3" json:"seed,omitempty"`
 	// Weight and gradient histograms every N epochs and at the last; 0: none.
 	HistogramEvery int64 `protobuf:"varint,5,opt,name=histogram_every,json=histogramEvery,proto3" json:"histogram_every,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// For a model whose Description sets wants_data_file: the absolute path of
+	// the prepared arrays (format: plugins/dataset/arrays.go). Empty otherwise.
+	DataFile      string `protobuf:"bytes,6,opt,name=data_file,json=dataFile,proto3" json:"data_file,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *TrainRequest) Reset() {
 	*x = TrainRequest{}
-	mi := &file_model_proto_msgTypes[6]
+	mi := &file_model_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -527,7 +695,7 @@ func (x *TrainRequest) String() string {
 func (*TrainRequest) ProtoMessage() {}
 
 func (x *TrainRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_model_proto_msgTypes[6]
+	mi := &file_model_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -540,7 +708,7 @@ func (x *TrainRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TrainRequest.ProtoReflect.Descriptor instead.
 func (*TrainRequest) Descriptor() ([]byte, []int) {
-	return file_model_proto_rawDescGZIP(), []int{6}
+	return file_model_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *TrainRequest) GetTrialId() string {
@@ -578,6 +746,13 @@ func (x *TrainRequest) GetHistogramEvery() int64 {
 	return 0
 }
 
+func (x *TrainRequest) GetDataFile() string {
+	if x != nil {
+		return x.DataFile
+	}
+	return ""
+}
+
 type TrainEvent struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Types that are valid to be assigned to Kind:
@@ -591,7 +766,7 @@ type TrainEvent struct {
 
 func (x *TrainEvent) Reset() {
 	*x = TrainEvent{}
-	mi := &file_model_proto_msgTypes[7]
+	mi := &file_model_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -603,7 +778,7 @@ func (x *TrainEvent) String() string {
 func (*TrainEvent) ProtoMessage() {}
 
 func (x *TrainEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_model_proto_msgTypes[7]
+	mi := &file_model_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -616,7 +791,7 @@ func (x *TrainEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TrainEvent.ProtoReflect.Descriptor instead.
 func (*TrainEvent) Descriptor() ([]byte, []int) {
-	return file_model_proto_rawDescGZIP(), []int{7}
+	return file_model_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *TrainEvent) GetKind() isTrainEvent_Kind {
@@ -675,7 +850,7 @@ type Event struct {
 
 func (x *Event) Reset() {
 	*x = Event{}
-	mi := &file_model_proto_msgTypes[8]
+	mi := &file_model_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -687,7 +862,7 @@ func (x *Event) String() string {
 func (*Event) ProtoMessage() {}
 
 func (x *Event) ProtoReflect() protoreflect.Message {
-	mi := &file_model_proto_msgTypes[8]
+	mi := &file_model_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -700,7 +875,7 @@ func (x *Event) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Event.ProtoReflect.Descriptor instead.
 func (*Event) Descriptor() ([]byte, []int) {
-	return file_model_proto_rawDescGZIP(), []int{8}
+	return file_model_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Event) GetStep() int64 {
@@ -741,7 +916,7 @@ type Scalar struct {
 
 func (x *Scalar) Reset() {
 	*x = Scalar{}
-	mi := &file_model_proto_msgTypes[9]
+	mi := &file_model_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -753,7 +928,7 @@ func (x *Scalar) String() string {
 func (*Scalar) ProtoMessage() {}
 
 func (x *Scalar) ProtoReflect() protoreflect.Message {
-	mi := &file_model_proto_msgTypes[9]
+	mi := &file_model_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -766,7 +941,7 @@ func (x *Scalar) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Scalar.ProtoReflect.Descriptor instead.
 func (*Scalar) Descriptor() ([]byte, []int) {
-	return file_model_proto_rawDescGZIP(), []int{9}
+	return file_model_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Scalar) GetTag() string {
@@ -796,7 +971,7 @@ type Histogram struct {
 
 func (x *Histogram) Reset() {
 	*x = Histogram{}
-	mi := &file_model_proto_msgTypes[10]
+	mi := &file_model_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -808,7 +983,7 @@ func (x *Histogram) String() string {
 func (*Histogram) ProtoMessage() {}
 
 func (x *Histogram) ProtoReflect() protoreflect.Message {
-	mi := &file_model_proto_msgTypes[10]
+	mi := &file_model_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -821,7 +996,7 @@ func (x *Histogram) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Histogram.ProtoReflect.Descriptor instead.
 func (*Histogram) Descriptor() ([]byte, []int) {
-	return file_model_proto_rawDescGZIP(), []int{10}
+	return file_model_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Histogram) GetTag() string {
@@ -847,7 +1022,7 @@ type Graph struct {
 
 func (x *Graph) Reset() {
 	*x = Graph{}
-	mi := &file_model_proto_msgTypes[11]
+	mi := &file_model_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -859,7 +1034,7 @@ func (x *Graph) String() string {
 func (*Graph) ProtoMessage() {}
 
 func (x *Graph) ProtoReflect() protoreflect.Message {
-	mi := &file_model_proto_msgTypes[11]
+	mi := &file_model_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -872,7 +1047,7 @@ func (x *Graph) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Graph.ProtoReflect.Descriptor instead.
 func (*Graph) Descriptor() ([]byte, []int) {
-	return file_model_proto_rawDescGZIP(), []int{11}
+	return file_model_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Graph) GetNodes() []*GraphNode {
@@ -895,7 +1070,7 @@ type GraphNode struct {
 
 func (x *GraphNode) Reset() {
 	*x = GraphNode{}
-	mi := &file_model_proto_msgTypes[12]
+	mi := &file_model_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -907,7 +1082,7 @@ func (x *GraphNode) String() string {
 func (*GraphNode) ProtoMessage() {}
 
 func (x *GraphNode) ProtoReflect() protoreflect.Message {
-	mi := &file_model_proto_msgTypes[12]
+	mi := &file_model_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -920,7 +1095,7 @@ func (x *GraphNode) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GraphNode.ProtoReflect.Descriptor instead.
 func (*GraphNode) Descriptor() ([]byte, []int) {
-	return file_model_proto_rawDescGZIP(), []int{12}
+	return file_model_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *GraphNode) GetName() string {
@@ -965,7 +1140,7 @@ type Outcome struct {
 
 func (x *Outcome) Reset() {
 	*x = Outcome{}
-	mi := &file_model_proto_msgTypes[13]
+	mi := &file_model_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -977,7 +1152,7 @@ func (x *Outcome) String() string {
 func (*Outcome) ProtoMessage() {}
 
 func (x *Outcome) ProtoReflect() protoreflect.Message {
-	mi := &file_model_proto_msgTypes[13]
+	mi := &file_model_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -990,7 +1165,7 @@ func (x *Outcome) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Outcome.ProtoReflect.Descriptor instead.
 func (*Outcome) Descriptor() ([]byte, []int) {
-	return file_model_proto_rawDescGZIP(), []int{13}
+	return file_model_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Outcome) GetBestValLoss() float64 {
@@ -1043,7 +1218,7 @@ type WaitRequest struct {
 
 func (x *WaitRequest) Reset() {
 	*x = WaitRequest{}
-	mi := &file_model_proto_msgTypes[14]
+	mi := &file_model_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1055,7 +1230,7 @@ func (x *WaitRequest) String() string {
 func (*WaitRequest) ProtoMessage() {}
 
 func (x *WaitRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_model_proto_msgTypes[14]
+	mi := &file_model_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1068,7 +1243,7 @@ func (x *WaitRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WaitRequest.ProtoReflect.Descriptor instead.
 func (*WaitRequest) Descriptor() ([]byte, []int) {
-	return file_model_proto_rawDescGZIP(), []int{14}
+	return file_model_proto_rawDescGZIP(), []int{16}
 }
 
 type WaitReply struct {
@@ -1079,7 +1254,7 @@ type WaitReply struct {
 
 func (x *WaitReply) Reset() {
 	*x = WaitReply{}
-	mi := &file_model_proto_msgTypes[15]
+	mi := &file_model_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1091,7 +1266,7 @@ func (x *WaitReply) String() string {
 func (*WaitReply) ProtoMessage() {}
 
 func (x *WaitReply) ProtoReflect() protoreflect.Message {
-	mi := &file_model_proto_msgTypes[15]
+	mi := &file_model_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1104,7 +1279,7 @@ func (x *WaitReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WaitReply.ProtoReflect.Descriptor instead.
 func (*WaitReply) Descriptor() ([]byte, []int) {
-	return file_model_proto_rawDescGZIP(), []int{15}
+	return file_model_proto_rawDescGZIP(), []int{17}
 }
 
 var File_model_proto protoreflect.FileDescriptor
@@ -1112,16 +1287,28 @@ var File_model_proto protoreflect.FileDescriptor
 const file_model_proto_rawDesc = "" +
 	"\n" +
 	"\vmodel.proto\x12\x10sweep.plugins.v1\"\x11\n" +
-	"\x0fDescribeRequest\"p\n" +
+	"\x0fDescribeRequest\"\xb2\x01\n" +
 	"\vDescription\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x123\n" +
 	"\x06params\x18\x02 \x03(\v2\x1b.sweep.plugins.v1.ParamSpecR\x06params\x12\x18\n" +
-	"\ametrics\x18\x03 \x03(\tR\ametrics\"\x97\x01\n" +
+	"\ametrics\x18\x03 \x03(\tR\ametrics\x12\x18\n" +
+	"\aversion\x18\x04 \x01(\tR\aversion\x12&\n" +
+	"\x0fwants_data_file\x18\x05 \x01(\bR\rwantsDataFile\"\xd8\x01\n" +
 	"\tParamSpec\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12/\n" +
 	"\x04type\x18\x02 \x01(\x0e2\x1b.sweep.plugins.v1.ParamTypeR\x04type\x121\n" +
 	"\adefault\x18\x03 \x01(\v2\x17.sweep.plugins.v1.ValueR\adefault\x12\x12\n" +
-	"\x04help\x18\x04 \x01(\tR\x04help\"\xe1\x01\n" +
+	"\x04help\x18\x04 \x01(\tR\x04help\x12?\n" +
+	"\vconstraints\x18\x05 \x01(\v2\x1d.sweep.plugins.v1.ConstraintsR\vconstraints\"\xaf\x01\n" +
+	"\vConstraints\x12)\n" +
+	"\x03min\x18\x01 \x01(\v2\x17.sweep.plugins.v1.BoundR\x03min\x12)\n" +
+	"\x03max\x18\x02 \x01(\v2\x17.sweep.plugins.v1.BoundR\x03max\x12\x18\n" +
+	"\achoices\x18\x03 \x03(\tR\achoices\x12\x17\n" +
+	"\amin_len\x18\x04 \x01(\x03R\x06minLen\x12\x17\n" +
+	"\amax_len\x18\x05 \x01(\x03R\x06maxLen\";\n" +
+	"\x05Bound\x12\x14\n" +
+	"\x05value\x18\x01 \x01(\x01R\x05value\x12\x1c\n" +
+	"\texclusive\x18\x02 \x01(\bR\texclusive\"\xe1\x01\n" +
 	"\x05Value\x12\x16\n" +
 	"\x05float\x18\x01 \x01(\x01H\x00R\x05float\x12\x12\n" +
 	"\x03int\x18\x02 \x01(\x03H\x00R\x03int\x12\x18\n" +
@@ -1134,13 +1321,14 @@ const file_model_proto_rawDesc = "" +
 	"\aIntList\x12\x16\n" +
 	"\x06values\x18\x01 \x03(\x03R\x06values\"#\n" +
 	"\tFloatList\x12\x16\n" +
-	"\x06values\x18\x01 \x03(\x01R\x06values\"\x9b\x02\n" +
+	"\x06values\x18\x01 \x03(\x01R\x06values\"\xb8\x02\n" +
 	"\fTrainRequest\x12\x19\n" +
 	"\btrial_id\x18\x01 \x01(\tR\atrialId\x12B\n" +
 	"\x06params\x18\x02 \x03(\v2*.sweep.plugins.v1.TrainRequest.ParamsEntryR\x06params\x12\x1b\n" +
 	"\tdata_json\x18\x03 \x01(\fR\bdataJson\x12\x12\n" +
 	"\x04seed\x18\x04 \x01(\x03R\x04seed\x12'\n" +
-	"\x0fhistogram_every\x18\x05 \x01(\x03R\x0ehistogramEvery\x1aR\n" +
+	"\x0fhistogram_every\x18\x05 \x01(\x03R\x0ehistogramEvery\x12\x1b\n" +
+	"\tdata_file\x18\x06 \x01(\tR\bdataFile\x1aR\n" +
 	"\vParamsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12-\n" +
 	"\x05value\x18\x02 \x01(\v2\x17.sweep.plugins.v1.ValueR\x05value:\x028\x01\"|\n" +
@@ -1206,52 +1394,57 @@ func file_model_proto_rawDescGZIP() []byte {
 }
 
 var file_model_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_model_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
+var file_model_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_model_proto_goTypes = []any{
 	(ParamType)(0),          // 0: sweep.plugins.v1.ParamType
 	(*DescribeRequest)(nil), // 1: sweep.plugins.v1.DescribeRequest
 	(*Description)(nil),     // 2: sweep.plugins.v1.Description
 	(*ParamSpec)(nil),       // 3: sweep.plugins.v1.ParamSpec
-	(*Value)(nil),           // 4: sweep.plugins.v1.Value
-	(*IntList)(nil),         // 5: sweep.plugins.v1.IntList
-	(*FloatList)(nil),       // 6: sweep.plugins.v1.FloatList
-	(*TrainRequest)(nil),    // 7: sweep.plugins.v1.TrainRequest
-	(*TrainEvent)(nil),      // 8: sweep.plugins.v1.TrainEvent
-	(*Event)(nil),           // 9: sweep.plugins.v1.Event
-	(*Scalar)(nil),          // 10: sweep.plugins.v1.Scalar
-	(*Histogram)(nil),       // 11: sweep.plugins.v1.Histogram
-	(*Graph)(nil),           // 12: sweep.plugins.v1.Graph
-	(*GraphNode)(nil),       // 13: sweep.plugins.v1.GraphNode
-	(*Outcome)(nil),         // 14: sweep.plugins.v1.Outcome
-	(*WaitRequest)(nil),     // 15: sweep.plugins.v1.WaitRequest
-	(*WaitReply)(nil),       // 16: sweep.plugins.v1.WaitReply
-	nil,                     // 17: sweep.plugins.v1.TrainRequest.ParamsEntry
+	(*Constraints)(nil),     // 4: sweep.plugins.v1.Constraints
+	(*Bound)(nil),           // 5: sweep.plugins.v1.Bound
+	(*Value)(nil),           // 6: sweep.plugins.v1.Value
+	(*IntList)(nil),         // 7: sweep.plugins.v1.IntList
+	(*FloatList)(nil),       // 8: sweep.plugins.v1.FloatList
+	(*TrainRequest)(nil),    // 9: sweep.plugins.v1.TrainRequest
+	(*TrainEvent)(nil),      // 10: sweep.plugins.v1.TrainEvent
+	(*Event)(nil),           // 11: sweep.plugins.v1.Event
+	(*Scalar)(nil),          // 12: sweep.plugins.v1.Scalar
+	(*Histogram)(nil),       // 13: sweep.plugins.v1.Histogram
+	(*Graph)(nil),           // 14: sweep.plugins.v1.Graph
+	(*GraphNode)(nil),       // 15: sweep.plugins.v1.GraphNode
+	(*Outcome)(nil),         // 16: sweep.plugins.v1.Outcome
+	(*WaitRequest)(nil),     // 17: sweep.plugins.v1.WaitRequest
+	(*WaitReply)(nil),       // 18: sweep.plugins.v1.WaitReply
+	nil,                     // 19: sweep.plugins.v1.TrainRequest.ParamsEntry
 }
 var file_model_proto_depIdxs = []int32{
 	3,  // 0: sweep.plugins.v1.Description.params:type_name -> sweep.plugins.v1.ParamSpec
 	0,  // 1: sweep.plugins.v1.ParamSpec.type:type_name -> sweep.plugins.v1.ParamType
-	4,  // 2: sweep.plugins.v1.ParamSpec.default:type_name -> sweep.plugins.v1.Value
-	5,  // 3: sweep.plugins.v1.Value.int_list:type_name -> sweep.plugins.v1.IntList
-	6,  // 4: sweep.plugins.v1.Value.float_list:type_name -> sweep.plugins.v1.FloatList
-	17, // 5: sweep.plugins.v1.TrainRequest.params:type_name -> sweep.plugins.v1.TrainRequest.ParamsEntry
-	9,  // 6: sweep.plugins.v1.TrainEvent.event:type_name -> sweep.plugins.v1.Event
-	14, // 7: sweep.plugins.v1.TrainEvent.outcome:type_name -> sweep.plugins.v1.Outcome
-	10, // 8: sweep.plugins.v1.Event.scalars:type_name -> sweep.plugins.v1.Scalar
-	11, // 9: sweep.plugins.v1.Event.histograms:type_name -> sweep.plugins.v1.Histogram
-	12, // 10: sweep.plugins.v1.Event.graph:type_name -> sweep.plugins.v1.Graph
-	13, // 11: sweep.plugins.v1.Graph.nodes:type_name -> sweep.plugins.v1.GraphNode
-	4,  // 12: sweep.plugins.v1.TrainRequest.ParamsEntry.value:type_name -> sweep.plugins.v1.Value
-	1,  // 13: sweep.plugins.v1.Model.Describe:input_type -> sweep.plugins.v1.DescribeRequest
-	7,  // 14: sweep.plugins.v1.Model.Train:input_type -> sweep.plugins.v1.TrainRequest
-	15, // 15: sweep.plugins.v1.Model.Wait:input_type -> sweep.plugins.v1.WaitRequest
-	2,  // 16: sweep.plugins.v1.Model.Describe:output_type -> sweep.plugins.v1.Description
-	8,  // 17: sweep.plugins.v1.Model.Train:output_type -> sweep.plugins.v1.TrainEvent
-	16, // 18: sweep.plugins.v1.Model.Wait:output_type -> sweep.plugins.v1.WaitReply
-	16, // [16:19] is the sub-list for method output_type
-	13, // [13:16] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	6,  // 2: sweep.plugins.v1.ParamSpec.default:type_name -> sweep.plugins.v1.Value
+	4,  // 3: sweep.plugins.v1.ParamSpec.constraints:type_name -> sweep.plugins.v1.Constraints
+	5,  // 4: sweep.plugins.v1.Constraints.min:type_name -> sweep.plugins.v1.Bound
+	5,  // 5: sweep.plugins.v1.Constraints.max:type_name -> sweep.plugins.v1.Bound
+	7,  // 6: sweep.plugins.v1.Value.int_list:type_name -> sweep.plugins.v1.IntList
+	8,  // 7: sweep.plugins.v1.Value.float_list:type_name -> sweep.plugins.v1.FloatList
+	19, // 8: sweep.plugins.v1.TrainRequest.params:type_name -> sweep.plugins.v1.TrainRequest.ParamsEntry
+	11, // 9: sweep.plugins.v1.TrainEvent.event:type_name -> sweep.plugins.v1.Event
+	16, // 10: sweep.plugins.v1.TrainEvent.outcome:type_name -> sweep.plugins.v1.Outcome
+	12, // 11: sweep.plugins.v1.Event.scalars:type_name -> sweep.plugins.v1.Scalar
+	13, // 12: sweep.plugins.v1.Event.histograms:type_name -> sweep.plugins.v1.Histogram
+	14, // 13: sweep.plugins.v1.Event.graph:type_name -> sweep.plugins.v1.Graph
+	15, // 14: sweep.plugins.v1.Graph.nodes:type_name -> sweep.plugins.v1.GraphNode
+	6,  // 15: sweep.plugins.v1.TrainRequest.ParamsEntry.value:type_name -> sweep.plugins.v1.Value
+	1,  // 16: sweep.plugins.v1.Model.Describe:input_type -> sweep.plugins.v1.DescribeRequest
+	9,  // 17: sweep.plugins.v1.Model.Train:input_type -> sweep.plugins.v1.TrainRequest
+	17, // 18: sweep.plugins.v1.Model.Wait:input_type -> sweep.plugins.v1.WaitRequest
+	2,  // 19: sweep.plugins.v1.Model.Describe:output_type -> sweep.plugins.v1.Description
+	10, // 20: sweep.plugins.v1.Model.Train:output_type -> sweep.plugins.v1.TrainEvent
+	18, // 21: sweep.plugins.v1.Model.Wait:output_type -> sweep.plugins.v1.WaitReply
+	19, // [19:22] is the sub-list for method output_type
+	16, // [16:19] is the sub-list for method input_type
+	16, // [16:16] is the sub-list for extension type_name
+	16, // [16:16] is the sub-list for extension extendee
+	0,  // [0:16] is the sub-list for field type_name
 }
 
 func init() { file_model_proto_init() }
@@ -1259,7 +1452,7 @@ func file_model_proto_init() {
 	if File_model_proto != nil {
 		return
 	}
-	file_model_proto_msgTypes[3].OneofWrappers = []any{
+	file_model_proto_msgTypes[5].OneofWrappers = []any{
 		(*Value_Float)(nil),
 		(*Value_Int)(nil),
 		(*Value_String_)(nil),
@@ -1267,7 +1460,7 @@ func file_model_proto_init() {
 		(*Value_IntList)(nil),
 		(*Value_FloatList)(nil),
 	}
-	file_model_proto_msgTypes[7].OneofWrappers = []any{
+	file_model_proto_msgTypes[9].OneofWrappers = []any{
 		(*TrainEvent_Event)(nil),
 		(*TrainEvent_Outcome)(nil),
 	}
@@ -1277,7 +1470,7 @@ func file_model_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_model_proto_rawDesc), len(file_model_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   17,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
