@@ -604,3 +604,35 @@ func TestObjectiveInRecordsAndTensorBoard(t *testing.T) {
 		}
 	}
 }
+
+// TestExperimentDomains checks that the HParams columns use the widest
+// domain known before any trial ends: a search's ranges and choices, and a
+// string's declared choices; and that each column says what is allowed.
+func TestExperimentDomains(t *testing.T) {
+	p := newTestPlan(t, "[params]\nepochs = 2\n[search]\nsampler = \"random\"\ntrials = 3\n[search.space]\n"+
+		"lr = { log_uniform = [1e-4, 1e-1] }\nbatch_size = { int = [16, 64] }\nhidden_dims = { choice = [[8], [16, 8]] }\n",
+		builtin.FFN())
+	byName := map[string]logger.HParamInfo{}
+	for _, h := range Experiment(p).HParams {
+		byName[h.Name] = h
+	}
+	for name, want := range map[string]*logger.Interval{"lr": {Min: 1e-4, Max: 1e-1}, "batch_size": {Min: 16, Max: 64}} {
+		if got := byName[name]; got.Interval == nil || *got.Interval != *want || got.Domain != nil || got.Type != logger.HParamNumber {
+			t.Errorf("%s: %+v, want the interval %v", name, got, *want)
+		}
+	}
+	if got := byName["hidden_dims"].Domain; len(got) != 2 {
+		t.Errorf("hidden_dims domain %v, want the 2 choices", got)
+	}
+	act := byName["activation"]
+	var choices []string
+	for _, v := range act.Domain {
+		choices = append(choices, v.String)
+	}
+	if strings.Join(choices, ",") != "relu,tanh,leaky_relu,elu" {
+		t.Errorf("activation domain %v, want the declared choices", choices)
+	}
+	if want := "dropout probability after each hidden layer (in [0, 1))"; byName["dropout"].Description != want {
+		t.Errorf("dropout's description %q, want %q", byName["dropout"].Description, want)
+	}
+}

@@ -35,16 +35,16 @@ func (c Constraints) IsZero() bool {
 	return c.Min == nil && c.Max == nil && len(c.Choices) == 0 && c.MinLen == 0 && c.MaxLen == 0
 }
 
-// String says in words which values c accepts, e.g. "in [0, 1)",
-// "> 0", "one of relu, tanh" or "1 to 8 elements, each ≥ 1"; "" for the
-// zero value.
-func (c Constraints) String() string {
+// Describe says in words which values of type t c accepts, e.g.
+// "in [0, 1)", "> 0", "one of relu, tanh" or, for a list, "1 to 8
+// elements, each ≥ 1"; "" for the zero value.
+func (c Constraints) Describe(t ParamType) string {
 	var parts []string
 	if n := c.lengths(); n != "" {
 		parts = append(parts, n)
 	}
 	if v := c.values(); v != "" {
-		if len(parts) > 0 {
+		if t == TypeIntList || t == TypeFloatList {
 			v = "each " + v
 		}
 		parts = append(parts, v)
@@ -78,13 +78,22 @@ func (c Constraints) values() string {
 func (c Constraints) lengths() string {
 	switch {
 	case c.MaxLen > 0 && c.MinLen == c.MaxLen:
-		return fmt.Sprintf("exactly %d elements", c.MinLen)
+		return "exactly " + elements(c.MinLen)
+	case c.MaxLen > 0 && c.MinLen == 0:
+		return "at most " + elements(c.MaxLen)
 	case c.MaxLen > 0:
-		return fmt.Sprintf("%d to %d elements", c.MinLen, c.MaxLen)
+		return fmt.Sprintf("%d to %s", c.MinLen, elements(c.MaxLen))
 	case c.MinLen > 0:
-		return fmt.Sprintf("at least %d elements", c.MinLen)
+		return "at least " + elements(c.MinLen)
 	}
 	return ""
+}
+
+func elements(n int) string {
+	if n == 1 {
+		return "1 element"
+	}
+	return strconv.Itoa(n) + " elements"
 }
 
 func pick(cond bool, yes, no string) string {
@@ -139,7 +148,7 @@ func (c Constraints) checkNumber(x float64, text string, rule func() string) err
 // checkList checks a list's length, then each element i with element.
 func (c Constraints) checkList(name string, n int, element func(i int) error) error {
 	if n < c.MinLen || c.MaxLen > 0 && n > c.MaxLen {
-		return fmt.Errorf("%d elements are not allowed: %s takes %s", n, name, c.lengths())
+		return fmt.Errorf("%s are not allowed: %s takes %s", elements(n), name, c.lengths())
 	}
 	for i := range n {
 		if err := element(i); err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -52,11 +53,16 @@ func runPlugins(ctx context.Context, args []string, ios *ioStreams) error {
 }
 
 func printDescription(w io.Writer, desc plugins.Description) error {
-	fmt.Fprintf(w, "model %s\n\n", desc.Name)
+	fmt.Fprintf(w, "model %s", desc.Name)
+	if desc.Version != "" {
+		fmt.Fprintf(w, " (version %s)", desc.Version)
+	}
+	fmt.Fprint(w, "\n\n")
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "HYPERPARAMETER\tTYPE\tDEFAULT\tHELP")
+	fmt.Fprintln(tw, "HYPERPARAMETER\tTYPE\tDEFAULT\tALLOWED\tHELP")
 	for _, p := range desc.Params {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.Name, p.Type, results.FormatValue(p.Default), p.Help)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Name, p.Type, results.FormatValue(p.Default),
+			cmp.Or(p.Constraints.Describe(p.Type), "any"), p.Help)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -346,3 +346,76 @@ func BenchmarkExpand(b *testing.B) {
 		}
 	}
 }
+
+// TestConstraintsChecked checks every place a grid gives a value against
+// the model's declared constraints: [params], [grid] and zip axes, and the
+// choices and bounds of a search space.
+func TestConstraintsChecked(t *testing.T) {
+	constrained := plugins.Description{Name: "m", Metrics: []string{"val_loss"}, Params: []plugins.ParamSpec{
+		{Name: "dropout", Type: plugins.TypeFloat, Default: 0.3, Constraints: plugins.Constraints{Min: plugins.AtLeast(0), Max: plugins.Beyond(1)}},
+		{Name: "activation", Type: plugins.TypeString, Default: "relu", Constraints: plugins.Constraints{Choices: []string{"relu", "tanh"}}},
+		{Name: "hidden_dims", Type: plugins.TypeIntList, Default: []int64{8}, Constraints: plugins.Constraints{Min: plugins.AtLeast(1), MinLen: 1, MaxLen: 3}},
+		{Name: "batch_size", Type: plugins.TypeInt, Default: int64(32), Constraints: plugins.Constraints{Min: plugins.AtLeast(1)}},
+	}}
+	const search = "[search]\nsampler = \"random\"\ntrials = 4\n[search.space]\n"
+	for _, c := range []struct {
+		src, want string // want "" for no error
+	}{
+		{"[grid]\ndropout = [0.0, 0.5]\n", ""},
+		{"[grid]\ndropout = [0.1, 1.5]\n", "grid.toml:2: grid.dropout: 1.5 is out of range: dropout must be in [0, 1)"},
+		{"[params]\ndropout = 1\n", "grid.toml:2: params.dropout: 1 is out of range: dropout must be in [0, 1)"},
+		{"[params]\nactivation = \"sigmoid\"\n", `grid.toml:2: params.activation: "sigmoid" is not allowed: activation must be one of relu, tanh`},
+		{"[grid]\nhidden_dims = [[64, 0]]\n", "grid.toml:2: grid.hidden_dims: element 1: 0 is out of range: the elements of hidden_dims must be ≥ 1"},
+		{"[grid]\nhidden_dims = [[8, 8, 8, 8]]\n", "grid.toml:2: grid.hidden_dims: 4 elements are not allowed: hidden_dims takes 1 to 3 elements"},
+		{"[zip.z]\nbatch_size = [32, 0]\ndropout = [0.1, 0.2]\n", "grid.toml:2: zip.z.batch_size: 0 is out of range: batch_size must be ≥ 1"},
+		{search + "dropout = { uniform = [0, 0.5] }\n", ""},
+		{search + "dropout = { uniform = [0, 1.5] }\n", "grid.toml:5: search.space.dropout: 1.5 is out of range: dropout must be in [0, 1)"},
+		{search + "dropout = { uniform = [-0.5, 0.5] }\n", "grid.toml:5: search.space.dropout: -0.5 is out of range: dropout must be in [0, 1)"},
+		{search + "batch_size = { int = [0, 64] }\n", "grid.toml:5: search.space.batch_size: 0 is out of range: batch_size must be ≥ 1"},
+		{search + "activation = { choice = [\"relu\", \"gelu\"] }\n", `grid.toml:5: search.space.activation: "gelu" is not allowed: activation must be one of relu, tanh`},
+	} {
+		s, err := Parse("grid.toml", []byte(c.src))
+		if err != nil {
+			t.Fatalf("%q: %v", c.src, err)
+		}
+		err = s.Check(constrained)
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%q: %v", c.src, err)
+		case c.want != "" && (err == nil || err.Error() != c.want):
+			t.Errorf("%q:\n got %v\nwant %s", c.src, err, c.want)
+		}
+	}
+
+	// A model that declares no constraints accepts what its types allow.
+	s, err := Parse("grid.toml", []byte("[grid]\ndropout = [1.5]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Check(ffnDesc()); err != nil {
+		t.Errorf("no constraints: %v", err)
+	}
+}
+
+// TestConstraintsOfTheModel checks that a description whose constraints
+// cannot hold, or whose default breaks them, is refused as the model's bug.
+func TestConstraintsOfTheModel(t *testing.T) {
+	for _, c := range []struct {
+		ps   plugins.ParamSpec
+		want string
+	}{
+		{plugins.ParamSpec{Name: "p", Type: plugins.TypeString, Default: "x", Constraints: plugins.Constraints{Min: plugins.AtLeast(0)}},
+			`model "m": hyperparameter "p": a string cannot have a minimum or maximum`},
+		{plugins.ParamSpec{Name: "p", Type: plugins.TypeFloat, Default: 2.0, Constraints: plugins.Constraints{Max: plugins.AtLeast(1)}},
+			`model "m": the default of hyperparameter "p" breaks its own constraints: 2 is out of range: p must be ≤ 1`},
+	} {
+		s, err := Parse("grid.toml", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = s.Check(plugins.Description{Name: "m", Metrics: []string{"val_loss"}, Params: []plugins.ParamSpec{c.ps}})
+		if err == nil || err.Error() != c.want {
+			t.Errorf("%+v: got %v, want %s", c.ps, err, c.want)
+		}
+	}
+}

@@ -713,8 +713,10 @@ func tomlTypeName(v any) string {
 		return "a bool (" + tomlValueString(v) + ")"
 	case []any:
 		return "a list"
-	case map[string]any, []map[string]any:
+	case map[string]any:
 		return "a table"
+	case []map[string]any:
+		return "an array of tables ([[...]])"
 	}
 	return fmt.Sprintf("a %T", v)
 }

@@ -21,9 +21,12 @@ type Model struct{ data dataset.Cache }
 // Describe implements plugins.Model.
 func (*Model) Describe(context.Context) (plugins.Description, error) {
 	return plugins.Description{Name: "ridge", Metrics: []string{"train_loss", "val_loss"}, Params: []plugins.ParamSpec{
-		{Name: "lambda", Type: plugins.TypeFloat, Default: 1e-3, Help: "L2 penalty on the weights (>= 0)"},
-		{Name: "epochs", Type: plugins.TypeInt, Default: int64(100), Help: "conjugate-gradient iterations at most"},
-		{Name: "tol", Type: plugins.TypeFloat, Default: 1e-9, Help: "stop once the gradient norm is below tol"},
+		{Name: "lambda", Type: plugins.TypeFloat, Default: 1e-3, Help: "L2 penalty on the weights",
+			Constraints: plugins.Constraints{Min: plugins.AtLeast(0)}},
+		{Name: "epochs", Type: plugins.TypeInt, Default: int64(100), Help: "conjugate-gradient iterations at most",
+			Constraints: plugins.Constraints{Min: plugins.AtLeast(1)}},
+		{Name: "tol", Type: plugins.TypeFloat, Default: 1e-9, Help: "stop once the gradient norm is below tol",
+			Constraints: plugins.Constraints{Min: plugins.AtLeast(0)}},
 	}}, nil
 }
 
