@@ -3,6 +3,8 @@ package orchestrator
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
 
 	"github.com/sweep-ml/sweep/orchestrator/spec"
 	"github.com/sweep-ml/sweep/plugins"
@@ -19,8 +21,18 @@ type BuiltinModels func(name string) (plugins.Command, error)
 var ErrNoBuiltin = errors.New("no such built-in model")
 
 // pluginCommand says how to start the model plugin a spec names: a custom
-// plugin's executable, or a built-in model as builtin serves it.
+// plugin's executable or its script under the interpreter, or a built-in
+// model as builtin serves it.
 func pluginCommand(s *spec.Spec, builtin BuiltinModels) (plugins.Command, error) {
+	if s.Interpreter != "" {
+		// The interpreter's own message about a missing script would come
+		// through the failed handshake; say it plainly instead.
+		if _, err := os.Stat(s.Plugin); err != nil {
+			return plugins.Command{}, &spec.SpecError{File: s.File, Line: s.Line("plugin"), Key: "plugin",
+				Msg: fmt.Sprintf("the script for interpreter %s: %v", s.Interpreter, err)}
+		}
+		return plugins.Command{Path: s.Interpreter, Args: append([]string{s.Plugin}, s.PluginArgs...)}, nil
+	}
 	if s.Plugin != "" {
 		return plugins.Command{Path: s.Plugin, Args: s.PluginArgs}, nil
 	}

@@ -34,6 +34,8 @@ import (
 //	model              = "ffn"               # a built-in model (default "ffn") ...
 //	plugin             = "../bin/ridge"      # ... or a plugin executable, relative to the grid file
 //	plugin_args        = ["--verbose"]       # arguments for the plugin executable
+//	interpreter        = "/usr/bin/python3"  # run plugin as a script: <interpreter> <plugin> <plugin_args...>;
+//	                                         # a bare name is looked up on PATH, a path is relative to the grid file
 //	trial_name         = "ffn_dropout{dropout}_lr{lr}" # default: the model's name and every swept axis
 //	workers            = 0                   # trials at once; 0 = one per CPU core
 //	seed               = 42                  # the sweep's seed (default 0): trial seeds and random axes
@@ -84,11 +86,16 @@ type Spec struct {
 	Source   []byte
 	GridHash string
 
-	Name              string
-	LogDir            string
-	Model             string // empty when Plugin is set
-	Plugin            string // absolute path of the plugin executable, or empty
-	PluginArgs        []string
+	Name       string
+	LogDir     string
+	Model      string // empty when Plugin is set
+	Plugin     string // absolute path of the plugin executable, or empty
+	PluginArgs []string
+	// Interpreter runs Plugin as a script (a Python model under the
+	// interpreter of a virtualenv, say): a path made absolute, or a bare
+	// command name looked up on PATH when the plugin starts. Empty: Plugin
+	// is the executable.
+	Interpreter       string
 	TrialName         string // the template as written; empty: derived from the swept axes
 	Workers           int
 	Seed              int64
@@ -263,6 +270,7 @@ type topLevel struct {
 	Model             string   `toml:"model"`
 	Plugin            string   `toml:"plugin"`
 	PluginArgs        []string `toml:"plugin_args"`
+	Interpreter       string   `toml:"interpreter"`
 	TrialName         string   `toml:"trial_name"`
 	Workers           int      `toml:"workers"`
 	Seed              int64    `toml:"seed"`
@@ -325,6 +333,18 @@ func (p *specParser) top(s *Spec, root *tomlNode) {
 		p.errorf(n, "plugin_args needs plugin")
 	}
 	s.PluginArgs = t.PluginArgs
+	if n := root.kid("interpreter"); n != nil && isString(n) {
+		switch {
+		case s.Plugin == "":
+			p.errorf(n, "interpreter needs plugin (the script it runs)")
+		case t.Interpreter == "":
+			p.errorf(n, "empty; leave it out to run plugin as an executable")
+		case strings.ContainsRune(t.Interpreter, '/') || strings.ContainsRune(t.Interpreter, filepath.Separator):
+			s.Interpreter = s.absPath(t.Interpreter)
+		default:
+			s.Interpreter = t.Interpreter
+		}
+	}
 	s.TrialName = t.TrialName
 	if n := root.kid("trial_name"); n != nil && isString(n) {
 		if _, err := parseTemplate(t.TrialName); err != nil {

@@ -311,3 +311,20 @@ trials = 2
 		t.Errorf("[search.space]: %+v, want %+v", s.Search.Space, want)
 	}
 }
+
+func TestInterpreter(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct{ value, want string }{
+		{"venv/bin/python", filepath.Join(dir, "venv", "bin", "python")}, // relative to the grid file
+		{"/usr/bin/python3", "/usr/bin/python3"},
+		{"python3", "python3"}, // looked up on PATH when the plugin starts
+	} {
+		s, err := Load(writeGrid(t, dir, "g.toml", "plugin = \"model.py\"\ninterpreter = \""+c.value+"\"\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Interpreter != c.want || s.Plugin != filepath.Join(dir, "model.py") {
+			t.Errorf("interpreter %q: got %q (plugin %q), want %q", c.value, s.Interpreter, s.Plugin, c.want)
+		}
+	}
+}
