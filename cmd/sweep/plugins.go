@@ -18,10 +18,14 @@ import (
 // or a built-in model by name (`sweep plugins describe ffn`).
 func runPlugins(ctx context.Context, args []string, ios *ioStreams) error {
 	stdout := ios.Out
-	const usage = "usage: sweep plugins describe PATH [PLUGIN_ARGS...] | BUILTIN_MODEL"
+	if len(args) > 0 && args[0] == "new" {
+		return runPluginsNew(args[1:], ios)
+	}
+	const usage = "usage: sweep plugins describe PATH [PLUGIN_ARGS...] | BUILTIN_MODEL\n       sweep plugins new " + pluginsNewUsage
 	if slices.ContainsFunc(args[:min(len(args), 2)], isHelpFlag) {
 		fmt.Fprintf(stdout, "%s\n\nStarts the model plugin at PATH (with PLUGIN_ARGS), or the built-in model named, and\n"+
-			"prints the hyperparameters and metrics it declares. Built-in models: %s.\n",
+			"prints the hyperparameters and metrics it declares. Built-in models: %s.\n"+
+			"`sweep plugins new` writes a working model plugin to start from into the new directory DIR.\n",
 			usage, builtinNames())
 		return errHelp
 	}

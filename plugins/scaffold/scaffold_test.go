@@ -1,0 +1,104 @@
+package scaffold
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sweep-ml/sweep/orchestrator/spec"
+	"github.com/sweep-ml/sweep/plugins"
+)
+
+// TestGoPluginBuildsAndRuns follows the README the scaffold writes: go mod
+// tidy, go build, then the host describes the plugin, accepts its grid and
+// trains a trial on it.
+func TestGoPluginBuildsAndRuns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a plugin module (-short)")
+	}
+	repo, ok := FindSweepModule(".")
+	if !ok {
+		t.Fatal("the test runs inside the sweep module")
+	}
+	dir := filepath.Join(t.TempDir(), "mymodel")
+	if err := Go(dir, repo); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"mod", "tidy"}, {"build", "-o", "mymodel", "."}, {"vet", "."}} {
+		cmd := exec.Command("go", args...)
+		// CI sets -mod=readonly for the repository; the new module is
+		// written by tidy.
+		cmd.Dir, cmd.Env = dir, append(os.Environ(), "GOFLAGS=")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	if out, _ := exec.Command("gofmt", "-l", dir).Output(); len(out) > 0 {
+		t.Errorf("gofmt would change %s", out)
+	}
+
+	ctx := context.Background()
+	client, err := plugins.Launch(ctx, plugins.Command{Path: filepath.Join(dir, "mymodel")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	desc, err := client.Describe(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if desc.Name != "mymodel" || len(desc.Params) != 2 || desc.Params[0].Constraints.IsZero() {
+		t.Errorf("description %+v, want mymodel with two constrained hyperparameters", desc)
+	}
+	grid, err := spec.Load(filepath.Join(dir, "grid.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	trials, err := spec.Expand(grid, desc)
+	if err != nil {
+		t.Fatalf("the scaffold's grid: %v", err)
+	}
+	var valLoss []float64
+	_, err = client.Train(ctx, plugins.TrainRequest{TrialID: "t", Params: trials[0].Params, Data: grid.Data, Seed: 1}, nil,
+		func(e plugins.Event) error {
+			for _, s := range e.Scalars {
+				if s.Tag == "val_loss" {
+					valLoss = append(valLoss, s.Value)
+				}
+			}
+			return nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	epochs := trials[0].Params["epochs"].(int64)
+	if int64(len(valLoss)) != epochs || !(valLoss[len(valLoss)-1] < valLoss[0]) {
+		t.Errorf("val_loss over %d epochs: %v, want one per epoch, falling", epochs, valLoss)
+	}
+}
+
+func TestRefusals(t *testing.T) {
+	repo, _ := FindSweepModule(".")
+	full := filepath.Join(t.TempDir(), "full")
+	if err := os.Mkdir(full, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(full, "keep.txt"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ dir, sweep, want string }{
+		{full, repo, "is not empty"},
+		{filepath.Join(t.TempDir(), "My Model"), repo, "cannot name a plugin"},
+		{filepath.Join(t.TempDir(), "m"), t.TempDir(), "is not a checkout of github.com/sweep-ml/sweep"},
+	} {
+		if err := Go(c.dir, c.sweep); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Go(%s, %s): %v, want %q", c.dir, c.sweep, err, c.want)
+		}
+	}
+	if entries, _ := os.ReadDir(full); len(entries) != 1 {
+		t.Errorf("a refused directory changed: %v", entries)
+	}
+}
