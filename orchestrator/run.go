@@ -99,6 +99,9 @@ type Plan struct {
 	Search  *spec.SearchSpace // nil for a grid
 	Dir     string            // the sweep directory: <log_dir>/<name>
 	Trainer plugins.Trainer
+	// DroppedRows is how many data rows the grid's data.missing = "drop"
+	// leaves out for an empty or NaN cell.
+	DroppedRows int
 }
 
 // Workers resolves the number of trials to run at once.
@@ -190,7 +193,7 @@ func planSpec(ctx context.Context, s *spec.Spec, opts PlanOptions) (*Plan, error
 		p.Trials, err = spec.Expand(s, desc)
 	}
 	if err == nil {
-		err = checkData(ctx, s)
+		p.DroppedRows, err = checkData(ctx, s)
 	}
 	if err != nil {
 		p.Close()
@@ -210,15 +213,17 @@ func askedTrials(p *Plan) ([]spec.Trial, error) {
 
 // checkData loads a grid's CSV once before any trial runs, so that a bad
 // file is one error naming its row and column, not a failure of every
-// trial. The built-in synthetic data cannot be bad.
-func checkData(ctx context.Context, s *spec.Spec) error {
+// trial, and returns how many rows missing = "drop" leaves out. The
+// built-in synthetic data cannot be bad.
+func checkData(ctx context.Context, s *spec.Spec) (dropped int, err error) {
 	if s.Data.Path == "" {
-		return nil
+		return 0, nil
 	}
-	if _, err := dataset.Load(ctx, s.Data); err != nil {
-		return &spec.SpecError{File: s.File, Line: s.Line("data.path"), Key: "data.path", Msg: err.Error()}
+	d, err := dataset.Load(ctx, s.Data)
+	if err != nil {
+		return 0, &spec.SpecError{File: s.File, Line: s.Line("data.path"), Key: "data.path", Msg: err.Error()}
 	}
-	return nil
+	return d.DroppedRows, nil
 }
 
 // Job is a trial to run and the failed runs it already has.

@@ -28,6 +28,7 @@ func runPlan(ctx context.Context, args []string, ios *ioStreams) error {
 		return err
 	}
 	defer plan.Close()
+	noteData(plan, stderr)
 	onDisk := &results.Sweep{Dir: plan.Dir} // a sweep not yet run has no directory
 	if _, statErr := os.Stat(plan.Dir); statErr == nil {
 		if onDisk, err = results.LoadSweep(plan.Dir); err != nil {

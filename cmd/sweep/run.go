@@ -80,6 +80,7 @@ func runLocal(ctx context.Context, grid string, opts orchestrator.RunOptions, js
 		return err
 	}
 	defer plan.Close()
+	noteData(plan, stderr)
 	sum, err := orchestrator.Run(ctx, plan, opts)
 	if err != nil {
 		return err
@@ -128,4 +129,11 @@ func tensorboardDir(dir string) string {
 		return "'" + strings.ReplaceAll(dir, "'", `'\''`) + "'"
 	}
 	return dir
+}
+
+// noteData says what the grid's data settings left out of the data.
+func noteData(plan *orchestrator.Plan, stderr io.Writer) {
+	if n := plan.DroppedRows; n > 0 {
+		fmt.Fprintf(stderr, "sweep: data: %d rows with a missing value left out (data.missing = %q)\n", n, plan.Spec.Data.Missing)
+	}
 }

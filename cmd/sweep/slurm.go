@@ -66,6 +66,7 @@ func runSlurm(ctx context.Context, grid string, opts orchestrator.RunOptions, f 
 		return err
 	}
 	defer plan.Close()
+	noteData(plan, stderr)
 	cfg := plan.Spec.Slurm
 	f.apply(&cfg)
 	var sub *slurm.Submitted

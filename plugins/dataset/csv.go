@@ -1,14 +1,21 @@
 package dataset
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
+	"unsafe"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // table is parsed numeric data: rows of the selected features and the
@@ -17,29 +24,69 @@ type table struct {
 	features []string
 	x        []float64 // rows × len(features)
 	y        []float64 // rows
+	dropped  int       // rows left out for a missing value (missing = "drop")
 }
 
 func (t *table) rows() int { return len(t.y) }
 
-// ctxCheckRows is how often, in rows, parsing checks for cancellation.
-const ctxCheckRows = 4096
+// blockSize is how much of the file one parsing goroutine takes at a time:
+// large enough that handing blocks over costs nothing next to parsing them,
+// small enough that a few in flight cost little memory. A variable so that
+// tests can put block boundaries everywhere.
+var blockSize = 4 << 20
+
+// columns says which cells of a record a table takes, and how to name them.
+type columns struct {
+	name    string   // the file, for errors
+	header  []string // every column's name
+	cols    []int    // the features' indices in a record
+	target  int      // the target's index
+	take    []int    // cols, then target: the cells a record gives
+	chosen  bool     // the features were listed, not every column but the excluded
+	missing string   // MissingError or MissingDrop
+}
 
 // parseCSV reads a CSV with a header row from r. name is the file's name for
-// errors. It selects the target column and the feature columns (every other
-// column when features is empty). Every error names the file and, where
-// there is one, the line and the column.
-func parseCSV(ctx context.Context, name string, r io.Reader, target string, features []string) (*table, error) {
-	cr := csv.NewReader(r)
-	cr.ReuseRecord = true
-	header, err := cr.Read()
-	if err == io.EOF {
+// errors. It selects the target column and the feature columns (spec's
+// features, or every other column but the excluded ones). Every error names
+// the file and, where there is one, the line and the column; of several bad
+// cells, the first in the file.
+//
+// The body is cut into blocks at record boundaries and parsed on every
+// core. A block without quotes, which is what numeric data is, goes through
+// a scanner that allocates nothing per cell; a block with quotes through
+// encoding/csv, so that quoted cells (line breaks included) keep its rules.
+func parseCSV(ctx context.Context, name string, r io.Reader, spec Spec) (*table, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	headerBytes, err := readRecord(br)
+	if len(headerBytes) == 0 && err == io.EOF {
 		return nil, fmt.Errorf("%s: empty file: want a header row naming the columns", name)
 	}
-	if err != nil {
-		return nil, csvError(name, err)
+	if err != nil && err != io.EOF {
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	// ReuseRecord lets the next Read overwrite the header's backing array.
-	header = append([]string(nil), header...)
+	header, err := csv.NewReader(bytes.NewReader(headerBytes)).Read()
+	if err != nil {
+		return nil, csvError(name, 0, err)
+	}
+	c, err := selectColumns(name, header, spec)
+	if err != nil {
+		return nil, err
+	}
+	c.take = append(slices.Clone(c.cols), c.target)
+	t := &table{features: make([]string, len(c.cols))}
+	for i, col := range c.cols {
+		t.features[i] = c.header[col]
+	}
+	firstLine := 1 + bytes.Count(headerBytes, []byte{'\n'})
+	if !bytes.HasSuffix(headerBytes, []byte{'\n'}) {
+		firstLine++
+	}
+	return t, c.parseBody(ctx, br, firstLine, t)
+}
+
+// selectColumns finds the target and the features in the header.
+func selectColumns(name string, header []string, spec Spec) (*columns, error) {
 	// Spreadsheet programs often start a UTF-8 file with a byte-order mark,
 	// which would otherwise become part of the first column's name. It
 	// comes before any space, so it goes first.
@@ -54,77 +101,266 @@ func parseCSV(ctx context.Context, name string, r io.Reader, target string, feat
 		}
 		index[h] = i
 	}
-	columns := func() string { return strings.Join(header, ", ") }
-	ti, ok := index[target]
-	if !ok {
-		return nil, fmt.Errorf("%s: line 1: no target column %q in the header (columns: %s)", name, target, columns())
+	list := func() string { return strings.Join(header, ", ") }
+	c := &columns{name: name, header: header, missing: spec.Missing, chosen: len(spec.Features) > 0}
+	var ok bool
+	if c.target, ok = index[spec.Target]; !ok {
+		return nil, fmt.Errorf("%s: line 1: no target column %q in the header (columns: %s)", name, spec.Target, list())
 	}
-	var cols []int
-	if len(features) == 0 {
+	for _, e := range spec.Exclude {
+		if _, ok := index[e]; !ok {
+			return nil, fmt.Errorf("%s: line 1: no column %q to exclude in the header (columns: %s)", name, e, list())
+		}
+	}
+	if len(spec.Features) == 0 {
 		for i, h := range header {
-			if i != ti {
-				features = append(features, h)
-				cols = append(cols, i)
+			if i != c.target && !slices.Contains(spec.Exclude, h) {
+				c.cols = append(c.cols, i)
 			}
 		}
-		if len(cols) == 0 {
-			return nil, fmt.Errorf("%s: line 1: no feature columns: the header has only the target %q", name, target)
+		if len(c.cols) == 0 {
+			return nil, fmt.Errorf("%s: line 1: no feature columns: the header has only the target %q and excluded columns", name, spec.Target)
 		}
-	} else {
-		for _, f := range features {
-			i, ok := index[f]
-			if !ok {
-				return nil, fmt.Errorf("%s: line 1: no feature column %q in the header (columns: %s)", name, f, columns())
+		return c, nil
+	}
+	for _, f := range spec.Features {
+		i, ok := index[f]
+		if !ok {
+			return nil, fmt.Errorf("%s: line 1: no feature column %q in the header (columns: %s)", name, f, list())
+		}
+		c.cols = append(c.cols, i)
+	}
+	return c, nil
+}
+
+// block is a run of whole records and the line it starts on.
+type block struct {
+	data []byte
+	line int
+}
+
+// parsed is what parsing a block gives.
+type parsed struct {
+	x, y    []float64
+	dropped int
+	err     error
+}
+
+// parseBody parses the records after the header into t, in file order.
+func (c *columns) parseBody(ctx context.Context, br *bufio.Reader, line int, t *table) error {
+	g, ctx := errgroup.WithContext(ctx)
+	// Each block gets a channel for its result, queued in file order, so
+	// that the collector appends blocks in order and the first error it
+	// meets is the file's first.
+	order := make(chan chan parsed, runtime.GOMAXPROCS(0))
+	g.Go(func() error {
+		defer close(order)
+		return c.split(ctx, br, line, func(b block) {
+			out := make(chan parsed, 1)
+			order <- out
+			g.Go(func() error {
+				out <- c.parseBlock(ctx, b)
+				return nil
+			})
+		})
+	})
+	g.Go(func() error {
+		var first error // in file order, whichever block finished first
+		for out := range order {
+			p := <-out
+			if first == nil && p.err != nil {
+				first = p.err
+				continue // keep draining, so that no sender blocks
 			}
-			cols = append(cols, i)
+			t.x, t.y, t.dropped = append(t.x, p.x...), append(t.y, p.y...), t.dropped+p.dropped
+		}
+		return first
+	})
+	return g.Wait()
+}
+
+// split reads br and calls emit with blocks of whole records: it cuts after
+// a line break outside quotes. At most cap(order) blocks are in flight, as
+// emit blocks until the collector takes one.
+func (c *columns) split(ctx context.Context, br *bufio.Reader, line int, emit func(block)) error {
+	var carry []byte
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		buf := make([]byte, len(carry), max(blockSize, 2*len(carry)))
+		copy(buf, carry)
+		n, err := io.ReadFull(br, buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		eof := err == io.EOF || err == io.ErrUnexpectedEOF
+		if err != nil && !eof {
+			return fmt.Errorf("%s: %w", c.name, err)
+		}
+		cut := len(buf)
+		if !eof {
+			cut = recordEnd(buf)
+		}
+		if cut > 0 {
+			emit(block{data: buf[:cut], line: line})
+			line += bytes.Count(buf[:cut], []byte{'\n'})
+		}
+		if eof {
+			return nil
+		}
+		carry = buf[cut:]
+	}
+}
+
+// recordEnd returns the length of the longest prefix of b that ends with a
+// line break outside quotes, or 0 if there is none.
+func recordEnd(b []byte) int {
+	if bytes.IndexByte(b, '"') < 0 {
+		return bytes.LastIndexByte(b, '\n') + 1
+	}
+	end, quoted := 0, false
+	for i, ch := range b {
+		switch {
+		case ch == '"':
+			quoted = !quoted
+		case ch == '\n' && !quoted:
+			end = i + 1
 		}
 	}
-	// cell parses column c of the record just read, naming the line the
-	// cell is on: a quoted cell before it may span lines.
-	cell := func(rec []string, c int) (float64, error) {
-		v, err := parseCell(rec[c])
-		if err != nil {
-			line, _ := cr.FieldPos(c)
-			return 0, fmt.Errorf("%s: line %d, column %q: %v", name, line, header[c], err)
+	return end
+}
+
+// readRecord reads one record's bytes (more than one line if a quoted cell
+// holds a line break), with its final line break.
+func readRecord(br *bufio.Reader) ([]byte, error) {
+	var rec []byte
+	for {
+		line, err := br.ReadBytes('\n')
+		rec = append(rec, line...)
+		if err != nil || bytes.Count(rec, []byte{'"'})%2 == 0 {
+			return rec, err
 		}
-		return v, nil
 	}
-	t := &table{features: append([]string(nil), features...)}
+}
+
+// parseBlock parses the records of b.
+func (c *columns) parseBlock(ctx context.Context, b block) parsed {
+	if err := ctx.Err(); err != nil {
+		return parsed{err: err}
+	}
+	if bytes.IndexByte(b.data, '"') >= 0 {
+		return c.parseQuoted(b)
+	}
+	rows := bytes.Count(b.data, []byte{'\n'}) + 1 // at most
+	p := parsed{x: make([]float64, 0, rows*len(c.cols)), y: make([]float64, 0, rows)}
+	fields := make([][]byte, 0, len(c.header))
+	line := b.line
+	for rest := b.data; len(rest) > 0; line++ {
+		var rec []byte
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			rec, rest = rest[:i], rest[i+1:]
+		} else {
+			rec, rest = rest, nil
+		}
+		rec = bytes.TrimSuffix(rec, []byte{'\r'})
+		if len(rec) == 0 {
+			continue // encoding/csv skips empty lines too
+		}
+		fields = fields[:0]
+		for {
+			i := bytes.IndexByte(rec, ',')
+			if i < 0 {
+				fields = append(fields, rec)
+				break
+			}
+			fields = append(fields, rec[:i])
+			rec = rec[i+1:]
+		}
+		if len(fields) != len(c.header) {
+			p.err = fmt.Errorf("%s: line %d, column 1: wrong number of fields", c.name, line)
+			return p
+		}
+		// The cells are read only during the call, while b.data lives.
+		if p.err = c.record(&p, func(col int) (string, int) {
+			return unsafe.String(unsafe.SliceData(fields[col]), len(fields[col])), line
+		}); p.err != nil {
+			return p
+		}
+	}
+	return p
+}
+
+// parseQuoted parses a block that has quotes with encoding/csv.
+func (c *columns) parseQuoted(b block) parsed {
+	var p parsed
+	cr := csv.NewReader(bytes.NewReader(b.data))
+	cr.ReuseRecord = true
+	cr.FieldsPerRecord = len(c.header)
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
-			break
+			return p
 		}
 		if err != nil {
-			return nil, csvError(name, err)
+			p.err = csvError(c.name, b.line-1, err)
+			return p
 		}
-		if t.rows()%ctxCheckRows == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
+		if p.err = c.record(&p, func(col int) (string, int) {
+			line, _ := cr.FieldPos(col) // a quoted cell before it may span lines
+			return rec[col], b.line - 1 + line
+		}); p.err != nil {
+			return p
 		}
-		for _, c := range cols {
-			v, err := cell(rec, c)
-			if err != nil {
-				return nil, err
-			}
-			t.x = append(t.x, v)
-		}
-		v, err := cell(rec, ti)
-		if err != nil {
-			return nil, err
-		}
-		t.y = append(t.y, v)
 	}
-	return t, nil
+}
+
+// record appends one record's features and target to p, or drops it for a
+// missing value when the spec says so. cell returns a column's text and the
+// line it is on; the text may be used only during the call.
+func (c *columns) record(p *parsed, cell func(col int) (string, int)) error {
+	n := len(p.x)
+	for _, col := range c.take {
+		text, line := cell(col)
+		v, err := parseCell(text)
+		_, missing := err.(missingCell) // not errors.As, whose target would cost an allocation per cell
+		switch {
+		case err == nil:
+		case missing && c.missing == MissingDrop:
+			p.x = p.x[:n]
+			p.dropped++
+			return nil
+		case missing:
+			return fmt.Errorf("%s: line %d, column %q: %v (or drop such rows: data.missing = %q)", c.name, line, c.header[col], err, MissingDrop)
+		case !c.chosen && col != c.target:
+			return fmt.Errorf("%s: line %d, column %q: %v (not a feature? leave it out: data.exclude = [%q])", c.name, line, c.header[col], err, c.header[col])
+		default:
+			return fmt.Errorf("%s: line %d, column %q: %v", c.name, line, c.header[col], err)
+		}
+		if col == c.target {
+			p.y = append(p.y, v)
+		} else {
+			p.x = append(p.x, v)
+		}
+	}
+	return nil
+}
+
+// missingCell is a cell with no value: empty, or NaN.
+type missingCell struct{ text string }
+
+func (m missingCell) Error() string {
+	if m.text == "" {
+		return "empty cell, want a number"
+	}
+	return fmt.Sprintf("%q is not a finite number", m.text)
 }
 
 // parseCell parses one numeric cell; surrounding spaces are allowed, empty,
-// non-numeric, NaN and infinite values are not.
+// non-numeric, NaN and infinite values are not. An empty or NaN cell's
+// error is a missingCell.
 func parseCell(s string) (float64, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return 0, errors.New("empty cell, want a number")
+		return 0, missingCell{}
 	}
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil {
@@ -134,18 +370,22 @@ func parseCell(s string) (float64, error) {
 		}
 		return 0, fmt.Errorf("%q is not a number", s)
 	}
-	if math.IsNaN(v) || math.IsInf(v, 0) {
+	if math.IsNaN(v) {
+		return 0, missingCell{text: strings.Clone(s)}
+	}
+	if math.IsInf(v, 0) {
 		return 0, fmt.Errorf("%q is not a finite number", s)
 	}
 	return v, nil
 }
 
 // csvError names the file in an error from encoding/csv, which already
-// names the line and column.
-func csvError(name string, err error) error {
+// names the line (counted from the start of its input, which is lineOffset
+// lines into the file) and column.
+func csvError(name string, lineOffset int, err error) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
-		return fmt.Errorf("%s: line %d, column %d: %v", name, pe.Line, pe.Column, pe.Err)
+		return fmt.Errorf("%s: line %d, column %d: %v", name, lineOffset+pe.Line, pe.Column, pe.Err)
 	}
 	return fmt.Errorf("%s: %w", name, err)
 }

@@ -21,6 +21,9 @@ type Dataset struct {
 	ValX, ValY     []float64
 	NumTrain       int
 	NumVal         int
+	// DroppedRows is how many rows of the file were left out for a
+	// missing value (Spec.Missing "drop").
+	DroppedRows int
 
 	// Mean and Scale are the per-feature statistics of the training rows
 	// that standardised both splits (x ← (x − Mean)/Scale); nil when
@@ -78,7 +81,7 @@ func Load(ctx context.Context, spec Spec) (*Dataset, error) {
 		rng.Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
 	}
 	nf := len(t.features)
-	d := &Dataset{Spec: spec, Features: t.features, Target: spec.Target, NumTrain: nTrain, NumVal: n - nTrain}
+	d := &Dataset{Spec: spec, Features: t.features, Target: spec.Target, NumTrain: nTrain, NumVal: n - nTrain, DroppedRows: t.dropped}
 	d.TrainX, d.TrainY = gather(t, order[:nTrain])
 	d.ValX, d.ValY = gather(t, order[nTrain:])
 	if *spec.Standardize {
@@ -96,7 +99,7 @@ func readCSV(ctx context.Context, spec Spec) (*table, error) {
 		return nil, fmt.Errorf("data.path: %w", err)
 	}
 	defer f.Close()
-	return parseCSV(ctx, spec.Path, f, spec.Target, spec.Features)
+	return parseCSV(ctx, spec.Path, f, spec)
 }
 
 // gather copies the rows of t listed in idx into new matrices.

@@ -2,9 +2,11 @@ package dataset
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -44,6 +46,9 @@ func TestSpecErrors(t *testing.T) {
 		{Spec{Path: "x.csv", Synthetic: &SyntheticSpec{}}, "data.synthetic"},
 		{Spec{Path: "x.csv", Features: []string{"target"}}, "data.features"},
 		{Spec{Path: "x.csv", Features: []string{"a", "a"}}, "data.features"},
+		{Spec{Path: "x.csv", Features: []string{"a"}, Exclude: []string{"b"}}, "data.exclude"},
+		{Spec{Path: "x.csv", Missing: "impute"}, "data.missing"},
+		{Spec{Exclude: []string{"a"}}, "data.features"}, // the synthetic data has no columns to exclude
 	} {
 		err := tc.spec.Defaults().Validate()
 		if err == nil || !strings.HasPrefix(err.Error(), tc.want+":") {
@@ -74,12 +79,19 @@ func TestCSVErrors(t *testing.T) {
 		{"empty", "", Spec{}, "empty file"},
 		{"too few rows", "a,target\n1,2\n3,4\n", Spec{}, "2 data rows are too few for val_split 0.2"},
 		{"out of range", "a,target\n1e999,2\n", Spec{}, `"1e999" is out of float64's range`},
+		{"a date, not excluded", "date,a,target\n2024-01-02,1,2\n", Spec{}, `line 2, column "date": "2024-01-02" is not a number (not a feature? leave it out: data.exclude = ["date"])`},
+		{"a listed feature gets no hint", "date,a,target\n2024-01-02,1,2\n", Spec{Features: []string{"date"}}, `line 2, column "date": "2024-01-02" is not a number` + "\x00"},
+		{"exclude an absent column", "a,target\n1,2\n", Spec{Exclude: []string{"z"}}, `line 1: no column "z" to exclude`},
+		{"everything excluded", "a,target\n1,2\n", Spec{Exclude: []string{"a"}}, "no feature columns"},
+		{"empty cell says how to drop", "a,target\n1,\n", Spec{}, `line 2, column "target": empty cell, want a number (or drop such rows: data.missing = "drop")`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := writeFile(t, "data.csv", tc.csv)
 			tc.spec.Path = path
 			_, err := Load(context.Background(), tc.spec)
-			if err == nil || !strings.HasPrefix(err.Error(), path+": ") || !strings.Contains(err.Error(), tc.want) {
+			// A want ending in NUL must end the message.
+			msg := fmt.Sprint(err) + "\x00"
+			if err == nil || !strings.HasPrefix(err.Error(), path+": ") || !strings.Contains(msg, tc.want) {
 				t.Errorf("error %v, want %q after the file name", err, tc.want)
 			}
 		})
@@ -102,6 +114,72 @@ func numbered(n int) string {
 }
 
 func ftoa(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+
+// TestCSVExcludeAndDrop checks that excluded columns are no features and
+// that missing = "drop" leaves out exactly the rows with an empty or NaN
+// cell in a column used (and counts them), keeping the others in order.
+func TestCSVExcludeAndDrop(t *testing.T) {
+	csv := "date,a,note,target\n" +
+		"d1,1,,10\n" + // an empty cell in an excluded column: kept
+		"d2,,x,20\n" + // an empty feature: dropped
+		"d3,3,x,NaN\n" + // a NaN target: dropped
+		"d4,4,x,40\n" +
+		"d5, nan ,x,50\n" + // NaN, any case, with spaces: dropped
+		"d6,6,x,60\n" +
+		"d7,7,x,70\n"
+	path := writeFile(t, "data.csv", csv)
+	d, err := Load(context.Background(), Spec{Path: path, Exclude: []string{"date", "note"}, Missing: MissingDrop,
+		Split: SplitChronological, ValSplit: 0.25, Standardize: boolPtr(false)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(d.Features, []string{"a"}) || d.DroppedRows != 3 {
+		t.Errorf("features %v, dropped %d; want [a] and 3", d.Features, d.DroppedRows)
+	}
+	if got := append(slices.Clone(d.TrainX), d.ValX...); !slices.Equal(got, []float64{1, 4, 6, 7}) {
+		t.Errorf("rows kept: a = %v, want 1, 4, 6, 7", got)
+	}
+	if got := append(slices.Clone(d.TrainY), d.ValY...); !slices.Equal(got, []float64{10, 40, 60, 70}) {
+		t.Errorf("rows kept: target = %v, want 10, 40, 60, 70", got)
+	}
+	// Infinity is no missing value: still an error.
+	path = writeFile(t, "inf.csv", "a,target\n1,2\n3,Inf\n4,5\n6,7\n")
+	if _, err := Load(context.Background(), Spec{Path: path, Missing: MissingDrop}); err == nil || !strings.Contains(err.Error(), `"Inf" is not a finite number`) {
+		t.Errorf("Inf with missing = drop: %v", err)
+	}
+}
+
+// TestCSVBlocks checks the parallel parse against the one-block parse on a
+// file large enough for many blocks, with quoted and unquoted blocks mixed,
+// and that the first bad cell in the file is the one reported.
+func TestCSVBlocks(t *testing.T) {
+	data := string(benchCSV(3000, 5))
+	lines := strings.SplitAfter(data, "\n")
+	first, rest, _ := strings.Cut(lines[1000], ",")
+	lines[1000] = `"` + first + `",` + rest // one quoted cell
+	quoted := strings.Join(lines, "")
+	parse := func(s string, size int) (*table, error) {
+		defer func(old int) { blockSize = old }(blockSize)
+		blockSize = size
+		return parseCSV(context.Background(), "b.csv", strings.NewReader(s), Spec{}.Defaults())
+	}
+	whole, err := parse(quoted, 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks, err := parse(quoted, 4096)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(whole, blocks) || whole.rows() != 3000 {
+		t.Errorf("4 KiB blocks differ from one block (%d rows, want 3000)", whole.rows())
+	}
+	lines[2500] = "x" + lines[2500]
+	lines[2900] = "y" + lines[2900]
+	if _, err := parse(strings.Join(lines, ""), 4096); err == nil || !strings.Contains(err.Error(), "line 2501, ") {
+		t.Errorf("two bad lines: %v, want the first (line 2501)", err)
+	}
+}
 
 func TestCSVByteOrderMark(t *testing.T) {
 	// The mark alone, and followed by the spaces a header may have.
@@ -327,14 +405,23 @@ func TestLoadCancelled(t *testing.T) {
 	}
 }
 
-// FuzzParseCSV checks that no input panics the parser and that accepted
-// input has whole, finite rows.
+// FuzzParseCSV checks that no input panics the parser, that accepted input
+// has whole, finite rows, and that the result (or the error) is the same
+// whatever the block boundaries and whichever of the two record parsers
+// (the quote-free scanner, encoding/csv) reads a block.
 func FuzzParseCSV(f *testing.F) {
 	for _, s := range []string{numbered(3), "a,target\n1,2\n", "target,a\n\"1\",2e3\n", "a,target\n1,NaN\n", "", "\"", "a,target\n1"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		tab, err := parseCSV(context.Background(), "fuzz.csv", strings.NewReader(s), "target", nil)
+		spec := Spec{}.Defaults()
+		tab, err := parseCSV(context.Background(), "fuzz.csv", strings.NewReader(s), spec)
+		defer func(size int) { blockSize = size }(blockSize)
+		blockSize = 5
+		small, smallErr := parseCSV(context.Background(), "fuzz.csv", strings.NewReader(s), spec)
+		if fmt.Sprint(err) != fmt.Sprint(smallErr) || err == nil && !reflect.DeepEqual(tab, small) {
+			t.Fatalf("5-byte blocks: %v, %v; whole: %v, %v", small, smallErr, tab, err)
+		}
 		if err != nil {
 			if !strings.HasPrefix(err.Error(), "fuzz.csv: ") {
 				t.Fatalf("error does not name the file: %v", err)

@@ -26,6 +26,12 @@ const (
 	SplitChronological = "chronological"
 )
 
+// What a row with a missing value (an empty or NaN cell) does.
+const (
+	MissingError = "error" // the default: the data is refused, naming the row and column
+	MissingDrop  = "drop"  // the row is left out, and counted
+)
+
 // Defaults returns s with every unset field at its documented default:
 // target "target", val_split 0.2, split "random", standardize true, and, for
 // the synthetic dataset, 20000 rows of 50 features with noise 0.5. Features
@@ -37,6 +43,9 @@ func (s Spec) Defaults() Spec {
 	}
 	if s.ValSplit == 0 {
 		s.ValSplit = DefaultValSplit
+	}
+	if s.Missing == "" {
+		s.Missing = MissingError
 	}
 	if s.Split == "" {
 		s.Split = DefaultSplit
@@ -73,11 +82,17 @@ func (s Spec) Validate() error {
 	if s.Split != SplitRandom && s.Split != SplitChronological {
 		return fmt.Errorf("data.split: %q is not one of %q, %q", s.Split, SplitRandom, SplitChronological)
 	}
+	if s.Missing != MissingError && s.Missing != MissingDrop {
+		return fmt.Errorf("data.missing: %q is not one of %q, %q", s.Missing, MissingError, MissingDrop)
+	}
+	if len(s.Exclude) > 0 && len(s.Features) > 0 {
+		return fmt.Errorf("data.exclude: applies when data.features is not given (every column but the target and these)")
+	}
 	if s.Path == "" {
 		if s.Synthetic == nil {
 			return fmt.Errorf("data.synthetic: missing (call Defaults first)")
 		}
-		if len(s.Features) > 0 {
+		if len(s.Features) > 0 || len(s.Exclude) > 0 {
 			return fmt.Errorf("data.features: applies to a CSV file; the synthetic dataset has no named columns")
 		}
 		return s.Synthetic.validate()

@@ -15,6 +15,12 @@ type Spec struct {
 	Target string `toml:"target" json:"target,omitempty"`
 	// Features are the CSV input columns (default: every column but Target).
 	Features []string `toml:"features" json:"features,omitempty"`
+	// Exclude names columns to leave out when Features is empty (a date or
+	// an identifier column), so that they need not all be listed.
+	Exclude []string `toml:"exclude" json:"exclude,omitempty"`
+	// Missing says what a row with an empty or NaN cell in a column it
+	// uses does: MissingError (the default) or MissingDrop.
+	Missing string `toml:"missing" json:"missing,omitempty"`
 	// ValSplit is the fraction of rows held out for validation (default 0.2).
 	ValSplit float64 `toml:"val_split" json:"val_split,omitempty"`
 	// Split is "random" (default: a seeded permutation, as the textbook's

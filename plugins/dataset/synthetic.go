@@ -60,6 +60,7 @@ func synthetic(ctx context.Context, s SyntheticSpec, seed int64) (*table, error)
 		t.features = append(t.features, "x"+strconv.Itoa(j))
 	}
 	var f [syntheticFactors]float64
+	const ctxCheckRows = 4096 // how often, in rows, to check for cancellation
 	for r := range s.Rows {
 		if r%ctxCheckRows == 0 {
 			if err := ctx.Err(); err != nil {
