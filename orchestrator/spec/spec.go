@@ -446,6 +446,16 @@ func (p *specParser) data(s *Spec, n *tomlNode) {
 	if k := n.kid("target"); k != nil && d.Target == "" {
 		p.errorf(k, "empty column name")
 	}
+	if k := n.kid("missing"); k != nil && d.Missing != dataset.MissingError && d.Missing != dataset.MissingDrop {
+		p.errorf(k, "must be %q or %q, not %q", dataset.MissingError, dataset.MissingDrop, d.Missing)
+	}
+	if k := n.kid("exclude"); k != nil {
+		if f := n.kid("features"); f != nil {
+			p.errorf(k, "set either data.features (line %d) or exclude, not both: exclude trims the default features", f.line)
+		} else if d.Path == "" {
+			p.errorf(k, "applies to a CSV (data.path); the synthetic dataset has no named columns")
+		}
+	}
 	if syn := n.kid("synthetic"); syn != nil && d.Synthetic != nil {
 		for _, c := range []struct {
 			key string
