@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/sweep-ml/sweep/orchestrator"
+	"github.com/sweep-ml/sweep/plugins/dataset"
 	"github.com/sweep-ml/sweep/results"
 )
 
@@ -131,9 +132,14 @@ func tensorboardDir(dir string) string {
 	return dir
 }
 
-// noteData says what the grid's data settings left out of the data.
+// noteData says what the grid's data settings leave out of the data, and
+// what they assume.
 func noteData(plan *orchestrator.Plan, stderr io.Writer) {
+	d := plan.Spec.Data
 	if n := plan.DroppedRows; n > 0 {
-		fmt.Fprintf(stderr, "sweep: data: %d rows with a missing value left out (data.missing = %q)\n", n, plan.Spec.Data.Missing)
+		fmt.Fprintf(stderr, "sweep: data: %d rows with a missing value left out (data.missing = %q)\n", n, d.Missing)
+	}
+	if d.Path != "" && d.Split == dataset.SplitChronological && d.Date == "" {
+		fmt.Fprintf(stderr, "sweep: data: no date column (data.date): the file's row order is taken as time order\n")
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -425,6 +426,13 @@ func (p *specParser) data(s *Spec, n *tomlNode) {
 	if !p.table(n) {
 		return
 	}
+	// embargo is a number of rows or dates, or a span: "5d". The dataset
+	// keeps both forms as text.
+	if k := n.kid("embargo"); k != nil {
+		if i, ok := k.val.(int64); ok {
+			k.val = strconv.FormatInt(i, 10)
+		}
+	}
 	p.decodeStruct(n, reflect.ValueOf(&s.Data).Elem())
 	d := &s.Data
 	if k := n.kid("path"); k != nil {
@@ -445,6 +453,20 @@ func (p *specParser) data(s *Spec, n *tomlNode) {
 	}
 	if k := n.kid("target"); k != nil && d.Target == "" {
 		p.errorf(k, "empty column name")
+	}
+	if k := n.kid("embargo"); k != nil {
+		embargo, err := dataset.ParseEmbargo(d.Embargo)
+		switch {
+		case err != nil:
+			p.errorf(k, "%v", err)
+		case d.Split != dataset.SplitChronological:
+			p.errorf(k, "applies to split = %q; a random split has no gap to leave", dataset.SplitChronological)
+		case embargo.Span > 0 && d.Date == "":
+			p.errorf(k, "a span (%s) needs a date column (data.date); without one, give a number of rows", d.Embargo)
+		}
+	}
+	if k := n.kid("date"); k != nil && d.Path == "" {
+		p.errorf(k, "applies to a CSV (data.path); the synthetic dataset has no dates")
 	}
 	if k := n.kid("missing"); k != nil && d.Missing != dataset.MissingError && d.Missing != dataset.MissingDrop {
 		p.errorf(k, "must be %q or %q, not %q", dataset.MissingError, dataset.MissingDrop, d.Missing)

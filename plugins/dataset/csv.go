@@ -24,6 +24,7 @@ type table struct {
 	features []string
 	x        []float64 // rows × len(features)
 	y        []float64 // rows
+	dates    []int64   // rows, Unix nanoseconds; nil without a date column
 	dropped  int       // rows left out for a missing value (missing = "drop")
 }
 
@@ -41,6 +42,7 @@ type columns struct {
 	header  []string // every column's name
 	cols    []int    // the features' indices in a record
 	target  int      // the target's index
+	date    int      // the date column's index, or -1
 	take    []int    // cols, then target: the cells a record gives
 	chosen  bool     // the features were listed, not every column but the excluded
 	missing string   // MissingError or MissingDrop
@@ -102,10 +104,15 @@ func selectColumns(name string, header []string, spec Spec) (*columns, error) {
 		index[h] = i
 	}
 	list := func() string { return strings.Join(header, ", ") }
-	c := &columns{name: name, header: header, missing: spec.Missing, chosen: len(spec.Features) > 0}
+	c := &columns{name: name, header: header, missing: spec.Missing, chosen: len(spec.Features) > 0, date: -1}
 	var ok bool
 	if c.target, ok = index[spec.Target]; !ok {
 		return nil, fmt.Errorf("%s: line 1: no target column %q in the header (columns: %s)", name, spec.Target, list())
+	}
+	if spec.Date != "" {
+		if c.date, ok = index[spec.Date]; !ok {
+			return nil, fmt.Errorf("%s: line 1: no date column %q in the header (columns: %s)", name, spec.Date, list())
+		}
 	}
 	for _, e := range spec.Exclude {
 		if _, ok := index[e]; !ok {
@@ -114,7 +121,7 @@ func selectColumns(name string, header []string, spec Spec) (*columns, error) {
 	}
 	if len(spec.Features) == 0 {
 		for i, h := range header {
-			if i != c.target && !slices.Contains(spec.Exclude, h) {
+			if i != c.target && i != c.date && !slices.Contains(spec.Exclude, h) {
 				c.cols = append(c.cols, i)
 			}
 		}
@@ -142,6 +149,7 @@ type block struct {
 // parsed is what parsing a block gives.
 type parsed struct {
 	x, y    []float64
+	dates   []int64
 	dropped int
 	err     error
 }
@@ -173,6 +181,9 @@ func (c *columns) parseBody(ctx context.Context, br *bufio.Reader, line int, t *
 				continue // keep draining, so that no sender blocks
 			}
 			t.x, t.y, t.dropped = append(t.x, p.x...), append(t.y, p.y...), t.dropped+p.dropped
+			if c.date >= 0 {
+				t.dates = append(t.dates, p.dates...)
+			}
 		}
 		return first
 	})
@@ -318,6 +329,22 @@ func (c *columns) parseQuoted(b block) parsed {
 // line it is on; the text may be used only during the call.
 func (c *columns) record(p *parsed, cell func(col int) (string, int)) error {
 	n := len(p.x)
+	if c.date >= 0 {
+		text, line := cell(c.date)
+		d, err := parseDate(text)
+		if err != nil {
+			return fmt.Errorf("%s: line %d, column %q: %v", c.name, line, c.header[c.date], err)
+		}
+		// Appended first and taken back with the row if it is dropped.
+		p.dates = append(p.dates, d)
+	}
+	drop := func() {
+		p.x = p.x[:n]
+		if c.date >= 0 {
+			p.dates = p.dates[:len(p.dates)-1]
+		}
+		p.dropped++
+	}
 	for _, col := range c.take {
 		text, line := cell(col)
 		v, err := parseCell(text)
@@ -325,8 +352,7 @@ func (c *columns) record(p *parsed, cell func(col int) (string, int)) error {
 		switch {
 		case err == nil:
 		case missing && c.missing == MissingDrop:
-			p.x = p.x[:n]
-			p.dropped++
+			drop()
 			return nil
 		case missing:
 			return fmt.Errorf("%s: line %d, column %q: %v (or drop such rows: data.missing = %q)", c.name, line, c.header[col], err, MissingDrop)

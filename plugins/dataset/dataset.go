@@ -65,31 +65,43 @@ func Load(ctx context.Context, spec Spec) (*Dataset, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := t.rows()
-	nTrain := int(math.Floor((1 - spec.ValSplit) * float64(n)))
+	train, val := split(t, spec)
 	// Two training rows for BatchNorm's batch statistics, one to validate.
-	if nTrain < 2 || n-nTrain < 1 {
-		return nil, fmt.Errorf("%s: %d data rows are too few for val_split %v: need at least 2 training rows and 1 validation row",
-			name, n, spec.ValSplit)
-	}
-	order := make([]int, n)
-	for i := range order {
-		order[i] = i
-	}
-	if spec.Split == SplitRandom {
-		rng := rand.New(rand.NewPCG(uint64(spec.Seed), streamSplit))
-		rng.Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
+	if len(train) < 2 || len(val) < 1 {
+		why := ""
+		if spec.Embargo != "" || spec.Date != "" {
+			why = fmt.Sprintf(" (after the split by date and the embargo %q: %d training and %d validation rows)", spec.Embargo, len(train), len(val))
+		}
+		return nil, fmt.Errorf("%s: %d data rows are too few for val_split %v%s: need at least 2 training rows and 1 validation row",
+			name, t.rows(), spec.ValSplit, why)
 	}
 	nf := len(t.features)
-	d := &Dataset{Spec: spec, Features: t.features, Target: spec.Target, NumTrain: nTrain, NumVal: n - nTrain, DroppedRows: t.dropped}
-	d.TrainX, d.TrainY = gather(t, order[:nTrain])
-	d.ValX, d.ValY = gather(t, order[nTrain:])
+	d := &Dataset{Spec: spec, Features: t.features, Target: spec.Target, NumTrain: len(train), NumVal: len(val), DroppedRows: t.dropped}
+	d.TrainX, d.TrainY = gather(t, train)
+	d.ValX, d.ValY = gather(t, val)
 	if *spec.Standardize {
 		d.Mean, d.Scale = columnStats(d.TrainX, nf)
 		standardise(d.TrainX, d.Mean, d.Scale)
 		standardise(d.ValX, d.Mean, d.Scale)
 	}
 	return d, nil
+}
+
+// split returns the rows of t to train and to validate on, as spec says.
+func split(t *table, spec Spec) (train, val []int) {
+	n := t.rows()
+	nTrain := int(math.Floor((1 - spec.ValSplit) * float64(n)))
+	if spec.Split == SplitChronological {
+		embargo, _ := ParseEmbargo(spec.Embargo) // Validate has checked it
+		return chronologicalSplit(t, nTrain, embargo)
+	}
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	rng := rand.New(rand.NewPCG(uint64(spec.Seed), streamSplit))
+	rng.Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
+	return order[:nTrain], order[nTrain:]
 }
 
 // readCSV opens and parses the CSV spec names.

@@ -3,6 +3,7 @@ package dataset
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // The documented defaults of Spec and SyntheticSpec.
@@ -84,6 +85,21 @@ func (s Spec) Validate() error {
 	}
 	if s.Missing != MissingError && s.Missing != MissingDrop {
 		return fmt.Errorf("data.missing: %q is not one of %q, %q", s.Missing, MissingError, MissingDrop)
+	}
+	embargo, err := ParseEmbargo(s.Embargo)
+	switch {
+	case err != nil:
+		return fmt.Errorf("data.embargo: %v", err)
+	case s.Embargo != "" && s.Split != SplitChronological:
+		return fmt.Errorf("data.embargo: applies to split = %q; a random split has no gap to leave", SplitChronological)
+	case embargo.Span > 0 && s.Date == "":
+		return fmt.Errorf("data.embargo: a span (%s) needs a date column (data.date); without one, give a number of rows", s.Embargo)
+	case s.Date != "" && s.Path == "":
+		return fmt.Errorf("data.date: applies to a CSV file; the synthetic dataset has no dates")
+	case s.Date != "" && s.Date == s.Target:
+		return fmt.Errorf("data.date: %q is the target column", s.Date)
+	case slices.Contains(s.Features, s.Date) && s.Date != "":
+		return fmt.Errorf("data.features: %q is the date column, which is never a feature", s.Date)
 	}
 	if len(s.Exclude) > 0 && len(s.Features) > 0 {
 		return fmt.Errorf("data.exclude: applies when data.features is not given (every column but the target and these)")

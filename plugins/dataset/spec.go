@@ -21,6 +21,14 @@ type Spec struct {
 	// Missing says what a row with an empty or NaN cell in a column it
 	// uses does: MissingError (the default) or MissingDrop.
 	Missing string `toml:"missing" json:"missing,omitempty"`
+	// Date names a column of dates or timestamps (see DateForms). It is
+	// never a feature; with it, a chronological split orders the rows by
+	// date and never puts rows of one date on both sides.
+	Date string `toml:"date" json:"date,omitempty"`
+	// Embargo leaves out the rows between the training and validation
+	// periods of a chronological split (see ParseEmbargo): "5" rows (or
+	// dates, with Date), or a span such as "5d".
+	Embargo string `toml:"embargo" json:"embargo,omitempty"`
 	// ValSplit is the fraction of rows held out for validation (default 0.2).
 	ValSplit float64 `toml:"val_split" json:"val_split,omitempty"`
 	// Split is "random" (default: a seeded permutation, as the textbook's
