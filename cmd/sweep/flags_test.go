@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"io"
 	"reflect"
@@ -134,6 +136,34 @@ func TestWorkerHelpNamesValues(t *testing.T) {
 	for _, want := range []string{"-sweep-dir string", "-trial string"} {
 		if !strings.Contains(help.String(), want) {
 			t.Errorf("worker -h lacks %q:\n%s", want, help.String())
+		}
+	}
+}
+
+// A command's help lists its flags under "Flags:", and a command without
+// flags has no such heading: `sweep plan -h` once printed an empty one.
+func TestHelpListsFlagsOnlyIfAny(t *testing.T) {
+	for _, c := range commands() {
+		if c.hidden || c.name == "plugins" { // plugins has a help of its own
+			continue
+		}
+		var out, errOut bytes.Buffer
+		err := c.run(context.Background(), []string{"-h"}, &ioStreams{Out: &out, ErrOut: &errOut})
+		if !errors.Is(err, errHelp) {
+			t.Errorf("%s -h: %v, want the help", c.name, err)
+			continue
+		}
+		help := errOut.String()
+		_, flags, hasHeading := strings.Cut(help, "\nFlags:\n")
+		switch {
+		case !strings.HasPrefix(help, "Usage: sweep "+c.name):
+			t.Errorf("%s -h does not start with its usage:\n%s", c.name, help)
+		case hasHeading && !strings.HasPrefix(flags, "  -"):
+			t.Errorf("%s -h has a Flags: heading and no flag under it:\n%s", c.name, help)
+		case !hasHeading && strings.Contains(help, "-"):
+			t.Errorf("%s -h lists flags without a heading:\n%s", c.name, help)
+		case !hasHeading && strings.Contains(help, "[flags]"):
+			t.Errorf("%s -h mentions flags it does not have:\n%s", c.name, help)
 		}
 	}
 }
