@@ -45,6 +45,10 @@ type RunOptions struct {
 	Rerun    string // one of the Rerun constants
 	FailFast bool   // stop at the first failed trial
 	Observer Observer
+	// EpochEvents also reports every epoch's scalars to the Observer
+	// (EventEpoch). Only the local executor sees them: a Slurm task's
+	// epochs stay on its node.
+	EpochEvents bool
 	// Executor runs the trials: nil (or LocalExecutor()) for this
 	// process's model plugins, SlurmExecutor for array tasks.
 	Executor Executor
@@ -59,7 +63,23 @@ type Summary struct {
 	// Interrupted is set when the context was cancelled before every trial
 	// finished: the sweep is resumable.
 	Interrupted bool
-	Elapsed     time.Duration
+	// FailedFast is set when RunOptions.FailFast stopped the sweep at a
+	// failed trial.
+	FailedFast bool
+	Elapsed    time.Duration
+}
+
+// ended says how a run that returned err with this summary ended.
+func (s *Summary) ended(err error) EndState {
+	switch {
+	case err != nil:
+		return EndError
+	case s.Interrupted:
+		return EndInterrupted
+	case s.FailedFast:
+		return EndFailedFast
+	}
+	return EndFinished
 }
 
 // String says what the invocation did and how fast, for people: "8 trials
@@ -304,12 +324,16 @@ func Run(ctx context.Context, p *Plan, opts RunOptions) (*Summary, error) {
 		sr.start(w.finished, jobs)
 		w.total += max(0, p.Spec.Search.Trials-len(sr.asked)) * p.Spec.Repeats
 	}
-	w.prog = newProgress(opts.Observer, p.Spec.Objective, w.total, skipped)
+	w.prog = newProgress(opts.Observer, p, w.total, skipped, opts.EpochEvents)
 	if w.total > 0 {
 		err = exec.execute(ctx, w)
 	}
-	w.prog.finish()
 	sum := w.sum
+	if w.detached {
+		w.prog.finish(EndDetached)
+	} else {
+		w.prog.finish(sum.ended(err))
+	}
 	sum.Elapsed = time.Since(start)
 	if err != nil || w.detached {
 		return sum, err
@@ -380,6 +404,8 @@ func (localExecutor) execute(ctx context.Context, w *work) error {
 	for _, rec := range records {
 		if rec != nil {
 			w.sum.Records = append(w.sum.Records, rec)
+			// runAll stopped at the first failed trial.
+			w.sum.FailedFast = w.sum.FailedFast || (w.opts.FailFast && rec.Status == results.StatusFailed)
 		}
 	}
 	w.sum.Interrupted = ctx.Err() != nil

@@ -92,7 +92,7 @@ func RunSearchWorker(ctx context.Context, p *Plan, workers int, executor string,
 		return nil, fmt.Errorf("%s: a %s sweep has no search to work on", p.Dir, p.Spec.Search.Sampler)
 	}
 	r := newTrialRunner(p, executor)
-	prog := newProgress(obs, p.Spec.Objective, 0, 0)
+	prog := newProgress(obs, p, 0, 0, false)
 	sum := &Summary{Dir: p.Dir}
 	var err error
 	for ctx.Err() == nil {
@@ -116,8 +116,8 @@ func RunSearchWorker(ctx context.Context, p *Plan, workers int, executor string,
 			break
 		}
 	}
-	prog.finish()
 	sum.Interrupted, sum.Elapsed = ctx.Err() != nil, time.Since(start)
+	prog.finish(sum.ended(err))
 	return sum, err
 }
 

@@ -87,7 +87,7 @@ func (r *trialRunner) attempt(ctx context.Context, t spec.Trial, attempt int, pr
 		prog.started(rec)
 	}
 	m := newTrialMetrics(r.spec.Objective)
-	outcome, trainErr := r.train(ctx, t, tl, m)
+	outcome, trainErr := r.train(ctx, t, tl, m, prog)
 	var infra infraError
 	if errors.As(trainErr, &infra) {
 		tl.Close()
@@ -217,9 +217,9 @@ func (m trialMetrics) epochs() int64 {
 }
 
 // train runs the trial on the trainer, streaming its events into the
-// TensorBoard run and the trial's metrics, and asking the pruner after each
-// epoch. The model's output goes to ModelLogFile.
-func (r *trialRunner) train(ctx context.Context, t spec.Trial, tl *logger.TrainingLogger, m trialMetrics) (plugins.Outcome, error) {
+// TensorBoard run, the trial's metrics and the progress, and asking the
+// pruner after each epoch. The model's output goes to ModelLogFile.
+func (r *trialRunner) train(ctx context.Context, t spec.Trial, tl *logger.TrainingLogger, m trialMetrics, prog *progress) (plugins.Outcome, error) {
 	modelLog, err := os.Create(filepath.Join(tl.Dir(), ModelLogFile))
 	if err != nil {
 		return plugins.Outcome{}, err
@@ -237,6 +237,9 @@ func (r *trialRunner) train(ctx context.Context, t spec.Trial, tl *logger.Traini
 	req := plugins.TrainRequest{TrialID: t.ID, Params: t.Params, Data: r.spec.Data, Seed: t.Seed, HistogramEvery: r.spec.LogEvery}
 	emit := func(e plugins.Event) error {
 		m.observe(e)
+		if prog != nil {
+			prog.epoch(t, e.Step, e.Scalars)
+		}
 		if err := logEvent(tl, e); err != nil {
 			return err
 		}

@@ -75,13 +75,12 @@ func RunTrials(ctx context.Context, p *Plan, ids []string, workers int, rerun, e
 	if r.pruner, err = newPruner(p, finished.curves); err != nil {
 		return nil, err
 	}
-	prog := newProgress(obs, p.Spec.Objective, len(jobs), skipped)
+	prog := newProgress(obs, p, len(jobs), skipped, false)
 	records, err := runAll(ctx, listed(jobs), workers, false, func(ctx context.Context, j Job) (*results.Trial, error) {
 		rec, err := r.run(ctx, j.Trial, j.PriorFailures, j.MaxAttempts, prog)
 		finished.add(rec)
 		return rec, err
 	})
-	prog.finish()
 	sum := &Summary{Dir: p.Dir, Skipped: skipped, Interrupted: ctx.Err() != nil, Elapsed: time.Since(start)}
 	for _, rec := range records {
 		if rec == nil {
@@ -92,5 +91,6 @@ func RunTrials(ctx context.Context, p *Plan, ids []string, workers int, rerun, e
 			sum.Failed++
 		}
 	}
+	prog.finish(sum.ended(err))
 	return sum, err
 }
