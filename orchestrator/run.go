@@ -56,7 +56,7 @@ type RunOptions struct {
 
 // Summary is what a `sweep run` did.
 type Summary struct {
-	Dir     string           // the sweep directory
+	Dir     string           // the sweep directory, absolute
 	Records []*results.Trial // this invocation's records, in launch order
 	Skipped int              // trials already finished on disk
 	Failed  int              // trials of the sweep whose latest finished run failed
@@ -112,7 +112,7 @@ type Plan struct {
 	Desc    plugins.Description
 	Trials  []spec.Trial
 	Search  *spec.SearchSpace // nil for a grid
-	Dir     string            // the sweep directory: <log_dir>/<name>
+	Dir     string            // the sweep directory, absolute: <log_dir>/<name>
 	Trainer plugins.Trainer
 }
 

@@ -33,6 +33,11 @@ func OpenSweep(ctx context.Context, dir string, opts PlanOptions) (*Plan, error)
 	if err != nil {
 		return nil, err
 	}
+	// Absolute, as a plan's directory always is: records and progress
+	// name it, whatever the worker's current directory.
+	if dir, err = filepath.Abs(dir); err != nil {
+		return nil, err
+	}
 	opts.Workers = max(opts.Workers, 1)
 	plan, err := planSpec(ctx, s, opts)
 	if err != nil {

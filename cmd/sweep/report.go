@@ -27,6 +27,7 @@ func runReport(_ context.Context, args []string, ios *ioStreams) error {
 	if _, err := os.Stat(dir); err != nil {
 		return fmt.Errorf("no sweep at %s: %w", dir, err)
 	}
+	fmt.Fprintf(stderr, "sweep: report of the sweep in %s\n", dir)
 	if opts.Search, err = orchestrator.ReadSearchInfo(dir); err != nil {
 		return err
 	}
@@ -64,15 +65,15 @@ func parseReportArgs(args []string, stderr io.Writer) (string, results.ReportOpt
 	return target, opts, nil
 }
 
-// sweepDir resolves report's argument: a sweep directory, or a grid file
-// whose sweep directory is <log_dir>/<name>.
+// sweepDir resolves report's argument to an absolute path: a sweep
+// directory, or a grid file whose sweep directory is <log_dir>/<name>.
 func sweepDir(target string) (string, error) {
 	fi, err := os.Stat(target)
 	if err != nil {
 		return "", err
 	}
 	if fi.IsDir() {
-		return target, nil
+		return filepath.Abs(target)
 	}
 	s, err := spec.Load(target)
 	if err != nil {

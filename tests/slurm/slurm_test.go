@@ -198,7 +198,7 @@ func TestSlurmFailingTrial(t *testing.T) {
 	sweepDir := filepath.Join(dir, "runs", "failing")
 	r := sweep(t, dir, slurmRun("--trials-per-task", "1", "--cpus-per-task", "1")...)
 	mustExit(t, r, 3)
-	mustMatch(t, r.stderr, `(?m)^sweep: 2 trials failed; see 'sweep report runs/failing'$`)
+	mustMatch(t, r.stderr, `(?m)^sweep: 2 trials failed; see 'sweep report `+regexp.QuoteMeta(sweepDir)+`'$`)
 
 	trials := load(t, sweepDir)
 	if len(trials) != 4 {
@@ -335,7 +335,7 @@ func TestSlurmDetach(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no job id in\n%s", r)
 	}
-	mustMatch(t, r.stdout, `(?m)^Follow with: sweep report runs/slow$`)
+	mustMatch(t, r.stdout, `(?m)^Follow with: sweep report `+regexp.QuoteMeta(sweepDir)+`$`)
 	sub := submissions(t, sweepDir)[0]
 	if !slices.Equal(sub.JobIDs(), []string{m[1]}) {
 		t.Errorf("jobs.txt names %v, the command said %s", sub.JobIDs(), m[1])
