@@ -11,6 +11,7 @@ import (
 
 	"github.com/sweep-ml/sweep/orchestrator"
 	"github.com/sweep-ml/sweep/orchestrator/search"
+	"github.com/sweep-ml/sweep/orchestrator/slurm"
 	"github.com/sweep-ml/sweep/orchestrator/spec"
 	"github.com/sweep-ml/sweep/plugins"
 	"github.com/sweep-ml/sweep/results"
@@ -31,7 +32,7 @@ func runPlan(ctx context.Context, args []string, ios *ioStreams) error {
 		return err
 	}
 	defer plan.Close()
-	states, err := planStates(plan)
+	states, err := planStates(ctx, plan, stderr)
 	if err != nil {
 		return err
 	}
@@ -53,6 +54,9 @@ func runPlan(ctx context.Context, args []string, ios *ioStreams) error {
 		done += fmt.Sprintf("%d pruned, ", n)
 	}
 	done += fmt.Sprintf("%d running, ", counts[stateRunning])
+	if n := counts[stateQueued]; n > 0 {
+		done += fmt.Sprintf("%d queued on Slurm, ", n)
+	}
 	if plan.Search != nil {
 		return showSearchPlan(plan, done+fmt.Sprintf("%d to run again", counts[stateToRun]), stdout)
 	}
@@ -67,12 +71,15 @@ const (
 	stateFailed    = string(results.StatusFailed)
 	statePruned    = string(results.StatusPruned)
 	stateRunning   = "running"
+	stateQueued    = "queued" // in the batch of a Slurm task that has yet to start it
 	stateToRun     = "to run"
 )
 
 // planStates returns the state of each of the plan's trials, from its
-// records on disk.
-func planStates(plan *orchestrator.Plan) ([]string, error) {
+// records on disk and, for a sweep submitted to Slurm, the tasks still in
+// the queue. A Slurm that does not answer only costs the queued state, with
+// a warning: the plan is there to look at what is on disk.
+func planStates(ctx context.Context, plan *orchestrator.Plan, stderr io.Writer) ([]string, error) {
 	onDisk := &results.Sweep{Dir: plan.Dir} // a sweep not yet run has no directory
 	if _, statErr := os.Stat(plan.Dir); statErr == nil {
 		var err error
@@ -80,9 +87,16 @@ func planStates(plan *orchestrator.Plan) ([]string, error) {
 			return nil, err
 		}
 	}
+	queued, err := orchestrator.QueuedTrials(ctx, &slurm.Client{}, plan.Dir)
+	if err != nil {
+		fmt.Fprintf(stderr, "sweep: warning: trials queued on Slurm are shown as to run: %v\n", err)
+	}
 	states := make([]string, len(plan.Trials))
 	for i, t := range plan.Trials {
 		states[i] = trialState(onDisk.Trial(t.ID))
+		if states[i] == stateToRun && queued[t.ID] {
+			states[i] = stateQueued
+		}
 	}
 	return states, nil
 }

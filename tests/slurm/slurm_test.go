@@ -340,6 +340,12 @@ func TestSlurmDetach(t *testing.T) {
 	if !slices.Equal(sub.JobIDs(), []string{m[1]}) {
 		t.Errorf("jobs.txt names %v, the command said %s", sub.JobIDs(), m[1])
 	}
+	// The plan shows the submitted trials that no task has started yet as
+	// queued, not as to run: nothing is left for another `sweep run`.
+	plan := sweep(t, dir, "plan", "grid.toml")
+	mustExit(t, plan, 0)
+	mustMatch(t, plan.stdout, `(?m)^t10 +[0-9a-f]{16} +(queued|running|succeeded) `)
+	mustMatch(t, plan.stdout, `(?m)^6 trials .*, [1-6] queued on Slurm, 0 to run$`)
 
 	waitFor(t, 30*time.Second, "a trial to start", func() bool { return len(load(t, sweepDir)) > 0 })
 	rep := sweep(t, dir, "report", "runs/slow")
