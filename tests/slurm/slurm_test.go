@@ -371,6 +371,20 @@ func TestSlurmDetach(t *testing.T) {
 	checkRunDirs(t, sweepDir, 6, nil)
 }
 
+// An sbatch that fails (here: no such partition) is an error that says
+// why, and leaves no submission directory behind: the sweep's .slurm holds
+// only submissions that reached the queue.
+func TestSlurmSubmitFails(t *testing.T) {
+	requireSlurm(t)
+	dir := workDir(t, "tiny.toml")
+	r := sweep(t, dir, slurmRun("--partition", "nosuchpartition")...)
+	mustExit(t, r, 1)
+	mustMatch(t, r.stderr, `sbatch .*: .*(?i:invalid partition)`)
+	if left, _ := os.ReadDir(filepath.Join(dir, "runs", "tiny", slurm.SubmissionsDir)); len(left) != 0 {
+		t.Errorf("the failed submission left %v in %s", left, slurm.SubmissionsDir)
+	}
+}
+
 // writeVariant writes dir/dst as dir/src with old replaced by new, which
 // must occur in it.
 func writeVariant(tb testing.TB, dir, src, dst, old, new string) {
