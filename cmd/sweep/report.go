@@ -50,7 +50,7 @@ func parseReportArgs(args []string, stderr io.Writer) (string, results.ReportOpt
 	var opts results.ReportOptions
 	fs.IntVar(&opts.Top, "top", 0, "show only the best N configurations (0: all)")
 	fs.StringVar(&opts.Format, "format", results.FormatTable, "output format: "+strings.Join(results.Formats, ", "))
-	fs.StringVar(&opts.Plot, "plot", "", fmt.Sprintf("also draw the validation-loss curves of the top configurations (default %d) to FILE.png or FILE.svg", results.DefaultPlotTop))
+	fs.StringVar(&opts.Plot, "plot", "", fmt.Sprintf("also draw the validation-loss curves of the top configurations (default %d), each with its best epoch marked, to FILE.png or FILE.svg", results.DefaultPlotTop))
 	fs.BoolVar(&opts.LogY, "log-y", false, "with --plot: a logarithmic loss axis")
 	fs.StringVar(&opts.History, "history", "", "also draw the best score so far against the configuration number to FILE.png or FILE.svg")
 	target, err := exactlyOne(fs, args, "sweep directory or grid file")
