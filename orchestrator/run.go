@@ -50,6 +50,10 @@ type RunOptions struct {
 	Rerun    string // one of the Rerun constants
 	FailFast bool   // stop at the first failed trial
 	Observer Observer
+	// EpochEvents also reports every epoch's scalars to the Observer
+	// (EventEpoch). Only the local executor sees them: a Slurm task's
+	// epochs stay on its node.
+	EpochEvents bool
 	// Executor runs the trials: nil (or LocalExecutor()) for this
 	// process's model plugins, SlurmExecutor for array tasks.
 	Executor Executor
@@ -57,14 +61,30 @@ type RunOptions struct {
 
 // Summary is what a `sweep run` did.
 type Summary struct {
-	Dir     string           // the sweep directory
+	Dir     string           // the sweep directory, absolute
 	Records []*results.Trial // this invocation's records, in launch order
 	Skipped int              // trials already finished on disk
 	Failed  int              // trials of the sweep whose latest finished run failed
 	// Interrupted is set when the context was cancelled before every trial
 	// finished: the sweep is resumable.
 	Interrupted bool
-	Elapsed     time.Duration
+	// FailedFast is set when RunOptions.FailFast stopped the sweep at a
+	// failed trial.
+	FailedFast bool
+	Elapsed    time.Duration
+}
+
+// ended says how a run that returned err with this summary ended.
+func (s *Summary) ended(err error) EndState {
+	switch {
+	case err != nil:
+		return EndError
+	case s.Interrupted:
+		return EndInterrupted
+	case s.FailedFast:
+		return EndFailedFast
+	}
+	return EndFinished
 }
 
 // String says what the invocation did and how fast, for people: "8 trials
@@ -97,7 +117,7 @@ type Plan struct {
 	Desc    plugins.Description
 	Trials  []spec.Trial
 	Search  *spec.SearchSpace // nil for a grid
-	Dir     string            // the sweep directory: <log_dir>/<name>
+	Dir     string            // the sweep directory, absolute: <log_dir>/<name>
 	Trainer plugins.Trainer
 	// DroppedRows is how many data rows the grid's data.missing = "drop"
 	// leaves out for an empty or NaN cell.
@@ -314,12 +334,16 @@ func Run(ctx context.Context, p *Plan, opts RunOptions) (*Summary, error) {
 		sr.start(w.finished, jobs)
 		w.total += max(0, p.Spec.Search.Trials-len(sr.asked)) * p.Spec.Repeats
 	}
-	w.prog = newProgress(opts.Observer, p.Spec.Objective, w.total, skipped)
+	w.prog = newProgress(opts.Observer, p, w.total, skipped, opts.EpochEvents)
 	if w.total > 0 {
 		err = exec.execute(ctx, w)
 	}
-	w.prog.finish()
 	sum := w.sum
+	if w.detached {
+		w.prog.finish(EndDetached)
+	} else {
+		w.prog.finish(sum.ended(err))
+	}
 	sum.Elapsed = time.Since(start)
 	if err != nil || w.detached {
 		return sum, err
@@ -392,6 +416,8 @@ func (localExecutor) execute(ctx context.Context, w *work) error {
 	for _, rec := range records {
 		if rec != nil {
 			w.sum.Records = append(w.sum.Records, rec)
+			// runAll stopped at the first failed trial.
+			w.sum.FailedFast = w.sum.FailedFast || (w.opts.FailFast && rec.Status == results.StatusFailed)
 		}
 	}
 	w.sum.Interrupted = ctx.Err() != nil

@@ -441,8 +441,71 @@ func TestProgressCountsTrialsNotAttempts(t *testing.T) {
 		last = e
 	})
 	mustRun(t, context.Background(), p, RunOptions{Workers: 2, Observer: obs})
-	if last.Kind != EventSweepEnd || last.Done != 2 || last.Failed != 1 || last.Running != 0 || retries != 2 {
-		t.Errorf("last event %+v after %d retries; want 2 done, 1 failed, none running, 2 retries", last, retries)
+	if last.Kind != EventSweepEnd || last.Succeeded != 1 || last.Failed != 1 || last.Finished() != 2 || last.Running != 0 || retries != 2 {
+		t.Errorf("last event %+v after %d retries; want 1 succeeded, 1 failed, none running, 2 retries", last, retries)
+	}
+}
+
+// The progress says where the sweep is, counts each way a trial ends apart
+// (a failed trial is not a succeeded one), and its last event says how the
+// sweep ended. Epoch events come only when asked for, one per epoch.
+func TestProgressEvents(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		grid   string
+		opts   RunOptions
+		cancel bool // the second Train call cancels the sweep
+		want   Event
+		epochs int
+	}{
+		{name: "finished", grid: "[zip.c]\nlr = [0.1, 0.2, 0.3]\nfail = [false, true, false]\n",
+			opts: RunOptions{Workers: 1}, want: Event{Total: 3, Succeeded: 2, Failed: 1, Ended: EndFinished}},
+		{name: "failed fast", grid: "[zip.c]\nlr = [0.1, 0.2, 0.3]\nfail = [false, true, false]\n",
+			opts: RunOptions{Workers: 1, FailFast: true}, want: Event{Total: 3, Succeeded: 1, Failed: 1, Ended: EndFailedFast}},
+		{name: "interrupted", grid: "[zip.c]\nlr = [0.1, 0.2, 0.3]\nhang = [false, true, false]\n",
+			opts: RunOptions{Workers: 1}, cancel: true, want: Event{Total: 3, Succeeded: 1, Interrupted: 1, Ended: EndInterrupted}},
+		{name: "epochs", grid: "[grid]\nlr = [0.1, 0.2]\n",
+			opts: RunOptions{Workers: 2, EpochEvents: true}, want: Event{Total: 2, Succeeded: 2, Ended: EndFinished}, epochs: 6},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			m := &scriptedModel{}
+			if c.cancel {
+				m.onCall = func(call int) {
+					if call == 2 {
+						cancel()
+					}
+				}
+			}
+			p := newTestPlan(t, c.grid, m)
+			var events []Event
+			c.opts.Observer = ObserverFunc(func(e Event) { events = append(events, e) })
+			mustRun(t, ctx, p, c.opts)
+			first, last := events[0], events[len(events)-1]
+			if first.Kind != EventSweepStart || first.Sweep != "s" || first.Dir != p.Dir || !filepath.IsAbs(first.Dir) ||
+				first.Objective != p.Spec.Objective {
+				t.Errorf("first event %+v; want sweep_start of s in %s", first, p.Dir)
+			}
+			got := Event{Total: last.Total, Succeeded: last.Succeeded, Failed: last.Failed, Pruned: last.Pruned,
+				Interrupted: last.Interrupted, Ended: last.Ended}
+			if last.Kind != EventSweepEnd || got != c.want || last.Running != 0 {
+				t.Errorf("last event %+v; want sweep_end with %+v", last, c.want)
+			}
+			epochs := 0
+			for _, e := range events {
+				if e.Kind != EventEpoch {
+					continue
+				}
+				epochs++
+				if m := e.Epoch; m == nil || m.TrialID == "" || m.TrialName == "" || len(m.Scalars) != 2 || m.Scalars["val_loss"] == 0 {
+					t.Errorf("epoch event %+v", m)
+				}
+			}
+			if epochs != c.epochs {
+				t.Errorf("%d epoch events, want %d", epochs, c.epochs)
+			}
+		})
 	}
 }
 

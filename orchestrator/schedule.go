@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/sweep-ml/sweep/orchestrator/spec"
+	"github.com/sweep-ml/sweep/plugins"
 	"github.com/sweep-ml/sweep/results"
 )
 
@@ -19,25 +20,64 @@ type EventKind string
 const (
 	EventSweepStart EventKind = "sweep_start"
 	EventTrialStart EventKind = "trial_start"
+	EventEpoch      EventKind = "epoch" // a model reported scalars; only with RunOptions.EpochEvents
 	EventTrialEnd   EventKind = "trial_end"
 	EventTrialRetry EventKind = "trial_retry" // an attempt failed and the trial runs again
 	EventSweepEnd   EventKind = "sweep_end"
 )
 
+// EndState is how a sweep ended, as its EventSweepEnd says.
+type EndState string
+
+// The ways a sweep ends.
+const (
+	// EndFinished: every trial it had to run ended; some may have failed.
+	EndFinished EndState = "finished"
+	// EndFailedFast: RunOptions.FailFast stopped it at a failed trial.
+	EndFailedFast EndState = "failed_fast"
+	// EndInterrupted: it was cancelled (Ctrl-C, SIGTERM, scancel) or its
+	// Slurm tasks ended before their trials; the same command resumes it.
+	EndInterrupted EndState = "interrupted"
+	// EndDetached: its Slurm arrays were submitted and left to run.
+	EndDetached EndState = "detached"
+	// EndError: the sweep itself failed (an unwritable directory, say).
+	EndError EndState = "error"
+)
+
 // Event is a progress report. Counts cover the trials this invocation runs;
-// Skipped counts those already finished on disk.
+// Skipped counts those already finished on disk. Every event carries the
+// counts as they stand; the other fields belong to some kinds only.
 type Event struct {
-	Kind    EventKind      `json:"event"`
-	Time    time.Time      `json:"time"`
-	Total   int            `json:"total"`
-	Skipped int            `json:"skipped"`
-	Done    int            `json:"done"`
-	Running int            `json:"running"`
-	Failed  int            `json:"failed"`
-	Pruned  int            `json:"pruned"`
-	Trial   *results.Trial `json:"trial,omitempty"` // the trial that started or ended
-	Best    *results.Trial `json:"best,omitempty"`  // the best finished trial so far, by the objective
-	Elapsed float64        `json:"elapsed_seconds"`
+	Kind    EventKind
+	Time    time.Time
+	Elapsed float64 // seconds since the sweep started
+
+	Total       int // trials to run, a search's budget left included
+	Skipped     int
+	Running     int
+	Succeeded   int
+	Failed      int // trials whose last attempt failed
+	Pruned      int
+	Interrupted int
+
+	Sweep     string         // sweep_start: the sweep's name
+	Dir       string         // sweep_start: the sweep directory, absolute
+	Objective spec.Objective // sweep_start
+	Trial     *results.Trial // trial_*: the trial that started, ended or will retry
+	Best      *results.Trial // the best finished trial so far by the objective, or nil
+	Epoch     *EpochMetrics  // epoch
+	Ended     EndState       // sweep_end
+}
+
+// Finished counts the trials that ended for good: succeeded, failed or
+// pruned. An interrupted trial is not finished: it runs again on resume.
+func (e Event) Finished() int { return e.Succeeded + e.Failed + e.Pruned }
+
+// EpochMetrics is what a model reported for one step (epoch) of a trial.
+type EpochMetrics struct {
+	TrialID, TrialName string
+	Step               int64
+	Scalars            map[string]float64
 }
 
 // Observer receives progress events. Calls are serialised.
@@ -58,30 +98,59 @@ type progress struct {
 	start     time.Time
 	counts    Event
 	objective spec.Objective
+	epochs    bool // report EventEpoch
 }
 
-func newProgress(obs Observer, obj spec.Objective, total, skipped int) *progress {
+// newProgress reports the start of the plan's sweep, with total trials to
+// run and skipped ones already finished; epochs asks for EventEpoch.
+func newProgress(obs Observer, p *Plan, total, skipped int, epochs bool) *progress {
 	if obs == nil {
 		obs = ObserverFunc(func(Event) {})
 	}
-	p := &progress{obs: obs, start: time.Now(), objective: obj}
-	p.counts.Total, p.counts.Skipped = total, skipped
-	p.emit(EventSweepStart, nil)
-	return p
+	pr := &progress{obs: obs, start: time.Now(), objective: p.Spec.Objective, epochs: epochs}
+	pr.counts.Total, pr.counts.Skipped = total, skipped
+	start := pr.counts
+	start.Sweep, start.Dir, start.Objective = p.Spec.Name, p.Dir, p.Spec.Objective
+	pr.emit(start, EventSweepStart)
+	return pr
 }
 
-func (p *progress) emit(kind EventKind, t *results.Trial) {
-	e := p.counts
-	e.Kind, e.Time, e.Trial = kind, time.Now(), t
+// emit sends e, of the given kind, stamped with the time.
+func (p *progress) emit(e Event, kind EventKind) {
+	e.Kind, e.Time = kind, time.Now()
 	e.Elapsed = e.Time.Sub(p.start).Seconds()
 	p.obs.Observe(e)
+}
+
+// emitTrial sends an event about trial t with the counts as they stand.
+func (p *progress) emitTrial(kind EventKind, t *results.Trial) {
+	e := p.counts
+	e.Trial = t
+	p.emit(e, kind)
 }
 
 func (p *progress) started(t *results.Trial) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.counts.Running++
-	p.emit(EventTrialStart, t)
+	p.emitTrial(EventTrialStart, t)
+}
+
+// epoch reports the scalars a model sent for one step of trial t, when
+// epoch events were asked for.
+func (p *progress) epoch(t spec.Trial, step int64, scalars []plugins.Scalar) {
+	if !p.epochs || len(scalars) == 0 {
+		return
+	}
+	m := &EpochMetrics{TrialID: t.ID, TrialName: t.Name, Step: step, Scalars: make(map[string]float64, len(scalars))}
+	for _, s := range scalars {
+		m.Scalars[s.Tag] = s.Value
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	e := p.counts
+	e.Epoch = m
+	p.emit(e, EventEpoch)
 }
 
 func (p *progress) ended(t *results.Trial) {
@@ -90,33 +159,36 @@ func (p *progress) ended(t *results.Trial) {
 	p.counts.Running--
 	switch t.Status {
 	case results.StatusSucceeded:
-		p.counts.Done++
+		p.counts.Succeeded++
 		if t.Score != nil && (p.counts.Best == nil || p.objective.Better(*t.Score, *p.counts.Best.Score)) {
 			p.counts.Best = t
 		}
 	case results.StatusPruned:
-		p.counts.Done++
 		p.counts.Pruned++
 	case results.StatusFailed:
-		p.counts.Done++
 		p.counts.Failed++
+	case results.StatusInterrupted:
+		p.counts.Interrupted++
 	}
-	p.emit(EventTrialEnd, t)
+	p.emitTrial(EventTrialEnd, t)
 }
 
 // retrying reports a failed attempt of a trial that will run again: it
-// is neither done nor failed yet.
+// is neither finished nor failed yet.
 func (p *progress) retrying(t *results.Trial) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.counts.Running--
-	p.emit(EventTrialRetry, t)
+	p.emitTrial(EventTrialRetry, t)
 }
 
-func (p *progress) finish() {
+// finish reports the end of the sweep, and how it ended.
+func (p *progress) finish(how EndState) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.emit(EventSweepEnd, nil)
+	e := p.counts
+	e.Ended = how
+	p.emit(e, EventSweepEnd)
 }
 
 // jobSource hands out the next job to run; ok is false when none is left.

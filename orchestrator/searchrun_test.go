@@ -501,7 +501,7 @@ func TestRunSearch(t *testing.T) {
 					t.Errorf("trial %d: score %v after %d epochs, want %v after 3", a.Number, r.Score, r.EpochsRun, want)
 				}
 			}
-			if first.Total != 7 || last.Kind != EventSweepEnd || last.Done != 7 || last.Running != 0 {
+			if first.Total != 7 || last.Kind != EventSweepEnd || last.Succeeded != 7 || last.Running != 0 {
 				t.Errorf("progress: first %+v, last %+v; want 7 trials, all done", first, last)
 			}
 

@@ -280,22 +280,7 @@ func observeRecords(p *Plan, current func() ([]Job, error), since time.Time, see
 // activeJobs returns the job arrays of earlier submissions of this sweep
 // that still have tasks queued or running.
 func activeJobs(ctx context.Context, c *slurm.Client, dir string) ([]string, error) {
-	subs, err := filepath.Glob(filepath.Join(dir, slurm.SubmissionsDir, "*", slurm.JobsFile))
-	if err != nil || len(subs) == 0 {
-		return nil, err
-	}
-	var ids []string
-	for _, f := range subs {
-		sub, err := slurm.LoadSubmitted(filepath.Dir(f))
-		if err != nil {
-			return nil, err
-		}
-		ids = append(ids, sub.JobIDs()...)
-	}
-	st, err := c.Poll(ctx, ids)
-	if errors.Is(err, exec.ErrNotFound) {
-		return nil, nil // no Slurm on this machine: nothing of it can be running
-	}
+	_, st, err := pollSubmissions(ctx, c, dir)
 	if err != nil {
 		return nil, err
 	}
@@ -306,4 +291,62 @@ func activeJobs(ctx context.Context, c *slurm.Client, dir string) ([]string, err
 		}
 	}
 	return active, nil
+}
+
+// QueuedTrials returns the IDs of the trials that wait in the batch of a
+// Slurm array task of the sweep in dir that is still queued or running:
+// trials submitted (by `sweep run --detach`, say) that a task has yet to
+// start, or is running now. The caller tells them apart by their records.
+// It asks Slurm once; with no Slurm on this machine, none is queued.
+func QueuedTrials(ctx context.Context, c *slurm.Client, dir string) (map[string]bool, error) {
+	subs, st, err := pollSubmissions(ctx, c, dir)
+	if err != nil {
+		return nil, err
+	}
+	queued := map[string]bool{}
+	i := 0 // st.Arrays follows the submissions' arrays in order
+	for _, sub := range subs {
+		var batches [][]string
+		for _, a := range sub.Arrays {
+			for index, task := range st.Arrays[i].Tasks {
+				if task.Final() {
+					continue
+				}
+				if batches == nil {
+					if batches, err = sub.Batches(); err != nil {
+						return nil, err
+					}
+				}
+				for _, id := range batches[a.Offset+index] {
+					queued[id] = true
+				}
+			}
+			i++
+		}
+	}
+	return queued, nil
+}
+
+// pollSubmissions loads every submission of the sweep in dir and asks
+// Slurm, in one call, for the state of their arrays, which the status
+// lists in the submissions' order. With no Slurm on this machine, nothing
+// of it can be running: the status lists no array.
+func pollSubmissions(ctx context.Context, c *slurm.Client, dir string) ([]*slurm.Submitted, slurm.Status, error) {
+	files, err := filepath.Glob(filepath.Join(dir, slurm.SubmissionsDir, "*", slurm.JobsFile))
+	if err != nil || len(files) == 0 {
+		return nil, slurm.Status{}, err
+	}
+	subs := make([]*slurm.Submitted, len(files))
+	var ids []string
+	for i, f := range files {
+		if subs[i], err = slurm.LoadSubmitted(filepath.Dir(f)); err != nil {
+			return nil, slurm.Status{}, err
+		}
+		ids = append(ids, subs[i].JobIDs()...)
+	}
+	st, err := c.Poll(ctx, ids)
+	if errors.Is(err, exec.ErrNotFound) {
+		return nil, slurm.Status{}, nil
+	}
+	return subs, st, err
 }

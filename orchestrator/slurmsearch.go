@@ -95,7 +95,7 @@ func RunSearchWorker(ctx context.Context, p *Plan, workers int, executor string,
 	if err != nil {
 		return nil, err
 	}
-	prog := newProgress(obs, p.Spec.Objective, 0, 0)
+	prog := newProgress(obs, p, 0, 0, false)
 	sum := &Summary{Dir: p.Dir}
 	for ctx.Err() == nil {
 		var jobs []Job
@@ -118,8 +118,8 @@ func RunSearchWorker(ctx context.Context, p *Plan, workers int, executor string,
 			break
 		}
 	}
-	prog.finish()
 	sum.Interrupted, sum.Elapsed = ctx.Err() != nil, time.Since(start)
+	prog.finish(sum.ended(err))
 	return sum, err
 }
 

@@ -89,7 +89,7 @@ func (r *trialRunner) attempt(ctx context.Context, t spec.Trial, attempt int, pr
 		prog.started(rec)
 	}
 	m := newTrialMetrics(r.spec.Objective)
-	outcome, trainErr := r.train(ctx, t, tl, m)
+	outcome, trainErr := r.train(ctx, t, tl, m, prog)
 	var infra infraError
 	if errors.As(trainErr, &infra) {
 		tl.Close()
@@ -219,9 +219,9 @@ func (m trialMetrics) epochs() int64 {
 }
 
 // train runs the trial on the trainer, streaming its events into the
-// TensorBoard run and the trial's metrics, and asking the pruner after each
-// epoch. The model's output goes to ModelLogFile.
-func (r *trialRunner) train(ctx context.Context, t spec.Trial, tl *logger.TrainingLogger, m trialMetrics) (plugins.Outcome, error) {
+// TensorBoard run, the trial's metrics and the progress, and asking the
+// pruner after each epoch. The model's output goes to ModelLogFile.
+func (r *trialRunner) train(ctx context.Context, t spec.Trial, tl *logger.TrainingLogger, m trialMetrics, prog *progress) (plugins.Outcome, error) {
 	modelLog, err := os.Create(filepath.Join(tl.Dir(), ModelLogFile))
 	if err != nil {
 		return plugins.Outcome{}, err
@@ -240,6 +240,9 @@ func (r *trialRunner) train(ctx context.Context, t spec.Trial, tl *logger.Traini
 		DataFile: r.dataFile}
 	emit := func(e plugins.Event) error {
 		m.observe(e)
+		if prog != nil {
+			prog.epoch(t, e.Step, e.Scalars)
+		}
 		if err := logEvent(tl, e); err != nil {
 			return err
 		}

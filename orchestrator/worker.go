@@ -33,6 +33,11 @@ func OpenSweep(ctx context.Context, dir string, opts PlanOptions) (*Plan, error)
 	if err != nil {
 		return nil, err
 	}
+	// Absolute, as a plan's directory always is: records and progress
+	// name it, whatever the worker's current directory.
+	if dir, err = filepath.Abs(dir); err != nil {
+		return nil, err
+	}
 	opts.Workers = max(opts.Workers, 1)
 	plan, err := planSpec(ctx, s, opts)
 	if err != nil {
@@ -78,13 +83,12 @@ func RunTrials(ctx context.Context, p *Plan, ids []string, workers int, rerun, e
 	if r.pruner, err = newPruner(p, finished.curves); err != nil {
 		return nil, err
 	}
-	prog := newProgress(obs, p.Spec.Objective, len(jobs), skipped)
+	prog := newProgress(obs, p, len(jobs), skipped, false)
 	records, err := runAll(ctx, listed(jobs), workers, false, func(ctx context.Context, j Job) (*results.Trial, error) {
 		rec, err := r.run(ctx, j.Trial, j.PriorFailures, j.MaxAttempts, prog)
 		finished.add(rec)
 		return rec, err
 	})
-	prog.finish()
 	sum := &Summary{Dir: p.Dir, Skipped: skipped, Interrupted: ctx.Err() != nil, Elapsed: time.Since(start)}
 	for _, rec := range records {
 		if rec == nil {
@@ -95,5 +99,6 @@ func RunTrials(ctx context.Context, p *Plan, ids []string, workers int, rerun, e
 			sum.Failed++
 		}
 	}
+	prog.finish(sum.ended(err))
 	return sum, err
 }

@@ -20,8 +20,8 @@ type Constraints struct {
 
 // Bound is one end of a numeric range.
 type Bound struct {
-	Value     float64
-	Exclusive bool
+	Value     float64 `json:"value"`
+	Exclusive bool    `json:"exclusive"`
 }
 
 // AtLeast returns the inclusive bound x (for Min, ≥ x; for Max, ≤ x).

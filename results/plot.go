@@ -3,6 +3,7 @@ package results
 import (
 	"bytes"
 	"fmt"
+	"image/color"
 	"math"
 	"path/filepath"
 	"slices"
@@ -34,7 +35,10 @@ type PlotOptions struct {
 	YLabel string // default "val_loss"
 	// LogY draws the y axis on a log scale, which separates curves whose
 	// losses differ by orders of magnitude; values <= 0 are then left out.
-	LogY          bool
+	LogY bool
+	// Maximize marks each curve's highest point as its best, for a metric
+	// whose objective mode is max; by default the lowest, as for a loss.
+	Maximize      bool
 	Width, Height vg.Length // default 16 cm × 10 cm
 }
 
@@ -43,7 +47,8 @@ type PlotOptions struct {
 var plotFormats = []string{".png", ".svg", ".pdf", ".eps", ".jpg", ".jpeg", ".tif", ".tiff"}
 
 // PlotCurves draws curves (typically validation loss per epoch, one line per
-// trial, in ranking order) with a legend and saves them to path, whose
+// trial, in ranking order, each with its best epoch marked) with a legend
+// and saves them to path, whose
 // extension picks the format: .png or .svg, or another gonum/plot format
 // (.pdf, .jpg, .eps, .tif). Points that are NaN or infinite (a diverged
 // epoch) are left out and break nothing; a curve with no points left keeps
@@ -64,6 +69,8 @@ func PlotCurves(path string, curves []Curve, opts PlotOptions) error {
 	legend := plot.NewLegend()
 	legend.Top, legend.Left = true, true
 	points := 0
+	var marks plotter.XYs
+	var markColors []color.Color
 	for i, c := range curves {
 		if len(c.Steps) != len(c.Values) {
 			return fmt.Errorf("results: plot %s: curve %q has %d steps but %d values",
@@ -81,19 +88,79 @@ func PlotCurves(path string, curves []Curve, opts PlotOptions) error {
 		if err != nil {
 			return fmt.Errorf("results: plot %s: curve %q: %w", path, c.Name, err)
 		}
-		// Colours repeat after plotutil's palette; the dash pattern changes
-		// with each round so that every line stays distinguishable.
-		line.Color = plotutil.Color(i)
-		line.Dashes = plotutil.Dashes(i / len(plotutil.DefaultColors))
+		// Colours repeat after the palette's ten (the default top); the dash
+		// pattern changes with each round so that every line stays
+		// distinguishable.
+		line.Color = paletteColor(i)
+		line.Dashes = plotutil.Dashes(i / len(palette))
 		line.Width = vg.Points(1.5)
 		p.Add(line)
 		legend.Add(c.Name, line)
+		if best, ok := bestPoint(xys, opts.Maximize); ok {
+			marks = append(marks, best)
+			markColors = append(markColors, line.Color)
+		}
 	}
 	if points == 0 {
 		return fmt.Errorf("results: plot %s: no finite points to draw in %d curves", path, len(curves))
 	}
+	// The best epochs go on top of every line, so that no curve hides one.
+	for i, m := range marks {
+		sc, err := plotter.NewScatter(plotter.XYs{m})
+		if err != nil {
+			return fmt.Errorf("results: plot %s: %w", path, err)
+		}
+		sc.GlyphStyle = draw.GlyphStyle{Shape: draw.CircleGlyph{}, Color: markColors[i], Radius: vg.Points(3)}
+		p.Add(sc)
+		if i == 0 {
+			// In black: the entry explains the dot, whatever its colour.
+			legend.Add("best epoch", markerLegend{draw.GlyphStyle{Shape: draw.CircleGlyph{}, Color: color.Black, Radius: vg.Points(3)}})
+		}
+	}
 
 	return savePlot(path, format, p, &legend, opts)
+}
+
+// palette is Tableau 10 (matplotlib's tab10): ten colours that stay apart
+// on screen and in print, so that the default top 10 curves never share
+// one (plotutil's seven gave ranks 1 and 8 one colour).
+var palette = []color.Color{
+	color.RGBA{0x1f, 0x77, 0xb4, 0xff}, // blue
+	color.RGBA{0xff, 0x7f, 0x0e, 0xff}, // orange
+	color.RGBA{0x2c, 0xa0, 0x2c, 0xff}, // green
+	color.RGBA{0xd6, 0x27, 0x28, 0xff}, // red
+	color.RGBA{0x94, 0x67, 0xbd, 0xff}, // purple
+	color.RGBA{0x8c, 0x56, 0x4b, 0xff}, // brown
+	color.RGBA{0xe3, 0x77, 0xc2, 0xff}, // pink
+	color.RGBA{0x7f, 0x7f, 0x7f, 0xff}, // grey
+	color.RGBA{0xbc, 0xbd, 0x22, 0xff}, // olive
+	color.RGBA{0x17, 0xbe, 0xcf, 0xff}, // cyan
+}
+
+// paletteColor is the i-th colour of the palette, round again after ten.
+func paletteColor(i int) color.Color { return palette[i%len(palette)] }
+
+// bestPoint is a curve's best point: its lowest (its highest when
+// maximize), the earliest of equals, as a trial's best epoch is.
+func bestPoint(xys plotter.XYs, maximize bool) (plotter.XY, bool) {
+	if len(xys) == 0 {
+		return plotter.XY{}, false
+	}
+	best := xys[0]
+	for _, p := range xys[1:] {
+		if (maximize && p.Y > best.Y) || (!maximize && p.Y < best.Y) {
+			best = p
+		}
+	}
+	return best, true
+}
+
+// markerLegend draws a legend entry's thumbnail as one glyph, where a
+// scatter's would draw nothing.
+type markerLegend struct{ style draw.GlyphStyle }
+
+func (m markerLegend) Thumbnail(c *draw.Canvas) {
+	c.DrawGlyph(m.style, c.Center())
 }
 
 // plotFormat is the image format a plot's path asks for, by its extension.

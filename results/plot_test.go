@@ -11,11 +11,12 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
 	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotutil"
 
 	"github.com/sweep-ml/sweep/tests/golden"
 )
@@ -62,7 +63,7 @@ func TestPlotCurvesPNG(t *testing.T) {
 	if format != "png" || b.Dx() <= 605 || b.Dy() != 378 {
 		t.Errorf("got a %s of %d×%d, want a png 378 high and wider than 605", format, b.Dx(), b.Dy())
 	}
-	// The first curve is drawn in plotutil's first colour; some pixels
+	// The first curve is drawn in the palette's first colour; some pixels
 	// must have it, or nothing was drawn.
 	want := sampleColor(t)
 	found := false
@@ -84,10 +85,10 @@ func TestPlotCurvesPNG(t *testing.T) {
 	}
 }
 
-// sampleColor is the 8-bit RGB of plotutil's first colour.
+// sampleColor is the 8-bit RGB of the palette's first colour.
 func sampleColor(t *testing.T) [3]uint32 {
 	t.Helper()
-	r, g, b, _ := plotutil.Color(0).RGBA()
+	r, g, b, _ := paletteColor(0).RGBA()
 	return [3]uint32{r >> 8, g >> 8, b >> 8}
 }
 
@@ -151,7 +152,7 @@ func TestPlotCurvesSVG(t *testing.T) {
 				finite++
 			}
 		}
-		r, g, b, _ := plotutil.Color(i).RGBA()
+		r, g, b, _ := paletteColor(i).RGBA()
 		stroke := fmt.Sprintf("#%02X%02X%02X", r>>8, g>>8, b>>8)
 		got := fmt.Sprint(pointsByStroke[stroke])
 		if want := fmt.Sprint([]int{finite, 2}); got != want {
@@ -161,6 +162,110 @@ func TestPlotCurvesSVG(t *testing.T) {
 	for _, want := range []string{curves[0].Name, curves[2].Name, "val & loss <log>", "epoch"} {
 		if !strings.Contains(texts, want) {
 			t.Errorf("no text %q in the SVG", want)
+		}
+	}
+}
+
+// The top 10 curves get 10 different colours (plotutil's palette gave ranks
+// 1 and 8 the same), and each curve's best epoch is marked with a dot in
+// its colour: the lowest point by default, the highest for a maximised
+// metric.
+func TestPlotCurvesColoursAndBest(t *testing.T) {
+	for _, maximize := range []bool{false, true} {
+		// Curve i is a parabola with its extremum at epoch i+3, inside the
+		// curve, where no endpoint could pass for it.
+		var curves []Curve
+		for i := range 10 {
+			c := Curve{Name: fmt.Sprintf("c%d", i)}
+			for e := int64(0); e < 20; e++ {
+				v := math.Pow(float64(e-int64(i)-3), 2)/100 + 0.1*float64(i) + 1
+				if maximize {
+					v = 10 - v
+				}
+				c.Steps, c.Values = append(c.Steps, e), append(c.Values, v)
+			}
+			curves = append(curves, c)
+		}
+		path := filepath.Join(t.TempDir(), "curves.svg")
+		if err := PlotCurves(path, curves, PlotOptions{Maximize: maximize}); err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines, dots := svgCurvesAndDots(t, data)
+		if len(lines) != len(curves) {
+			t.Fatalf("maximize %v: %d lines of 20 points in the SVG, want %d", maximize, len(lines), len(curves))
+		}
+		colours := map[string]int{}
+		for i, line := range lines {
+			if j, seen := colours[line.colour]; seen {
+				t.Errorf("curves %d and %d share the colour %s", j, i, line.colour)
+			}
+			colours[line.colour] = i
+			var mine [][2]float64
+			for _, d := range dots {
+				if d.colour == line.colour {
+					mine = append(mine, d.points[0])
+				}
+			}
+			want := line.points[i+3]
+			if len(mine) != 1 || math.Abs(mine[0][0]-want[0]) > 0.01 || math.Abs(mine[0][1]-want[1]) > 0.01 {
+				t.Errorf("maximize %v: curve %d (%s): dots at %v, want one at its epoch %d, %v", maximize, i, line.colour, mine, i+3, want)
+			}
+		}
+	}
+}
+
+// svgShape is a path of an SVG plot: its colour and its points.
+type svgShape struct {
+	colour string
+	points [][2]float64
+}
+
+// svgCurvesAndDots reads an SVG plot: its stroked paths of more than two
+// points (curves, not legend thumbnails), in drawing order; and its filled
+// circles (the best-epoch dots), each as its centre.
+func svgCurvesAndDots(t *testing.T, data []byte) (lines, dots []svgShape) {
+	t.Helper()
+	vertex := regexp.MustCompile(`[ML](-?[0-9.]+),(-?[0-9.]+)`)
+	dec := xml.NewDecoder(bytes.NewReader(data))
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			return lines, dots
+		}
+		if err != nil {
+			t.Fatalf("SVG does not parse: %v", err)
+		}
+		el, ok := tok.(xml.StartElement)
+		if !ok || el.Name.Local != "path" {
+			continue
+		}
+		var d, style string
+		for _, a := range el.Attr {
+			switch a.Name.Local {
+			case "d":
+				d = a.Value
+			case "style":
+				style = a.Value
+			}
+		}
+		var pts [][2]float64
+		for _, m := range vertex.FindAllStringSubmatch(d, -1) {
+			x, _ := strconv.ParseFloat(m[1], 64)
+			y, _ := strconv.ParseFloat(m[2], 64)
+			pts = append(pts, [2]float64{x, y})
+		}
+		for _, decl := range strings.Split(style, ";") {
+			if c, ok := strings.CutPrefix(decl, "stroke:"); ok && len(pts) > 2 {
+				lines = append(lines, svgShape{c, pts})
+			}
+			// A circle glyph of radius 3 is "M cx+3,cy A3,3 ... Z".
+			if c, ok := strings.CutPrefix(decl, "fill:"); ok && strings.Contains(d, "A3,3") && len(pts) > 0 {
+				dots = append(dots, svgShape{c, [][2]float64{{pts[0][0] - 3, pts[0][1]}}})
+			}
 		}
 	}
 }

@@ -78,6 +78,8 @@ func Report(w io.Writer, sweepDir string, opts ReportOptions) (warnings []string
 		Title:  fmt.Sprintf("%s: %s of the top %d", filepath.Base(filepath.Clean(sweepDir)), tag, min(top, len(r.Rows))),
 		YLabel: tag,
 		LogY:   opts.LogY,
+		// Any other metric is marked at its lowest, as a loss is.
+		Maximize: tag == r.Objective.Metric && r.Objective.Mode == ModeMax,
 	})
 	return warnings, err
 }

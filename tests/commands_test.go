@@ -51,6 +51,11 @@ const pollInterval = 20 * time.Millisecond
 //	                               number indexes an array, len() is a length) prints
 //	                               as VALUE; FILE may be stdout or a glob that
 //	                               matches one file
+//	jsonschema [-all] run|plan|describe FILE
+//	                               FILE (one event per line for run) has exactly
+//	                               the fields, of the types, that the README's
+//	                               "JSON output" documents; -all: every
+//	                               documented event is there (jsonschema_test.go)
 //	capture VAR REGEXP             set $VAR to REGEXP's first group in stdout (a
 //	                               multi-line match: ^ and $ match at lines)
 //	glob VAR PATTERN               set $VAR to the first path (in name order)
@@ -81,6 +86,7 @@ func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args 
 		"waitfile":      cmdWaitfile,
 		"trials":        cmdTrials,
 		"jsonfield":     cmdJSONField,
+		"jsonschema":    cmdJSONSchema,
 		"glob":          cmdGlob,
 		"capture":       cmdCapture,
 		"noprocs":       cmdNoprocs,

@@ -5,15 +5,24 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // newFlagSet returns a FlagSet for a subcommand that reports errors instead
-// of exiting, so that main decides the exit code.
+// of exiting, so that main decides the exit code. Its usage mentions flags
+// only if the command has some.
 func newFlagSet(name, argsUsage string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("sweep "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: sweep %s [flags] %s\n\nFlags:\n", name, argsUsage)
+		hasFlags := false
+		fs.VisitAll(func(*flag.Flag) { hasFlags = true })
+		if !hasFlags {
+			fmt.Fprintln(stderr, strings.TrimSpace("Usage: sweep "+name+" "+argsUsage))
+			return
+		}
+		fmt.Fprintln(stderr, strings.TrimSpace("Usage: sweep "+name+" [flags] "+argsUsage))
+		fmt.Fprint(stderr, "\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	return fs

@@ -1,8 +1,12 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"errors"
 	"io"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -97,17 +101,17 @@ func TestObserverFollowsTheStreams(t *testing.T) {
 	loss := 0.5
 	done := &results.Trial{Name: "t1", Status: results.StatusSucceeded, BestValLoss: &loss, EpochsRun: 2}
 	events := []orchestrator.Event{
-		{Kind: orchestrator.EventSweepStart, Total: 1},
-		{Kind: orchestrator.EventTrialEnd, Total: 1, Done: 1, Trial: done},
-		{Kind: orchestrator.EventSweepEnd, Total: 1, Done: 1},
+		{Kind: orchestrator.EventSweepStart, Total: 1, Dir: "/abs/runs/s"},
+		{Kind: orchestrator.EventTrialEnd, Total: 1, Succeeded: 1, Trial: done},
+		{Kind: orchestrator.EventSweepEnd, Total: 1, Succeeded: 1, Ended: orchestrator.EndFinished},
 	}
 	for _, c := range []struct {
 		name            string
 		tty, json       bool
 		wantOut, wantEr string
 	}{
-		{"terminal", true, false, "", "\r\033[K"},
-		{"pipe", false, false, "", "[1/1] t1: best val_loss 0.5"},
+		{"terminal", true, false, "", "\r\033[Ksweep: sweep directory /abs/runs/s\n"},
+		{"pipe", false, false, "", "sweep: sweep directory /abs/runs/s\nsweep: 1 trials to run, 0 already finished\n[1/1] t1: best val_loss 0.5"},
 		{"json", true, true, `"event":"trial_end"`, ""},
 	} {
 		var out, errOut testio.SyncBuffer
@@ -134,6 +138,59 @@ func TestWorkerHelpNamesValues(t *testing.T) {
 	for _, want := range []string{"-sweep-dir string", "-trial string"} {
 		if !strings.Contains(help.String(), want) {
 			t.Errorf("worker -h lacks %q:\n%s", want, help.String())
+		}
+	}
+}
+
+// A command's help lists its flags under "Flags:", and a command without
+// flags has no such heading: `sweep plan -h` once printed an empty one.
+func TestHelpListsFlagsOnlyIfAny(t *testing.T) {
+	for _, c := range commands() {
+		if c.hidden || c.name == "plugins" { // plugins has a help of its own
+			continue
+		}
+		var out, errOut bytes.Buffer
+		err := c.run(context.Background(), []string{"-h"}, &ioStreams{Out: &out, ErrOut: &errOut})
+		if !errors.Is(err, errHelp) {
+			t.Errorf("%s -h: %v, want the help", c.name, err)
+			continue
+		}
+		help := errOut.String()
+		_, flags, hasHeading := strings.Cut(help, "\nFlags:\n")
+		switch {
+		case !strings.HasPrefix(help, "Usage: sweep "+c.name):
+			t.Errorf("%s -h does not start with its usage:\n%s", c.name, help)
+		case hasHeading && !strings.HasPrefix(flags, "  -"):
+			t.Errorf("%s -h has a Flags: heading and no flag under it:\n%s", c.name, help)
+		case !hasHeading && strings.Contains(help, "-"):
+			t.Errorf("%s -h lists flags without a heading:\n%s", c.name, help)
+		case !hasHeading && strings.Contains(help, "[flags]"):
+			t.Errorf("%s -h mentions flags it does not have:\n%s", c.name, help)
+		}
+	}
+}
+
+// The --json stream has, per event, exactly the fields the README lists
+// (tests/jsonschema checks the binary's whole stream against it); here, the
+// counts: a failed trial is counted as failed, not as done.
+func TestEventJSONCounts(t *testing.T) {
+	score := 0.25
+	best := &results.Trial{ID: "b", Name: "tb", Score: &score}
+	for _, c := range []struct {
+		e    orchestrator.Event
+		want string
+	}{
+		{orchestrator.Event{Kind: orchestrator.EventSweepEnd, Total: 3, Succeeded: 1, Failed: 1, Interrupted: 1, Best: best, Ended: orchestrator.EndInterrupted},
+			`"ended":"interrupted","total":3,"skipped":0,"running":0,"succeeded":1,"failed":1,"pruned":0,"interrupted":1,"best":{"id":"b","name":"tb","score":0.25}}`},
+		{orchestrator.Event{Kind: orchestrator.EventSweepEnd, Total: 1, Failed: 1, Ended: orchestrator.EndFailedFast},
+			`"ended":"failed_fast","total":1,"skipped":0,"running":0,"succeeded":0,"failed":1,"pruned":0,"interrupted":0,"best":null}`},
+		{orchestrator.Event{Kind: orchestrator.EventEpoch, Epoch: &orchestrator.EpochMetrics{TrialID: "a", TrialName: "ta", Step: 2,
+			Scalars: map[string]float64{"val_loss": math.NaN()}}},
+			`"trial_id":"a","trial_name":"ta","step":2,"scalars":{"val_loss":null}}`},
+	} {
+		b, err := json.Marshal(eventJSON(c.e))
+		if err != nil || !strings.HasSuffix(string(b), c.want) {
+			t.Errorf("%s: %s, %v; want it to end with %s", c.e.Kind, b, err, c.want)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -10,7 +11,9 @@ import (
 
 	"github.com/sweep-ml/sweep/orchestrator"
 	"github.com/sweep-ml/sweep/orchestrator/search"
+	"github.com/sweep-ml/sweep/orchestrator/slurm"
 	"github.com/sweep-ml/sweep/orchestrator/spec"
+	"github.com/sweep-ml/sweep/plugins"
 	"github.com/sweep-ml/sweep/results"
 )
 
@@ -19,6 +22,7 @@ import (
 func runPlan(ctx context.Context, args []string, ios *ioStreams) error {
 	stdout, stderr := ios.Out, ios.ErrOut
 	fs := newFlagSet("plan", "GRID.toml", stderr)
+	jsonOut := fs.Bool("json", false, "print the plan as one JSON object (see the README) instead of the table")
 	grid, err := exactlyOne(fs, args, "grid file")
 	if err != nil {
 		return err
@@ -29,43 +33,130 @@ func runPlan(ctx context.Context, args []string, ios *ioStreams) error {
 	}
 	defer plan.Close()
 	noteData(plan, stderr)
-	onDisk := &results.Sweep{Dir: plan.Dir} // a sweep not yet run has no directory
-	if _, statErr := os.Stat(plan.Dir); statErr == nil {
-		if onDisk, err = results.LoadSweep(plan.Dir); err != nil {
-			return err
-		}
+	states, err := planStates(ctx, plan, stderr)
+	if err != nil {
+		return err
+	}
+	if *jsonOut {
+		return writePlanJSON(stdout, plan, states)
 	}
 	counts := map[string]int{}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TRIAL\tID\tSTATE\tHYPERPARAMETERS")
-	for _, t := range plan.Trials {
-		state := trialState(onDisk.Trial(t.ID))
-		counts[state]++
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.Name, t.ID, state, t.Label())
+	for i, t := range plan.Trials {
+		counts[states[i]]++
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.Name, t.ID, states[i], t.Label())
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	done := fmt.Sprintf("%d succeeded, %d failed, ", counts["succeeded"], counts["failed"])
-	if n := counts["pruned"]; n > 0 || plan.Spec.Prune.Method != spec.PruneNone {
+	done := fmt.Sprintf("%d succeeded, %d failed, ", counts[stateSucceeded], counts[stateFailed])
+	if n := counts[statePruned]; n > 0 || plan.Spec.Prune.Method != spec.PruneNone {
 		done += fmt.Sprintf("%d pruned, ", n)
 	}
-	if plan.Search != nil {
-		return showSearchPlan(plan, done+fmt.Sprintf("%d running, %d to run again", counts["running"], counts["to run"]), stdout)
+	done += fmt.Sprintf("%d running, ", counts[stateRunning])
+	if n := counts[stateQueued]; n > 0 {
+		done += fmt.Sprintf("%d queued on Slurm, ", n)
 	}
-	fmt.Fprintf(stdout, "\n%d trials (%s) into %s: %s%d running, %d to run\n",
-		len(plan.Trials), plan.Desc.Name, plan.Dir, done, counts["running"], counts["to run"])
+	if plan.Search != nil {
+		return showSearchPlan(plan, done+fmt.Sprintf("%d to run again", counts[stateToRun]), stdout)
+	}
+	fmt.Fprintf(stdout, "\n%d trials (%s) into %s: %s%d to run\n",
+		len(plan.Trials), plan.Desc.Name, plan.Dir, done, counts[stateToRun])
 	return nil
+}
+
+// The states of a planned trial: a finished run's status, or one of these.
+const (
+	stateSucceeded = string(results.StatusSucceeded)
+	stateFailed    = string(results.StatusFailed)
+	statePruned    = string(results.StatusPruned)
+	stateRunning   = "running"
+	stateQueued    = "queued" // in the batch of a Slurm task that has yet to start it
+	stateToRun     = "to run"
+)
+
+// planStates returns the state of each of the plan's trials, from its
+// records on disk and, for a sweep submitted to Slurm, the tasks still in
+// the queue. A Slurm that does not answer only costs the queued state, with
+// a warning: the plan is there to look at what is on disk.
+func planStates(ctx context.Context, plan *orchestrator.Plan, stderr io.Writer) ([]string, error) {
+	onDisk := &results.Sweep{Dir: plan.Dir} // a sweep not yet run has no directory
+	if _, statErr := os.Stat(plan.Dir); statErr == nil {
+		var err error
+		if onDisk, err = results.LoadSweep(plan.Dir); err != nil {
+			return nil, err
+		}
+	}
+	queued, err := orchestrator.QueuedTrials(ctx, &slurm.Client{}, plan.Dir)
+	if err != nil {
+		fmt.Fprintf(stderr, "sweep: warning: trials queued on Slurm are shown as to run: %v\n", err)
+	}
+	states := make([]string, len(plan.Trials))
+	for i, t := range plan.Trials {
+		states[i] = trialState(onDisk.Trial(t.ID))
+		if states[i] == stateToRun && queued[t.ID] {
+			states[i] = stateQueued
+		}
+	}
+	return states, nil
+}
+
+// planJSON is `sweep plan --json`, as the README documents it.
+type planJSON struct {
+	Sweep  string          `json:"sweep"`
+	Dir    string          `json:"dir"`
+	Model  string          `json:"model"`
+	Search *planSearchJSON `json:"search"` // null for a grid
+	Trials []planTrialJSON `json:"trials"`
+}
+
+type planSearchJSON struct {
+	Sampler string `json:"sampler"`
+	Budget  int    `json:"budget"`
+	Asked   int    `json:"asked"`
+}
+
+type planTrialJSON struct {
+	ID     string         `json:"id"`
+	Name   string         `json:"name"`
+	Seed   int64          `json:"seed"`
+	Params plugins.Params `json:"params"`
+	State  string         `json:"state"`
+}
+
+func writePlanJSON(w io.Writer, plan *orchestrator.Plan, states []string) error {
+	out := planJSON{Sweep: plan.Spec.Name, Dir: plan.Dir, Model: plan.Desc.Name, Trials: make([]planTrialJSON, len(plan.Trials))}
+	if plan.Search != nil {
+		out.Search = &planSearchJSON{Sampler: plan.Spec.Search.Sampler, Budget: plan.Spec.Search.Trials, Asked: askedConfigurations(plan)}
+	}
+	for i, t := range plan.Trials {
+		out.Trials[i] = planTrialJSON{ID: t.ID, Name: t.Name, Seed: t.Seed, Params: t.Params, State: states[i]}
+	}
+	return writeJSON(w, out)
+}
+
+// writeJSON writes v as indented JSON, for the commands whose --json output
+// is one document.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// askedConfigurations counts the configurations a search has asked for.
+func askedConfigurations(plan *orchestrator.Plan) int {
+	if len(plan.Trials) == 0 {
+		return 0
+	}
+	return plan.Trials[len(plan.Trials)-1].Number + 1
 }
 
 // showSearchPlan says what an adaptive search has done and has left. Its
 // future trials depend on the results to come, so they cannot be listed.
 func showSearchPlan(plan *orchestrator.Plan, states string, stdout io.Writer) error {
 	s := plan.Spec
-	asked := 0
-	if len(plan.Trials) > 0 {
-		asked = plan.Trials[len(plan.Trials)-1].Number + 1
-	}
+	asked := askedConfigurations(plan)
 	fmt.Fprintf(stdout, "\nSearch: %s\nSpace:\n", s.DescribeSearch())
 	for _, d := range plan.Search.Space {
 		fmt.Fprintf(stdout, "  %-16s %s\n", d.Name, describeDimension(d))
@@ -98,12 +189,12 @@ func describeDimension(d search.Dimension) string {
 func trialState(runs *results.TrialRuns) string {
 	switch {
 	case runs == nil:
-		return "to run"
+		return stateToRun
 	case runs.Finished != nil:
 		return string(runs.Finished.Trial.Status)
 	case len(runs.InProgress()) > 0:
-		return "running"
+		return stateRunning
 	default:
-		return "to run"
+		return stateToRun
 	}
 }

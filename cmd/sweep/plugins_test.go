@@ -11,10 +11,10 @@ import (
 // `sweep plugins describe -h` prints help instead of launching a program
 // named "-h"; another dash argument is a usage error, not a launch.
 func TestPluginsHelpAndFlags(t *testing.T) {
-	for _, args := range [][]string{{"describe", "-h"}, {"-h"}, {"describe", "--help"}, {"help"}} {
+	for _, args := range [][]string{{"describe", "-h"}, {"-h"}, {"describe", "--help"}, {"help"}, {"describe", "--json", "-h"}} {
 		var out, errOut bytes.Buffer
 		err := runPlugins(context.Background(), args, &ioStreams{Out: &out, ErrOut: &errOut})
-		if !errors.Is(err, errHelp) || !strings.Contains(out.String(), "usage: sweep plugins describe PATH") {
+		if !errors.Is(err, errHelp) || !strings.Contains(out.String(), "usage: sweep plugins describe [--json] PATH") {
 			t.Errorf("plugins %v: %v, stdout %q; want the help", args, err, out.String())
 		}
 	}

@@ -39,7 +39,12 @@ func newObserver(jsonLines bool, ios *ioStreams) orchestrator.Observer {
 	switch {
 	case jsonLines:
 		enc := json.NewEncoder(ios.Out)
-		return orchestrator.ObserverFunc(func(e orchestrator.Event) { _ = enc.Encode(e) })
+		return orchestrator.ObserverFunc(func(e orchestrator.Event) {
+			if err := enc.Encode(eventJSON(e)); err != nil {
+				// A script must not miss an event without a word.
+				fmt.Fprintf(ios.ErrOut, "sweep: warning: %s event not written: %v\n", e.Kind, err)
+			}
+		})
 	case ios.ErrTTY:
 		return newStatusLine(ios.ErrOut)
 	default:
@@ -50,12 +55,18 @@ func newObserver(jsonLines bool, ios *ioStreams) orchestrator.Observer {
 func printTrialLine(w io.Writer, e orchestrator.Event) {
 	switch e.Kind {
 	case orchestrator.EventSweepStart:
-		fmt.Fprintf(w, "sweep: %d trials to run, %d already finished\n", e.Total, e.Skipped)
+		fmt.Fprintf(w, "%s\nsweep: %d trials to run, %d already finished\n", describeDir(e), e.Total, e.Skipped)
 	case orchestrator.EventTrialEnd:
-		fmt.Fprintf(w, "[%d/%d] %s\n", e.Done, e.Total, describeTrial(e.Trial))
+		fmt.Fprintf(w, "[%d/%d] %s\n", e.Finished(), e.Total, describeTrial(e.Trial))
 	case orchestrator.EventTrialRetry:
 		fmt.Fprintf(w, "%s\n", describeRetry(e.Trial))
 	}
+}
+
+// describeDir says where a starting sweep writes, by its absolute path,
+// whatever directory the command was run from.
+func describeDir(e orchestrator.Event) string {
+	return "sweep: sweep directory " + e.Dir
 }
 
 func describeRetry(t *results.Trial) string {
@@ -130,6 +141,8 @@ func (s *statusLine) Observe(e orchestrator.Event) {
 	}
 	s.last = e
 	switch e.Kind {
+	case orchestrator.EventSweepStart:
+		fmt.Fprintf(s.w, "\r\033[K%s\n", describeDir(e))
 	case orchestrator.EventTrialEnd:
 		fmt.Fprintf(s.w, "\r\033[K  %s\n", describeTrial(e.Trial))
 	case orchestrator.EventTrialRetry:
@@ -147,13 +160,14 @@ func (s *statusLine) Observe(e orchestrator.Event) {
 func (s *statusLine) draw() {
 	e := s.last
 	elapsed := time.Since(s.start)
-	line := fmt.Sprintf("%d/%d done, %d running, %d failed, ", e.Done, e.Total, e.Running, e.Failed)
+	done := e.Finished()
+	line := fmt.Sprintf("%d/%d done, %d running, %d failed, ", done, e.Total, e.Running, e.Failed)
 	if e.Pruned > 0 {
 		line += fmt.Sprintf("%d pruned, ", e.Pruned)
 	}
 	line += fmt.Sprintf("%s elapsed", elapsed.Round(time.Second))
-	if e.Done > 0 && e.Done < e.Total {
-		eta := time.Duration(float64(elapsed) / float64(e.Done) * float64(e.Total-e.Done))
+	if done > 0 && done < e.Total {
+		eta := time.Duration(float64(elapsed) / float64(done) * float64(e.Total-done))
 		line += fmt.Sprintf(", ETA %s", eta.Round(time.Second))
 	}
 	if e.Best != nil && e.Best.ScoreOrDefault() != nil {

@@ -19,8 +19,8 @@ func TestStatusLine(t *testing.T) {
 	for _, e := range []orchestrator.Event{
 		{Kind: orchestrator.EventSweepStart, Total: 4, Elapsed: 0},
 		{Kind: orchestrator.EventTrialStart, Total: 4, Running: 1, Elapsed: 1},
-		{Kind: orchestrator.EventTrialEnd, Total: 4, Done: 1, Trial: done, Best: done, Elapsed: 10},
-		{Kind: orchestrator.EventSweepEnd, Total: 4, Done: 1, Elapsed: 10},
+		{Kind: orchestrator.EventTrialEnd, Total: 4, Succeeded: 1, Trial: done, Best: done, Elapsed: 10},
+		{Kind: orchestrator.EventSweepEnd, Total: 4, Succeeded: 1, Elapsed: 10},
 	} {
 		e.Time = start.Add(time.Duration(e.Elapsed * float64(time.Second)))
 		s.Observe(e)

@@ -27,6 +27,7 @@ func runReport(_ context.Context, args []string, ios *ioStreams) error {
 	if _, err := os.Stat(dir); err != nil {
 		return fmt.Errorf("no sweep at %s: %w", dir, err)
 	}
+	fmt.Fprintf(stderr, "sweep: report of the sweep in %s\n", dir)
 	if opts.Search, err = orchestrator.ReadSearchInfo(dir); err != nil {
 		return err
 	}
@@ -49,7 +50,7 @@ func parseReportArgs(args []string, stderr io.Writer) (string, results.ReportOpt
 	var opts results.ReportOptions
 	fs.IntVar(&opts.Top, "top", 0, "show only the best N configurations (0: all)")
 	fs.StringVar(&opts.Format, "format", results.FormatTable, "output format: "+strings.Join(results.Formats, ", "))
-	fs.StringVar(&opts.Plot, "plot", "", fmt.Sprintf("also draw the validation-loss curves of the top configurations (default %d) to FILE.png or FILE.svg", results.DefaultPlotTop))
+	fs.StringVar(&opts.Plot, "plot", "", fmt.Sprintf("also draw the validation-loss curves of the top configurations (default %d), each with its best epoch marked, to FILE.png or FILE.svg", results.DefaultPlotTop))
 	fs.BoolVar(&opts.LogY, "log-y", false, "with --plot: a logarithmic loss axis")
 	fs.StringVar(&opts.History, "history", "", "also draw the best score so far against the configuration number to FILE.png or FILE.svg")
 	target, err := exactlyOne(fs, args, "sweep directory or grid file")
@@ -64,15 +65,15 @@ func parseReportArgs(args []string, stderr io.Writer) (string, results.ReportOpt
 	return target, opts, nil
 }
 
-// sweepDir resolves report's argument: a sweep directory, or a grid file
-// whose sweep directory is <log_dir>/<name>.
+// sweepDir resolves report's argument to an absolute path: a sweep
+// directory, or a grid file whose sweep directory is <log_dir>/<name>.
 func sweepDir(target string) (string, error) {
 	fi, err := os.Stat(target)
 	if err != nil {
 		return "", err
 	}
 	if fi.IsDir() {
-		return target, nil
+		return filepath.Abs(target)
 	}
 	s, err := spec.Load(target)
 	if err != nil {

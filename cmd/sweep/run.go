@@ -41,7 +41,8 @@ func parseRunArgs(args []string, stderr io.Writer) (runArgs, error) {
 	workers := fs.Int("workers", 0, "trials at once (default: the grid's workers; 0 there: one per CPU core)")
 	rerun := fs.String("rerun", "", "also run trials that are already finished: failed (failed ones, even with retries spent) or all")
 	failFast := fs.Bool("fail-fast", false, "stop the sweep at the first failed trial")
-	jsonLines := fs.Bool("json", false, "write one JSON progress event per line to stdout instead of the report")
+	jsonLines := fs.Bool("json", false, "write one JSON progress event per line to stdout instead of the report (see the README)")
+	jsonEpochs := fs.Bool("json-epochs", false, "--json with an epoch event for every epoch of every trial, with its metrics")
 	executor := fs.String("executor", orchestrator.ExecutorLocal, "where trials run: local or slurm")
 	slurmFlags := addSlurmFlags(fs)
 	grid, err := exactlyOne(fs, args, "grid file")
@@ -54,9 +55,11 @@ func parseRunArgs(args []string, stderr io.Writer) (runArgs, error) {
 		return runArgs{}, usageError{msg: fmt.Sprintf("--rerun %q: want failed or all", *rerun)}
 	case *executor != orchestrator.ExecutorLocal && *executor != orchestrator.ExecutorSlurm:
 		return runArgs{}, usageError{msg: fmt.Sprintf("--executor %q: want local or slurm", *executor)}
+	case *jsonEpochs && *executor == orchestrator.ExecutorSlurm:
+		return runArgs{}, usageError{msg: "--json-epochs: the Slurm executor follows trials by their records, and a task's epochs stay on its node"}
 	}
-	return runArgs{grid: grid, jsonLines: *jsonLines, executor: *executor, slurm: slurmFlags,
-		opts: orchestrator.RunOptions{Workers: *workers, Rerun: *rerun, FailFast: *failFast}}, nil
+	return runArgs{grid: grid, jsonLines: *jsonLines || *jsonEpochs, executor: *executor, slurm: slurmFlags,
+		opts: orchestrator.RunOptions{Workers: *workers, Rerun: *rerun, FailFast: *failFast, EpochEvents: *jsonEpochs}}, nil
 }
 
 // interrupted turns an error that Ctrl-C caused (a plugin whose start was

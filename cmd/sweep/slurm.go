@@ -81,7 +81,11 @@ func runSlurm(ctx context.Context, grid string, opts orchestrator.RunOptions, f 
 		return err
 	}
 	if f.detach {
-		fmt.Fprintf(stdout, "Follow with: sweep report %s\n", sum.Dir)
+		follow := stdout
+		if jsonLines {
+			follow = stderr // stdout is the event stream, JSON only
+		}
+		fmt.Fprintf(follow, "Follow with: sweep report %s\n", sum.Dir)
 		return nil
 	}
 	if sum.Interrupted && ctx.Err() == nil && sub != nil {

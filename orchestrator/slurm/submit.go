@@ -91,8 +91,9 @@ const JobsFile = "jobs.txt"
 // --parsable`, one job array per MaxArraySize tasks. Arrays after the first
 // wait for the one before (afterany) when Config.Parallelism is set, so that
 // the throttle holds across them. If an sbatch fails (or recording its job
-// in the JobsFile does), Submit cancels the arrays it had submitted and
-// returns the error.
+// in the JobsFile does), Submit cancels the arrays it had submitted (or,
+// with none submitted, removes the submission's directory) and returns the
+// error.
 func (c *Client) Submit(ctx context.Context, sub Submission) (*Submitted, error) {
 	sweepDir, err := sub.check()
 	if err != nil {
@@ -169,8 +170,16 @@ func (s Submission) writeFiles(sweepDir string, maxSize int) (dir string, arrays
 
 // abandon cancels the arrays of a submission that failed part-way and
 // returns err, joined with scancel's error if that fails too. It cancels even
-// when ctx has ended: the arrays must not run unwatched.
+// when ctx has ended: the arrays must not run unwatched. A submission with
+// no array in the queue is removed instead: nothing of it will run or log,
+// and its directory would only look like a submission.
 func (c *Client) abandon(ctx context.Context, res *Submitted, err error) error {
+	if len(res.Arrays) == 0 {
+		if rerr := os.RemoveAll(res.Dir); rerr != nil {
+			return errors.Join(err, fmt.Errorf("slurm: %w", rerr))
+		}
+		return err
+	}
 	if cerr := c.Cancel(context.WithoutCancel(ctx), res.JobIDs()); cerr != nil {
 		return errors.Join(err, cerr)
 	}

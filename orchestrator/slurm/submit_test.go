@@ -142,6 +142,35 @@ func TestSubmitFailureCancels(t *testing.T) {
 	}
 }
 
+// A submission that got no array into the queue leaves no directory: after
+// a failed first sbatch the sweep is as it was, with no .slurm/<time> that
+// looks like a submission.
+func TestSubmitNothingSubmittedLeavesNothing(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		sbatch fakeAnswer
+	}{
+		{"sbatch fails", fakeAnswer{err: &CommandError{Cmd: "sbatch", Stderr: "sbatch: error: Batch job submission failed", Err: os.ErrInvalid}}},
+		{"sbatch prints no job id", fakeAnswer{out: []byte("\n")}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			sweepDir := t.TempDir()
+			dir := filepath.Join(sweepDir, SubmissionsDir, "20261125-213000")
+			fr := &fakeRunner{answers: map[string]fakeAnswer{"sbatch --parsable " + filepath.Join(dir, "array-0.sh"): c.sbatch}}
+			_, err := (&Client{Run: fr.run}).Submit(context.Background(), Submission{
+				SweepDir: sweepDir, Batches: Pack(ids(3), 1), Command: "true", MaxArraySize: 10,
+				Time: time.Date(2026, 11, 25, 21, 30, 0, 0, time.UTC),
+			})
+			if err == nil {
+				t.Fatal("Submit succeeded")
+			}
+			if left, _ := os.ReadDir(filepath.Join(sweepDir, SubmissionsDir)); len(left) != 0 {
+				t.Errorf("after %v, %s holds %v; want nothing", err, SubmissionsDir, left)
+			}
+		})
+	}
+}
+
 func TestSubmitRefuses(t *testing.T) {
 	ok := Submission{SweepDir: "/tmp/x", Batches: [][]string{{"a"}}, Command: "true", MaxArraySize: 10}
 	for _, tc := range []struct {

@@ -31,7 +31,7 @@ import (
 // The grid file, top level (every key optional):
 //
 //	name               = "hyperparam_search" # runs go to <log_dir>/<name>/; default: the file's base name
-//	log_dir            = "runs"              # relative to the current directory, as TensorBoard's --logdir
+//	log_dir            = "runs"              # relative to the grid file, as data.path and plugin are
 //	model              = "ffn"               # a built-in model (default "ffn") ...
 //	plugin             = "../bin/ridge"      # ... or a plugin executable, relative to the grid file
 //	plugin_args        = ["--verbose"]       # arguments for the plugin executable
@@ -79,7 +79,7 @@ import (
 // file, the line and the key.
 type Spec struct {
 	// File is the grid file's path as given; Dir is its absolute directory,
-	// against which Data.Path and Plugin are resolved.
+	// against which LogDir, Data.Path and Plugin are resolved.
 	File string
 	Dir  string
 	// Source is the file's content, to keep a copy of the grid as run;
@@ -88,7 +88,7 @@ type Spec struct {
 	GridHash string
 
 	Name       string
-	LogDir     string
+	LogDir     string // absolute
 	Model      string // empty when Plugin is set
 	Plugin     string // absolute path of the plugin executable, or empty
 	PluginArgs []string
@@ -194,7 +194,8 @@ const (
 )
 
 // Load reads and validates the grid file at path. Relative paths inside it
-// (data.path, plugin) are taken relative to the file's directory. Errors
+// (log_dir, data.path, plugin) are taken relative to the file's directory,
+// so that a grid names the same files from wherever it is run. Errors
 // name the file, the line and the key; several problems are reported
 // together, one per line, in file order.
 func Load(path string) (*Spec, error) {
@@ -307,7 +308,7 @@ func (p *specParser) top(s *Spec, root *tomlNode) {
 			s.Name = "sweep"
 		}
 	}
-	s.LogDir = t.LogDir
+	s.LogDir = s.absPath(t.LogDir)
 	if n := root.kid("log_dir"); n != nil && isString(n) && t.LogDir == "" {
 		p.errorf(n, "empty; leave it out for %q", DefaultLogDir)
 	}

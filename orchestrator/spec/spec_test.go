@@ -3,6 +3,7 @@ package spec
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -125,7 +126,7 @@ sbatch_args = ["--qos=low"]
 	}
 	no := false
 	want := &Spec{
-		Name: "full", LogDir: "out", Plugin: filepath.Join(dir, "bin", "model"),
+		Name: "full", LogDir: filepath.Join(dir, "out"), Plugin: filepath.Join(dir, "bin", "model"),
 		PluginArgs: []string{"--threads", "1"}, TrialName: "m_{lr}_{seed}",
 		Workers: 3, Seed: -7, Repeats: 2, Retries: 1, Timeout: 90 * time.Second, LogEvery: 0,
 		ExperimentSummary: true,
@@ -161,7 +162,7 @@ sbatch_args = ["--qos=low"]
 // TestDefaults checks the values a nearly empty grid gets.
 func TestDefaults(t *testing.T) {
 	s := mustParse(t, "# nothing\n")
-	if s.Name != "grid" || s.LogDir != DefaultLogDir || s.Model != DefaultModel || s.Plugin != "" ||
+	if s.Name != "grid" || s.LogDir != filepath.Join(s.Dir, DefaultLogDir) || s.Model != DefaultModel || s.Plugin != "" ||
 		s.Repeats != 1 || s.Retries != 0 || s.Workers != 0 || s.LogEvery != DefaultLogEvery ||
 		s.Timeout != 0 || s.ExperimentSummary || s.TrialName != "" {
 		t.Errorf("defaults: %+v", s)
@@ -176,6 +177,28 @@ func TestDefaults(t *testing.T) {
 	for _, ps := range ffnDesc().Params {
 		if !reflect.DeepEqual(trials[0].Params[ps.Name], ps.Default) {
 			t.Errorf("%s = %#v, want the default %#v", ps.Name, trials[0].Params[ps.Name], ps.Default)
+		}
+	}
+}
+
+// log_dir is taken relative to the grid file's directory, as data.path and
+// plugin are, whatever the current directory; an absolute one stays as
+// written.
+func TestLogDirIsRelativeToTheGrid(t *testing.T) {
+	dir := t.TempDir()
+	abs := filepath.Join(t.TempDir(), "elsewhere")
+	for _, c := range []struct{ src, want string }{
+		{"", filepath.Join(dir, "exp", "runs")},
+		{`log_dir = "out"`, filepath.Join(dir, "exp", "out")},
+		{`log_dir = "../shared/runs"`, filepath.Join(dir, "shared", "runs")},
+		{fmt.Sprintf("log_dir = %q", abs), abs},
+	} {
+		s, err := Parse(filepath.Join(dir, "exp", "grid.toml"), []byte(c.src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.LogDir != c.want {
+			t.Errorf("%q: log_dir %s, want %s", c.src, s.LogDir, c.want)
 		}
 	}
 }
@@ -239,7 +262,7 @@ func TestTextbookGrid(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Name != "hyperparam_search" || s.LogDir != "runs" || s.Data.ValSplit != 0.2 ||
+	if s.Name != "hyperparam_search" || s.LogDir != filepath.Join(s.Dir, "..", "runs") || s.Data.ValSplit != 0.2 ||
 		s.Data.Synthetic == nil || s.Data.Synthetic.Rows != 20000 || s.Data.Synthetic.Features != 50 {
 		t.Errorf("spec: %+v", s)
 	}

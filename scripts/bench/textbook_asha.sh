@@ -13,7 +13,9 @@ mkdir -p "$work"
 cd "$repo" && go build -o "$work/sweep" ./cmd/sweep
 cd "$work"
 for v in full asha; do
+  # log_dir is relative to the grid file: the copies write under $work/runs.
   sed -e "s/^name  *= \"hyperparam_search\".*/name = \"textbook_$v\"/" \
+      -e 's/^log_dir  *= .*/log_dir = "runs"/' \
       -e 's/^workers  *= 0.*/workers = 2/' \
       -e '0,/^seed  *= 42$/s//seed = 42\nrepeats = 3/' \
       -e 's/^epochs  *= 100$/epochs = 100\npatience = 1000/' \

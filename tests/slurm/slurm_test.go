@@ -198,7 +198,7 @@ func TestSlurmFailingTrial(t *testing.T) {
 	sweepDir := filepath.Join(dir, "runs", "failing")
 	r := sweep(t, dir, slurmRun("--trials-per-task", "1", "--cpus-per-task", "1")...)
 	mustExit(t, r, 3)
-	mustMatch(t, r.stderr, `(?m)^sweep: 2 trials failed; see 'sweep report runs/failing'$`)
+	mustMatch(t, r.stderr, `(?m)^sweep: 2 trials failed; see 'sweep report `+regexp.QuoteMeta(sweepDir)+`'$`)
 
 	trials := load(t, sweepDir)
 	if len(trials) != 4 {
@@ -335,11 +335,17 @@ func TestSlurmDetach(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no job id in\n%s", r)
 	}
-	mustMatch(t, r.stdout, `(?m)^Follow with: sweep report runs/slow$`)
+	mustMatch(t, r.stdout, `(?m)^Follow with: sweep report `+regexp.QuoteMeta(sweepDir)+`$`)
 	sub := submissions(t, sweepDir)[0]
 	if !slices.Equal(sub.JobIDs(), []string{m[1]}) {
 		t.Errorf("jobs.txt names %v, the command said %s", sub.JobIDs(), m[1])
 	}
+	// The plan shows the submitted trials that no task has started yet as
+	// queued, not as to run: nothing is left for another `sweep run`.
+	plan := sweep(t, dir, "plan", "grid.toml")
+	mustExit(t, plan, 0)
+	mustMatch(t, plan.stdout, `(?m)^t10 +[0-9a-f]{16} +(queued|running|succeeded) `)
+	mustMatch(t, plan.stdout, `(?m)^6 trials .*, [1-6] queued on Slurm, 0 to run$`)
 
 	waitFor(t, 30*time.Second, "a trial to start", func() bool { return len(load(t, sweepDir)) > 0 })
 	rep := sweep(t, dir, "report", "runs/slow")
@@ -363,6 +369,20 @@ func TestSlurmDetach(t *testing.T) {
 	mustExit(t, r, 0)
 	mustMatch(t, r.stderr, `(?m)^sweep: 0 trials run \(0 succeeded, 0 failed\), 6 already finished`)
 	checkRunDirs(t, sweepDir, 6, nil)
+}
+
+// An sbatch that fails (here: no such partition) is an error that says
+// why, and leaves no submission directory behind: the sweep's .slurm holds
+// only submissions that reached the queue.
+func TestSlurmSubmitFails(t *testing.T) {
+	requireSlurm(t)
+	dir := workDir(t, "tiny.toml")
+	r := sweep(t, dir, slurmRun("--partition", "nosuchpartition")...)
+	mustExit(t, r, 1)
+	mustMatch(t, r.stderr, `sbatch .*: .*(?i:invalid partition)`)
+	if left, _ := os.ReadDir(filepath.Join(dir, "runs", "tiny", slurm.SubmissionsDir)); len(left) != 0 {
+		t.Errorf("the failed submission left %v in %s", left, slurm.SubmissionsDir)
+	}
 }
 
 // writeVariant writes dir/dst as dir/src with old replaced by new, which
