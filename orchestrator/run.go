@@ -239,11 +239,11 @@ func checkData(ctx context.Context, s *spec.Spec) (dropped int, err error) {
 	if s.Data.Path == "" {
 		return 0, nil
 	}
-	d, err := dataset.Load(ctx, s.Data)
+	dropped, err = dataset.Check(ctx, s.Data)
 	if err != nil {
 		return 0, &spec.SpecError{File: s.File, Line: s.Line("data.path"), Key: "data.path", Msg: err.Error()}
 	}
-	return d.DroppedRows, nil
+	return dropped, nil
 }
 
 // Job is a trial to run and the failed runs it already has.

@@ -6,6 +6,7 @@
 package spec
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -449,9 +450,10 @@ func (p *specParser) data(s *Spec, n *tomlNode) {
 	if k := n.kid("val_split"); k != nil && !(d.ValSplit > 0 && d.ValSplit < 1) {
 		p.errorf(k, "must be between 0 and 1 (exclusive), not %v", d.ValSplit)
 	}
-	if k := n.kid("split"); k != nil && d.Split != "random" && d.Split != "chronological" {
-		p.errorf(k, "must be \"random\" or \"chronological\", not %q", d.Split)
+	if k := n.kid("split"); k != nil && d.Split != dataset.SplitRandom && d.Split != dataset.SplitChronological && d.Split != dataset.SplitWalkForward {
+		p.errorf(k, "must be %q, %q or %q, not %q", dataset.SplitRandom, dataset.SplitChronological, dataset.SplitWalkForward, d.Split)
 	}
+	p.folds(n, d)
 	if k := n.kid("target"); k != nil && d.Target == "" {
 		p.errorf(k, "empty column name")
 	}
@@ -460,8 +462,8 @@ func (p *specParser) data(s *Spec, n *tomlNode) {
 		switch {
 		case err != nil:
 			p.errorf(k, "%v", err)
-		case d.Split != dataset.SplitChronological:
-			p.errorf(k, "applies to split = %q; a random split has no gap to leave", dataset.SplitChronological)
+		case d.Split != dataset.SplitChronological && d.Split != dataset.SplitWalkForward:
+			p.errorf(k, "applies to a time split (%q or %q); a random split has no gap to leave", dataset.SplitChronological, dataset.SplitWalkForward)
 		case embargo.Span > 0 && d.Date == "":
 			p.errorf(k, "a span (%s) needs a date column (data.date); without one, give a number of rows", d.Embargo)
 		}
@@ -494,6 +496,27 @@ func (p *specParser) data(s *Spec, n *tomlNode) {
 				p.errorf(k, "must be positive, not %v", k.val)
 			}
 		}
+	}
+}
+
+// folds checks [data]'s walk-forward keys: folds, window and train_size.
+func (p *specParser) folds(n *tomlNode, d *dataset.Spec) {
+	if d.Split != dataset.SplitWalkForward {
+		for _, key := range []string{"folds", "window", "train_size"} {
+			if k := n.kid(key); k != nil {
+				p.errorf(k, "applies to split = %q", dataset.SplitWalkForward)
+			}
+		}
+		return
+	}
+	if k := n.kid("folds"); k == nil || d.Folds < 2 {
+		p.errorf(cmp.Or(k, n), "split = %q needs folds = 2 or more", dataset.SplitWalkForward)
+	}
+	if k := n.kid("window"); k != nil && d.Window != dataset.WindowExpanding && d.Window != dataset.WindowRolling {
+		p.errorf(k, "must be %q or %q, not %q", dataset.WindowExpanding, dataset.WindowRolling, d.Window)
+	}
+	if k := n.kid("train_size"); k != nil && (d.TrainSize < 1 || d.Window != dataset.WindowRolling) {
+		p.errorf(k, "a rolling window's length (window = %q), in dates (or rows without data.date), at least 1", dataset.WindowRolling)
 	}
 }
 

@@ -51,29 +51,16 @@ func Load(ctx context.Context, spec Spec) (*Dataset, error) {
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
-	var (
-		t    *table
-		err  error
-		name = "synthetic dataset"
-	)
-	if spec.Path == "" {
-		t, err = synthetic(ctx, *spec.Synthetic, spec.Seed)
-	} else {
-		name = spec.Path
-		t, err = readCSV(ctx, spec)
+	if spec.Split == SplitWalkForward && spec.Fold == 0 {
+		return nil, fmt.Errorf("data.fold: a walk-forward split has %d folds: say which to load (from 1)", spec.Folds)
 	}
+	t, name, err := loadTable(ctx, spec)
 	if err != nil {
 		return nil, err
 	}
-	train, val := split(t, spec)
-	// Two training rows for BatchNorm's batch statistics, one to validate.
-	if len(train) < 2 || len(val) < 1 {
-		why := ""
-		if spec.Embargo != "" || spec.Date != "" {
-			why = fmt.Sprintf(" (after the split by date and the embargo %q: %d training and %d validation rows)", spec.Embargo, len(train), len(val))
-		}
-		return nil, fmt.Errorf("%s: %d data rows are too few for val_split %v%s: need at least 2 training rows and 1 validation row",
-			name, t.rows(), spec.ValSplit, why)
+	train, val, err := splitRows(t, spec, name)
+	if err != nil {
+		return nil, err
 	}
 	nf := len(t.features)
 	d := &Dataset{Spec: spec, Features: t.features, Target: spec.Target, NumTrain: len(train), NumVal: len(val), DroppedRows: t.dropped}
@@ -87,21 +74,75 @@ func Load(ctx context.Context, spec Spec) (*Dataset, error) {
 	return d, nil
 }
 
-// split returns the rows of t to train and to validate on, as spec says.
-func split(t *table, spec Spec) (train, val []int) {
+// Check reads the data spec describes once and checks that each of its
+// splits (every fold of a walk-forward split) has rows enough, so that bad
+// data or settings are one error before any trial runs. It returns how
+// many rows were dropped for a missing value.
+func Check(ctx context.Context, spec Spec) (dropped int, err error) {
+	spec = spec.Defaults()
+	if err := spec.Validate(); err != nil {
+		return 0, err
+	}
+	t, name, err := loadTable(ctx, spec)
+	if err != nil {
+		return 0, err
+	}
+	for f := range max(spec.Folds, 1) {
+		if spec.Split == SplitWalkForward {
+			spec.Fold = f + 1
+		}
+		if _, _, err := splitRows(t, spec, name); err != nil {
+			return 0, err
+		}
+	}
+	return t.dropped, nil
+}
+
+// loadTable reads the CSV or makes the synthetic data; name is what errors
+// call it.
+func loadTable(ctx context.Context, spec Spec) (t *table, name string, err error) {
+	if spec.Path == "" {
+		t, err = synthetic(ctx, *spec.Synthetic, spec.Seed)
+		return t, "synthetic dataset", err
+	}
+	t, err = readCSV(ctx, spec)
+	return t, spec.Path, err
+}
+
+// splitRows returns the rows of t to train and to validate on, as spec
+// says, or why they are too few: two training rows for BatchNorm's batch
+// statistics, one to validate.
+func splitRows(t *table, spec Spec, name string) (train, val []int, err error) {
 	n := t.rows()
 	nTrain := int(math.Floor((1 - spec.ValSplit) * float64(n)))
-	if spec.Split == SplitChronological {
+	switch spec.Split {
+	case SplitWalkForward:
+		if train, val, err = walkForwardFold(t, spec, spec.Fold); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", name, err)
+		}
+	case SplitChronological:
 		embargo, _ := ParseEmbargo(spec.Embargo) // Validate has checked it
-		return chronologicalSplit(t, nTrain, embargo)
+		train, val = chronologicalSplit(t, nTrain, embargo)
+	default:
+		order := make([]int, n)
+		for i := range order {
+			order[i] = i
+		}
+		rng := rand.New(rand.NewPCG(uint64(spec.Seed), streamSplit))
+		rng.Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
+		train, val = order[:nTrain], order[nTrain:]
 	}
-	order := make([]int, n)
-	for i := range order {
-		order[i] = i
+	if len(train) < 2 || len(val) < 1 {
+		what := fmt.Sprintf("val_split %v", spec.ValSplit)
+		switch {
+		case spec.Split == SplitWalkForward:
+			what = fmt.Sprintf("fold %d of %d (%d training and %d validation rows)", spec.Fold, spec.Folds, len(train), len(val))
+		case spec.Embargo != "" || spec.Date != "":
+			what += fmt.Sprintf(" after the split by date and the embargo %q (%d training and %d validation rows)", spec.Embargo, len(train), len(val))
+		}
+		return nil, nil, fmt.Errorf("%s: %d data rows are too few for %s: need at least 2 training rows and 1 validation row", name, n, what)
 	}
-	rng := rand.New(rand.NewPCG(uint64(spec.Seed), streamSplit))
-	rng.Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
-	return order[:nTrain], order[nTrain:]
+	return train, val, nil
 }
 
 // readCSV opens and parses the CSV spec names.

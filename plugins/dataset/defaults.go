@@ -25,6 +25,10 @@ const (
 	// order: right for time series, where a random split leaks the future
 	// into training.
 	SplitChronological = "chronological"
+	// SplitWalkForward trains once per fold, each validating on a later
+	// period than the last, as scikit-learn's TimeSeriesSplit: a score
+	// from several periods rather than one.
+	SplitWalkForward = "walk_forward"
 )
 
 // What a row with a missing value (an empty or NaN cell) does.
@@ -47,6 +51,9 @@ func (s Spec) Defaults() Spec {
 	}
 	if s.Missing == "" {
 		s.Missing = MissingError
+	}
+	if s.Split == SplitWalkForward && s.Window == "" {
+		s.Window = WindowExpanding
 	}
 	if s.Split == "" {
 		s.Split = DefaultSplit
@@ -80,8 +87,11 @@ func (s Spec) Validate() error {
 	if !(s.ValSplit > 0 && s.ValSplit < 1) {
 		return fmt.Errorf("data.val_split: must be in (0, 1), got %v", s.ValSplit)
 	}
-	if s.Split != SplitRandom && s.Split != SplitChronological {
-		return fmt.Errorf("data.split: %q is not one of %q, %q", s.Split, SplitRandom, SplitChronological)
+	if s.Split != SplitRandom && s.Split != SplitChronological && s.Split != SplitWalkForward {
+		return fmt.Errorf("data.split: %q is not one of %q, %q, %q", s.Split, SplitRandom, SplitChronological, SplitWalkForward)
+	}
+	if err := s.validateFolds(); err != nil {
+		return err
 	}
 	if s.Missing != MissingError && s.Missing != MissingDrop {
 		return fmt.Errorf("data.missing: %q is not one of %q, %q", s.Missing, MissingError, MissingDrop)
@@ -90,8 +100,8 @@ func (s Spec) Validate() error {
 	switch {
 	case err != nil:
 		return fmt.Errorf("data.embargo: %v", err)
-	case s.Embargo != "" && s.Split != SplitChronological:
-		return fmt.Errorf("data.embargo: applies to split = %q; a random split has no gap to leave", SplitChronological)
+	case s.Embargo != "" && s.Split == SplitRandom:
+		return fmt.Errorf("data.embargo: applies to a time split (%q, %q); a random split has no gap to leave", SplitChronological, SplitWalkForward)
 	case embargo.Span > 0 && s.Date == "":
 		return fmt.Errorf("data.embargo: a span (%s) needs a date column (data.date); without one, give a number of rows", s.Embargo)
 	case s.Date != "" && s.Path == "":
@@ -125,6 +135,33 @@ func (s Spec) Validate() error {
 			return fmt.Errorf("data.features: %q is listed twice", f)
 		}
 		seen[f] = true
+	}
+	return nil
+}
+
+// validateFolds checks the walk-forward settings, and that a split that is
+// not walk-forward has none.
+func (s Spec) validateFolds() error {
+	if s.Split != SplitWalkForward {
+		for _, set := range []struct {
+			key string
+			set bool
+		}{{"folds", s.Folds != 0}, {"window", s.Window != ""}, {"train_size", s.TrainSize != 0}, {"fold", s.Fold != 0}} {
+			if set.set {
+				return fmt.Errorf("data.%s: applies to split = %q", set.key, SplitWalkForward)
+			}
+		}
+		return nil
+	}
+	switch {
+	case s.Folds < 2:
+		return fmt.Errorf("data.folds: want at least 2 walk-forward folds, got %d", s.Folds)
+	case s.Window != WindowExpanding && s.Window != WindowRolling:
+		return fmt.Errorf("data.window: %q is not one of %q, %q", s.Window, WindowExpanding, WindowRolling)
+	case s.TrainSize < 0 || s.TrainSize > 0 && s.Window != WindowRolling:
+		return fmt.Errorf("data.train_size: applies to window = %q, as a positive number of dates (or rows)", WindowRolling)
+	case s.Fold < 0 || s.Fold > s.Folds:
+		return fmt.Errorf("data.fold: %d is not a fold of %d", s.Fold, s.Folds)
 	}
 	return nil
 }

@@ -29,10 +29,22 @@ type Spec struct {
 	// periods of a chronological split (see ParseEmbargo): "5" rows (or
 	// dates, with Date), or a span such as "5d".
 	Embargo string `toml:"embargo" json:"embargo,omitempty"`
+	// Folds is the number of walk-forward folds (split "walk_forward"),
+	// at least 2; Window is WindowExpanding (the default) or WindowRolling,
+	// whose training window is the last TrainSize steps (dates, or rows
+	// without a date column; 0: all).
+	Folds     int    `toml:"folds" json:"folds,omitempty"`
+	Window    string `toml:"window" json:"window,omitempty"`
+	TrainSize int    `toml:"train_size" json:"train_size,omitempty"`
+	// Fold selects the fold (from 1) that Load returns of a walk-forward
+	// split. The orchestrator sets it for each of a trial's trainings; a
+	// grid does not.
+	Fold int `toml:"-" json:"fold,omitempty"`
 	// ValSplit is the fraction of rows held out for validation (default 0.2).
 	ValSplit float64 `toml:"val_split" json:"val_split,omitempty"`
 	// Split is "random" (default: a seeded permutation, as the textbook's
-	// create_dataloaders) or "chronological" (the last ValSplit of the rows).
+	// create_dataloaders), "chronological" (the last ValSplit of the rows)
+	// or "walk_forward" (Folds folds, each validating on a later period).
 	Split string `toml:"split" json:"split,omitempty"`
 	// Standardize scales each feature to zero mean and unit variance with the
 	// training rows' statistics (default true).

@@ -67,6 +67,85 @@ func ParseEmbargo(s string) (Embargo, error) {
 	return Embargo{Span: time.Duration(n) * unit}, nil
 }
 
+// The window of a walk-forward split's training rows.
+const (
+	WindowExpanding = "expanding" // every step before the fold's validation rows (less the embargo)
+	WindowRolling   = "rolling"   // the last train_size steps of those
+)
+
+// timeOrder returns t's rows in time order (by date, stably, with a date
+// column; else file order) and, for each position, whether its row starts
+// a new step: a new date, or any row without a date column.
+func timeOrder(t *table) (order []int, stepStarts []int) {
+	n := t.rows()
+	order = make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	if t.dates == nil {
+		return order, order // every row its own step
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(t.dates[a], t.dates[b]) })
+	for i := range order {
+		if i == 0 || t.dates[order[i]] != t.dates[order[i-1]] {
+			stepStarts = append(stepStarts, i)
+		}
+	}
+	return order, stepStarts
+}
+
+// walkForwardFold returns the training and validation rows of fold f
+// (from 1) of spec's walk-forward split of t, or why there are none. The
+// folds are scikit-learn's TimeSeriesSplit(n_splits=folds, gap=embargo,
+// max_train_size=train_size for a rolling window) over the steps of t
+// (dates, or rows without a date column): of n steps, each fold validates
+// on the next n/(folds+1) steps, the last fold on the last ones, and
+// trains on the steps before them less the embargo. A span embargo leaves
+// out the steps within that span of the fold's first validation date.
+func walkForwardFold(t *table, spec Spec, f int) (train, val []int, err error) {
+	order, starts := timeOrder(t)
+	n := len(starts)
+	k := spec.Folds
+	testSize := n / (k + 1)
+	if testSize < 1 {
+		return nil, nil, fmt.Errorf("%d %s are too few for %d walk-forward folds", n, stepName(t), k)
+	}
+	embargo, _ := ParseEmbargo(spec.Embargo) // Validate has checked it
+	testStart := n - (k-f+1)*testSize
+	trainEnd := testStart - embargo.Count
+	if embargo.Span > 0 {
+		limit := t.dates[order[starts[testStart]]] - int64(embargo.Span)
+		for trainEnd > 0 && t.dates[order[starts[trainEnd-1]]] >= limit {
+			trainEnd--
+		}
+	}
+	trainStart := 0
+	if spec.Window == WindowRolling && spec.TrainSize > 0 {
+		trainStart = max(0, trainEnd-spec.TrainSize)
+	}
+	if trainEnd <= trainStart {
+		return nil, nil, fmt.Errorf("fold %d of %d: the embargo %q leaves no training %s before its validation", f, k, spec.Embargo, stepName(t))
+	}
+	rows := func(from, to int) []int { // the rows of steps [from, to)
+		end := len(order)
+		if to < n {
+			end = starts[to]
+		}
+		return order[starts[from]:end]
+	}
+	if t.dates == nil {
+		rows = func(from, to int) []int { return order[from:to] }
+	}
+	return rows(trainStart, trainEnd), rows(testStart, testStart+testSize), nil
+}
+
+func stepName(t *table) string {
+	if t.dates != nil {
+		return "dates"
+	}
+	return "rows"
+}
+
 // chronologicalSplit returns the training and validation rows of t in time
 // order: by date (stable, so that a file's order within a date stays) with
 // a date column, else by file order. The split falls between two dates,
@@ -75,17 +154,10 @@ func ParseEmbargo(s string) (Embargo, error) {
 // rows are left out.
 func chronologicalSplit(t *table, nTrain int, embargo Embargo) (train, val []int) {
 	n := t.rows()
-	order := make([]int, n)
-	for i := range order {
-		order[i] = i
-	}
-	// sameStep reports whether rows i and i-1 (in time order) share a date:
-	// without a date column every row is its own step.
-	sameStep := func(int) bool { return false }
+	order, starts := timeOrder(t)
+	isStart := func(i int) bool { _, found := slices.BinarySearch(starts, i); return found }
 	if t.dates != nil {
-		slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(t.dates[a], t.dates[b]) })
-		sameStep = func(i int) bool { return t.dates[order[i]] == t.dates[order[i-1]] }
-		nTrain = nearestBoundary(n, nTrain, sameStep)
+		nTrain = nearestBoundary(n, nTrain, isStart)
 	}
 	valStart := nTrain
 	switch {
@@ -96,7 +168,7 @@ func chronologicalSplit(t *table, nTrain int, embargo Embargo) (train, val []int
 		}
 	case embargo.Count > 0:
 		for steps := 0; valStart < n; valStart++ {
-			if valStart > nTrain && !sameStep(valStart) {
+			if valStart > nTrain && isStart(valStart) {
 				steps++
 			}
 			if steps == embargo.Count {
@@ -107,13 +179,12 @@ func chronologicalSplit(t *table, nTrain int, embargo Embargo) (train, val []int
 	return order[:nTrain], order[valStart:]
 }
 
-// nearestBoundary returns the start of a step (a position whose row does
-// not share its predecessor's date) nearest to want, preferring the later
-// on a tie; 0 and n count as starts.
-func nearestBoundary(n, want int, sameStep func(int) bool) int {
+// nearestBoundary returns the start of a step nearest to want, preferring
+// the later on a tie; 0 and n count as starts.
+func nearestBoundary(n, want int, isStart func(int) bool) int {
 	best, bestDist := 0, math.MaxInt
 	for i := 0; i <= n; i++ {
-		if i > 0 && i < n && sameStep(i) {
+		if i > 0 && i < n && !isStart(i) {
 			continue
 		}
 		if d := abs(i - want); d <= bestDist {

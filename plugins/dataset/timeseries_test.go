@@ -2,7 +2,12 @@ package dataset
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -138,4 +143,120 @@ func TestEmbargoRows(t *testing.T) {
 	if d.NumTrain != 15 || !slices.Equal(d.ValY, []float64{17.5, 18.5, 19.5}) {
 		t.Errorf("train %d rows, validation targets %v; want 15 and rows 17–19", d.NumTrain, d.ValY)
 	}
+}
+
+// TestWalkForwardMatchesScikitLearn compares the folds with scikit-learn's
+// TimeSeriesSplit(n_splits, gap, max_train_size), from
+// testdata/timeseries_split.json (made by testdata/timeseries_split.py with
+// Debian's python3-sklearn 1.2.1): first over rows, then over dates of a
+// panel with three rows a date, where each date stands for a row.
+func TestWalkForwardMatchesScikitLearn(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "timeseries_split.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ref struct {
+		Cases []struct {
+			N        int `json:"n_samples"`
+			K        int `json:"n_splits"`
+			Gap      int `json:"gap"`
+			MaxTrain int `json:"max_train_size"`
+			Folds    []struct{ Train, Test [2]int }
+		}
+	}
+	if err := json.Unmarshal(raw, &ref); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range ref.Cases {
+		spec := Spec{Split: SplitWalkForward, Folds: c.K, Window: WindowExpanding, Embargo: strconv.Itoa(c.Gap)}
+		if c.MaxTrain > 0 {
+			spec.Window, spec.TrainSize = WindowRolling, c.MaxTrain
+		}
+		for _, perStep := range []int{1, 3} {
+			tab := &table{y: make([]float64, c.N*perStep)}
+			if perStep > 1 {
+				tab.dates = make([]int64, c.N*perStep)
+				for i := range tab.dates {
+					tab.dates[i] = int64(c.N - 1 - i%c.N) // dates descending and interleaved: sorting must find them
+				}
+			}
+			for f, want := range c.Folds {
+				train, val, err := walkForwardFold(tab, spec, f+1)
+				if err != nil {
+					t.Fatalf("n %d, %d folds, gap %d: fold %d: %v", c.N, c.K, c.Gap, f+1, err)
+				}
+				if got := stepRange(tab, train, perStep); got != want.Train {
+					t.Errorf("n %d × %d, %d folds, gap %d, max %d: fold %d trains on steps %v, scikit-learn %v", c.N, perStep, c.K, c.Gap, c.MaxTrain, f+1, got, want.Train)
+				}
+				if got := stepRange(tab, val, perStep); got != want.Test {
+					t.Errorf("n %d × %d, %d folds, gap %d, max %d: fold %d validates on steps %v, scikit-learn %v", c.N, perStep, c.K, c.Gap, c.MaxTrain, f+1, got, want.Test)
+				}
+			}
+		}
+	}
+}
+
+// stepRange returns the [first, last+1) steps the rows cover, checking
+// that they are whole and contiguous: a row's step is its index without
+// dates, else its date (dates are 0..n-1).
+func stepRange(tab *table, rows []int, perStep int) [2]int {
+	step := func(r int) int {
+		if tab.dates == nil {
+			return r
+		}
+		return int(tab.dates[r])
+	}
+	lo, hi := step(rows[0]), step(rows[0])
+	for _, r := range rows {
+		lo, hi = min(lo, step(r)), max(hi, step(r))
+	}
+	if len(rows) != (hi-lo+1)*perStep {
+		return [2]int{-1, -1} // not whole steps
+	}
+	return [2]int{lo, hi + 1}
+}
+
+// TestWalkForwardLoad checks a walk-forward load end to end: standardised
+// with each fold's own training rows, and every fold's validation after
+// its training, past the embargo.
+func TestWalkForwardLoad(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	path := writeFile(t, "panel.csv", panelCSV(rng, 60, 3, true))
+	base := Spec{Path: path, Date: "date", Split: SplitWalkForward, Folds: 4, Embargo: "2"}
+	if _, err := Load(context.Background(), base); err == nil || !strings.Contains(err.Error(), "data.fold") {
+		t.Errorf("no fold chosen: %v", err)
+	}
+	if _, err := Check(context.Background(), base); err != nil {
+		t.Fatal(err)
+	}
+	for f := 1; f <= 4; f++ {
+		spec := base
+		spec.Fold = f
+		d, err := Load(context.Background(), spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		trainDays := make([]float64, len(d.TrainX))
+		for i, x := range d.TrainX {
+			trainDays[i] = x*d.Scale[0] + d.Mean[0]
+		}
+		valDays := make([]float64, len(d.ValX))
+		for i, x := range d.ValX {
+			valDays[i] = x*d.Scale[0] + d.Mean[0]
+		}
+		if mean := floats(d.TrainX) / float64(len(d.TrainX)); math.Abs(mean) > 1e-9 {
+			t.Errorf("fold %d: training feature mean %v after standardisation, want 0 (fitted on the fold's own rows)", f, mean)
+		}
+		if gap := slices.Min(valDays) - slices.Max(trainDays) - 1; gap < 2-1e-9 {
+			t.Errorf("fold %d: %v days between training and validation, want the 2-date embargo", f, gap)
+		}
+	}
+}
+
+func floats(x []float64) float64 {
+	var s float64
+	for _, v := range x {
+		s += v
+	}
+	return s
 }
