@@ -540,9 +540,8 @@ func TestRecordUnrecordedTwice(t *testing.T) {
 	}
 }
 
-// valOnlyModel reports val_loss and val_ic but no train_loss, and an
-// Outcome that contradicts them (a zero Outcome, as a careless plugin
-// returns).
+// valOnlyModel reports val_loss and val_ic but no train_loss, and a zero
+// Outcome, as a careless plugin returns: it states nothing.
 type valOnlyModel struct{}
 
 func (valOnlyModel) Describe(context.Context) (plugins.Description, error) {
