@@ -414,7 +414,7 @@ func prepare(p *Plan) (*Lock, *results.Sweep, error) {
 
 func newTrialRunner(p *Plan, executor string) *trialRunner {
 	host, _ := os.Hostname()
-	return &trialRunner{spec: p.Spec, dir: p.Dir, trainer: p.Trainer, host: host, executor: executor,
+	return &trialRunner{spec: p.Spec, dir: p.Dir, trainer: p.Trainer, metrics: p.Desc.Metrics, host: host, executor: executor,
 		slurmJob: slurmJobName()}
 }
 

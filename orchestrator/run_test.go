@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -561,8 +564,9 @@ func (valOnlyModel) Train(_ context.Context, req plugins.TrainRequest, emit func
 }
 
 // A metric the model never reported is absent from the record (nil, shown
-// "-" and null), not 0; and the scores come from the events, not from a
-// zero Outcome (issue 10, item 3; issue 17, item 2).
+// "-" and null), not 0; the scores come from the events, not from a zero
+// Outcome; and every declared metric's best and final values are recorded,
+// val_ic's best as the highest (issue 10, item 3; issue 17, items 2 and 3).
 func TestRecordsWhatWasReported(t *testing.T) {
 	p := newTestPlan(t, "[grid]\nx = [0.5, 2.0]\n", valOnlyModel{})
 	sum := mustRun(t, context.Background(), p, RunOptions{Workers: 1})
@@ -574,7 +578,31 @@ func TestRecordsWhatWasReported(t *testing.T) {
 		if rec.Score == nil || math.Abs(*rec.Score-want) > 1e-12 || rec.BestEpoch != 2 || rec.EpochsRun != 3 {
 			t.Errorf("%s: score %v at epoch %d of %d, want %v at 2 of 3 (from the events)", rec.Name, rec.Score, rec.BestEpoch, rec.EpochsRun, want)
 		}
+		wantMetrics := map[string]results.MetricSummary{
+			"val_loss": {Mode: spec.ModeMin, Best: &want, BestEpoch: 2, Final: &want},
+			"val_ic":   {Mode: spec.ModeMax, Best: results.Metric(0.2), BestEpoch: 2, Final: results.Metric(0.2)},
+		}
+		if !reflect.DeepEqual(rec.Metrics, wantMetrics) {
+			t.Errorf("%s: metrics %s, want %s", rec.Name, metricsString(rec.Metrics), metricsString(wantMetrics))
+		}
 	}
+}
+
+// metricsString shows a record's metrics with their values, not pointers.
+func metricsString(ms map[string]results.MetricSummary) string {
+	var b strings.Builder
+	for _, name := range slices.Sorted(maps.Keys(ms)) {
+		m := ms[name]
+		fmt.Fprintf(&b, "%s{%s best %v at %d, final %v} ", name, m.Mode, deref(m.Best), m.BestEpoch, deref(m.Final))
+	}
+	return b.String()
+}
+
+func deref(p *float64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
 }
 
 // Another objective, maximised: the record's score and best epoch follow

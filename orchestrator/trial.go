@@ -33,6 +33,7 @@ type trialRunner struct {
 	spec     *spec.Spec
 	dir      string // the sweep directory
 	trainer  plugins.Trainer
+	metrics  []string // the model's declared metrics, which records sum up
 	host     string
 	executor string // provenance: ExecutorLocal or ExecutorSlurm
 	slurmJob string
@@ -186,15 +187,42 @@ func (m trialMetrics) minimised() []float64 {
 
 // score is the objective's best value and the epoch that reached it.
 func (m trialMetrics) score() (*float64, int64) {
-	mode := logger.Min
-	if m.objective.Mode == spec.ModeMax {
-		mode = logger.Max
-	}
-	v, step, ok := m.Best(m.objective.Metric, mode)
+	v, step, ok := m.Best(m.objective.Metric, trackerMode(m.objective.Mode))
 	if !ok {
 		return nil, 0
 	}
 	return results.Metric(v), step
+}
+
+// trackerMode is a mode (spec.ModeMin, spec.ModeMax) as MetricsTracker.Best
+// takes it.
+func trackerMode(mode string) logger.Mode {
+	if mode == spec.ModeMax {
+		return logger.Max
+	}
+	return logger.Min
+}
+
+// summaries sums up each of the declared metrics that the model reported,
+// its best by the mode the objective gives it (see
+// results.Objective.MetricMode); nil when it reported none of them.
+func (m trialMetrics) summaries(declared []string) map[string]results.MetricSummary {
+	var out map[string]results.MetricSummary
+	for _, name := range declared {
+		if len(m.Series(name)) == 0 {
+			continue
+		}
+		mode := m.objective.MetricMode(name)
+		s := results.MetricSummary{Mode: mode, Final: results.Metric(m.last(name))}
+		if v, step, ok := m.Best(name, trackerMode(mode)); ok {
+			s.Best, s.BestEpoch = results.Metric(v), step
+		}
+		if out == nil {
+			out = map[string]results.MetricSummary{}
+		}
+		out[name] = s
+	}
+	return out
 }
 
 // last is the latest value of a metric, or NaN.
@@ -399,6 +427,7 @@ func (r *trialRunner) finish(ctx context.Context, rec *results.Trial, out plugin
 	}
 	rec.EpochsRun = m.epochs()
 	rec.FinalTrainLoss, rec.FinalValLoss = results.Metric(m.last(MetricTrainLoss)), results.Metric(m.last(MetricValLoss))
+	rec.Metrics = m.summaries(r.metrics)
 }
 
 // bestMetric is the scalar tag of a trial's score: best_val_loss for the

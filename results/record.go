@@ -5,6 +5,7 @@ package results
 import (
 	"encoding/json"
 	"math"
+	"strings"
 	"time"
 )
 
@@ -45,6 +46,22 @@ func (o Objective) Better(a, b float64) bool {
 		return a > b
 	}
 	return a < b
+}
+
+// MetricMode is the mode by which a record takes a metric's best value: the
+// objective's own for its metric; otherwise "min" for a name that says it is
+// a loss or an error (train_loss, val_error), "max" for any other, since
+// what models report beside their losses is mostly a score where higher is
+// better (val_ic, accuracy, sharpe). A metric that is neither (a learning
+// rate) still gets a best, the largest: read its final value instead.
+func (o Objective) MetricMode(metric string) string {
+	switch {
+	case metric == o.Metric:
+		return o.Mode
+	case strings.Contains(metric, "loss"), strings.Contains(metric, "error"):
+		return ModeMin
+	}
+	return ModeMax
 }
 
 // Minimised is x as samplers and pruners see it: they always minimise.
@@ -96,6 +113,10 @@ type Trial struct {
 	StoppedEarly   bool       `json:"stopped_early"`
 	FinalTrainLoss *float64   `json:"final_train_loss"`
 	FinalValLoss   *float64   `json:"final_val_loss"`
+	// Metrics sums up every metric the model declared and reported, the
+	// losses and the objective's included, by name; a record written
+	// before records kept them has none.
+	Metrics map[string]MetricSummary `json:"metrics,omitempty"`
 
 	StartedAt       time.Time `json:"started_at"`
 	EndedAt         time.Time `json:"ended_at,omitzero"`
@@ -122,6 +143,18 @@ func (t *Trial) ScoreOrDefault() *float64 {
 		return t.Score
 	}
 	return t.BestValLoss
+}
+
+// MetricSummary is what a record keeps of one metric: its best value over
+// the epochs run (by Mode, see Objective.MetricMode), the epoch that
+// reached it (the earliest on a tie), and its last value. The host computes
+// them from the events it received; nil is a value that was never a finite
+// number.
+type MetricSummary struct {
+	Mode      string   `json:"mode"`
+	Best      *float64 `json:"best"`
+	BestEpoch int64    `json:"best_epoch"`
+	Final     *float64 `json:"final"`
 }
 
 // Series is a metric's value per epoch. JSON has no NaN: a non-finite
