@@ -33,7 +33,8 @@ import (
 //	log_dir            = "runs"              # relative to the current directory, as TensorBoard's --logdir
 //	model              = "ffn"               # a built-in model (default "ffn") ...
 //	plugin             = "../bin/ridge"      # ... or a plugin executable, relative to the grid file
-//	plugin_args        = ["--verbose"]       # arguments for the plugin executable
+//	plugin_args        = ["--verbose"]       # arguments for the plugin executable; files they name (relative
+//	                                         # to the grid file) are part of the model's identity (ModelHash)
 //	trial_name         = "ffn_dropout{dropout}_lr{lr}" # default: the model's name and every swept axis
 //	workers            = 0                   # trials at once; 0 = one per CPU core
 //	seed               = 42                  # the sweep's seed (default 0): trial seeds and random axes
@@ -83,6 +84,10 @@ type Spec struct {
 	// GridHash is its SHA-256 (see GridHash).
 	Source   []byte
 	GridHash string
+	// ModelHash is the fingerprint of the model that trains the trials
+	// (see ModelHash), which their IDs include. Load leaves it empty:
+	// whoever starts the model sets it, before Expand or NewSearchSpace.
+	ModelHash string
 
 	Name              string
 	LogDir            string
