@@ -33,10 +33,13 @@ const MetaFile = "sweep.json"
 
 // Meta is the content of MetaFile.
 type Meta struct {
-	GridFile string    `json:"grid_file"` // absolute path of the grid file as run
-	GridHash string    `json:"grid_hash"`
-	Version  string    `json:"sweep_version"`
-	Updated  time.Time `json:"updated"`
+	GridFile string `json:"grid_file"` // absolute path of the grid file as run
+	GridHash string `json:"grid_hash"`
+	// ModelHash is the fingerprint of the model as run (spec.ModelHash),
+	// against which `sweep worker` checks the model it finds.
+	ModelHash string    `json:"model_hash"`
+	Version   string    `json:"sweep_version"`
+	Updated   time.Time `json:"updated"`
 }
 
 // RunOptions tunes a `sweep run` beyond what the grid says.
@@ -156,16 +159,18 @@ func (p *Plan) Close() error {
 }
 
 func planSpec(ctx context.Context, s *spec.Spec, opts PlanOptions) (*Plan, error) {
+	cmd, version, err := pluginCommand(s, opts.Builtin)
+	if err != nil {
+		return nil, err
+	}
 	var pool *plugins.Pool
 	var desc plugins.Description
-	var err error
 	if opts.DescribeOnly {
-		desc, err = describeModel(ctx, s, opts.Builtin)
+		desc, err = describeModel(ctx, cmd)
 	} else {
-		pool, desc, err = openModel(ctx, s, opts.Workers, opts.Builtin)
+		pool, desc, err = openModel(ctx, cmd, opts.Workers)
 	}
-	var specErr *spec.SpecError
-	if err != nil && s.Plugin != "" && !errors.As(err, &specErr) {
+	if err != nil && s.Plugin != "" {
 		// Name the grid's line too: the path there is what the user fixes.
 		return nil, &spec.SpecError{File: s.File, Line: s.Line("plugin"), Key: "plugin", Msg: err.Error()}
 	}
@@ -175,6 +180,13 @@ func planSpec(ctx context.Context, s *spec.Spec, opts PlanOptions) (*Plan, error
 	p := &Plan{Spec: s, Desc: desc, Dir: filepath.Join(s.LogDir, s.Name)}
 	if pool != nil {
 		p.Trainer = pool
+	}
+	// The model's own version joins its fingerprint once
+	// plugins.Description carries one (model.proto's Description.version):
+	// pass it here instead of "".
+	if s.ModelHash, err = spec.ModelHash(s, version, ""); err != nil {
+		p.Close()
+		return nil, err
 	}
 	if s.Search.Adaptive() {
 		p.Search, err = spec.NewSearchSpace(s, desc)
@@ -511,7 +523,7 @@ func recordUnrecorded(p *Plan, s *results.Sweep, live mayLive) error {
 		if err := atomicfile.RemoveTemps(dir); err != nil {
 			return err
 		}
-		rec := &results.Trial{ID: t.ID, ConfigID: t.ConfigID, Name: t.Name, Params: t.Params, Swept: t.Swept,
+		rec := &results.Trial{ID: t.ID, ConfigID: t.ConfigID, ModelHash: p.Spec.ModelHash, Name: t.Name, Params: t.Params, Swept: t.Swept,
 			Seed: t.Seed, Repeat: t.Repeat, Status: results.StatusInterrupted,
 			Error: "abandoned: the sweep running it stopped before it wrote its first record"}
 		if fi, err := os.Stat(dir); err == nil {
@@ -555,7 +567,8 @@ func RecordGrid(dir string, s *spec.Spec) error {
 	if err != nil {
 		return err
 	}
-	meta, err := json.MarshalIndent(Meta{GridFile: file, GridHash: s.GridHash, Version: BuildVersion(), Updated: time.Now().UTC()}, "", "  ")
+	meta, err := json.MarshalIndent(Meta{GridFile: file, GridHash: s.GridHash, ModelHash: s.ModelHash,
+		Version: BuildVersion(), Updated: time.Now().UTC()}, "", "  ")
 	if err != nil {
 		return err
 	}

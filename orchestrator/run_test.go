@@ -85,11 +85,23 @@ func newTestPlan(t testing.TB, grid string, model plugins.Model) *Plan {
 // the trials asked so far, as NewPlan gives them.
 func newTestPlanIn(t testing.TB, dir, grid string, model plugins.Model) *Plan {
 	t.Helper()
+	p, err := newModelPlan(t, dir, grid, model, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// newModelPlan is newTestPlanIn for a model whose fingerprint is
+// modelHash, returning the error of planning it.
+func newModelPlan(t testing.TB, dir, grid string, model plugins.Model, modelHash string) (*Plan, error) {
+	t.Helper()
 	src := fmt.Sprintf("name = \"s\"\nlog_dir = %q\n%s", filepath.Join(dir, "runs"), grid)
 	s, err := spec.Parse(filepath.Join(dir, "grid.toml"), []byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.ModelHash = modelHash
 	trainer := plugins.InProcess(model)
 	desc, err := trainer.Describe(context.Background())
 	if err != nil {
@@ -103,10 +115,7 @@ func newTestPlanIn(t testing.TB, dir, grid string, model plugins.Model) *Plan {
 	} else {
 		p.Trials, err = spec.Expand(s, desc)
 	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return p, err
 }
 
 func mustRun(t testing.TB, ctx context.Context, p *Plan, opts RunOptions) *Summary {
@@ -521,7 +530,7 @@ func TestMarkAbandonedAsksTheExecutor(t *testing.T) {
 // runs of the chaos script under load found this).
 func TestRecordUnrecordedTwice(t *testing.T) {
 	dir := t.TempDir()
-	p := &Plan{Dir: dir, Trials: []spec.Trial{{ID: "a1", Name: "a"}}}
+	p := &Plan{Spec: &spec.Spec{ModelHash: "m"}, Dir: dir, Trials: []spec.Trial{{ID: "a1", Name: "a"}}}
 	for _, run := range []string{"20260101-000000", "20260101-000001"} {
 		if err := os.MkdirAll(filepath.Join(dir, "a", run), 0o755); err != nil {
 			t.Fatal(err)
@@ -539,7 +548,10 @@ func TestRecordUnrecordedTwice(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(s.Unrecorded) != 0 || s.Trial("a1") == nil || len(s.Trial("a1").Runs) != 2 {
-		t.Errorf("unrecorded %v, trial %+v; want both directories adopted", s.Unrecorded, s.Trial("a1"))
+		t.Fatalf("unrecorded %v, trial %+v; want both directories adopted", s.Unrecorded, s.Trial("a1"))
+	}
+	if h := s.Trial("a1").Runs[1].Trial.ModelHash; h != "m" {
+		t.Errorf("an adopted run's model_hash %q, want the plan's model, whose ID it has", h)
 	}
 }
 

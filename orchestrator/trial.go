@@ -108,7 +108,7 @@ func (r *trialRunner) attempt(ctx context.Context, t spec.Trial, attempt int, pr
 
 func (r *trialRunner) newRecord(t spec.Trial, attempt int) *results.Trial {
 	return &results.Trial{
-		ID: t.ID, ConfigID: t.ConfigID, Name: t.Name, Number: t.Number,
+		ID: t.ID, ConfigID: t.ConfigID, ModelHash: r.spec.ModelHash, Name: t.Name, Number: t.Number,
 		Params: t.Params, Swept: t.Swept, Seed: t.Seed, Repeat: t.Repeat, Attempt: attempt,
 		Status:    results.StatusRunning,
 		StartedAt: time.Now().UTC(), Host: r.host, PID: os.Getpid(),

@@ -78,10 +78,14 @@ const TrialFile = "trial.json"
 // Trial is the record of one trial run, written to <run dir>/trial.json when
 // the run starts and again when it ends.
 type Trial struct {
-	ID       string         `json:"id"`        // hash of params, data and seed
-	ConfigID string         `json:"config_id"` // hash of params and data: the same for every repeat
-	Name     string         `json:"name"`      // the directory name, for people
-	Params   map[string]any `json:"params"`    // every resolved hyperparameter
+	ID       string `json:"id"`        // hash of the model, params, data and seed
+	ConfigID string `json:"config_id"` // hash of the model, params and data: the same for every repeat
+	// ModelHash is the fingerprint of the model that ran the trial, which
+	// ID covers (see spec.ModelHash); records written before IDs covered
+	// the model have none.
+	ModelHash string         `json:"model_hash,omitempty"`
+	Name      string         `json:"name"`   // the directory name, for people
+	Params    map[string]any `json:"params"` // every resolved hyperparameter
 	// ParamTypes, on disk only, names each value's type ("int", "float",
 	// "string", "bool", "int_list", "float_list"): WriteTrial writes it, and
 	// reading a record gives each value its Go type again (int64, float64,

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"text/tabwriter"
 
@@ -28,18 +27,21 @@ func runPlan(ctx context.Context, args []string, ios *ioStreams) error {
 		return err
 	}
 	defer plan.Close()
-	onDisk := &results.Sweep{Dir: plan.Dir} // a sweep not yet run has no directory
-	if _, statErr := os.Stat(plan.Dir); statErr == nil {
-		if onDisk, err = results.LoadSweep(plan.Dir); err != nil {
-			return err
-		}
+	onDisk, err := sweepOnDisk(plan)
+	if err != nil {
+		return err
 	}
+	changes := orchestrator.FindModelChanges(plan, onDisk)
+	why := modelStates(changes)
 	counts := map[string]int{}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TRIAL\tID\tSTATE\tHYPERPARAMETERS")
 	for _, t := range plan.Trials {
 		state := trialState(onDisk.Trial(t.ID))
 		counts[state]++
+		if note, ok := why[t.ID]; ok {
+			state += " (" + note + ")"
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.Name, t.ID, state, t.Label())
 	}
 	if err := tw.Flush(); err != nil {
@@ -54,6 +56,7 @@ func runPlan(ctx context.Context, args []string, ios *ioStreams) error {
 	}
 	fmt.Fprintf(stdout, "\n%d trials (%s) into %s: %s%d running, %d to run\n",
 		len(plan.Trials), plan.Desc.Name, plan.Dir, done, counts["running"], counts["to run"])
+	showModelChanges(stdout, "", changes, plan.Dir)
 	return nil
 }
 

@@ -34,10 +34,11 @@ func runPlugins(ctx context.Context, args []string, ios *ioStreams) error {
 	}
 	cmd := plugins.Command{Path: args[1], Args: args[2:]}
 	if _, builtin := builtinModels[args[1]]; builtin && !strings.ContainsRune(args[1], os.PathSeparator) {
-		var err error
-		if cmd, err = builtinCommand(args[1]); err != nil {
+		b, err := builtinCommand(args[1])
+		if err != nil {
 			return err
 		}
+		cmd = b.Command
 	}
 	client, err := plugins.Launch(ctx, cmd)
 	if err != nil {

@@ -80,6 +80,9 @@ func runLocal(ctx context.Context, grid string, opts orchestrator.RunOptions, js
 		return err
 	}
 	defer plan.Close()
+	if err := announceModelChanges(plan, stderr); err != nil {
+		return err
+	}
 	sum, err := orchestrator.Run(ctx, plan, opts)
 	if err != nil {
 		return err

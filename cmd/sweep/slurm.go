@@ -66,6 +66,9 @@ func runSlurm(ctx context.Context, grid string, opts orchestrator.RunOptions, f 
 		return err
 	}
 	defer plan.Close()
+	if err := announceModelChanges(plan, stderr); err != nil {
+		return err
+	}
 	cfg := plan.Spec.Slurm
 	f.apply(&cfg)
 	var sub *slurm.Submitted
