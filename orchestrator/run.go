@@ -38,10 +38,13 @@ const DataDir = ".data"
 
 // Meta is the content of MetaFile.
 type Meta struct {
-	GridFile string    `json:"grid_file"` // absolute path of the grid file as run
-	GridHash string    `json:"grid_hash"`
-	Version  string    `json:"sweep_version"`
-	Updated  time.Time `json:"updated"`
+	GridFile string `json:"grid_file"` // absolute path of the grid file as run
+	GridHash string `json:"grid_hash"`
+	// ModelHash is the fingerprint of the model as run (spec.ModelHash),
+	// against which `sweep worker` checks the model it finds.
+	ModelHash string    `json:"model_hash"`
+	Version   string    `json:"sweep_version"`
+	Updated   time.Time `json:"updated"`
 }
 
 // RunOptions tunes a `sweep run` beyond what the grid says.
@@ -184,16 +187,18 @@ func (p *Plan) Close() error {
 }
 
 func planSpec(ctx context.Context, s *spec.Spec, opts PlanOptions) (*Plan, error) {
+	cmd, version, err := pluginCommand(s, opts.Builtin)
+	if err != nil {
+		return nil, err
+	}
 	var pool *plugins.Pool
 	var desc plugins.Description
-	var err error
 	if opts.DescribeOnly {
-		desc, err = describeModel(ctx, s, opts.Builtin)
+		desc, err = describeModel(ctx, cmd)
 	} else {
-		pool, desc, err = openModel(ctx, s, opts.Workers, opts.Builtin)
+		pool, desc, err = openModel(ctx, cmd, opts.Workers)
 	}
-	var specErr *spec.SpecError
-	if err != nil && s.Plugin != "" && !errors.As(err, &specErr) {
+	if err != nil && s.Plugin != "" {
 		// Name the grid's line too: the path there is what the user fixes.
 		return nil, &spec.SpecError{File: s.File, Line: s.Line("plugin"), Key: "plugin", Msg: err.Error()}
 	}
@@ -203,6 +208,10 @@ func planSpec(ctx context.Context, s *spec.Spec, opts PlanOptions) (*Plan, error
 	p := &Plan{Spec: s, Desc: desc, Dir: filepath.Join(s.LogDir, s.Name)}
 	if pool != nil {
 		p.Trainer = pool
+	}
+	if s.ModelHash, err = spec.ModelHash(s, version, desc.Version); err != nil {
+		p.Close()
+		return nil, err
 	}
 	if s.Search.Adaptive() {
 		p.Search, err = spec.NewSearchSpace(s, desc)
@@ -456,7 +465,7 @@ func prepare(p *Plan) (*Lock, *results.Sweep, error) {
 // each process holds the loaded data only while writing it).
 func newTrialRunner(ctx context.Context, p *Plan, executor string) (*trialRunner, error) {
 	host, _ := os.Hostname()
-	r := &trialRunner{spec: p.Spec, dir: p.Dir, trainer: p.Trainer, host: host, executor: executor,
+	r := &trialRunner{spec: p.Spec, dir: p.Dir, trainer: p.Trainer, metrics: p.Desc.Metrics, host: host, executor: executor,
 		slurmJob: slurmJobName()}
 	if p.Desc.WantsDataFile {
 		var err error
@@ -560,7 +569,7 @@ func recordUnrecorded(p *Plan, s *results.Sweep, live mayLive) error {
 		if err := atomicfile.RemoveTemps(dir); err != nil {
 			return err
 		}
-		rec := &results.Trial{ID: t.ID, ConfigID: t.ConfigID, Name: t.Name, Params: t.Params, Swept: t.Swept,
+		rec := &results.Trial{ID: t.ID, ConfigID: t.ConfigID, ModelHash: p.Spec.ModelHash, Name: t.Name, Params: t.Params, Swept: t.Swept,
 			Seed: t.Seed, Repeat: t.Repeat, Status: results.StatusInterrupted,
 			Error: "abandoned: the sweep running it stopped before it wrote its first record"}
 		if fi, err := os.Stat(dir); err == nil {
@@ -604,7 +613,8 @@ func RecordGrid(dir string, s *spec.Spec) error {
 	if err != nil {
 		return err
 	}
-	meta, err := json.MarshalIndent(Meta{GridFile: file, GridHash: s.GridHash, Version: BuildVersion(), Updated: time.Now().UTC()}, "", "  ")
+	meta, err := json.MarshalIndent(Meta{GridFile: file, GridHash: s.GridHash, ModelHash: s.ModelHash,
+		Version: BuildVersion(), Updated: time.Now().UTC()}, "", "  ")
 	if err != nil {
 		return err
 	}

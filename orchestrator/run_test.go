@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -82,11 +85,23 @@ func newTestPlan(t testing.TB, grid string, model plugins.Model) *Plan {
 // the trials asked so far, as NewPlan gives them.
 func newTestPlanIn(t testing.TB, dir, grid string, model plugins.Model) *Plan {
 	t.Helper()
+	p, err := newModelPlan(t, dir, grid, model, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// newModelPlan is newTestPlanIn for a model whose fingerprint is
+// modelHash, returning the error of planning it.
+func newModelPlan(t testing.TB, dir, grid string, model plugins.Model, modelHash string) (*Plan, error) {
+	t.Helper()
 	src := fmt.Sprintf("name = \"s\"\nlog_dir = %q\n%s", filepath.Join(dir, "runs"), grid)
 	s, err := spec.Parse(filepath.Join(dir, "grid.toml"), []byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.ModelHash = modelHash
 	trainer := plugins.InProcess(model)
 	desc, err := trainer.Describe(context.Background())
 	if err != nil {
@@ -100,10 +115,7 @@ func newTestPlanIn(t testing.TB, dir, grid string, model plugins.Model) *Plan {
 	} else {
 		p.Trials, err = spec.Expand(s, desc)
 	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return p, err
 }
 
 func mustRun(t testing.TB, ctx context.Context, p *Plan, opts RunOptions) *Summary {
@@ -581,7 +593,7 @@ func TestMarkAbandonedAsksTheExecutor(t *testing.T) {
 // runs of the chaos script under load found this).
 func TestRecordUnrecordedTwice(t *testing.T) {
 	dir := t.TempDir()
-	p := &Plan{Dir: dir, Trials: []spec.Trial{{ID: "a1", Name: "a"}}}
+	p := &Plan{Spec: &spec.Spec{ModelHash: "m"}, Dir: dir, Trials: []spec.Trial{{ID: "a1", Name: "a"}}}
 	for _, run := range []string{"20260101-000000", "20260101-000001"} {
 		if err := os.MkdirAll(filepath.Join(dir, "a", run), 0o755); err != nil {
 			t.Fatal(err)
@@ -599,13 +611,15 @@ func TestRecordUnrecordedTwice(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(s.Unrecorded) != 0 || s.Trial("a1") == nil || len(s.Trial("a1").Runs) != 2 {
-		t.Errorf("unrecorded %v, trial %+v; want both directories adopted", s.Unrecorded, s.Trial("a1"))
+		t.Fatalf("unrecorded %v, trial %+v; want both directories adopted", s.Unrecorded, s.Trial("a1"))
+	}
+	if h := s.Trial("a1").Runs[1].Trial.ModelHash; h != "m" {
+		t.Errorf("an adopted run's model_hash %q, want the plan's model, whose ID it has", h)
 	}
 }
 
-// valOnlyModel reports val_loss and val_ic but no train_loss, and an
-// Outcome that contradicts them (a zero Outcome, as a careless plugin
-// returns).
+// valOnlyModel reports val_loss and val_ic but no train_loss, and a zero
+// Outcome, as a careless plugin returns: it states nothing.
 type valOnlyModel struct{}
 
 func (valOnlyModel) Describe(context.Context) (plugins.Description, error) {
@@ -625,8 +639,9 @@ func (valOnlyModel) Train(_ context.Context, req plugins.TrainRequest, emit func
 }
 
 // A metric the model never reported is absent from the record (nil, shown
-// "-" and null), not 0; and the scores come from the events, not from a
-// zero Outcome (issue 10, item 3; issue 17, item 2).
+// "-" and null), not 0; the scores come from the events, not from a zero
+// Outcome; and every declared metric's best and final values are recorded,
+// val_ic's best as the highest (issue 10, item 3; issue 17, items 2 and 3).
 func TestRecordsWhatWasReported(t *testing.T) {
 	p := newTestPlan(t, "[grid]\nx = [0.5, 2.0]\n", valOnlyModel{})
 	sum := mustRun(t, context.Background(), p, RunOptions{Workers: 1})
@@ -638,7 +653,31 @@ func TestRecordsWhatWasReported(t *testing.T) {
 		if rec.Score == nil || math.Abs(*rec.Score-want) > 1e-12 || rec.BestEpoch != 2 || rec.EpochsRun != 3 {
 			t.Errorf("%s: score %v at epoch %d of %d, want %v at 2 of 3 (from the events)", rec.Name, rec.Score, rec.BestEpoch, rec.EpochsRun, want)
 		}
+		wantMetrics := map[string]results.MetricSummary{
+			"val_loss": {Mode: spec.ModeMin, Best: &want, BestEpoch: 2, Final: &want},
+			"val_ic":   {Mode: spec.ModeMax, Best: results.Metric(0.2), BestEpoch: 2, Final: results.Metric(0.2)},
+		}
+		if !reflect.DeepEqual(rec.Metrics, wantMetrics) {
+			t.Errorf("%s: metrics %s, want %s", rec.Name, metricsString(rec.Metrics), metricsString(wantMetrics))
+		}
 	}
+}
+
+// metricsString shows a record's metrics with their values, not pointers.
+func metricsString(ms map[string]results.MetricSummary) string {
+	var b strings.Builder
+	for _, name := range slices.Sorted(maps.Keys(ms)) {
+		m := ms[name]
+		fmt.Fprintf(&b, "%s{%s best %v at %d, final %v} ", name, m.Mode, deref(m.Best), m.BestEpoch, deref(m.Final))
+	}
+	return b.String()
+}
+
+func deref(p *float64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
 }
 
 // Another objective, maximised: the record's score and best epoch follow

@@ -36,6 +36,9 @@ type askRecord struct {
 	Number int            `json:"number"`
 	Params map[string]any `json:"params"` // the sampled dimensions
 	Trials []string       `json:"trials"` // the IDs of its repeats
+	// ModelHash is the fingerprint of the model the trials were asked for
+	// (spec.ModelHash); claims made before IDs covered the model have none.
+	ModelHash string `json:"model_hash,omitempty"`
 	// DuplicateOf is set when the sampler proposed a configuration it had
 	// already asked for: nothing runs again, and it shares that one's
 	// result.
@@ -188,14 +191,31 @@ func newSearchRun(p *Plan, asked []*askRecord) (*searchRun, error) {
 		}
 		for i, t := range ts {
 			if i >= len(a.Trials) || t.ID != a.Trials[i] {
-				return nil, fmt.Errorf("%s: its trials' IDs differ from those the grid gives today "+
-					"(did the model, [params] or the data change?); run the changed search under another name",
-					askedPath(p.Dir, a.Number))
+				return nil, claimChanged(p, a, t, i)
 			}
 			sr.trials[t.ID] = t
 		}
 	}
 	return sr, nil
+}
+
+// claimChanged says why trial i of claim a no longer has the ID the claim
+// recorded. A search learns from its history, which the trials it asked
+// for make: it cannot go on with another model, other hyperparameters or
+// other data, whose trials have other IDs.
+func claimChanged(p *Plan, a *askRecord, t spec.Trial, i int) error {
+	path := askedPath(p.Dir, a.Number)
+	rename := fmt.Sprintf("give the grid another name to start a new search (the runs in %s stay)", p.Dir)
+	switch {
+	case i < len(a.Trials) && a.ModelHash != "" && t.IDWithModel(a.ModelHash) == a.Trials[i]:
+		return fmt.Errorf("%s: the model changed since this search asked for its configurations (its fingerprint was %.12s, it is %.12s now), "+
+			"and a search learns from what the earlier model did: %s", path, a.ModelHash, p.Spec.ModelHash, rename)
+	case i < len(a.Trials) && a.ModelHash == "" && t.LegacyID() == a.Trials[i]:
+		return fmt.Errorf("%s: this search asked for its configurations before sweep fingerprinted models, "+
+			"so whether its model changed since cannot be told: %s", path, rename)
+	}
+	return fmt.Errorf("%s: its trials' IDs differ from those the grid gives today "+
+		"(did the model, [params] or the data change?); run the changed search under another name", path)
 }
 
 // planTrials lists every asked trial in number order, for the plan.
@@ -248,7 +268,7 @@ func (sr *searchRun) ask() error {
 		return fmt.Errorf("sampler: %w", err)
 	}
 	n := len(sr.asked)
-	a := &askRecord{Number: n, Params: params, AskedAt: time.Now().UTC(), Host: sr.host, PID: os.Getpid()}
+	a := &askRecord{Number: n, Params: params, ModelHash: sr.p.Spec.ModelHash, AskedAt: time.Now().UTC(), Host: sr.host, PID: os.Getpid()}
 	key := sr.p.Search.Space.Key(params)
 	for _, prev := range sr.asked {
 		if prev.DuplicateOf == nil && sr.p.Search.Space.Key(prev.Params) == key {

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/sweep-ml/sweep/logger"
@@ -32,6 +33,7 @@ type trialRunner struct {
 	spec     *spec.Spec
 	dir      string // the sweep directory
 	trainer  plugins.Trainer
+	metrics  []string // the model's declared metrics, which records sum up
 	host     string
 	executor string // provenance: ExecutorLocal or ExecutorSlurm
 	slurmJob string
@@ -108,7 +110,7 @@ func (r *trialRunner) attempt(ctx context.Context, t spec.Trial, attempt int, pr
 
 func (r *trialRunner) newRecord(t spec.Trial, attempt int) *results.Trial {
 	return &results.Trial{
-		ID: t.ID, ConfigID: t.ConfigID, Name: t.Name, Number: t.Number,
+		ID: t.ID, ConfigID: t.ConfigID, ModelHash: r.spec.ModelHash, Name: t.Name, Number: t.Number,
 		Params: t.Params, Swept: t.Swept, Seed: t.Seed, Repeat: t.Repeat, Attempt: attempt,
 		Status:    results.StatusRunning,
 		StartedAt: time.Now().UTC(), Host: r.host, PID: os.Getpid(),
@@ -187,15 +189,42 @@ func (m trialMetrics) minimised() []float64 {
 
 // score is the objective's best value and the epoch that reached it.
 func (m trialMetrics) score() (*float64, int64) {
-	mode := logger.Min
-	if m.objective.Mode == spec.ModeMax {
-		mode = logger.Max
-	}
-	v, step, ok := m.Best(m.objective.Metric, mode)
+	v, step, ok := m.Best(m.objective.Metric, trackerMode(m.objective.Mode))
 	if !ok {
 		return nil, 0
 	}
 	return results.Metric(v), step
+}
+
+// trackerMode is a mode (spec.ModeMin, spec.ModeMax) as MetricsTracker.Best
+// takes it.
+func trackerMode(mode string) logger.Mode {
+	if mode == spec.ModeMax {
+		return logger.Max
+	}
+	return logger.Min
+}
+
+// summaries sums up each of the declared metrics that the model reported,
+// its best by the mode the objective gives it (see
+// results.Objective.MetricMode); nil when it reported none of them.
+func (m trialMetrics) summaries(declared []string) map[string]results.MetricSummary {
+	var out map[string]results.MetricSummary
+	for _, name := range declared {
+		if len(m.Series(name)) == 0 {
+			continue
+		}
+		mode := m.objective.MetricMode(name)
+		s := results.MetricSummary{Mode: mode, Final: results.Metric(m.last(name))}
+		if v, step, ok := m.Best(name, trackerMode(mode)); ok {
+			s.Best, s.BestEpoch = results.Metric(v), step
+		}
+		if out == nil {
+			out = map[string]results.MetricSummary{}
+		}
+		out[name] = s
+	}
+	return out
 }
 
 // last is the latest value of a metric, or NaN.
@@ -207,6 +236,18 @@ func (m trialMetrics) last(name string) float64 {
 	return s[len(s)-1].Value
 }
 
+// at is the value of a metric the model reported at step, the latest if it
+// reported that step twice.
+func (m trialMetrics) at(name string, step int64) (float64, bool) {
+	s := m.Series(name)
+	for i := len(s) - 1; i >= 0; i-- {
+		if s[i].Step == step {
+			return s[i].Value, true
+		}
+	}
+	return 0, false
+}
+
 // epochs is how many epochs the model reported.
 func (m trialMetrics) epochs() int64 {
 	var n int64
@@ -216,6 +257,71 @@ func (m trialMetrics) epochs() int64 {
 		}
 	}
 	return n
+}
+
+// outcomeTolerance is how far, relatively, a number of a model's Outcome may
+// lie from the value it streamed: both cross the wire as float64 and agree
+// exactly unless the model keeps its own bookkeeping in float32 (a relative
+// error of 6e-8). Anything further is a contradiction.
+const outcomeTolerance = 1e-6
+
+// checkOutcome cross-checks the summary a model returns with a trial against
+// the events it streamed, which are the source of the trial's numbers: a
+// model whose own bookkeeping contradicts them has a bug that the record
+// must not hide. Every field of an Outcome is optional (proto3 cannot tell a
+// zero from a field left unset), so a zero field states nothing and a zero
+// Outcome{} states nothing at all. A model may choose its best epoch by a
+// rule of its own (early stopping's min_delta passes over improvements too
+// small to count), so BestValLoss is checked against the val_loss the model
+// reported at its BestEpoch, not against the host's best.
+func (m trialMetrics) checkOutcome(out plugins.Outcome) error {
+	var bad []string
+	epochs := m.epochs()
+	if out.EpochsRun != 0 && out.EpochsRun != epochs {
+		bad = append(bad, fmt.Sprintf("epochs_run %d, but its events' steps make %d epochs (steps count epochs from 0)", out.EpochsRun, epochs))
+	}
+	switch v, ok := m.at(MetricValLoss, out.BestEpoch); {
+	case out.BestValLoss == 0 || math.IsNaN(out.BestValLoss) || math.IsInf(out.BestValLoss, 0):
+		// No best stated (a model that saw no finite loss says so with
+		// NaN or Inf); a best epoch alone must still be an epoch.
+		if out.BestEpoch < 0 || out.BestEpoch >= max(epochs, 1) {
+			bad = append(bad, fmt.Sprintf("best_epoch %d, but it reported %d epochs", out.BestEpoch, epochs))
+		}
+	case !ok:
+		bad = append(bad, fmt.Sprintf("best_val_loss %g at epoch %d, but it reported no %s at that epoch", out.BestValLoss, out.BestEpoch, MetricValLoss))
+	case !agree(out.BestValLoss, v):
+		bad = append(bad, fmt.Sprintf("best_val_loss %g at epoch %d, but it reported %s %g at that epoch", out.BestValLoss, out.BestEpoch, MetricValLoss, v))
+	}
+	for _, f := range []struct {
+		field, metric string
+		value         float64
+	}{
+		{"final_train_loss", MetricTrainLoss, out.FinalTrainLoss},
+		{"final_val_loss", MetricValLoss, out.FinalValLoss},
+	} {
+		if f.value == 0 {
+			continue
+		}
+		switch s := m.Series(f.metric); {
+		case len(s) == 0:
+			bad = append(bad, fmt.Sprintf("%s %g, but it reported no %s", f.field, f.value, f.metric))
+		case !agree(f.value, s[len(s)-1].Value):
+			bad = append(bad, fmt.Sprintf("%s %g, but its last %s was %g", f.field, f.value, f.metric, s[len(s)-1].Value))
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	return fmt.Errorf("the model's outcome contradicts the events it reported: %s", strings.Join(bad, "; "))
+}
+
+// agree reports whether a number a model stated is within outcomeTolerance
+// of the value it reported; NaN agrees with NaN, an infinity with itself.
+func agree(stated, reported float64) bool {
+	if math.IsNaN(stated) || math.IsNaN(reported) || math.IsInf(stated, 0) || math.IsInf(reported, 0) {
+		return stated == reported || math.IsNaN(stated) && math.IsNaN(reported)
+	}
+	return math.Abs(stated-reported) <= outcomeTolerance*max(math.Abs(stated), math.Abs(reported))
 }
 
 // train runs the trial on the trainer, streaming its events into the
@@ -299,10 +405,14 @@ func logEvent(tl *logger.TrainingLogger, e plugins.Event) error {
 // means the user (or Slurm) stopped the sweep: the trial is interrupted and
 // will run again; a passed timeout or any other error fails the trial. The
 // score, the best epoch and the final losses come from the events the host
-// received; the model's own summary only adds whether it stopped early.
+// received; the model's own summary only adds whether it stopped early, and
+// fails the trial if it contradicts them (see checkOutcome).
 func (r *trialRunner) finish(ctx context.Context, rec *results.Trial, out plugins.Outcome, m trialMetrics, err error) {
 	rec.EndedAt = time.Now().UTC()
 	rec.DurationSeconds = rec.EndedAt.Sub(rec.StartedAt).Seconds()
+	if err == nil {
+		err = m.checkOutcome(out)
+	}
 	switch {
 	case err == nil:
 		rec.Status = results.StatusSucceeded
@@ -323,6 +433,7 @@ func (r *trialRunner) finish(ctx context.Context, rec *results.Trial, out plugin
 	}
 	rec.EpochsRun = m.epochs()
 	rec.FinalTrainLoss, rec.FinalValLoss = results.Metric(m.last(MetricTrainLoss)), results.Metric(m.last(MetricValLoss))
+	rec.Metrics = m.summaries(r.metrics)
 }
 
 // bestMetric is the scalar tag of a trial's score: best_val_loss for the

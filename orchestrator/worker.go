@@ -44,6 +44,14 @@ func OpenSweep(ctx context.Context, dir string, opts PlanOptions) (*Plan, error)
 		return nil, err
 	}
 	plan.Dir = dir
+	if meta.ModelHash != "" && meta.ModelHash != s.ModelHash {
+		// The trials were handed out under the model `sweep run` found:
+		// running them with another would record the new model's numbers
+		// under the old one's identity.
+		plan.Close()
+		return nil, fmt.Errorf("the model changed since `sweep run` prepared %s (its fingerprint was %.12s, it is %.12s now): "+
+			"its trials are not this model's; run `sweep run` again to run them with it", dir, meta.ModelHash, s.ModelHash)
+	}
 	return plan, nil
 }
 

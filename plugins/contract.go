@@ -117,7 +117,11 @@ type GraphNode struct {
 	Shape  []int64 // output shape; -1 for the batch dimension
 }
 
-// Outcome is how a trial that ran to its end went.
+// Outcome is how a trial that ran to its end went, as the model kept count.
+// It is optional: the host computes a trial's numbers from the events it
+// received, and checks each field that is not zero against them (a zero
+// field states nothing, since proto3 cannot tell it from one not set); a
+// contradiction fails the trial.
 type Outcome struct {
 	BestValLoss    float64
 	BestEpoch      int64

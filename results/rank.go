@@ -2,7 +2,9 @@ package results
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -29,6 +31,9 @@ type Ranking struct {
 	// Swept names the swept hyperparameters, in grid order, over all
 	// ranked trials.
 	Swept []string
+	// Metrics names, sorted, every metric that the counted records of some
+	// row sum up (Trial.Metrics).
+	Metrics []string
 	// Rows holds one row per configuration with at least one finished
 	// trial: first the ranked ones (Rank 1, 2, ...), then the pruned ones
 	// (Rank 0) from the furthest to the shortest, then those without a
@@ -80,6 +85,9 @@ type Row struct {
 	FinalValLoss    Stat
 	EpochsRun       Stat
 	DurationSeconds Stat
+	// Metrics holds, by name, the statistics of each metric the counted
+	// trials' records sum up.
+	Metrics map[string]MetricStat
 
 	// Status is the trial's status, or with repeats a count such as
 	// "2/3 succeeded".
@@ -90,6 +98,13 @@ type Row struct {
 
 	ranked bool // some trial succeeded with a finite score
 	pruned bool // not ranked, and some trial was pruned
+}
+
+// MetricStat is a metric's best and final values over a configuration's
+// trials, and the mode its best is taken by.
+type MetricStat struct {
+	Mode        string
+	Best, Final Stat
 }
 
 // Stat is the mean of a metric over a configuration's trials, the sample
@@ -175,6 +190,7 @@ func Rank(s *Sweep, opts RankOptions) Ranking {
 		groups[key] = append(groups[key], tr.Finished)
 	}
 
+	metrics := map[string]bool{}
 	for _, key := range order {
 		members := groups[key]
 		if len(members)+pendingIn[key] > 1 {
@@ -183,7 +199,11 @@ func Rank(s *Sweep, opts RankOptions) Ranking {
 		row := newRow(members, pendingIn[key])
 		row.Failures = failuresOf[key]
 		r.Rows = append(r.Rows, row)
+		for name := range row.Metrics {
+			metrics[name] = true
+		}
 	}
+	r.Metrics = slices.Sorted(maps.Keys(metrics))
 	sort.SliceStable(r.Rows, func(i, j int) bool { return rowBefore(r.Objective, &r.Rows[i], &r.Rows[j]) })
 	for i := range r.Rows {
 		if r.Rows[i].ranked {
@@ -295,6 +315,7 @@ func newRow(runs []*Run, pending int) Row {
 	row.FinalValLoss = newStat(fval)
 	row.EpochsRun = newStat(epochs)
 	row.DurationSeconds = newStat(dur)
+	row.Metrics = metricStats(counted)
 
 	total := len(members) + pending
 	switch {
@@ -306,6 +327,39 @@ func newRow(runs []*Run, pending int) Row {
 		row.Status = fmt.Sprintf("%d/%d succeeded", len(succeeded), total)
 	}
 	return row
+}
+
+// metricStats aggregates the metrics that the records of trials sum up;
+// nil when none does.
+func metricStats(trials []*Trial) map[string]MetricStat {
+	type values struct {
+		mode        string
+		best, final []float64
+	}
+	byName := map[string]*values{}
+	for _, t := range trials {
+		for name, m := range t.Metrics {
+			v := byName[name]
+			if v == nil {
+				v = &values{mode: m.Mode}
+				byName[name] = v
+			}
+			if finite(m.Best) {
+				v.best = append(v.best, *m.Best)
+			}
+			if finite(m.Final) {
+				v.final = append(v.final, *m.Final)
+			}
+		}
+	}
+	if len(byName) == 0 {
+		return nil
+	}
+	out := make(map[string]MetricStat, len(byName))
+	for name, v := range byName {
+		out[name] = MetricStat{Mode: v.mode, Best: newStat(v.best), Final: newStat(v.final)}
+	}
+	return out
 }
 
 // newStat returns the mean and sample standard deviation of x.

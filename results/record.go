@@ -5,6 +5,7 @@ package results
 import (
 	"encoding/json"
 	"math"
+	"strings"
 	"time"
 )
 
@@ -47,6 +48,22 @@ func (o Objective) Better(a, b float64) bool {
 	return a < b
 }
 
+// MetricMode is the mode by which a record takes a metric's best value: the
+// objective's own for its metric; otherwise "min" for a name that says it is
+// a loss or an error (train_loss, val_error), "max" for any other, since
+// what models report beside their losses is mostly a score where higher is
+// better (val_ic, accuracy, sharpe). A metric that is neither (a learning
+// rate) still gets a best, the largest: read its final value instead.
+func (o Objective) MetricMode(metric string) string {
+	switch {
+	case metric == o.Metric:
+		return o.Mode
+	case strings.Contains(metric, "loss"), strings.Contains(metric, "error"):
+		return ModeMin
+	}
+	return ModeMax
+}
+
 // Minimised is x as samplers and pruners see it: they always minimise.
 func (o Objective) Minimised(x float64) float64 {
 	if o.Mode == ModeMax {
@@ -61,10 +78,14 @@ const TrialFile = "trial.json"
 // Trial is the record of one trial run, written to <run dir>/trial.json when
 // the run starts and again when it ends.
 type Trial struct {
-	ID       string         `json:"id"`        // hash of params, data and seed
-	ConfigID string         `json:"config_id"` // hash of params and data: the same for every repeat
-	Name     string         `json:"name"`      // the directory name, for people
-	Params   map[string]any `json:"params"`    // every resolved hyperparameter
+	ID       string `json:"id"`        // hash of the model, params, data and seed
+	ConfigID string `json:"config_id"` // hash of the model, params and data: the same for every repeat
+	// ModelHash is the fingerprint of the model that ran the trial, which
+	// ID covers (see spec.ModelHash); records written before IDs covered
+	// the model have none.
+	ModelHash string         `json:"model_hash,omitempty"`
+	Name      string         `json:"name"`   // the directory name, for people
+	Params    map[string]any `json:"params"` // every resolved hyperparameter
 	// ParamTypes, on disk only, names each value's type ("int", "float",
 	// "string", "bool", "int_list", "float_list"): WriteTrial writes it, and
 	// reading a record gives each value its Go type again (int64, float64,
@@ -96,6 +117,10 @@ type Trial struct {
 	StoppedEarly   bool       `json:"stopped_early"`
 	FinalTrainLoss *float64   `json:"final_train_loss"`
 	FinalValLoss   *float64   `json:"final_val_loss"`
+	// Metrics sums up every metric the model declared and reported, the
+	// losses and the objective's included, by name; a record written
+	// before records kept them has none.
+	Metrics map[string]MetricSummary `json:"metrics,omitempty"`
 
 	StartedAt       time.Time `json:"started_at"`
 	EndedAt         time.Time `json:"ended_at,omitzero"`
@@ -122,6 +147,18 @@ func (t *Trial) ScoreOrDefault() *float64 {
 		return t.Score
 	}
 	return t.BestValLoss
+}
+
+// MetricSummary is what a record keeps of one metric: its best value over
+// the epochs run (by Mode, see Objective.MetricMode), the epoch that
+// reached it (the earliest on a tie), and its last value. The host computes
+// them from the events it received; nil is a value that was never a finite
+// number.
+type MetricSummary struct {
+	Mode      string   `json:"mode"`
+	Best      *float64 `json:"best"`
+	BestEpoch int64    `json:"best_epoch"`
+	Final     *float64 `json:"final"`
 }
 
 // Series is a metric's value per epoch. JSON has no NaN: a non-finite

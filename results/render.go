@@ -33,14 +33,20 @@ type RenderOptions struct {
 	// Top, if positive, keeps only the first Top rows of the ranking.
 	// Failed and in-progress trials are always listed in full.
 	Top int
+	// Metrics names metrics of Ranking.Metrics whose best and final values
+	// the table and Markdown show besides the columns they always have;
+	// CSV and JSON carry every metric anyway. A name the ranking does not
+	// know is an error.
+	Metrics []string
 }
 
 // Render writes r to w in format (one of Formats).
 //
 // Every format has, per configuration: rank, trial, each swept
-// hyperparameter, best validation loss, best epoch, final train and
+// hyperparameter, the objective's best value, best epoch, final train and
 // validation loss, epochs run, duration and status; with repeats the mean ±
-// sample std and n. The table and Markdown formats then list the failed
+// sample std and n. CSV and JSON add every metric's best and final value
+// (see Ranking.Metrics), the table and Markdown those opts.Metrics names. The table and Markdown formats then list the failed
 // trials with their reasons, the trials still in progress and the loading
 // warnings. CSV has one row per configuration, so it carries the failure
 // reasons in a final "error" column and leaves out trials in progress; JSON
@@ -48,6 +54,11 @@ type RenderOptions struct {
 // empty in CSV and null in JSON. Run directories are shown relative to
 // Ranking.Dir when they lie inside it.
 func Render(w io.Writer, r Ranking, format string, opts RenderOptions) error {
+	for _, name := range opts.Metrics {
+		if !slices.Contains(r.Metrics, name) {
+			return r.unknownMetric(name)
+		}
+	}
 	if opts.Top > 0 && len(r.Rows) > opts.Top {
 		r.Rows = r.Rows[:opts.Top]
 	}
@@ -55,9 +66,9 @@ func Render(w io.Writer, r Ranking, format string, opts RenderOptions) error {
 	var err error
 	switch format {
 	case FormatTable:
-		renderTable(bw, r)
+		renderTable(bw, r, opts.Metrics)
 	case FormatMarkdown:
-		renderMarkdown(bw, r)
+		renderMarkdown(bw, r, opts.Metrics)
 	case FormatCSV:
 		err = renderCSV(bw, r)
 	case FormatJSON:
@@ -85,8 +96,58 @@ type column struct {
 	cell    func(*Row) string
 }
 
-// humanColumns are the table and Markdown columns of r.
-func humanColumns(r *Ranking) []column {
+// unknownMetric is the error for a metric name that no record of r sums up.
+func (r *Ranking) unknownMetric(name string) error {
+	if len(r.Metrics) == 0 {
+		return fmt.Errorf("no metric %q: no finished trial of %s has its metrics recorded (records written before sweep kept them have none)", name, r.Dir)
+	}
+	return fmt.Errorf("no metric %q in the records of %s; they have: %s", name, r.Dir, strings.Join(r.Metrics, ", "))
+}
+
+// metricColumn is a column of one metric's best or final values, beyond
+// the columns every report has.
+type metricColumn struct {
+	name string // best_<metric> or final_<metric>
+	best bool
+	stat func(*Row) Stat
+}
+
+// metricColumns are the columns of the best and final values of the named
+// metrics, less those every report has already: the objective's best and
+// the final losses.
+func metricColumns(r *Ranking, names []string) []metricColumn {
+	var cols []metricColumn
+	for _, name := range names {
+		if name != r.Objective.Metric {
+			cols = append(cols, metricColumn{"best_" + name, true, func(row *Row) Stat { return row.metric(name).Best }})
+		}
+		if name != "train_loss" && name != "val_loss" {
+			cols = append(cols, metricColumn{"final_" + name, false, func(row *Row) Stat { return row.metric(name).Final }})
+		}
+	}
+	return cols
+}
+
+// metric returns the row's statistics of a metric, NaN where its trials'
+// records have none.
+func (row *Row) metric(name string) MetricStat {
+	if m, ok := row.Metrics[name]; ok {
+		return m
+	}
+	return MetricStat{Best: newStat(nil), Final: newStat(nil)}
+}
+
+// bestCell shows a best value for people: with repeats, mean ± std.
+func bestCell(r *Ranking, s Stat) string {
+	if r.Repeats && s.N > 1 {
+		return fmtMeanStd(s.Mean, s.Std)
+	}
+	return fmtLoss(s.Mean)
+}
+
+// humanColumns are the table and Markdown columns of r, with the best and
+// final values of the metrics named.
+func humanColumns(r *Ranking, metrics []string) []column {
 	cols := []column{
 		{"rank", true, func(row *Row) string {
 			if row.Rank == 0 {
@@ -100,18 +161,25 @@ func humanColumns(r *Ranking) []column {
 		cols = append(cols, column{k, false, func(row *Row) string { return FormatValue(row.Params[k]) }})
 	}
 	cols = append(cols, column{"best " + strings.ReplaceAll(r.Objective.Metric, "_", " "), true, func(row *Row) string {
-		if r.Repeats && row.Score.N > 1 {
-			return fmtMeanStd(row.Score.Mean, row.Score.Std)
-		}
-		return fmtLoss(row.Score.Mean)
+		return bestCell(r, row.Score)
 	}})
 	if r.Repeats {
 		cols = append(cols, column{"n", true, func(row *Row) string { return strconv.Itoa(row.Score.N) }})
 	}
-	return append(cols,
+	cols = append(cols,
 		column{"best epoch", true, func(row *Row) string { return fmtCount(row.BestEpoch.Mean) }},
 		column{"final train loss", true, func(row *Row) string { return fmtLoss(row.FinalTrainLoss.Mean) }},
 		column{"final val loss", true, func(row *Row) string { return fmtLoss(row.FinalValLoss.Mean) }},
+	)
+	for _, mc := range metricColumns(r, metrics) {
+		cols = append(cols, column{strings.ReplaceAll(mc.name, "_", " "), true, func(row *Row) string {
+			if mc.best {
+				return bestCell(r, mc.stat(row))
+			}
+			return fmtLoss(mc.stat(row).Mean)
+		}})
+	}
+	return append(cols,
 		column{"epochs", true, func(row *Row) string { return fmtCount(row.EpochsRun.Mean) }},
 		column{"duration", true, func(row *Row) string { return fmtDuration(row.DurationSeconds.Mean) }},
 		column{"status", false, func(row *Row) string { return row.Status }},
@@ -130,8 +198,8 @@ func cells(cols []column, r *Ranking) [][]string {
 	return out
 }
 
-func renderTable(w *bufio.Writer, r Ranking) {
-	cols := humanColumns(&r)
+func renderTable(w *bufio.Writer, r Ranking, metrics []string) {
+	cols := humanColumns(&r, metrics)
 	body := cells(cols, &r)
 	width := make([]int, len(cols))
 	for j, c := range cols {
@@ -169,8 +237,8 @@ func renderTable(w *bufio.Writer, r Ranking) {
 	writeSections(w, r, "", "")
 }
 
-func renderMarkdown(w *bufio.Writer, r Ranking) {
-	cols := humanColumns(&r)
+func renderMarkdown(w *bufio.Writer, r Ranking, metrics []string) {
+	cols := humanColumns(&r, metrics)
 	row := func(cells []string) {
 		w.WriteString("|")
 		for _, s := range cells {
@@ -278,8 +346,12 @@ func renderCSV(w io.Writer, r Ranking) error {
 	header := []string{"rank", "trial"}
 	header = append(header, r.Swept...)
 	best := "best_" + r.Objective.Metric
-	header = append(header, best, best+"_std", "n", "best_epoch", "final_train_loss",
-		"final_val_loss", "epochs_run", "duration_seconds", "status", "error")
+	header = append(header, best, best+"_std", "n", "best_epoch", "final_train_loss", "final_val_loss")
+	metrics := metricColumns(&r, r.Metrics)
+	for _, mc := range metrics {
+		header = append(header, mc.name)
+	}
+	header = append(header, "epochs_run", "duration_seconds", "status", "error")
 	cw := csv.NewWriter(w)
 	if err := cw.Write(header); err != nil {
 		return err
@@ -300,7 +372,11 @@ func renderCSV(w io.Writer, r Ranking) error {
 		}
 		rec = append(rec, fmtFull(row.Score.Mean), fmtFull(row.Score.Std),
 			strconv.Itoa(row.Score.N), fmtFull(row.BestEpoch.Mean), fmtFull(row.FinalTrainLoss.Mean),
-			fmtFull(row.FinalValLoss.Mean), fmtFull(row.EpochsRun.Mean), fmtFull(row.DurationSeconds.Mean),
+			fmtFull(row.FinalValLoss.Mean))
+		for _, mc := range metrics {
+			rec = append(rec, fmtFull(mc.stat(row).Mean))
+		}
+		rec = append(rec, fmtFull(row.EpochsRun.Mean), fmtFull(row.DurationSeconds.Mean),
 			row.Status, strings.Join(reasons, "; "))
 		if err := cw.Write(rec); err != nil {
 			return err
@@ -334,7 +410,14 @@ type (
 		FinalValLoss    jsonStat       `json:"final_val_loss"`
 		EpochsRun       jsonStat       `json:"epochs_run"`
 		DurationSeconds jsonStat       `json:"duration_seconds"`
-		Status          string         `json:"status"`
+		// Metrics holds every metric's best and final values by name.
+		Metrics map[string]jsonMetric `json:"metrics"`
+		Status  string                `json:"status"`
+	}
+	jsonMetric struct {
+		Mode  string   `json:"mode"` // what best means: "min" or "max"
+		Best  jsonStat `json:"best"`
+		Final jsonStat `json:"final"`
 	}
 	jsonSearch struct {
 		*SearchInfo
@@ -378,11 +461,15 @@ func renderJSON(w io.Writer, r Ranking) error {
 	}
 	st := func(s Stat) jsonStat { return jsonStat{Mean: Metric(s.Mean), Std: Metric(s.Std), N: s.N} }
 	for _, row := range r.Rows {
+		metrics := make(map[string]jsonMetric, len(row.Metrics))
+		for name, m := range row.Metrics {
+			metrics[name] = jsonMetric{Mode: m.Mode, Best: st(m.Best), Final: st(m.Final)}
+		}
 		rep.Rows = append(rep.Rows, jsonRow{
 			Rank: row.Rank, Trial: row.Name, ConfigID: row.ConfigID, Trials: nonNil(row.Trials),
 			Runs: r.relAll(row.Dirs), Params: row.Params, Score: st(row.Score), BestEpoch: st(row.BestEpoch),
 			FinalTrainLoss: st(row.FinalTrainLoss), FinalValLoss: st(row.FinalValLoss),
-			EpochsRun: st(row.EpochsRun), DurationSeconds: st(row.DurationSeconds), Status: row.Status,
+			EpochsRun: st(row.EpochsRun), DurationSeconds: st(row.DurationSeconds), Metrics: metrics, Status: row.Status,
 		})
 	}
 	for _, f := range r.Failed {

@@ -42,6 +42,8 @@ func TestRenderGolden(t *testing.T) {
 		{"grid", gridSweep, RenderOptions{}},
 		{"repeats", repeatSweep, RenderOptions{}},
 		{"grid_top2", gridSweep, RenderOptions{Top: 2}},
+		{"grid_metrics", gridSweep, RenderOptions{Metrics: []string{"val_ic", "train_loss"}}},
+		{"repeats_metrics", repeatSweep, RenderOptions{Metrics: []string{"val_ic"}}},
 	}
 	formats := map[string]string{FormatTable: "txt", FormatCSV: "csv", FormatJSON: "json", FormatMarkdown: "md"}
 	for _, sw := range sweeps {
@@ -216,5 +218,22 @@ func TestFormatHelpers(t *testing.T) {
 		if tc.got != tc.want {
 			t.Errorf("got %q, want %q", tc.got, tc.want)
 		}
+	}
+}
+
+// A metric that no record has is an error that lists the ones there are,
+// for every format, before anything is written.
+func TestRenderUnknownMetric(t *testing.T) {
+	r := loadRanking(t, gridSweep(t))
+	for _, format := range Formats {
+		var b bytes.Buffer
+		err := Render(&b, r, format, RenderOptions{Metrics: []string{"val_ic", "val_icc"}})
+		if err == nil || !strings.Contains(err.Error(), `no metric "val_icc"`) || !strings.Contains(err.Error(), "they have: train_loss, val_ic") || b.Len() > 0 {
+			t.Errorf("%s: %v (wrote %d bytes), want an error listing train_loss, val_ic and nothing written", format, err, b.Len())
+		}
+	}
+	err := Render(&bytes.Buffer{}, Ranking{Dir: "runs/old"}, FormatTable, RenderOptions{Metrics: []string{"val_ic"}})
+	if err == nil || !strings.Contains(err.Error(), "no finished trial of runs/old has its metrics recorded") {
+		t.Errorf("a sweep without metrics: %v", err)
 	}
 }

@@ -15,6 +15,9 @@ type ReportOptions struct {
 	Format string   // one of Formats; "" means FormatTable
 	Top    int      // keep the first Top configurations; 0 keeps all
 	IDs    []string // rank only these trial IDs; empty ranks every trial found
+	// Metrics are the metrics whose columns the table and Markdown add to
+	// the objective's and the losses' (see RenderOptions.Metrics).
+	Metrics []string
 	// Plot, if not empty, is an image path (.png, .svg, ...) for the
 	// validation-loss curves of the first Top configurations (of the first
 	// DefaultPlotTop when Top is 0), read from their event files.
@@ -49,7 +52,7 @@ func Report(w io.Writer, sweepDir string, opts ReportOptions) (warnings []string
 	}
 	r := Rank(s, RankOptions{IDs: opts.IDs})
 	r.Search = opts.Search
-	if err := Render(w, r, format, RenderOptions{Top: opts.Top}); err != nil {
+	if err := Render(w, r, format, RenderOptions{Top: opts.Top, Metrics: opts.Metrics}); err != nil {
 		return nil, err
 	}
 	if format == FormatCSV {

@@ -58,8 +58,12 @@ func TestParseReportArgs(t *testing.T) {
 	if err != nil || target != "runs/x" || !reflect.DeepEqual(opts, want) {
 		t.Errorf("parsed %q %+v, %v; want runs/x %+v", target, opts, err, want)
 	}
-	if _, opts, err := parseReportArgs([]string{"runs/x"}, io.Discard); err != nil || opts.Format != results.FormatTable {
+	if _, opts, err := parseReportArgs([]string{"runs/x"}, io.Discard); err != nil || opts.Format != results.FormatTable || opts.Metrics != nil {
 		t.Errorf("defaults: %+v, %v", opts, err)
+	}
+	if _, opts, err := parseReportArgs([]string{"runs/x", "--metrics", "val_ic, train_loss,,val_ic"}, io.Discard); err != nil ||
+		!reflect.DeepEqual(opts.Metrics, []string{"val_ic", "train_loss"}) {
+		t.Errorf("--metrics: %q, %v; want [val_ic train_loss], blanks and repeats left out", opts.Metrics, err)
 	}
 	for _, c := range []struct{ args, msg string }{
 		{"runs/x --format xml", `--format "xml"`},

@@ -12,10 +12,18 @@ import (
 	"github.com/sweep-ml/sweep/plugins/builtin"
 )
 
+// builtinModel is a model this binary serves itself: how to make it, and
+// the version of its implementation, bumped whenever its numbers change,
+// which the identities of its trials include.
+type builtinModel struct {
+	model   func() plugins.Model
+	version string
+}
+
 // builtinModels are the models this binary serves itself, by the name a
 // grid's `model` key gives.
-var builtinModels = map[string]func() plugins.Model{
-	"ffn": func() plugins.Model { return builtin.FFN() },
+var builtinModels = map[string]builtinModel{
+	builtin.FFNName: {model: builtin.FFN, version: builtin.FFNVersion},
 }
 
 // builtinNames lists the built-in models, for messages.
@@ -27,16 +35,17 @@ func builtinNames() string { return strings.Join(slices.Sorted(maps.Keys(builtin
 // (and gets the same crash isolation) as any custom model.
 const serveBuiltinCommand = "__serve-builtin"
 
-// builtinCommand is the command that serves the built-in model name: this
-// binary, with the hidden subcommand. It is the orchestrator's way to start
-// a built-in model (orchestrator.BuiltinModels).
-func builtinCommand(name string) (plugins.Command, error) {
-	if _, ok := builtinModels[name]; !ok {
-		return plugins.Command{}, fmt.Errorf("%w %q (built-in: %s)", orchestrator.ErrNoBuiltin, name, builtinNames())
+// builtinCommand is the command that serves the built-in model name (this
+// binary, with the hidden subcommand) and the model's version. It is the
+// orchestrator's way to start a built-in model (orchestrator.BuiltinModels).
+func builtinCommand(name string) (orchestrator.Builtin, error) {
+	m, ok := builtinModels[name]
+	if !ok {
+		return orchestrator.Builtin{}, fmt.Errorf("%w %q (built-in: %s)", orchestrator.ErrNoBuiltin, name, builtinNames())
 	}
 	self, err := os.Executable()
 	if err != nil {
-		return plugins.Command{}, fmt.Errorf("find the sweep binary to serve model %q: %w", name, err)
+		return orchestrator.Builtin{}, fmt.Errorf("find the sweep binary to serve model %q: %w", name, err)
 	}
-	return plugins.Command{Path: self, Args: []string{serveBuiltinCommand, name}}, nil
+	return orchestrator.Builtin{Command: plugins.Command{Path: self, Args: []string{serveBuiltinCommand, name}}, Version: m.version}, nil
 }

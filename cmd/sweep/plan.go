@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"text/tabwriter"
 
@@ -33,19 +32,26 @@ func runPlan(ctx context.Context, args []string, ios *ioStreams) error {
 	}
 	defer plan.Close()
 	noteData(plan, stderr)
-	states, err := planStates(ctx, plan, stderr)
+	onDisk, err := sweepOnDisk(plan)
 	if err != nil {
 		return err
 	}
+	states := planStates(ctx, plan, onDisk, stderr)
 	if *jsonOut {
 		return writePlanJSON(stdout, plan, states)
 	}
+	changes := orchestrator.FindModelChanges(plan, onDisk)
+	why := modelStates(changes)
 	counts := map[string]int{}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TRIAL\tID\tSTATE\tHYPERPARAMETERS")
 	for i, t := range plan.Trials {
-		counts[states[i]]++
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.Name, t.ID, states[i], t.Label())
+		state := states[i]
+		counts[state]++
+		if note, ok := why[t.ID]; ok {
+			state += " (" + note + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.Name, t.ID, state, t.Label())
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -63,6 +69,7 @@ func runPlan(ctx context.Context, args []string, ios *ioStreams) error {
 	}
 	fmt.Fprintf(stdout, "\n%d trials (%s) into %s: %s%d to run\n",
 		len(plan.Trials), plan.Desc.Name, plan.Dir, done, counts[stateToRun])
+	showModelChanges(stdout, "", changes, plan.Dir)
 	return nil
 }
 
@@ -77,17 +84,10 @@ const (
 )
 
 // planStates returns the state of each of the plan's trials, from its
-// records on disk and, for a sweep submitted to Slurm, the tasks still in
+// records on disk (onDisk) and, for a sweep submitted to Slurm, the tasks still in
 // the queue. A Slurm that does not answer only costs the queued state, with
 // a warning: the plan is there to look at what is on disk.
-func planStates(ctx context.Context, plan *orchestrator.Plan, stderr io.Writer) ([]string, error) {
-	onDisk := &results.Sweep{Dir: plan.Dir} // a sweep not yet run has no directory
-	if _, statErr := os.Stat(plan.Dir); statErr == nil {
-		var err error
-		if onDisk, err = results.LoadSweep(plan.Dir); err != nil {
-			return nil, err
-		}
-	}
+func planStates(ctx context.Context, plan *orchestrator.Plan, onDisk *results.Sweep, stderr io.Writer) []string {
 	queued, err := orchestrator.QueuedTrials(ctx, &slurm.Client{}, plan.Dir)
 	if err != nil {
 		fmt.Fprintf(stderr, "sweep: warning: trials queued on Slurm are shown as to run: %v\n", err)
@@ -99,7 +99,7 @@ func planStates(ctx context.Context, plan *orchestrator.Plan, stderr io.Writer) 
 			states[i] = stateQueued
 		}
 	}
-	return states, nil
+	return states
 }
 
 // planJSON is `sweep plan --json`, as the README documents it.

@@ -48,10 +48,11 @@ func runPlugins(ctx context.Context, args []string, ios *ioStreams) error {
 		if len(args) > 2 {
 			return usageError{msg: fmt.Sprintf("the built-in model %s takes no arguments (--json goes before it); %s", args[1], usage)}
 		}
-		var err error
-		if cmd, err = builtinCommand(args[1]); err != nil {
+		b, err := builtinCommand(args[1])
+		if err != nil {
 			return err
 		}
+		cmd = b.Command
 	}
 	client, err := plugins.Launch(ctx, cmd)
 	if err != nil {

@@ -53,7 +53,9 @@ func parseReportArgs(args []string, stderr io.Writer) (string, results.ReportOpt
 	fs.StringVar(&opts.Plot, "plot", "", fmt.Sprintf("also draw the validation-loss curves of the top configurations (default %d), each with its best epoch marked, to FILE.png or FILE.svg", results.DefaultPlotTop))
 	fs.BoolVar(&opts.LogY, "log-y", false, "with --plot: a logarithmic loss axis")
 	fs.StringVar(&opts.History, "history", "", "also draw the best score so far against the configuration number to FILE.png or FILE.svg")
+	metrics := fs.String("metrics", "", "comma-separated metrics whose best and final values the table and markdown also show, e.g. val_ic,train_loss (csv and json carry every metric)")
 	target, err := exactlyOne(fs, args, "sweep directory or grid file")
+	opts.Metrics = metricNames(*metrics)
 	switch {
 	case err != nil:
 		return "", opts, err
@@ -63,6 +65,17 @@ func parseReportArgs(args []string, stderr io.Writer) (string, results.ReportOpt
 		return "", opts, usageError{msg: fmt.Sprintf("--format %q: want one of %s", opts.Format, strings.Join(results.Formats, ", "))}
 	}
 	return target, opts, nil
+}
+
+// metricNames splits --metrics at commas, leaving out blanks and repeats.
+func metricNames(list string) []string {
+	var names []string
+	for _, name := range strings.Split(list, ",") {
+		if name = strings.TrimSpace(name); name != "" && !slices.Contains(names, name) {
+			names = append(names, name)
+		}
+	}
+	return names
 }
 
 // sweepDir resolves report's argument to an absolute path: a sweep

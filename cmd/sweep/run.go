@@ -85,6 +85,9 @@ func runLocal(ctx context.Context, grid string, opts orchestrator.RunOptions, js
 	}
 	defer plan.Close()
 	noteData(plan, stderr)
+	if err := announceModelChanges(plan, stderr); err != nil {
+		return err
+	}
 	sum, err := orchestrator.Run(ctx, plan, opts)
 	if err != nil {
 		return err

@@ -15,6 +15,6 @@ func runServeBuiltin(_ context.Context, args []string, ios *ioStreams) error {
 	if !ok {
 		return fmt.Errorf("no built-in model %q", args[0])
 	}
-	plugins.Serve(model())
+	plugins.Serve(model.model())
 	return nil
 }

@@ -67,6 +67,9 @@ func runSlurm(ctx context.Context, grid string, opts orchestrator.RunOptions, f 
 	}
 	defer plan.Close()
 	noteData(plan, stderr)
+	if err := announceModelChanges(plan, stderr); err != nil {
+		return err
+	}
 	cfg := plan.Spec.Slurm
 	f.apply(&cfg)
 	var sub *slurm.Submitted

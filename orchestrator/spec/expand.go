@@ -23,8 +23,9 @@ type Trial struct {
 	// Index is the trial's position in the expansion.
 	Index int
 	// ID identifies the trial across runs and machines: a hash of the
-	// model's name, the resolved hyperparameters, the data (spec and file
-	// content) and the seed. A finished trial with the same ID is done.
+	// model (its name and fingerprint, Spec.ModelHash), the resolved
+	// hyperparameters, the data (spec and file content) and the seed. A
+	// finished trial with the same ID is done.
 	ID string
 	// ConfigID is ID without the seed: the same for every repeat of a
 	// configuration, which the report aggregates over.
@@ -45,7 +46,23 @@ type Trial struct {
 	Seed int64
 	// Repeat is the 0-based index among the configuration's seeds.
 	Repeat int
+
+	// body is the canonical text of the configuration but for the model's
+	// fingerprint, from which IDWithModel and LegacyID recompute IDs.
+	body string
 }
+
+// IDWithModel returns the ID the trial has with another model, whose
+// fingerprint (see ModelHash) is modelHash: the ID under which the runs of
+// the same trial by that model are recorded.
+func (t *Trial) IDWithModel(modelHash string) string {
+	return trialID(configText(t.body, modelHash), t.Seed)
+}
+
+// LegacyID returns the ID that sweeps gave the trial before identities
+// covered the model: the ID of its runs recorded then, which cannot tell
+// which model made them.
+func (t *Trial) LegacyID() string { return trialID(legacyText(t.body), t.Seed) }
 
 // Label writes the swept hyperparameters for people: "dropout=0.2 lr=0.01".
 // The seed is added for a repeat after the first, and for a trial with no
@@ -115,9 +132,9 @@ func Expand(s *Spec, desc plugins.Description) ([]Trial, error) {
 	}
 
 	configs := r.configs()
-	identities := make([]string, len(configs))
+	bodies := make([]string, len(configs))
 	for i, params := range configs {
-		identities[i] = configIdentity(r.model, params, s.Data, dataHash)
+		bodies[i] = configBody(r.model, params, s.Data, dataHash)
 	}
 	trials := make([]Trial, 0, n)
 	for rep := 0; rep < s.Repeats; rep++ {
@@ -126,7 +143,7 @@ func Expand(s *Spec, desc plugins.Description) ([]Trial, error) {
 				// Each trial owns its Params.
 				params = cloneParams(params)
 			}
-			trials = append(trials, r.trial(s, len(trials), i, params, identities[i], rep))
+			trials = append(trials, r.trial(s, len(trials), i, params, bodies[i], rep))
 		}
 	}
 	if err := s.checkNames(trials, r); err != nil {
@@ -135,18 +152,21 @@ func Expand(s *Spec, desc plugins.Description) ([]Trial, error) {
 	return trials, nil
 }
 
-// trial is repeat rep of configuration number, whose params it takes.
-func (r *resolved) trial(s *Spec, index, number int, params plugins.Params, identity string, rep int) Trial {
+// trial is repeat rep of configuration number, whose params it takes and
+// whose canonical text, but for the model's fingerprint, is body.
+func (r *resolved) trial(s *Spec, index, number int, params plugins.Params, body string, rep int) Trial {
 	seed := s.Seed + int64(rep)
+	text := configText(body, s.ModelHash)
 	t := Trial{
 		Index:    index,
-		ID:       trialID(identity, seed),
-		ConfigID: configID(identity),
+		ID:       trialID(text, seed),
+		ConfigID: configID(text),
 		Params:   params,
 		Swept:    append([]string(nil), r.swept...),
 		Number:   number,
 		Seed:     seed,
 		Repeat:   rep,
+		body:     body,
 	}
 	t.Name = r.name(&t, s.Repeats)
 	return t

@@ -15,8 +15,16 @@ import (
 )
 
 // idVersion starts every identity's canonical text, so that a future change
-// of the encoding cannot collide with today's IDs.
-const idVersion = "sweep-trial-identity v1"
+// of the encoding cannot collide with today's IDs. Version 2 added the
+// model's fingerprint; legacyIDVersion is version 1, which the records of
+// older sweeps carry (see Trial.LegacyID).
+const (
+	idVersion       = "sweep-trial-identity v2"
+	legacyIDVersion = "sweep-trial-identity v1"
+)
+
+// modelHashVersion starts the canonical text that ModelHash hashes.
+const modelHashVersion = "sweep-model v1"
 
 // idLen is the length of an ID in hex digits: 64 bits, enough that two
 // different trials of any realistic sweep never share one.
@@ -35,27 +43,89 @@ func DataHash(d dataset.Spec) (string, error) {
 	if d.Path == "" {
 		return "", nil
 	}
-	f, err := os.Open(d.Path)
+	return fileHash(d.Path)
+}
+
+// fileHash returns the hex SHA-256 of a file's content.
+func fileHash(path string) (string, error) {
+	f, err := os.Open(path)
 	if err != nil {
 		return "", err
 	}
 	defer f.Close()
 	h := sha256.New()
 	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("reading %s: %w", d.Path, err)
+		return "", fmt.Errorf("reading %s: %w", path, err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// configIdentity writes the canonical text that identifies a configuration:
-// the model's name, every resolved hyperparameter (sorted by name, each
-// with its type), the data spec with its documented defaults filled in,
-// and the data file's SHA-256 instead of its path, so that the same data
-// at another path (another machine, an NFS mount) keeps the ID and a
-// changed file changes it.
-func configIdentity(model string, params plugins.Params, d dataset.Spec, dataHash string) string {
+// ModelHash returns the fingerprint of the model that trains a spec's
+// trials, which every trial's identity includes (Spec.ModelHash), so that a
+// changed model is new work while the earlier model's runs stay on disk. It
+// is the hex SHA-256 of a canonical text that holds:
+//
+//   - for a plugin, the SHA-256 of its executable's content, and each of
+//     plugin_args as written, with the SHA-256 of the content of the file it
+//     names if it names one (relative to the grid file's directory, as the
+//     plugin's path is): an edited script is another model, the same files
+//     at another path (another machine) are the same model. Files the
+//     plugin reads without naming them in plugin_args (modules a script
+//     imports) are not covered: the model's own version is for those;
+//   - for a built-in model, its name and builtinVersion, the version of its
+//     implementation, which is bumped whenever its numbers change;
+//   - the interpreter a plugin script runs under, as the grid names it;
+//   - the version the model itself gives (modelVersion), unless it is "".
+func ModelHash(s *Spec, builtinVersion, modelVersion string) (string, error) {
 	var b strings.Builder
-	b.WriteString(idVersion + "\n")
+	b.WriteString(modelHashVersion + "\n")
+	if s.Plugin == "" {
+		fmt.Fprintf(&b, "builtin %q version %q\n", s.Model, builtinVersion)
+	} else {
+		sum, err := fileHash(s.Plugin)
+		if err != nil {
+			return "", s.errAt("plugin", "cannot fingerprint the model: %v", err)
+		}
+		fmt.Fprintf(&b, "plugin.sha256 %s\n", sum)
+		if s.Interpreter != "" {
+			// As named: the same script under another environment's
+			// python (other library versions) is another model.
+			fmt.Fprintf(&b, "interpreter %q\n", s.Interpreter)
+		}
+		for _, arg := range s.PluginArgs {
+			fmt.Fprintf(&b, "arg %q", arg)
+			if path := s.absPath(arg); isFile(path) {
+				sum, err := fileHash(path)
+				if err != nil {
+					return "", s.errAt("plugin_args", "cannot fingerprint the model: %v", err)
+				}
+				fmt.Fprintf(&b, " sha256 %s", sum)
+			}
+			b.WriteString("\n")
+		}
+	}
+	if modelVersion != "" {
+		fmt.Fprintf(&b, "version %q\n", modelVersion)
+	}
+	sum := sha256.Sum256([]byte(b.String()))
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// isFile reports whether path names a regular file (after links).
+func isFile(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular()
+}
+
+// configBody writes the canonical text that identifies a configuration,
+// but for the encoding's version and the model's fingerprint (see
+// configText): the model's name, every resolved hyperparameter (sorted by
+// name, each with its type), the data spec with its documented defaults
+// filled in, and the data file's SHA-256 instead of its path, so that the
+// same data at another path (another machine, an NFS mount) keeps the ID
+// and a changed file changes it.
+func configBody(model string, params plugins.Params, d dataset.Spec, dataHash string) string {
+	var b strings.Builder
 	fmt.Fprintf(&b, "model %q\n", model)
 	names := make([]string, 0, len(params))
 	for name := range params {
@@ -68,6 +138,16 @@ func configIdentity(model string, params plugins.Params, d dataset.Spec, dataHas
 	b.WriteString(canonicalData(d, dataHash))
 	return b.String()
 }
+
+// configText is the canonical text of a configuration with the model
+// whose fingerprint is modelHash.
+func configText(body, modelHash string) string {
+	return idVersion + "\n" + body + "model.sha256 " + modelHash + "\n"
+}
+
+// legacyText is the canonical text of identity version 1, which had no
+// model fingerprint.
+func legacyText(body string) string { return legacyIDVersion + "\n" + body }
 
 // configID and trialID hash the canonical texts; the trial adds its seed.
 func configID(identity string) string { return shortHash(identity) }

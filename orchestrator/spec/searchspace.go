@@ -68,10 +68,10 @@ func (ss *SearchSpace) Trials(number int, sampled map[string]any) ([]Trial, erro
 	for k, v := range sampled {
 		params[k] = CloneValue(v)
 	}
-	identity := configIdentity(ss.r.model, params, ss.spec.Data, ss.dataHash)
+	body := configBody(ss.r.model, params, ss.spec.Data, ss.dataHash)
 	out := make([]Trial, ss.spec.Repeats)
 	for rep := range out {
-		out[rep] = ss.r.trial(ss.spec, number*ss.spec.Repeats+rep, number, cloneParams(params), identity, rep)
+		out[rep] = ss.r.trial(ss.spec, number*ss.spec.Repeats+rep, number, cloneParams(params), body, rep)
 		if msg := checkPathName(out[rep].Name); msg != "" {
 			return nil, fmt.Errorf("trial %d (%s): %s; set trial_name", number, out[rep].Label(), msg)
 		}

@@ -35,7 +35,8 @@ import (
 //	log_dir            = "runs"              # relative to the grid file, as data.path and plugin are
 //	model              = "ffn"               # a built-in model (default "ffn") ...
 //	plugin             = "../bin/ridge"      # ... or a plugin executable, relative to the grid file
-//	plugin_args        = ["--verbose"]       # arguments for the plugin executable
+//	plugin_args        = ["--verbose"]       # arguments for the plugin executable; files they name (relative
+//	                                         # to the grid file) are part of the model's identity (ModelHash)
 //	interpreter        = "/usr/bin/python3"  # run plugin as a script: <interpreter> <plugin> <plugin_args...>;
 //	                                         # a bare name is looked up on PATH, a path is relative to the grid file
 //	trial_name         = "ffn_dropout{dropout}_lr{lr}" # default: the model's name and every swept axis
@@ -87,6 +88,10 @@ type Spec struct {
 	// GridHash is its SHA-256 (see GridHash).
 	Source   []byte
 	GridHash string
+	// ModelHash is the fingerprint of the model that trains the trials
+	// (see ModelHash), which their IDs include. Load leaves it empty:
+	// whoever starts the model sets it, before Expand or NewSearchSpace.
+	ModelHash string
 
 	Name       string
 	LogDir     string // absolute

@@ -20,6 +20,18 @@ import (
 // selects it.
 const FFNName = "ffn"
 
+// FFNVersion is the version of the built-in network's implementation, which
+// the identity of every trial it runs includes. Bump it with any change
+// that changes its numbers for the same hyperparameters, data and seed: in
+// package ffn (layers, kernels, Adam, the training loop, early stopping,
+// schedules), in how package dataset reads, splits and standardises data,
+// or in how Train maps hyperparameters onto them. Then `sweep run` runs
+// finished trials again instead of keeping numbers the code no longer
+// gives; their earlier runs stay on disk. A change that leaves every number
+// as it was (speed, messages) keeps the version. TestFFNNumbers fails when
+// the numbers change, to remind.
+const FFNVersion = "1"
+
 // The scalar tags the network reports every epoch.
 const (
 	MetricTrainLoss    = "train_loss"

@@ -3,15 +3,19 @@ package builtin
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
+	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/sweep-ml/sweep/plugins"
 	"github.com/sweep-ml/sweep/plugins/dataset"
+	"github.com/sweep-ml/sweep/tests/golden"
 )
 
 // smallData is a quick synthetic dataset: 2000 rows of 8 features.
@@ -263,4 +267,49 @@ func TestConcurrentTrials(t *testing.T) {
 	if _, err := FFN().Train(ctx, plugins.TrainRequest{Params: params, Data: smallData}, nil); err != nil {
 		t.Errorf("nil emit: %v", err)
 	}
+}
+
+// TestFFNNumbers pins the losses of one small trial to FFNVersion, so that
+// a change to the network's numbers cannot pass without a decision: a
+// version bump makes sweeps run their finished trials again. The tolerance
+// (1e-9 relative) allows for the last bits that fused multiply-adds move
+// on other processors, not for a change of the arithmetic.
+func TestFFNNumbers(t *testing.T) {
+	params := plugins.Params{"epochs": int64(5), "hidden_dims": []int64{16, 8}, "patience": int64(100)}
+	events, _, err := run(t, context.Background(), params, 42, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "# TestFFNNumbers: the built-in FFN's losses for one trial, by epoch\nversion %s\n", FFNVersion)
+	for _, e := range events {
+		fmt.Fprintf(&b, "%d %.17g %.17g\n", e.Step, scalar(e, "train_loss"), scalar(e, "val_loss"))
+	}
+	path := filepath.Join("testdata", "ffn_numbers.golden")
+	want := strings.Split(string(golden.Want(t, path, []byte(b.String()))), "\n")
+	got := strings.Split(b.String(), "\n")
+	if want[1] != got[1] {
+		t.Fatalf("%s was written at %s, but FFNVersion is %s: rewrite it with go test ./plugins/builtin -run TestFFNNumbers -update",
+			path, want[1], FFNVersion)
+	}
+	if len(want) != len(got) || !slices.EqualFunc(want[2:], got[2:], sameNumbers) {
+		t.Errorf("the built-in FFN's numbers changed:\n%s\nwant (%s)\n%s\nIf that is meant, bump FFNVersion (so that sweeps run their finished trials again) and rewrite %s with -update",
+			strings.Join(got[2:], "\n"), path, strings.Join(want[2:], "\n"), path)
+	}
+}
+
+// sameNumbers reports whether two lines of numbers agree to 1e-9 relative.
+func sameNumbers(a, b string) bool {
+	x, y := strings.Fields(a), strings.Fields(b)
+	if len(x) != len(y) {
+		return false
+	}
+	for i := range x {
+		u, err1 := strconv.ParseFloat(x[i], 64)
+		v, err2 := strconv.ParseFloat(y[i], 64)
+		if err1 != nil || err2 != nil || math.Abs(u-v) > 1e-9*math.Max(math.Abs(u), math.Abs(v)) {
+			return false
+		}
+	}
+	return true
 }

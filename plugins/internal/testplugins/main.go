@@ -11,6 +11,10 @@
 //	               directory, and a SIGINT that reaches it while it waits
 //	               appends its pid to plugins.sigint there before it exits 1
 //	bad-stream     serve a Train that sends an event after the outcome
+//	script FILE    serve the test model with every loss multiplied by the number
+//	               in FILE, read at each trial, and a val_ic metric too: FILE
+//	               stands for a script a plugin's interpreter runs, so that
+//	               editing it changes the model
 //
 // The test model's hyperparameter "fail" picks how a trial misbehaves at
 // epoch "fail_at": "panic", "exit" (os.Exit(7)), "kill" (SIGKILL itself),
@@ -23,6 +27,8 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/go-plugin"
@@ -41,6 +47,12 @@ func main() {
 	switch mode {
 	case "":
 		plugins.Serve(model{})
+	case "script":
+		if len(os.Args) != 3 {
+			fmt.Fprintln(os.Stderr, "testplugins: usage: testplugins script FILE")
+			os.Exit(2)
+		}
+		plugins.Serve(model{script: os.Args[2]})
 	case "wrong-cookie", "wrong-version":
 		hs := plugins.Handshake
 		if mode == "wrong-cookie" {
@@ -104,7 +116,9 @@ func slowStart(args []string) {
 	signal.Stop(sigint)
 }
 
-type model struct{}
+// model is the test model; with a script, its losses are scaled by the
+// number in that file and it reports val_ic as well.
+type model struct{ script string }
 
 // params declares one hyperparameter of every type, so that the tests see
 // each type cross the wire both ways.
@@ -120,11 +134,27 @@ var params = []plugins.ParamSpec{
 	{Name: "weights", Type: plugins.TypeFloatList, Default: []float64{0.5, 1}, Help: "a float list"},
 }
 
-func (model) Describe(context.Context) (plugins.Description, error) {
-	return plugins.Description{Name: "testplugin", Params: params, Metrics: []string{"train_loss", "val_loss", "pid"}}, nil
+func (m model) Describe(context.Context) (plugins.Description, error) {
+	metrics := []string{"train_loss", "val_loss", "pid"}
+	if m.script != "" {
+		metrics = append(metrics, "val_ic")
+	}
+	return plugins.Description{Name: "testplugin", Params: params, Metrics: metrics}, nil
 }
 
-func (model) Train(ctx context.Context, req plugins.TrainRequest, emit func(plugins.Event) error) (plugins.Outcome, error) {
+// scale is the factor of the model's losses: the number in its script, or 1.
+func (m model) scale() (float64, error) {
+	if m.script == "" {
+		return 1, nil
+	}
+	text, err := os.ReadFile(m.script)
+	if err != nil {
+		return 0, err
+	}
+	return strconv.ParseFloat(strings.TrimSpace(string(text)), 64)
+}
+
+func (m model) Train(ctx context.Context, req plugins.TrainRequest, emit func(plugins.Event) error) (plugins.Outcome, error) {
 	// Every value must arrive with the Go type its spec declares.
 	for _, p := range params {
 		v, ok := req.Params[p.Name]
@@ -149,6 +179,10 @@ func (model) Train(ctx context.Context, req plugins.TrainRequest, emit func(plug
 	epochs, sleep := get("epochs").(int64), time.Duration(get("sleep_ms").(int64))*time.Millisecond
 	fail, failAt := get("fail").(string), get("fail_at").(int64)
 	hist, verbose := get("hist").(int64), get("verbose").(bool)
+	scale, err := m.scale()
+	if err != nil {
+		return plugins.Outcome{}, fmt.Errorf("script: %w", err)
+	}
 	fmt.Fprintf(os.Stderr, "trial %s starts in pid %d\n", req.TrialID, os.Getpid())
 	var out plugins.Outcome
 	for epoch := range epochs {
@@ -166,10 +200,13 @@ func (model) Train(ctx context.Context, req plugins.TrainRequest, emit func(plug
 			case <-time.After(sleep):
 			}
 		}
-		loss := 1 / float64(epoch+1)
+		loss := scale / float64(epoch+1)
 		ev := plugins.Event{Step: epoch, Scalars: []plugins.Scalar{
 			{Tag: "train_loss", Value: loss}, {Tag: "val_loss", Value: 2 * loss}, {Tag: "pid", Value: float64(os.Getpid())},
 		}}
+		if m.script != "" {
+			ev.Scalars = append(ev.Scalars, plugins.Scalar{Tag: "val_ic", Value: float64(epoch) / (10 * scale)})
+		}
 		if epoch == 0 {
 			ev.Graph = &plugins.Graph{Nodes: []plugins.GraphNode{
 				{Name: "input", Op: "Placeholder", Shape: []int64{-1, 4}},
