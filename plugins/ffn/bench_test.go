@@ -3,6 +3,7 @@ package ffn
 import (
 	"context"
 	"math/rand/v2"
+	"sync"
 	"testing"
 	"time"
 
@@ -52,9 +53,9 @@ func BenchmarkEpoch(b *testing.B) {
 		}
 		t.evaluate()
 	}
-	reportCPU(b, cpu0, benchTrain/benchBatch)
-	sec := b.Elapsed().Seconds() / float64(b.N)
 	flops := 6*float64(benchWeights)*benchTrain + 2*float64(benchWeights)*benchVal
+	reportCPU(b, cpu0, benchTrain/benchBatch, flops)
+	sec := b.Elapsed().Seconds() / float64(b.N)
 	b.ReportMetric(benchTrain/sec, "train-samples/s")
 	b.ReportMetric(flops/sec/1e9, "GFLOP/s")
 	b.ReportMetric(sec/(benchTrain/benchBatch)*1e6, "µs/step")
@@ -74,18 +75,80 @@ func BenchmarkStep(b *testing.B) {
 		t.net.Backward(dOut)
 		t.adam.Step(t.net.theta, t.net.grad)
 	}
-	reportCPU(b, cpu0, 1)
+	flops := 6 * float64(benchWeights) * benchBatch
+	reportCPU(b, cpu0, 1, flops)
 	sec := b.Elapsed().Seconds() / float64(b.N)
-	b.ReportMetric(6*float64(benchWeights)*benchBatch/sec/1e9, "GFLOP/s")
+	b.ReportMetric(flops/sec/1e9, "GFLOP/s")
 	b.ReportMetric(benchBatch/sec, "samples/s")
 }
 
 // reportCPU reports the process's CPU time per training step since cpu0,
-// for an operation of steps steps: on a shared machine it is the number to
-// compare, as the wall-clock figures include time spent waiting for a core.
-func reportCPU(b *testing.B, cpu0 time.Duration, steps int) {
-	if cpu := cpuTime() - cpu0; cpu > 0 {
-		b.ReportMetric(cpu.Seconds()/float64(b.N*steps)*1e6, "cpu-µs/step")
+// for an operation of steps steps and flops FLOPs, and the fraction of this
+// core's float64 FMA peak (measuredPeak) that the FLOPs per CPU second
+// reach. On a shared machine CPU time is the number to compare, as the
+// wall-clock figures include time spent waiting for a core.
+func reportCPU(b *testing.B, cpu0 time.Duration, steps int, flops float64) {
+	cpu := cpuTime() - cpu0
+	if cpu <= 0 {
+		return
+	}
+	perOp := cpu.Seconds() / float64(b.N)
+	b.ReportMetric(perOp/float64(steps)*1e6, "cpu-µs/step")
+	if peak := measuredPeak(false); peak > 0 {
+		b.ReportMetric(flops/perOp/peak, "peak-fraction")
+	}
+}
+
+// peakRuns and peakIters size measuredPeak's measurement: the best of five
+// runs of 2²¹ iterations (about 6 ms each at 50 GFLOP/s), so that one run
+// undisturbed by the machine's other work is enough.
+const (
+	peakRuns  = 5
+	peakIters = 1 << 21
+)
+
+var (
+	peakOnce sync.Once
+	peaks    [2]float64 // FLOP/s, float64 and float32
+)
+
+// measuredPeak returns the best FLOP/s of the roofline loops of the given
+// float type on this processor, measured once per process; 0 where there
+// is no roofline loop.
+func measuredPeak(float32 bool) float64 {
+	peakOnce.Do(func() {
+		for _, l := range fmaLoops() {
+			for range peakRuns {
+				t0 := time.Now()
+				l.run(peakIters)
+				rate := l.flops * peakIters / time.Since(t0).Seconds()
+				p := &peaks[flag(l.float32)]
+				*p = max(*p, rate)
+			}
+		}
+	})
+	return peaks[flag(float32)]
+}
+
+// BenchmarkPeak is the roofline: each register-only FMA loop this processor
+// executes (fmaLoops), in GFLOP/s. The fastest float64 loop is the peak
+// that BenchmarkStep and BenchmarkEpoch report their fraction of.
+func BenchmarkPeak(b *testing.B) {
+	loops := fmaLoops()
+	if len(loops) == 0 {
+		b.Skip("no roofline loop for this architecture")
+	}
+	for _, l := range loops {
+		b.Run(l.name, func(b *testing.B) {
+			cpu0 := cpuTime()
+			for b.Loop() {
+				l.run(peakIters)
+			}
+			b.ReportMetric(l.flops*peakIters/(b.Elapsed().Seconds()/float64(b.N))/1e9, "GFLOP/s")
+			if cpu := cpuTime() - cpu0; cpu > 0 {
+				b.ReportMetric(l.flops*peakIters/(cpu.Seconds()/float64(b.N))/1e9, "cpu-GFLOP/s")
+			}
+		})
 	}
 }
 
