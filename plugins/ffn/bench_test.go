@@ -6,9 +6,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas64"
 )
 
 // The textbook network and data of the benchmarks: 50 inputs, hidden
@@ -152,9 +149,9 @@ func BenchmarkPeak(b *testing.B) {
 	}
 }
 
-// BenchmarkKernels compares this package's gemm (the assembly kernel where
-// the processor has AVX2 and FMA) with gonum's blas64.Gemm, its fallback,
-// on the textbook network's largest product shapes (batch 64, 50 → 64).
+// BenchmarkKernels runs gemm on every kernel path this processor executes
+// (generic is gonum's blas64.Gemm) on the textbook network's largest
+// product shapes (batch 64, 50 → 64).
 func BenchmarkKernels(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	fillRand := func(n int) []float64 {
@@ -169,46 +166,32 @@ func BenchmarkKernels(b *testing.B) {
 	c := make([]float64, m*n)
 	dw := make([]float64, n*k)
 	dx := make([]float64, m*k)
-	// gflops reports the rate by wall-clock and by CPU time since cpu0.
-	gflops := func(b *testing.B, cpu0 time.Duration) {
-		b.ReportMetric(2*m*n*k/(b.Elapsed().Seconds()/float64(b.N))/1e9, "GFLOP/s")
-		if cpu := cpuTime() - cpu0; cpu > 0 {
-			b.ReportMetric(2*m*n*k/(cpu.Seconds()/float64(b.N))/1e9, "cpu-GFLOP/s")
-		}
-	}
-	gen := func(r, c int, d []float64) blas64.General {
-		return blas64.General{Rows: r, Cols: c, Stride: c, Data: d}
-	}
 	var sc scratch
 	wT := make([]float64, k*n)
 	transpose(wT, n, k, w)
-	// The three products of a Linear layer, each as gemm computes it in
-	// training and as blas64 would.
+	// The three products of a Linear layer, as gemm computes them in
+	// training.
 	products := []struct {
-		name       string
-		own, gonum func()
+		name string
+		run  func()
 	}{
-		{"forward",
-			func() { gemm(&sc, m, n, k, x, k, 1, wT, n, c, n) },
-			func() { blas64.Gemm(blas.NoTrans, blas.Trans, 1, gen(m, k, x), gen(n, k, w), 0, gen(m, n, c)) }},
-		{"weightgrad",
-			func() { gemm(&sc, n, k, m, dz, 1, n, x, k, dw, k) },
-			func() { blas64.Gemm(blas.Trans, blas.NoTrans, 1, gen(m, n, dz), gen(m, k, x), 0, gen(n, k, dw)) }},
-		{"inputgrad",
-			func() { gemm(&sc, m, k, n, dz, n, 1, w, k, dx, k) },
-			func() { blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, gen(m, n, dz), gen(n, k, w), 0, gen(m, k, dx)) }},
+		{"forward", func() { gemm(&sc, m, n, k, x, k, 1, wT, n, c, n) }},
+		{"weightgrad", func() { gemm(&sc, n, k, m, dz, 1, n, x, k, dw, k) }},
+		{"inputgrad", func() { gemm(&sc, m, k, n, dz, n, 1, w, k, dx, k) }},
 	}
 	for _, p := range products {
-		for _, impl := range []struct {
-			name string
-			run  func()
-		}{{"own", p.own}, {"blas64", p.gonum}} {
-			b.Run(p.name+"/"+impl.name, func(b *testing.B) {
+		for _, path := range supportedKernels() {
+			b.Run(p.name+"/"+path.String(), func(b *testing.B) {
+				defer func(saved kernelPath) { kernel = saved }(kernel)
+				kernel = path
 				cpu0 := cpuTime()
 				for b.Loop() {
-					impl.run()
+					p.run()
 				}
-				gflops(b, cpu0)
+				b.ReportMetric(2*m*n*k/(b.Elapsed().Seconds()/float64(b.N))/1e9, "GFLOP/s")
+				if cpu := cpuTime() - cpu0; cpu > 0 {
+					b.ReportMetric(2*m*n*k/(cpu.Seconds()/float64(b.N))/1e9, "cpu-GFLOP/s")
+				}
 			})
 		}
 	}

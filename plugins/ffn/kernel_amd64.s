@@ -369,3 +369,111 @@ droploop:
 dropdone:
 	VZEROUPPER
 	RET
+
+// KSTEP16 adds one step p of the inner product to the 8×16 accumulators:
+// B's row segment at B0 and B1 (Z24, Z25) times Â(r, p) for rows 0-7 at
+// A0..A7, each broadcast into Z26-Z29 in turn.
+#define KSTEP16(B0, B1, A0, A1, A2, A3, A4, A5, A6, A7) \
+	VMOVUPD B0, Z24; \
+	VMOVUPD B1, Z25; \
+	VBROADCASTSD A0, Z26; \
+	VBROADCASTSD A1, Z27; \
+	VFMADD231PD Z24, Z26, Z0; \
+	VFMADD231PD Z25, Z26, Z1; \
+	VBROADCASTSD A2, Z28; \
+	VFMADD231PD Z24, Z27, Z2; \
+	VFMADD231PD Z25, Z27, Z3; \
+	VBROADCASTSD A3, Z29; \
+	VFMADD231PD Z24, Z28, Z4; \
+	VFMADD231PD Z25, Z28, Z5; \
+	VBROADCASTSD A4, Z26; \
+	VFMADD231PD Z24, Z29, Z6; \
+	VFMADD231PD Z25, Z29, Z7; \
+	VBROADCASTSD A5, Z27; \
+	VFMADD231PD Z24, Z26, Z8; \
+	VFMADD231PD Z25, Z26, Z9; \
+	VBROADCASTSD A6, Z28; \
+	VFMADD231PD Z24, Z27, Z10; \
+	VFMADD231PD Z25, Z27, Z11; \
+	VBROADCASTSD A7, Z29; \
+	VFMADD231PD Z24, Z28, Z12; \
+	VFMADD231PD Z25, Z28, Z13; \
+	VFMADD231PD Z24, Z29, Z14; \
+	VFMADD231PD Z25, Z29, Z15
+
+// func kern8x16(k int, a *float64, rsA, psA int, b *float64, ldb int, c *float64, ldc int)
+//
+// kern4x8 with AVX-512F: sixteen ZMM accumulators hold the 8×16 block of C,
+// Z(2r) and Z(2r+1) row r. Each element is still one FMA chain over p in
+// order from zero, as in kern4x8, so both kernels give bit-identical
+// results. Â's eight rows are addressed from two pointers: SI (rows 0, 1, 2,
+// 3 and 4 as SI + {0, 1, 2, 3, 4}·rsA) and R12 = SI + 3·rsA (rows 5, 6 and 7
+// as R12 + {2, 3, 4}·rsA), with R8 = rsA and R15 = 3·rsA in bytes.
+TEXT ·kern8x16(SB), NOSPLIT, $0-64
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ rsA+16(FP), R8
+	MOVQ psA+24(FP), R9
+	MOVQ b+32(FP), DI
+	MOVQ ldb+40(FP), R10
+	MOVQ c+48(FP), DX
+	MOVQ ldc+56(FP), R11
+	SHLQ $3, R8
+	SHLQ $3, R9
+	SHLQ $3, R10
+	SHLQ $3, R11
+	LEAQ (R8)(R8*2), R15
+	LEAQ (SI)(R15*1), R12
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	VPXORQ Z2, Z2, Z2
+	VPXORQ Z3, Z3, Z3
+	VPXORQ Z4, Z4, Z4
+	VPXORQ Z5, Z5, Z5
+	VPXORQ Z6, Z6, Z6
+	VPXORQ Z7, Z7, Z7
+	VPXORQ Z8, Z8, Z8
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
+	VPXORQ Z11, Z11, Z11
+	VPXORQ Z12, Z12, Z12
+	VPXORQ Z13, Z13, Z13
+	VPXORQ Z14, Z14, Z14
+	VPXORQ Z15, Z15, Z15
+	TESTQ CX, CX
+	JZ store16
+
+loop16:
+	KSTEP16((DI), 64(DI), (SI), (SI)(R8*1), (SI)(R8*2), (SI)(R15*1), (SI)(R8*4), (R12)(R8*2), (R12)(R15*1), (R12)(R8*4))
+	ADDQ R9, SI
+	ADDQ R9, R12
+	ADDQ R10, DI
+	DECQ CX
+	JNZ loop16
+
+store16:
+	VMOVUPD Z0, (DX)
+	VMOVUPD Z1, 64(DX)
+	ADDQ R11, DX
+	VMOVUPD Z2, (DX)
+	VMOVUPD Z3, 64(DX)
+	ADDQ R11, DX
+	VMOVUPD Z4, (DX)
+	VMOVUPD Z5, 64(DX)
+	ADDQ R11, DX
+	VMOVUPD Z6, (DX)
+	VMOVUPD Z7, 64(DX)
+	ADDQ R11, DX
+	VMOVUPD Z8, (DX)
+	VMOVUPD Z9, 64(DX)
+	ADDQ R11, DX
+	VMOVUPD Z10, (DX)
+	VMOVUPD Z11, 64(DX)
+	ADDQ R11, DX
+	VMOVUPD Z12, (DX)
+	VMOVUPD Z13, 64(DX)
+	ADDQ R11, DX
+	VMOVUPD Z14, (DX)
+	VMOVUPD Z15, 64(DX)
+	VZEROUPPER
+	RET

@@ -380,7 +380,7 @@ func (n *Net) Forward(x []float64, rows int, train bool) []float64 {
 		w := l.out
 		h := l.h[:rows*w]
 		relu := n.cfg.Activation == ReLU
-		if useAsm && w%4 == 0 {
+		if vectorised() && w%4 == 0 {
 			// The kernel applies ReLU in the same pass.
 			normAffineAVX2(rows, w, &z[0], &h[0], &l.mean[0], &l.invStd[0], &l.gamma[0], &l.beta[0], flag(relu))
 		} else {
@@ -513,7 +513,7 @@ func splitmix64(s uint64) (out, next uint64) {
 func (dm *dropMask) apply(d, mask, h []float64) {
 	d, mask = d[:len(h)], mask[:len(h)]
 	start := 0
-	if useAsm {
+	if vectorised() {
 		start = len(h) &^ 7
 		if start > 0 {
 			dropoutAVX2(start/8, &h[0], &d[0], &mask[0], dm)
@@ -601,7 +601,7 @@ func (l *hiddenLayer) batchNormBackward(g []float64, rows int, act Activation) {
 	fill(sumG, 0)
 	fill(sumGX, 0)
 	fill(db, 0)
-	vector := useAsm && w%4 == 0
+	vector := vectorised() && w%4 == 0
 	if vector {
 		// The kernel applies ReLU's derivative and the mask itself.
 		relu := act == ReLU
