@@ -52,6 +52,20 @@ func bnDzAVX2(rows, w int, dg, xhat, k, mg, mgx, db *float64)
 //go:noescape
 func normAffineAVX2(rows, w int, z, h, mean, invStd, gamma, beta *float64, relu int)
 
+// bnTrainAVX2 is normaliseBatch's statistics (without the running ones)
+// and normaliseAffine in one pass per group of four columns, w a multiple of
+// 4 and rows ≥ 1, followed by ReLU when relu ≠ 0; inv is 1/rows and eps
+// BatchNorm's epsilon.
+//
+//go:noescape
+func bnTrainAVX2(rows, w int, z, h, mean, variance, invStd, gamma, beta *float64, relu int, inv, eps float64)
+
+// transposeAVX2 is transpose for the top-left (rows&^3) × (cols&^3) part
+// of src.
+//
+//go:noescape
+func transposeAVX2(rows, cols int, dst, src *float64)
+
 // dropoutAVX2 runs dropMask.apply over blocks of 8 elements: the same
 // generator steps and the same masks as the Go loop.
 //

@@ -36,6 +36,16 @@ func normAffineAVX2(rows, w int, z, h, mean, invStd, gamma, beta *float64, relu 
 	panic("ffn: no assembly kernel on this architecture")
 }
 
+// bnTrainAVX2 is never called on the generic path.
+func bnTrainAVX2(rows, w int, z, h, mean, variance, invStd, gamma, beta *float64, relu int, inv, eps float64) {
+	panic("ffn: no assembly kernel on this architecture")
+}
+
+// transposeAVX2 is never called on the generic path.
+func transposeAVX2(rows, cols int, dst, src *float64) {
+	panic("ffn: no assembly kernel on this architecture")
+}
+
 // dropoutAVX2 is never called on the generic path.
 func dropoutAVX2(blocks int, h, d, mask *float64, dm *dropMask) {
 	panic("ffn: no assembly kernel on this architecture")

@@ -170,13 +170,26 @@ func gemmRef(m, n, k int, a []float64, rsA, psA int, b []float64, ldb int, c []f
 }
 
 // transpose sets dst (cols × rows) to the transpose of the rows × cols
-// row-major src.
+// row-major src. It panics if either is shorter than rows·cols.
 func transpose(dst []float64, rows, cols int, src []float64) {
-	src = src[:rows*cols]
-	for j := 0; j < cols; j++ {
-		d := dst[j*rows : (j+1)*rows]
+	src, dst = src[:rows*cols], dst[:rows*cols]
+	r0, c0 := 0, 0
+	if vectorised() && rows >= 4 && cols >= 4 {
+		// The kernel does the 4×4 blocks; the loops below, the edges.
+		r0, c0 = rows&^3, cols&^3
+		transposeAVX2(rows, cols, &dst[0], &src[0])
+	}
+	transposeBlock(dst, rows, cols, src, 0, rows, c0, cols)
+	transposeBlock(dst, rows, cols, src, r0, rows, 0, c0)
+}
+
+// transposeBlock is transpose restricted to src's rows [i0, i1) and
+// columns [j0, j1).
+func transposeBlock(dst []float64, rows, cols int, src []float64, i0, i1, j0, j1 int) {
+	for j := j0; j < j1; j++ {
+		d := dst[j*rows+i0 : j*rows+i1]
 		for i := range d {
-			d[i] = src[i*cols+j]
+			d[i] = src[(i0+i)*cols+j]
 		}
 	}
 }
