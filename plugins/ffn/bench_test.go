@@ -3,11 +3,9 @@ package ffn
 import (
 	"context"
 	"math/rand/v2"
+	"sync"
 	"testing"
 	"time"
-
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas64"
 )
 
 // The textbook network and data of the benchmarks: 50 inputs, hidden
@@ -52,9 +50,9 @@ func BenchmarkEpoch(b *testing.B) {
 		}
 		t.evaluate()
 	}
-	reportCPU(b, cpu0, benchTrain/benchBatch)
-	sec := b.Elapsed().Seconds() / float64(b.N)
 	flops := 6*float64(benchWeights)*benchTrain + 2*float64(benchWeights)*benchVal
+	reportCPU(b, cpu0, benchTrain/benchBatch, flops)
+	sec := b.Elapsed().Seconds() / float64(b.N)
 	b.ReportMetric(benchTrain/sec, "train-samples/s")
 	b.ReportMetric(flops/sec/1e9, "GFLOP/s")
 	b.ReportMetric(sec/(benchTrain/benchBatch)*1e6, "µs/step")
@@ -74,24 +72,86 @@ func BenchmarkStep(b *testing.B) {
 		t.net.Backward(dOut)
 		t.adam.Step(t.net.theta, t.net.grad)
 	}
-	reportCPU(b, cpu0, 1)
+	flops := 6 * float64(benchWeights) * benchBatch
+	reportCPU(b, cpu0, 1, flops)
 	sec := b.Elapsed().Seconds() / float64(b.N)
-	b.ReportMetric(6*float64(benchWeights)*benchBatch/sec/1e9, "GFLOP/s")
+	b.ReportMetric(flops/sec/1e9, "GFLOP/s")
 	b.ReportMetric(benchBatch/sec, "samples/s")
 }
 
 // reportCPU reports the process's CPU time per training step since cpu0,
-// for an operation of steps steps: on a shared machine it is the number to
-// compare, as the wall-clock figures include time spent waiting for a core.
-func reportCPU(b *testing.B, cpu0 time.Duration, steps int) {
-	if cpu := cpuTime() - cpu0; cpu > 0 {
-		b.ReportMetric(cpu.Seconds()/float64(b.N*steps)*1e6, "cpu-µs/step")
+// for an operation of steps steps and flops FLOPs, and the fraction of this
+// core's float64 FMA peak (measuredPeak) that the FLOPs per CPU second
+// reach. On a shared machine CPU time is the number to compare, as the
+// wall-clock figures include time spent waiting for a core.
+func reportCPU(b *testing.B, cpu0 time.Duration, steps int, flops float64) {
+	cpu := cpuTime() - cpu0
+	if cpu <= 0 {
+		return
+	}
+	perOp := cpu.Seconds() / float64(b.N)
+	b.ReportMetric(perOp/float64(steps)*1e6, "cpu-µs/step")
+	if peak := measuredPeak(false); peak > 0 {
+		b.ReportMetric(flops/perOp/peak, "peak-fraction")
 	}
 }
 
-// BenchmarkKernels compares this package's gemm (the assembly kernel where
-// the processor has AVX2 and FMA) with gonum's blas64.Gemm, its fallback,
-// on the textbook network's largest product shapes (batch 64, 50 → 64).
+// peakRuns and peakIters size measuredPeak's measurement: the best of five
+// runs of 2²¹ iterations (about 6 ms each at 50 GFLOP/s), so that one run
+// undisturbed by the machine's other work is enough.
+const (
+	peakRuns  = 5
+	peakIters = 1 << 21
+)
+
+var (
+	peakOnce sync.Once
+	peaks    [2]float64 // FLOP/s, float64 and float32
+)
+
+// measuredPeak returns the best FLOP/s of the roofline loops of the given
+// float type on this processor, measured once per process; 0 where there
+// is no roofline loop.
+func measuredPeak(float32 bool) float64 {
+	peakOnce.Do(func() {
+		for _, l := range fmaLoops() {
+			for range peakRuns {
+				t0 := time.Now()
+				l.run(peakIters)
+				rate := l.flops * peakIters / time.Since(t0).Seconds()
+				p := &peaks[flag(l.float32)]
+				*p = max(*p, rate)
+			}
+		}
+	})
+	return peaks[flag(float32)]
+}
+
+// BenchmarkPeak is the roofline: each register-only FMA loop this processor
+// executes (fmaLoops), in GFLOP/s. The fastest float64 loop is the peak
+// that BenchmarkStep and BenchmarkEpoch report their fraction of.
+func BenchmarkPeak(b *testing.B) {
+	loops := fmaLoops()
+	if len(loops) == 0 {
+		b.Skip("no roofline loop for this architecture")
+	}
+	for _, l := range loops {
+		b.Run(l.name, func(b *testing.B) {
+			cpu0 := cpuTime()
+			for b.Loop() {
+				l.run(peakIters)
+			}
+			b.ReportMetric(l.flops*peakIters/(b.Elapsed().Seconds()/float64(b.N))/1e9, "GFLOP/s")
+			if cpu := cpuTime() - cpu0; cpu > 0 {
+				b.ReportMetric(l.flops*peakIters/(cpu.Seconds()/float64(b.N))/1e9, "cpu-GFLOP/s")
+			}
+		})
+	}
+}
+
+// BenchmarkKernels runs gemm on every kernel path this processor executes
+// (generic is gonum's blas64.Gemm) on the textbook network's largest
+// product shapes (batch 64, 50 → 64).
 func BenchmarkKernels(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	fillRand := func(n int) []float64 {
@@ -106,46 +166,32 @@ func BenchmarkKernels(b *testing.B) {
 	c := make([]float64, m*n)
 	dw := make([]float64, n*k)
 	dx := make([]float64, m*k)
-	// gflops reports the rate by wall-clock and by CPU time since cpu0.
-	gflops := func(b *testing.B, cpu0 time.Duration) {
-		b.ReportMetric(2*m*n*k/(b.Elapsed().Seconds()/float64(b.N))/1e9, "GFLOP/s")
-		if cpu := cpuTime() - cpu0; cpu > 0 {
-			b.ReportMetric(2*m*n*k/(cpu.Seconds()/float64(b.N))/1e9, "cpu-GFLOP/s")
-		}
-	}
-	gen := func(r, c int, d []float64) blas64.General {
-		return blas64.General{Rows: r, Cols: c, Stride: c, Data: d}
-	}
 	var sc scratch
 	wT := make([]float64, k*n)
 	transpose(wT, n, k, w)
-	// The three products of a Linear layer, each as gemm computes it in
-	// training and as blas64 would.
+	// The three products of a Linear layer, as gemm computes them in
+	// training.
 	products := []struct {
-		name       string
-		own, gonum func()
+		name string
+		run  func()
 	}{
-		{"forward",
-			func() { gemm(&sc, m, n, k, x, k, 1, wT, n, c, n) },
-			func() { blas64.Gemm(blas.NoTrans, blas.Trans, 1, gen(m, k, x), gen(n, k, w), 0, gen(m, n, c)) }},
-		{"weightgrad",
-			func() { gemm(&sc, n, k, m, dz, 1, n, x, k, dw, k) },
-			func() { blas64.Gemm(blas.Trans, blas.NoTrans, 1, gen(m, n, dz), gen(m, k, x), 0, gen(n, k, dw)) }},
-		{"inputgrad",
-			func() { gemm(&sc, m, k, n, dz, n, 1, w, k, dx, k) },
-			func() { blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, gen(m, n, dz), gen(n, k, w), 0, gen(m, k, dx)) }},
+		{"forward", func() { gemm(&sc, m, n, k, x, k, 1, wT, n, c, n) }},
+		{"weightgrad", func() { gemm(&sc, n, k, m, dz, 1, n, x, k, dw, k) }},
+		{"inputgrad", func() { gemm(&sc, m, k, n, dz, n, 1, w, k, dx, k) }},
 	}
 	for _, p := range products {
-		for _, impl := range []struct {
-			name string
-			run  func()
-		}{{"own", p.own}, {"blas64", p.gonum}} {
-			b.Run(p.name+"/"+impl.name, func(b *testing.B) {
+		for _, path := range supportedKernels() {
+			b.Run(p.name+"/"+path.String(), func(b *testing.B) {
+				defer func(saved kernelPath) { kernel = saved }(kernel)
+				kernel = path
 				cpu0 := cpuTime()
 				for b.Loop() {
-					impl.run()
+					p.run()
 				}
-				gflops(b, cpu0)
+				b.ReportMetric(2*m*n*k/(b.Elapsed().Seconds()/float64(b.N))/1e9, "GFLOP/s")
+				if cpu := cpuTime() - cpu0; cpu > 0 {
+					b.ReportMetric(2*m*n*k/(cpu.Seconds()/float64(b.N))/1e9, "cpu-GFLOP/s")
+				}
 			})
 		}
 	}

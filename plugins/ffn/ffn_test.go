@@ -61,11 +61,11 @@ func naiveGemm(m, n, k int, a []float64, rsA, psA int, b []float64, ldb int) []f
 	return c
 }
 
-// TestKernels checks gemm, with the assembly kernel where the processor
-// has one and with the portable path (blas64, or plain loops for other
-// strides), against the triple loop on shapes that
-// exercise every edge, for plain and transposed Â. Sums of 50 products of
-// standard normals agree to 1e-13 relative whatever the order or fusing.
+// TestKernels checks gemm on every kernel path the processor executes
+// (assembly micro-kernels, or blas64 and plain loops for other strides)
+// against the triple loop on shapes that exercise every edge of both
+// tilings, for plain and transposed Â. Sums of 50 products of standard
+// normals agree to 1e-13 relative whatever the order or fusing.
 func TestKernels(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 3))
 	randSlice := func(n int) []float64 {
@@ -76,11 +76,10 @@ func TestKernels(t *testing.T) {
 		return v
 	}
 	forEachKernel(t, func(t *testing.T) {
-		asm := useAsm
-		for _, m := range []int{1, 3, 4, 7, 64} {
-			for _, n := range []int{1, 4, 5, 8, 13, 32} {
+		for _, m := range []int{1, 3, 4, 7, 8, 9, 64} {
+			for _, n := range []int{1, 4, 5, 8, 13, 16, 21, 32} {
 				for _, k := range []int{0, 1, 2, 8, 50} {
-					name := fmt.Sprintf("asm=%v %dx%dx%d", asm, m, n, k)
+					name := fmt.Sprintf("%dx%dx%d", m, n, k)
 					b := randSlice(k * n)
 					a := randSlice(m * k)
 					got := randSlice(m * n)
@@ -101,32 +100,46 @@ func TestKernels(t *testing.T) {
 	})
 }
 
-// forEachKernel runs f as a subtest with the portable kernels and, where the
-// processor has them, with the assembly kernels.
+// TestTranspose checks transpose on every path against the definition, on
+// shapes with and without 4×4 blocks and edges; copies are exact.
+func TestTranspose(t *testing.T) {
+	forEachKernel(t, func(t *testing.T) {
+		for rows := 1; rows <= 9; rows++ {
+			for cols := 1; cols <= 9; cols++ {
+				src := make([]float64, rows*cols)
+				for i := range src {
+					src[i] = float64(i)
+				}
+				dst := make([]float64, rows*cols)
+				transpose(dst, rows, cols, src)
+				for i := range rows {
+					for j := range cols {
+						if dst[j*rows+i] != src[i*cols+j] {
+							t.Fatalf("%dx%d: element (%d, %d) is %v, want %v", rows, cols, i, j, dst[j*rows+i], src[i*cols+j])
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// forEachKernel runs f as a subtest on every kernel path the processor
+// executes, whatever SWEEP_FFN_KERNEL forces for the rest of the tests.
 func forEachKernel(t *testing.T, f func(t *testing.T)) {
-	kernels := []bool{false}
-	if useAsm {
-		kernels = append(kernels, true)
-	}
-	defer func(saved bool) { useAsm = saved }(useAsm)
-	for _, asm := range kernels {
-		useAsm = asm
-		t.Run(fmt.Sprintf("asm=%v", asm), f)
+	defer func(saved kernelPath) { kernel = saved }(kernel)
+	for _, k := range supportedKernels() {
+		kernel = k
+		t.Run(k.String(), f)
 	}
 }
 
-// TestAdamKernels compares the assembly Adam step with the Go one, which
-// follows PyTorch's operations exactly; fused multiply-adds and a
+// TestAdamKernels compares the Adam step of each assembly path with the Go
+// one, which follows PyTorch's operations exactly; fused multiply-adds and a
 // reciprocal move results by a few ulps, far inside 1e-14 relative.
 func TestAdamKernels(t *testing.T) {
-	if !useAsm {
-		t.Skip("no assembly kernel on this processor")
-	}
 	const n = 103 // not a multiple of 4: the tail goes through Go
-	var runs [2][]float64
-	for k, asm := range []bool{false, true} {
-		saved := useAsm
-		useAsm = asm
+	run := func(t *testing.T) []float64 {
 		src := rand.New(rand.NewPCG(9, 9))
 		theta := make([]float64, n)
 		for i := range theta {
@@ -141,13 +154,22 @@ func TestAdamKernels(t *testing.T) {
 			given := slices.Clone(grad)
 			a.Step(theta, grad)
 			if !slices.Equal(grad, given) {
-				t.Errorf("asm=%v: Step changed the gradient (weight decay belongs in the update only)", asm)
+				t.Errorf("Step changed the gradient (weight decay belongs in the update only)")
 			}
 		}
-		useAsm = saved
-		runs[k] = theta
+		return theta
 	}
-	checkNear(t, "asm Adam vs Go Adam", runs[1], runs[0], 1e-14)
+	want := onPath(generic, func() []float64 { return run(t) })
+	forEachKernel(t, func(t *testing.T) {
+		checkNear(t, "Adam vs the generic path", run(t), want, 1e-14)
+	})
+}
+
+// onPath returns f's result computed on kernel path k.
+func onPath[T any](k kernelPath, f func() T) T {
+	defer func(saved kernelPath) { kernel = saved }(kernel)
+	kernel = k
+	return f()
 }
 
 // checkNear requires as many values as want, each within tol, absolute or
@@ -395,11 +417,11 @@ func TestValidation(t *testing.T) {
 	}
 }
 
-// trainLosses trains a fresh network from seed and returns its epoch losses.
-// It reports errors rather than failing a test, so that concurrent trials
-// can call it off the test's goroutine.
-func trainLosses(data Data, seed uint64, cfg TrainConfig) ([]float64, error) {
-	net, err := New(Config{InputDim: data.Features, HiddenDims: []int{16, 8}, OutputDim: 1, Dropout: 0.3}, rand.NewPCG(seed, 2))
+// trainLosses trains a fresh network with the given hidden widths from seed
+// and returns its epoch losses. It reports errors rather than failing a
+// test, so that concurrent trials can call it off the test's goroutine.
+func trainLosses(data Data, seed uint64, cfg TrainConfig, hidden []int) ([]float64, error) {
+	net, err := New(Config{InputDim: data.Features, HiddenDims: hidden, OutputDim: 1, Dropout: 0.3}, rand.NewPCG(seed, 2))
 	if err != nil {
 		return nil, err
 	}
@@ -412,33 +434,37 @@ func trainLosses(data Data, seed uint64, cfg TrainConfig) ([]float64, error) {
 }
 
 // TestDeterminism requires bit-identical losses from the same seed, also
-// while other trials train concurrently on the same shared data.
+// while other trials train concurrently on the same shared data (as the
+// sweep's workers do), on every kernel path.
 func TestDeterminism(t *testing.T) {
 	data := randomData(4, 300, 5)
 	cfg := TrainConfig{LR: 0.01, BatchSize: 32, Epochs: 5, Patience: 10}
-	want, err := trainLosses(data, 11, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	got := make([][]float64, 6)
-	for i := range got {
-		wg.Go(func() {
-			var err error
-			if got[i], err = trainLosses(data, 11+uint64(i%2), cfg); err != nil {
-				t.Error(err) // t.Fatal may only stop the test's own goroutine
+	hidden := []int{16, 8}
+	forEachKernel(t, func(t *testing.T) {
+		want, err := trainLosses(data, 11, cfg, hidden)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		got := make([][]float64, 6)
+		for i := range got {
+			wg.Go(func() {
+				var err error
+				if got[i], err = trainLosses(data, 11+uint64(i%2), cfg, hidden); err != nil {
+					t.Error(err) // t.Fatal may only stop the test's own goroutine
+				}
+			})
+		}
+		wg.Wait()
+		for i, g := range got {
+			if i%2 == 0 && !slices.Equal(g, want) {
+				t.Errorf("concurrent run %d: losses %v, want %v", i, g, want)
 			}
-		})
-	}
-	wg.Wait()
-	for i, g := range got {
-		if i%2 == 0 && !slices.Equal(g, want) {
-			t.Errorf("concurrent run %d: losses %v, want %v", i, g, want)
+			if i%2 == 1 && slices.Equal(g, want) {
+				t.Errorf("seed 12 gave seed 11's losses")
+			}
 		}
-		if i%2 == 1 && slices.Equal(g, want) {
-			t.Errorf("seed 12 gave seed 11's losses")
-		}
-	}
+	})
 }
 
 func TestTrainBehaviour(t *testing.T) {
@@ -511,21 +537,15 @@ func TestWeightDecayAndClipping(t *testing.T) {
 	}
 }
 
-// TestAssemblyMatchesGo runs one training step and one eval pass with the
-// assembly kernels and with the Go loops, on widths that use the vector
-// paths (multiples of 4) and the scalar ones, and requires the outputs and
-// every gradient to agree to 1e-12 relative (the assembly fuses
-// multiply-adds, which moves the last bits).
+// TestAssemblyMatchesGo runs one training step and one eval pass on each
+// kernel path and on the generic one, on widths that use the vector paths
+// (multiples of 4) and the scalar ones, and requires the outputs and every
+// gradient to agree to 1e-12 relative (the assembly fuses multiply-adds,
+// which moves the last bits).
 func TestAssemblyMatchesGo(t *testing.T) {
-	if !useAsm {
-		t.Skip("no assembly kernels on this processor")
-	}
-	defer func(saved bool) { useAsm = saved }(useAsm)
 	data := randomData(6, 37, 9)
 	type result struct{ train, eval, grad, stats []float64 }
-	var runs [2]result
-	for k, asm := range []bool{false, true} {
-		useAsm = asm
+	run := func() (r result) {
 		for _, act := range []Activation{ReLU, Tanh, LeakyReLU, ELU} {
 			net := mustNew(t, Config{InputDim: 9, HiddenDims: []int{8, 12, 5, 4}, OutputDim: 3, Dropout: 0.25, Activation: act}, 3)
 			y := slices.Repeat(data.TrainY, 3)
@@ -533,16 +553,75 @@ func TestAssemblyMatchesGo(t *testing.T) {
 			dOut := make([]float64, len(out))
 			MSE(dOut, out, y)
 			net.Backward(dOut)
-			runs[k].train = append(runs[k].train, out...)
-			runs[k].grad = append(runs[k].grad, net.grad...)
-			runs[k].stats = append(runs[k].stats, net.stats...)
-			runs[k].eval = append(runs[k].eval, net.Forward(data.ValX, len(data.ValY), false)...)
+			r.train = append(r.train, out...)
+			r.grad = append(r.grad, net.grad...)
+			r.stats = append(r.stats, net.stats...)
+			r.eval = append(r.eval, net.Forward(data.ValX, len(data.ValY), false)...)
+		}
+		return r
+	}
+	want := onPath(generic, run)
+	forEachKernel(t, func(t *testing.T) {
+		got := run()
+		checkNear(t, "train output", got.train, want.train, 1e-12)
+		checkNear(t, "gradient", got.grad, want.grad, 1e-12)
+		checkNear(t, "running statistics", got.stats, want.stats, 1e-12)
+		checkNear(t, "eval output", got.eval, want.eval, 1e-12)
+	})
+}
+
+// TestAVX512MatchesAVX2 requires the two assembly paths to train to
+// bit-identical losses: both matrix kernels compute each element as one FMA
+// chain in the same order, and they share the element-wise kernels.
+func TestAVX512MatchesAVX2(t *testing.T) {
+	if !slices.Contains(supportedKernels(), avx512) {
+		t.Skip("no AVX-512F on this processor")
+	}
+	// 21 inputs and widths [24, 10]: full 8×16 blocks and edges of both
+	// tilings, in every product.
+	data := randomData(8, 300, 21)
+	cfg := TrainConfig{LR: 0.01, BatchSize: 40, Epochs: 3}
+	losses := func(k kernelPath) []float64 {
+		return onPath(k, func() []float64 {
+			l, err := trainLosses(data, 11, cfg, []int{24, 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return l
+		})
+	}
+	if a, b := losses(avx2), losses(avx512); !slices.Equal(a, b) {
+		t.Errorf("losses differ: avx2 %v, avx512 %v", a, b)
+	}
+}
+
+// TestChooseKernel checks how SWEEP_FFN_KERNEL selects a path.
+func TestChooseKernel(t *testing.T) {
+	all := []kernelPath{generic, avx2, avx512}
+	for _, c := range []struct {
+		name      string
+		supported []kernelPath
+		want      kernelPath
+		err       string
+	}{
+		{"", all, avx512, ""},
+		{"", []kernelPath{generic}, generic, ""},
+		{"avx2", all, avx2, ""},
+		{"generic", all, generic, ""},
+		{"avx512", []kernelPath{generic, avx2}, 0, `SWEEP_FFN_KERNEL="avx512": this processor lacks the instructions for it`},
+		{"sse", all, 0, `SWEEP_FFN_KERNEL="sse": not one of generic, avx2, avx512`},
+	} {
+		got, err := chooseKernel(c.name, c.supported)
+		if c.err != "" {
+			if err == nil || err.Error() != c.err {
+				t.Errorf("%q: error %v, want %q", c.name, err, c.err)
+			}
+			continue
+		}
+		if err != nil || got != c.want {
+			t.Errorf("%q on %v: %v, %v; want %v", c.name, c.supported, got, err, c.want)
 		}
 	}
-	checkNear(t, "train output", runs[1].train, runs[0].train, 1e-12)
-	checkNear(t, "gradient", runs[1].grad, runs[0].grad, 1e-12)
-	checkNear(t, "running statistics", runs[1].stats, runs[0].stats, 1e-12)
-	checkNear(t, "eval output", runs[1].eval, runs[0].eval, 1e-12)
 }
 
 // TestStepAllocations requires a steady-state training step to allocate

@@ -2,10 +2,17 @@ package ffn
 
 import "golang.org/x/sys/cpu"
 
-// useAsm selects the AVX2/FMA micro-kernel. FMA rounds each multiply-add
-// once, so results differ from the portable path's in the last bits: runs are
-// bit-identical on one machine, not across machines with and without FMA.
-var useAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+// supportedKernels lists the paths this processor executes, slowest first.
+func supportedKernels() []kernelPath {
+	paths := []kernelPath{generic}
+	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+		paths = append(paths, avx2)
+		if cpu.X86.HasAVX512F {
+			paths = append(paths, avx512)
+		}
+	}
+	return paths
+}
 
 // kern4x8 sets the 4×8 block of C at c (row stride ldc) to Â·B over k terms:
 // Â(r, p) = a[r*rsA + p*psA] for r < 4, B(p, j) = b[p*ldb + j] for j < 8.
@@ -13,6 +20,11 @@ var useAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 //
 //go:noescape
 func kern4x8(k int, a *float64, rsA, psA int, b *float64, ldb int, c *float64, ldc int)
+
+// kern8x16 is kern4x8 for an 8×16 block, with AVX-512F.
+//
+//go:noescape
+func kern8x16(k int, a *float64, rsA, psA int, b *float64, ldb int, c *float64, ldc int)
 
 // adamAVX2 applies Adam's update to n elements, n a multiple of 4, with the
 // constants in c; see Adam.Step.
@@ -39,6 +51,20 @@ func bnDzAVX2(rows, w int, dg, xhat, k, mg, mgx, db *float64)
 //
 //go:noescape
 func normAffineAVX2(rows, w int, z, h, mean, invStd, gamma, beta *float64, relu int)
+
+// bnTrainAVX2 is normaliseBatch's statistics (without the running ones)
+// and normaliseAffine in one pass per group of four columns, w a multiple of
+// 4 and rows ≥ 1, followed by ReLU when relu ≠ 0; inv is 1/rows and eps
+// BatchNorm's epsilon.
+//
+//go:noescape
+func bnTrainAVX2(rows, w int, z, h, mean, variance, invStd, gamma, beta *float64, relu int, inv, eps float64)
+
+// transposeAVX2 is transpose for the top-left (rows&^3) × (cols&^3) part
+// of src.
+//
+//go:noescape
+func transposeAVX2(rows, cols int, dst, src *float64)
 
 // dropoutAVX2 runs dropMask.apply over blocks of 8 elements: the same
 // generator steps and the same masks as the Go loop.

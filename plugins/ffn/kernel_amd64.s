@@ -249,13 +249,39 @@ dzdone:
 	VZEROUPPER
 	RET
 
+// NORMROW normalises one row's four columns at R11 into place and writes
+// the affine map to R12: x = (z − mean)·invStd with mean in Y4 and invStd in
+// Y5, h = gamma·x + beta with gamma in Y6 and beta in Y7, then h = +0 where
+// the sign bit of h AND Y11 is set (Y11 is the sign bit for ReLU, else 0;
+// Y15 is 0): ReLU by the sign bit, as the Go loop does, without a branch.
+#define NORMROW \
+	VMOVUPD (R11), Y0; \
+	VSUBPD Y4, Y0, Y0; \
+	VMULPD Y5, Y0, Y0; \
+	VMOVUPD Y0, (R11); \
+	VMOVAPD Y7, Y1; \
+	VFMADD231PD Y6, Y0, Y1; \
+	VANDPD Y11, Y1, Y2; \
+	VBLENDVPD Y2, Y15, Y1, Y1; \
+	VMOVUPD Y1, (R12)
+
+// RELUMASK sets Y11 to the sign bit in every lane where the register REG is
+// non-zero, else to zero, and Y15 to zero. It uses DX.
+#define RELUMASK(REG) \
+	VXORPD Y15, Y15, Y15; \
+	XORQ DX, DX; \
+	TESTQ REG, REG; \
+	JZ 2(PC); \
+	MOVQ $0x8000000000000000, DX; \
+	MOVQ DX, X11; \
+	VPBROADCASTQ X11, Y11
+
 // func normAffineAVX2(rows, w int, z, h, mean, invStd, gamma, beta *float64, relu int)
 //
 // For row-major rows × w matrices, w a multiple of 4, sets
 // x = (z[r][j] − mean[j])·invStd[j], z[r][j] = x and
 // h[r][j] = gamma[j]·x + beta[j], then with relu ≠ 0 replaces negative
-// h by +0 (by the sign bit, as the Go loop does): four columns at a time,
-// down the rows.
+// h by +0 (NORMROW): four columns at a time, down the rows.
 TEXT ·normAffineAVX2(SB), NOSPLIT, $0-72
 	MOVQ rows+0(FP), CX
 	MOVQ w+8(FP), BX
@@ -266,7 +292,7 @@ TEXT ·normAffineAVX2(SB), NOSPLIT, $0-72
 	MOVQ gamma+48(FP), R13
 	MOVQ beta+56(FP), R14
 	MOVQ relu+64(FP), AX
-	VXORPD Y15, Y15, Y15
+	RELUMASK(AX)
 	MOVQ BX, R10
 	SHLQ $3, R10
 	SHRQ $2, BX
@@ -282,18 +308,7 @@ nacol:
 	MOVQ CX, DX
 
 narow:
-	VMOVUPD (R11), Y0
-	VSUBPD Y4, Y0, Y0
-	VMULPD Y5, Y0, Y0 // x
-	VMOVUPD Y0, (R11)
-	VMOVAPD Y7, Y1
-	VFMADD231PD Y6, Y0, Y1 // gamma·x + beta
-	TESTQ AX, AX
-	JZ nastore
-	VBLENDVPD Y1, Y15, Y1, Y1 // +0 where the sign bit is set
-
-nastore:
-	VMOVUPD Y1, (R12)
+	NORMROW
 	ADDQ R10, R11
 	ADDQ R10, R12
 	DECQ DX
@@ -309,6 +324,97 @@ nastore:
 	JNZ nacol
 
 nadone:
+	VZEROUPPER
+	RET
+
+// func bnTrainAVX2(rows, w int, z, h, mean, variance, invStd, gamma, beta *float64, relu int, inv, eps float64)
+//
+// BatchNorm's training pass fused with the activation, for row-major
+// rows × w matrices, w a multiple of 4, rows ≥ 1: for four columns at a
+// time it sums z down the rows, sets mean = sum·inv, sums (z − mean)² down
+// the rows, sets variance = that sum·inv and invStd = 1/sqrt(variance +
+// eps), then normalises as normAffineAVX2 does, while the four columns are
+// still in the L1 cache. The sums run row by row with separate multiplies
+// and adds, as normaliseBatch's loops do, so the statistics are
+// bit-identical to the Go path's.
+TEXT ·bnTrainAVX2(SB), NOSPLIT, $0-96
+	MOVQ rows+0(FP), CX
+	MOVQ w+8(FP), BX
+	MOVQ z+16(FP), SI
+	MOVQ h+24(FP), DI
+	MOVQ mean+32(FP), R8
+	MOVQ variance+40(FP), R9
+	MOVQ invStd+48(FP), R13
+	MOVQ gamma+56(FP), R14
+	MOVQ beta+64(FP), R15
+	MOVQ relu+72(FP), AX
+	RELUMASK(AX)
+	VBROADCASTSD inv+80(FP), Y12
+	VBROADCASTSD eps+88(FP), Y13
+	MOVQ $0x3ff0000000000000, DX // 1.0
+	MOVQ DX, X14
+	VPBROADCASTQ X14, Y14
+	MOVQ BX, R10
+	SHLQ $3, R10
+	SHRQ $2, BX
+	JZ btdone
+
+btcol:
+	VXORPD Y8, Y8, Y8
+	MOVQ SI, R11
+	MOVQ CX, DX
+
+btsum:
+	VADDPD (R11), Y8, Y8
+	ADDQ R10, R11
+	DECQ DX
+	JNZ btsum
+
+	VMULPD Y12, Y8, Y4 // mean
+	VXORPD Y9, Y9, Y9
+	MOVQ SI, R11
+	MOVQ CX, DX
+
+btvar:
+	VMOVUPD (R11), Y0
+	VSUBPD Y4, Y0, Y0
+	VMULPD Y0, Y0, Y0
+	VADDPD Y0, Y9, Y9
+	ADDQ R10, R11
+	DECQ DX
+	JNZ btvar
+
+	VMULPD Y12, Y9, Y9 // biased variance
+	VADDPD Y13, Y9, Y5
+	VSQRTPD Y5, Y5
+	VDIVPD Y5, Y14, Y5 // invStd
+	VMOVUPD Y4, (R8)
+	VMOVUPD Y9, (R9)
+	VMOVUPD Y5, (R13)
+	VMOVUPD (R14), Y6 // gamma
+	VMOVUPD (R15), Y7 // beta
+	MOVQ SI, R11
+	MOVQ DI, R12
+	MOVQ CX, DX
+
+btnorm:
+	NORMROW
+	ADDQ R10, R11
+	ADDQ R10, R12
+	DECQ DX
+	JNZ btnorm
+
+	ADDQ $32, SI
+	ADDQ $32, DI
+	ADDQ $32, R8
+	ADDQ $32, R9
+	ADDQ $32, R13
+	ADDQ $32, R14
+	ADDQ $32, R15
+	DECQ BX
+	JNZ btcol
+
+btdone:
 	VZEROUPPER
 	RET
 
@@ -367,5 +473,174 @@ droploop:
 	VMOVDQU Y1, 32(DX)
 
 dropdone:
+	VZEROUPPER
+	RET
+
+// KSTEP16 adds one step p of the inner product to the 8×16 accumulators:
+// B's row segment at B0 and B1 (Z24, Z25) times Â(r, p) for rows 0-7 at
+// A0..A7, each broadcast into Z26-Z29 in turn.
+#define KSTEP16(B0, B1, A0, A1, A2, A3, A4, A5, A6, A7) \
+	VMOVUPD B0, Z24; \
+	VMOVUPD B1, Z25; \
+	VBROADCASTSD A0, Z26; \
+	VBROADCASTSD A1, Z27; \
+	VFMADD231PD Z24, Z26, Z0; \
+	VFMADD231PD Z25, Z26, Z1; \
+	VBROADCASTSD A2, Z28; \
+	VFMADD231PD Z24, Z27, Z2; \
+	VFMADD231PD Z25, Z27, Z3; \
+	VBROADCASTSD A3, Z29; \
+	VFMADD231PD Z24, Z28, Z4; \
+	VFMADD231PD Z25, Z28, Z5; \
+	VBROADCASTSD A4, Z26; \
+	VFMADD231PD Z24, Z29, Z6; \
+	VFMADD231PD Z25, Z29, Z7; \
+	VBROADCASTSD A5, Z27; \
+	VFMADD231PD Z24, Z26, Z8; \
+	VFMADD231PD Z25, Z26, Z9; \
+	VBROADCASTSD A6, Z28; \
+	VFMADD231PD Z24, Z27, Z10; \
+	VFMADD231PD Z25, Z27, Z11; \
+	VBROADCASTSD A7, Z29; \
+	VFMADD231PD Z24, Z28, Z12; \
+	VFMADD231PD Z25, Z28, Z13; \
+	VFMADD231PD Z24, Z29, Z14; \
+	VFMADD231PD Z25, Z29, Z15
+
+// func kern8x16(k int, a *float64, rsA, psA int, b *float64, ldb int, c *float64, ldc int)
+//
+// kern4x8 with AVX-512F: sixteen ZMM accumulators hold the 8×16 block of C,
+// Z(2r) and Z(2r+1) row r. Each element is still one FMA chain over p in
+// order from zero, as in kern4x8, so both kernels give bit-identical
+// results. Â's eight rows are addressed from two pointers: SI (rows 0, 1, 2,
+// 3 and 4 as SI + {0, 1, 2, 3, 4}·rsA) and R12 = SI + 3·rsA (rows 5, 6 and 7
+// as R12 + {2, 3, 4}·rsA), with R8 = rsA and R15 = 3·rsA in bytes.
+TEXT ·kern8x16(SB), NOSPLIT, $0-64
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ rsA+16(FP), R8
+	MOVQ psA+24(FP), R9
+	MOVQ b+32(FP), DI
+	MOVQ ldb+40(FP), R10
+	MOVQ c+48(FP), DX
+	MOVQ ldc+56(FP), R11
+	SHLQ $3, R8
+	SHLQ $3, R9
+	SHLQ $3, R10
+	SHLQ $3, R11
+	LEAQ (R8)(R8*2), R15
+	LEAQ (SI)(R15*1), R12
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	VPXORQ Z2, Z2, Z2
+	VPXORQ Z3, Z3, Z3
+	VPXORQ Z4, Z4, Z4
+	VPXORQ Z5, Z5, Z5
+	VPXORQ Z6, Z6, Z6
+	VPXORQ Z7, Z7, Z7
+	VPXORQ Z8, Z8, Z8
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
+	VPXORQ Z11, Z11, Z11
+	VPXORQ Z12, Z12, Z12
+	VPXORQ Z13, Z13, Z13
+	VPXORQ Z14, Z14, Z14
+	VPXORQ Z15, Z15, Z15
+	TESTQ CX, CX
+	JZ store16
+
+loop16:
+	KSTEP16((DI), 64(DI), (SI), (SI)(R8*1), (SI)(R8*2), (SI)(R15*1), (SI)(R8*4), (R12)(R8*2), (R12)(R15*1), (R12)(R8*4))
+	ADDQ R9, SI
+	ADDQ R9, R12
+	ADDQ R10, DI
+	DECQ CX
+	JNZ loop16
+
+store16:
+	VMOVUPD Z0, (DX)
+	VMOVUPD Z1, 64(DX)
+	ADDQ R11, DX
+	VMOVUPD Z2, (DX)
+	VMOVUPD Z3, 64(DX)
+	ADDQ R11, DX
+	VMOVUPD Z4, (DX)
+	VMOVUPD Z5, 64(DX)
+	ADDQ R11, DX
+	VMOVUPD Z6, (DX)
+	VMOVUPD Z7, 64(DX)
+	ADDQ R11, DX
+	VMOVUPD Z8, (DX)
+	VMOVUPD Z9, 64(DX)
+	ADDQ R11, DX
+	VMOVUPD Z10, (DX)
+	VMOVUPD Z11, 64(DX)
+	ADDQ R11, DX
+	VMOVUPD Z12, (DX)
+	VMOVUPD Z13, 64(DX)
+	ADDQ R11, DX
+	VMOVUPD Z14, (DX)
+	VMOVUPD Z15, 64(DX)
+	VZEROUPPER
+	RET
+
+// func transposeAVX2(rows, cols int, dst, src *float64)
+//
+// Sets the (cols&^3) × (rows&^3) top-left part of dst (row stride rows) to
+// the transpose of the (rows&^3) × (cols&^3) top-left part of src (row
+// stride cols), in 4×4 blocks: four row loads, two rounds of shuffles,
+// four column stores, where the Go loop makes a strided load per element.
+TEXT ·transposeAVX2(SB), NOSPLIT, $0-32
+	MOVQ rows+0(FP), CX
+	MOVQ cols+8(FP), DX
+	MOVQ dst+16(FP), DI
+	MOVQ src+24(FP), SI
+	MOVQ DX, R8
+	SHLQ $3, R8          // src row stride in bytes
+	MOVQ CX, R9
+	SHLQ $3, R9          // dst row stride in bytes
+	LEAQ (R8)(R8*2), R15 // 3 src rows
+	LEAQ (R9)(R9*2), BX  // 3 dst rows
+	SHRQ $2, CX          // row blocks
+	SHRQ $2, DX          // column blocks
+	JZ trdone
+	TESTQ CX, CX
+	JZ trdone
+	MOVQ SI, R11 // src at row block i
+	MOVQ DI, R12 // dst at column block i
+
+trrow:
+	MOVQ R11, R13
+	MOVQ R12, R14
+	MOVQ DX, AX
+
+trcol:
+	VMOVUPD (R13), Y0
+	VMOVUPD (R13)(R8*1), Y1
+	VMOVUPD (R13)(R8*2), Y2
+	VMOVUPD (R13)(R15*1), Y3
+	VUNPCKLPD Y1, Y0, Y4 // r0[0] r1[0] r0[2] r1[2]
+	VUNPCKHPD Y1, Y0, Y5 // r0[1] r1[1] r0[3] r1[3]
+	VUNPCKLPD Y3, Y2, Y6
+	VUNPCKHPD Y3, Y2, Y7
+	VPERM2F128 $0x20, Y6, Y4, Y8 // column 0
+	VPERM2F128 $0x20, Y7, Y5, Y9 // column 1
+	VPERM2F128 $0x31, Y6, Y4, Y10 // column 2
+	VPERM2F128 $0x31, Y7, Y5, Y11 // column 3
+	VMOVUPD Y8, (R14)
+	VMOVUPD Y9, (R14)(R9*1)
+	VMOVUPD Y10, (R14)(R9*2)
+	VMOVUPD Y11, (R14)(BX*1)
+	ADDQ $32, R13
+	LEAQ (R14)(R9*4), R14
+	DECQ AX
+	JNZ trcol
+
+	LEAQ (R11)(R8*4), R11
+	ADDQ $32, R12
+	DECQ CX
+	JNZ trrow
+
+trdone:
 	VZEROUPPER
 	RET

@@ -14,14 +14,36 @@ import (
 //	weight grad:  dW = dZᵀ·X   (Â = dZᵀ, read through strides)
 //	input grad:   dX = dZ·W
 //
-// With AVX2 and FMA, gemm tiles C into 4×8 blocks whose 32 sums stay in
-// eight vector registers for the whole inner product (kernel_amd64.s), about
-// 45 GFLOP/s on the textbook shapes. Elsewhere it calls gonum's blas64.Gemm,
-// which BenchmarkKernels measured a little faster than a register-tiled Go
-// loop (about 8 against 6.5 GFLOP/s) and 5× slower than the assembly.
+// The assembly paths tile C into blocks whose sums stay in vector registers
+// for the whole inner product (kernel_amd64.s): 4×8 in eight YMM registers
+// with AVX2, 8×16 in sixteen ZMM registers with AVX-512. The generic path
+// calls gonum's blas64.Gemm, which BenchmarkKernels measured a little
+// faster than a register-tiled Go loop (about 8 against 6.5 GFLOP/s) and 5×
+// slower than the assembly.
+
+// microKernel is an assembly kernel: it sets the mr×nr block of C at c to
+// Â·B over k terms (see kern4x8).
+type microKernel func(k int, a *float64, rsA, psA int, b *float64, ldb int, c *float64, ldc int)
+
+// tiling is a micro-kernel with its block size.
+type tiling struct {
+	mr, nr int
+	kern   microKernel
+}
+
+var (
+	tiles4x8  = tiling{4, 8, kern4x8}
+	tiles8x16 = tiling{8, 16, kern8x16}
+)
+
+// maxTile is the largest block of any tiling, the size of gemmTiled's edge
+// buffer.
+const maxTile = 8 * 16
+
 // gemm sets c = Â·b for m×k Â (element (r, p) at a[r*rsA+p*psA]), k×n b
 // with row stride ldb, and m×n c with row stride ldc. sc holds the packing
-// buffers of the edges; a nil sc allocates them.
+// buffers of the edges; a nil sc allocates them. It panics if a slice is
+// too short for its shape.
 func gemm(sc *scratch, m, n, k int, a []float64, rsA, psA int, b []float64, ldb int, c []float64, ldc int) {
 	if m == 0 || n == 0 {
 		return
@@ -36,8 +58,12 @@ func gemm(sc *scratch, m, n, k int, a []float64, rsA, psA int, b []float64, ldb 
 	_ = a[(m-1)*rsA+(k-1)*psA]
 	_ = b[(k-1)*ldb+n-1]
 	_ = c[(m-1)*ldc+n-1]
-	if useAsm {
-		gemmAsm(sc, m, n, k, a, rsA, psA, b, ldb, c, ldc)
+	switch kernel {
+	case avx512:
+		gemmTiled(sc, tiles8x16, m, n, k, a, rsA, psA, b, ldb, c, ldc)
+		return
+	case avx2:
+		gemmTiled(sc, tiles4x8, m, n, k, a, rsA, psA, b, ldb, c, ldc)
 		return
 	}
 	bg := blas64.General{Rows: k, Cols: n, Stride: ldb, Data: b}
@@ -52,50 +78,53 @@ func gemm(sc *scratch, m, n, k int, a []float64, rsA, psA int, b []float64, ldb 
 	}
 }
 
-// scratch holds gemm's packing buffers, so that steady-state training
-// allocates nothing.
+// scratch holds gemm's packing buffers and edge block, so that
+// steady-state training allocates nothing (a block on the stack would
+// escape through the micro-kernel's function value).
 type scratch struct {
 	a, b []float64
+	tile [maxTile]float64
 }
 
-// gemmAsm is gemm with the 4×8 assembly kernel everywhere: the edges that
-// do not fill a tile (columns beyond a multiple of 8, rows beyond a multiple
-// of 4, e.g. the 50 inputs of a weight gradient or a layer of one output)
-// are packed into zero-padded tiles, computed whole, and the valid part
-// copied out. The wasted arithmetic on the padding costs less than a scalar
-// loop over the edge.
-func gemmAsm(sc *scratch, m, n, k int, a []float64, rsA, psA int, b []float64, ldb int, c []float64, ldc int) {
+// gemmTiled is gemm with the micro-kernel t.kern everywhere: the edges that
+// do not fill a block (columns beyond a multiple of t.nr, rows beyond a
+// multiple of t.mr, e.g. the 50 inputs of a weight gradient or a layer of
+// one output) are packed into zero-padded blocks, computed whole, and the
+// valid part copied out. The wasted arithmetic on the padding costs less
+// than a scalar loop over the edge.
+func gemmTiled(sc *scratch, t tiling, m, n, k int, a []float64, rsA, psA int, b []float64, ldb int, c []float64, ldc int) {
 	if sc == nil {
 		sc = new(scratch)
 	}
-	i0, j0 := m&^3, n&^7
-	var tile [32]float64
-	for i := 0; i < i0; i += 4 {
-		for j := 0; j < j0; j += 8 {
-			kern4x8(k, &a[i*rsA], rsA, psA, &b[j], ldb, &c[i*ldc+j], ldc)
+	mr, nr := t.mr, t.nr
+	i0, j0 := m-m%mr, n-n%nr
+	tile := sc.tile[:]
+	for i := 0; i < i0; i += mr {
+		for j := 0; j < j0; j += nr {
+			t.kern(k, &a[i*rsA], rsA, psA, &b[j], ldb, &c[i*ldc+j], ldc)
 		}
 	}
-	// bp is b's edge columns padded to 8; ap is Â's edge rows padded to 4,
-	// laid out p-major (row stride 1, column stride 4).
+	// bp is b's edge columns padded to nr; ap is Â's edge rows padded to
+	// mr, laid out p-major (row stride 1, column stride mr).
 	var bp, ap []float64
 	if j0 < n {
-		sc.b = growTo(sc.b, 8*k)
+		sc.b = growTo(sc.b, nr*k)
 		bp = sc.b
 		for p := 0; p < k; p++ {
-			row := bp[p*8 : p*8+8]
+			row := bp[p*nr : p*nr+nr]
 			copy(row, b[p*ldb+j0:p*ldb+n])
 			fill(row[n-j0:], 0)
 		}
-		for i := 0; i < i0; i += 4 {
-			kern4x8(k, &a[i*rsA], rsA, psA, &bp[0], 8, &tile[0], 8)
-			copyTile(c[i*ldc+j0:], ldc, tile[:], 4, n-j0)
+		for i := 0; i < i0; i += mr {
+			t.kern(k, &a[i*rsA], rsA, psA, &bp[0], nr, &tile[0], nr)
+			copyTile(c[i*ldc+j0:], ldc, tile, nr, mr, n-j0)
 		}
 	}
 	if i0 < m {
-		sc.a = growTo(sc.a, 4*k)
+		sc.a = growTo(sc.a, mr*k)
 		ap = sc.a
 		for p := 0; p < k; p++ {
-			col := ap[p*4 : p*4+4]
+			col := ap[p*mr : p*mr+mr]
 			for r := range col {
 				if i0+r < m {
 					col[r] = a[(i0+r)*rsA+p*psA]
@@ -104,21 +133,22 @@ func gemmAsm(sc *scratch, m, n, k int, a []float64, rsA, psA int, b []float64, l
 				}
 			}
 		}
-		for j := 0; j < j0; j += 8 {
-			kern4x8(k, &ap[0], 1, 4, &b[j], ldb, &tile[0], 8)
-			copyTile(c[i0*ldc+j:], ldc, tile[:], m-i0, 8)
+		for j := 0; j < j0; j += nr {
+			t.kern(k, &ap[0], 1, mr, &b[j], ldb, &tile[0], nr)
+			copyTile(c[i0*ldc+j:], ldc, tile, nr, m-i0, nr)
 		}
 		if j0 < n {
-			kern4x8(k, &ap[0], 1, 4, &bp[0], 8, &tile[0], 8)
-			copyTile(c[i0*ldc+j0:], ldc, tile[:], m-i0, n-j0)
+			t.kern(k, &ap[0], 1, mr, &bp[0], nr, &tile[0], nr)
+			copyTile(c[i0*ldc+j0:], ldc, tile, nr, m-i0, n-j0)
 		}
 	}
 }
 
-// copyTile copies the top-left rows × cols of a 4×8 tile into c.
-func copyTile(c []float64, ldc int, tile []float64, rows, cols int) {
+// copyTile copies the top-left rows × cols of a block with row stride
+// ldt into c.
+func copyTile(c []float64, ldc int, tile []float64, ldt, rows, cols int) {
 	for r := 0; r < rows; r++ {
-		copy(c[r*ldc:r*ldc+cols], tile[r*8:r*8+cols])
+		copy(c[r*ldc:r*ldc+cols], tile[r*ldt:r*ldt+cols])
 	}
 }
 
@@ -140,13 +170,26 @@ func gemmRef(m, n, k int, a []float64, rsA, psA int, b []float64, ldb int, c []f
 }
 
 // transpose sets dst (cols × rows) to the transpose of the rows × cols
-// row-major src.
+// row-major src. It panics if either is shorter than rows·cols.
 func transpose(dst []float64, rows, cols int, src []float64) {
-	src = src[:rows*cols]
-	for j := 0; j < cols; j++ {
-		d := dst[j*rows : (j+1)*rows]
+	src, dst = src[:rows*cols], dst[:rows*cols]
+	r0, c0 := 0, 0
+	if vectorised() && rows >= 4 && cols >= 4 {
+		// The kernel does the 4×4 blocks; the loops below, the edges.
+		r0, c0 = rows&^3, cols&^3
+		transposeAVX2(rows, cols, &dst[0], &src[0])
+	}
+	transposeBlock(dst, rows, cols, src, 0, rows, c0, cols)
+	transposeBlock(dst, rows, cols, src, r0, rows, 0, c0)
+}
+
+// transposeBlock is transpose restricted to src's rows [i0, i1) and
+// columns [j0, j1).
+func transposeBlock(dst []float64, rows, cols int, src []float64, i0, i1, j0, j1 int) {
+	for j := j0; j < j1; j++ {
+		d := dst[j*rows+i0 : j*rows+i1]
 		for i := range d {
-			d[i] = src[i*cols+j]
+			d[i] = src[(i0+i)*cols+j]
 		}
 	}
 }

@@ -108,8 +108,10 @@ type hiddenLayer struct {
 	// Per feature, of the last forward pass: 1/sqrt(var + eps), and the mean
 	// subtracted from the Linear's output without its bias (the batch mean,
 	// or running_mean − bias; see Forward). Backward reuses mean as scratch.
-	invStd []float64
-	mean   []float64
+	// variance is the batch's biased variance of the last training pass.
+	invStd   []float64
+	mean     []float64
+	variance []float64
 	// Backward scratch per feature: the means of g and g·x̂.
 	meanG, meanGX []float64
 	// frozen is set when the last training pass normalised with the running
@@ -206,6 +208,7 @@ func (n *Net) allocate() {
 		l.runVar = buffer(bn+".running_var", h)
 		l.wT = make([]float64, in*h)
 		l.invStd = make([]float64, h)
+		l.variance = make([]float64, h)
 		l.mean = make([]float64, h)
 		l.meanG = make([]float64, h)
 		l.meanGX = make([]float64, h)
@@ -371,19 +374,26 @@ func (n *Net) Forward(x []float64, rows int, train bool) []float64 {
 		// mean instead, saving a pass over the batch.
 		gemm(&n.sc, rows, l.out, width, in, width, 1, l.wT, l.out, z, l.out)
 		l.frozen = !train || rows == 1
-		if l.frozen {
-			l.normaliseRunning()
-		} else {
-			l.normaliseBatch(rows)
-		}
-		// Normalise, activate and drop out.
+		// Normalise, activate and drop out. The kernels apply ReLU in the
+		// same pass; bnTrainAVX2 also computes the batch statistics there,
+		// while the columns it normalises are in the L1 cache.
 		w := l.out
 		h := l.h[:rows*w]
 		relu := n.cfg.Activation == ReLU
-		if useAsm && w%4 == 0 {
-			// The kernel applies ReLU in the same pass.
+		switch {
+		case vectorised() && w%4 == 0 && !l.frozen:
+			bnTrainAVX2(rows, w, &z[0], &h[0], &l.mean[0], &l.variance[0], &l.invStd[0], &l.gamma[0], &l.beta[0], flag(relu), 1/float64(rows), bnEps)
+			l.updateRunning(rows)
+		case vectorised() && w%4 == 0:
+			l.normaliseRunning()
 			normAffineAVX2(rows, w, &z[0], &h[0], &l.mean[0], &l.invStd[0], &l.gamma[0], &l.beta[0], flag(relu))
-		} else {
+		default:
+			if l.frozen {
+				l.normaliseRunning()
+			} else {
+				l.batchStatistics(rows)
+				l.updateRunning(rows)
+			}
 			normaliseAffine(z, h, l.mean, l.invStd, l.gamma, l.beta)
 			relu = false
 		}
@@ -405,17 +415,16 @@ func (n *Net) Forward(x []float64, rows int, train bool) []float64 {
 	return out
 }
 
-// normaliseBatch sets the batch's mean and 1/sqrt(var + eps), with the
-// biased variance, of z (rows × out), and moves the running statistics
-// toward the batch's mean and unbiased variance.
-func (l *hiddenLayer) normaliseBatch(rows int) {
+// batchStatistics sets the batch's mean, biased variance and
+// 1/sqrt(var + eps) of z (rows × out), as bnTrainAVX2 does.
+func (l *hiddenLayer) batchStatistics(rows int) {
 	z := l.xhat[:rows*l.out]
 	colSum(l.mean, rows, l.out, z, l.out)
 	inv := 1 / float64(rows)
 	for j := range l.mean {
 		l.mean[j] *= inv
 	}
-	variance := l.invStd
+	variance := l.variance
 	fill(variance, 0)
 	for r := 0; r < rows; r++ {
 		row := z[r*l.out : (r+1)*l.out]
@@ -425,14 +434,21 @@ func (l *hiddenLayer) normaliseBatch(rows int) {
 			vr[j] += d * d
 		}
 	}
-	unbias := float64(rows) / float64(rows-1)
 	for j, s := range variance {
-		v := s * inv
+		variance[j] = s * inv
+		l.invStd[j] = 1 / math.Sqrt(variance[j]+bnEps)
+	}
+}
+
+// updateRunning moves the running statistics toward the batch's mean and
+// unbiased variance (of a batch of rows ≥ 2 rows).
+func (l *hiddenLayer) updateRunning(rows int) {
+	unbias := float64(rows) / float64(rows-1)
+	for j, v := range l.variance {
 		// z lacks the Linear's bias (see Forward): the batch mean of the
 		// layer's real output is mean + b.
 		l.runMean[j] = (1-bnMomentum)*l.runMean[j] + bnMomentum*(l.mean[j]+l.b[j])
 		l.runVar[j] = (1-bnMomentum)*l.runVar[j] + bnMomentum*v*unbias
-		l.invStd[j] = 1 / math.Sqrt(v+bnEps)
 	}
 }
 
@@ -513,7 +529,7 @@ func splitmix64(s uint64) (out, next uint64) {
 func (dm *dropMask) apply(d, mask, h []float64) {
 	d, mask = d[:len(h)], mask[:len(h)]
 	start := 0
-	if useAsm {
+	if vectorised() {
 		start = len(h) &^ 7
 		if start > 0 {
 			dropoutAVX2(start/8, &h[0], &d[0], &mask[0], dm)
@@ -601,7 +617,7 @@ func (l *hiddenLayer) batchNormBackward(g []float64, rows int, act Activation) {
 	fill(sumG, 0)
 	fill(sumGX, 0)
 	fill(db, 0)
-	vector := useAsm && w%4 == 0
+	vector := vectorised() && w%4 == 0
 	if vector {
 		// The kernel applies ReLU's derivative and the mask itself.
 		relu := act == ReLU

@@ -42,7 +42,7 @@ func (a *Adam) Step(theta, grad []float64) {
 	c := adamConsts{beta1: b1, omb1: 1 - b1, beta2: b2, omb2: 1 - b2, wd: a.WeightDecay,
 		stepSize: a.LR / bc1, invBc2Sqrt: 1 / math.Sqrt(bc2), eps: a.Eps}
 	start := 0
-	if useAsm {
+	if vectorised() {
 		start = len(a.m) &^ 3
 		if start > 0 {
 			adamAVX2(start, &theta[0], &grad[0], &a.m[0], &a.v[0], &c)

@@ -1,0 +1,67 @@
+package ffn
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+)
+
+// kernelPath is one implementation of the numerical kernels. The paths
+// differ in speed and, between generic and the assembly ones, in the last
+// bits of results (see the package README); each is deterministic.
+type kernelPath int
+
+const (
+	// generic is portable Go, with gonum's blas64 for the matrix products.
+	generic kernelPath = iota
+	// avx2 is the AVX2/FMA assembly: the 4×8 matrix kernel and the
+	// element-wise kernels (BatchNorm, dropout, Adam).
+	avx2
+	// avx512 is avx2 with the 8×16 AVX-512F matrix kernel, whose results
+	// are bit-identical to avx2's.
+	avx512
+)
+
+var kernelNames = [...]string{generic: "generic", avx2: "avx2", avx512: "avx512"}
+
+func (k kernelPath) String() string { return kernelNames[k] }
+
+// kernelEnv names the environment variable that forces a kernel path, so
+// that a machine with AVX-512 can also run (and test) the others.
+const kernelEnv = "SWEEP_FFN_KERNEL"
+
+// kernel is the path in use: the one kernelEnv names, or else the fastest
+// this processor supports. Tests switch it to run every path.
+var kernel = mustChooseKernel(os.Getenv(kernelEnv), supportedKernels())
+
+// chooseKernel returns the path named by name, or the last (fastest) of
+// supported where name is empty. It returns an error for an unknown name
+// or a path the processor cannot execute.
+func chooseKernel(name string, supported []kernelPath) (kernelPath, error) {
+	if name == "" {
+		return supported[len(supported)-1], nil
+	}
+	i := slices.Index(kernelNames[:], name)
+	if i < 0 {
+		return 0, fmt.Errorf("%s=%q: not one of %s", kernelEnv, name, strings.Join(kernelNames[:], ", "))
+	}
+	if !slices.Contains(supported, kernelPath(i)) {
+		return 0, fmt.Errorf("%s=%q: this processor lacks the instructions for it", kernelEnv, name)
+	}
+	return kernelPath(i), nil
+}
+
+// mustChooseKernel is chooseKernel for the package's initialisation. It
+// panics on an error: a forced path that silently fell back to another
+// would make a test run on the wrong path look like a pass.
+func mustChooseKernel(name string, supported []kernelPath) kernelPath {
+	k, err := chooseKernel(name, supported)
+	if err != nil {
+		panic("ffn: " + err.Error())
+	}
+	return k
+}
+
+// vectorised reports whether the element-wise assembly kernels are in use.
+func vectorised() bool { return kernel >= avx2 }
