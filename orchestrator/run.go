@@ -243,14 +243,19 @@ func askedTrials(p *Plan) ([]spec.Trial, error) {
 // checkData loads a grid's CSV once before any trial runs, so that a bad
 // file is one error naming its row and column, not a failure of every
 // trial, and returns how many rows missing = "drop" leaves out. The
-// built-in synthetic data cannot be bad.
+// built-in synthetic data cannot be bad, but a time split of it can leave
+// a fold or the validation too few rows.
 func checkData(ctx context.Context, s *spec.Spec) (dropped int, err error) {
-	if s.Data.Path == "" {
+	if s.Data.Path == "" && s.Data.Split != dataset.SplitWalkForward && s.Data.Embargo == "" {
 		return 0, nil
 	}
 	dropped, err = dataset.Check(ctx, s.Data)
 	if err != nil {
-		return 0, &spec.SpecError{File: s.File, Line: s.Line("data.path"), Key: "data.path", Msg: err.Error()}
+		key := "data.path"
+		if s.Data.Path == "" {
+			key = "data.split" // the synthetic data is fine; its split is not
+		}
+		return 0, &spec.SpecError{File: s.File, Line: s.Line(key), Key: key, Msg: err.Error()}
 	}
 	return dropped, nil
 }
@@ -460,18 +465,27 @@ func prepare(p *Plan) (*Lock, *results.Sweep, error) {
 }
 
 // newTrialRunner returns the runner of p's trials in this process. For a
-// model that wants the prepared arrays, it writes them first (once per data
-// and sweep: the file is shared by every process and run of the sweep, and
-// each process holds the loaded data only while writing it).
+// model that wants the prepared arrays, it writes them first (one file per
+// fold of a walk-forward split; once per data and sweep: the files are
+// shared by every process and run of the sweep, and each process holds the
+// loaded data only while writing it).
 func newTrialRunner(ctx context.Context, p *Plan, executor string) (*trialRunner, error) {
 	host, _ := os.Hostname()
 	r := &trialRunner{spec: p.Spec, dir: p.Dir, trainer: p.Trainer, metrics: p.Desc.Metrics, host: host, executor: executor,
 		slurmJob: slurmJobName()}
-	if p.Desc.WantsDataFile {
-		var err error
-		if r.dataFile, err = dataset.PrepareArrays(ctx, p.Spec.Data, filepath.Join(p.Dir, DataDir)); err != nil {
+	if !p.Desc.WantsDataFile {
+		return r, nil
+	}
+	data := p.Spec.Data
+	for f := range max(data.Folds, 1) {
+		if data.Split == dataset.SplitWalkForward {
+			data.Fold = f + 1
+		}
+		file, err := dataset.PrepareArrays(ctx, data, filepath.Join(p.Dir, DataDir))
+		if err != nil {
 			return nil, fmt.Errorf("preparing the data for model %q: %w", p.Desc.Name, err)
 		}
+		r.dataFiles = append(r.dataFiles, file)
 	}
 	return r, nil
 }

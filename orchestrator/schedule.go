@@ -76,6 +76,7 @@ func (e Event) Finished() int { return e.Succeeded + e.Failed + e.Pruned }
 // EpochMetrics is what a model reported for one step (epoch) of a trial.
 type EpochMetrics struct {
 	TrialID, TrialName string
+	Fold               int // the walk-forward fold (from 1); 0 without folds
 	Step               int64
 	Scalars            map[string]float64
 }
@@ -138,11 +139,11 @@ func (p *progress) started(t *results.Trial) {
 
 // epoch reports the scalars a model sent for one step of trial t, when
 // epoch events were asked for.
-func (p *progress) epoch(t spec.Trial, step int64, scalars []plugins.Scalar) {
+func (p *progress) epoch(t spec.Trial, fold int, step int64, scalars []plugins.Scalar) {
 	if !p.epochs || len(scalars) == 0 {
 		return
 	}
-	m := &EpochMetrics{TrialID: t.ID, TrialName: t.Name, Step: step, Scalars: make(map[string]float64, len(scalars))}
+	m := &EpochMetrics{TrialID: t.ID, TrialName: t.Name, Fold: fold, Step: step, Scalars: make(map[string]float64, len(scalars))}
 	for _, s := range scalars {
 		m.Scalars[s.Tag] = s.Value
 	}

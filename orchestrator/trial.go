@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,6 +17,7 @@ import (
 	"github.com/sweep-ml/sweep/orchestrator/search"
 	"github.com/sweep-ml/sweep/orchestrator/spec"
 	"github.com/sweep-ml/sweep/plugins"
+	"github.com/sweep-ml/sweep/plugins/dataset"
 	"github.com/sweep-ml/sweep/results"
 )
 
@@ -41,8 +45,9 @@ type trialRunner struct {
 	// pruner, if not nil, sees the objective's curve after every epoch
 	// and may stop the trial.
 	pruner search.Pruner
-	// dataFile is the prepared arrays for a model that wants them.
-	dataFile string
+	// dataFiles are the prepared arrays for a model that wants them: one,
+	// or one per fold of a walk-forward split.
+	dataFiles []string
 }
 
 // errPruned is what a trial's event callback returns to stop the trial
@@ -91,13 +96,16 @@ func (r *trialRunner) attempt(ctx context.Context, t spec.Trial, attempt int, pr
 		prog.started(rec)
 	}
 	m := newTrialMetrics(r.spec.Objective)
-	outcome, trainErr := r.train(ctx, t, tl, m, prog)
+	outcome, folds, trainErr := r.trainAll(ctx, t, tl, m, prog)
 	var infra infraError
 	if errors.As(trainErr, &infra) {
 		tl.Close()
 		return rec, infra
 	}
 	r.finish(ctx, rec, outcome, m, trainErr)
+	if folds != nil {
+		rec.Folds, rec.Score = folds, meanScore(folds)
+	}
 	logErr := closeSession(tl, rec)
 	if logErr != nil && rec.Status == results.StatusSucceeded {
 		rec.Status, rec.Error = results.StatusFailed, "writing TensorBoard events: "+logErr.Error()
@@ -324,35 +332,142 @@ func agree(stated, reported float64) bool {
 	return math.Abs(stated-reported) <= outcomeTolerance*max(math.Abs(stated), math.Abs(reported))
 }
 
-// train runs the trial on the trainer, streaming its events into the
-// TensorBoard run, the trial's metrics and the progress, and asking the
-// pruner after each epoch. The model's output goes to ModelLogFile.
-func (r *trialRunner) train(ctx context.Context, t spec.Trial, tl *logger.TrainingLogger, m trialMetrics, prog *progress) (plugins.Outcome, error) {
+// trainAll trains the trial: once, or once per fold of a walk-forward
+// split. The model's output goes to ModelLogFile.
+func (r *trialRunner) trainAll(ctx context.Context, t spec.Trial, tl *logger.TrainingLogger, m trialMetrics, prog *progress) (plugins.Outcome, []results.FoldResult, error) {
 	modelLog, err := os.Create(filepath.Join(tl.Dir(), ModelLogFile))
 	if err != nil {
-		return plugins.Outcome{}, err
+		return plugins.Outcome{}, nil, err
 	}
 	defer modelLog.Close()
 	if err := tl.LogHyperparameters(withSeed(t)); err != nil {
-		return plugins.Outcome{}, err
+		return plugins.Outcome{}, nil, err
 	}
+	if r.spec.Data.Split != dataset.SplitWalkForward {
+		out, err := r.train(ctx, t, tl, m, prog, modelLog, 0)
+		return out, nil, err
+	}
+	return r.trainFolds(ctx, t, tl, m, prog, modelLog)
+}
+
+// trainFolds trains the trial once per fold, each fold into a TensorBoard
+// run of its own (fold<i> in the trial's run directory). Each fold's
+// outcome is checked against its own events. The trial's metrics m, and
+// its run's scalars, are then each metric's mean over the folds per epoch
+// (over the folds that reached it). The pruner sees the first fold only:
+// its curve is comparable between trials, epoch by epoch, as soon as it
+// runs. A failed fold fails the trial.
+func (r *trialRunner) trainFolds(ctx context.Context, t spec.Trial, tl *logger.TrainingLogger, m trialMetrics, prog *progress,
+	modelLog io.Writer) (plugins.Outcome, []results.FoldResult, error) {
+	k := r.spec.Data.Folds
+	perFold := make([]trialMetrics, 0, k)
+	folds := make([]results.FoldResult, 0, k)
+	var stoppedEarly bool
+	for f := 1; f <= k; f++ {
+		ftl, err := logger.Open(filepath.Join(tl.Dir(), fmt.Sprintf("fold%d", f)), r.logOpts)
+		if err != nil {
+			return plugins.Outcome{}, nil, infraError{fmt.Errorf("trial %s: %w", t.Name, err)}
+		}
+		fm := newTrialMetrics(r.spec.Objective)
+		fmt.Fprintf(modelLog, "sweep: fold %d of %d\n", f, k)
+		out, err := r.train(ctx, t, ftl, fm, prog, modelLog, f)
+		if err == nil {
+			err = fm.checkOutcome(out)
+		}
+		err = errors.Join(err, ftl.Close())
+		perFold = append(perFold, fm)
+		score, best := fm.score()
+		folds = append(folds, results.FoldResult{Fold: f, Score: score, BestEpoch: best, EpochsRun: fm.epochs()})
+		if err != nil {
+			var infra infraError
+			if errors.As(err, &infra) || errors.Is(err, errPruned) || ctx.Err() != nil {
+				m.meanOf(perFold, tl)
+				return plugins.Outcome{}, folds, err
+			}
+			return plugins.Outcome{}, folds, fmt.Errorf("fold %d of %d: %w", f, k, err)
+		}
+		stoppedEarly = stoppedEarly || out.StoppedEarly
+	}
+	if err := m.meanOf(perFold, tl); err != nil {
+		return plugins.Outcome{}, folds, err
+	}
+	return plugins.Outcome{StoppedEarly: stoppedEarly}, folds, nil
+}
+
+// meanOf sets m to the mean over the folds' metrics, per metric and epoch
+// (over the folds that reported it), and logs it into the trial's run.
+func (m trialMetrics) meanOf(folds []trialMetrics, tl *logger.TrainingLogger) error {
+	type sum struct {
+		total float64
+		n     int
+	}
+	steps := map[int64]map[string]*sum{}
+	for _, f := range folds {
+		for _, name := range f.Names() {
+			for _, p := range f.Series(name) {
+				if steps[p.Step] == nil {
+					steps[p.Step] = map[string]*sum{}
+				}
+				if steps[p.Step][name] == nil {
+					steps[p.Step][name] = &sum{}
+				}
+				steps[p.Step][name].total += p.Value
+				steps[p.Step][name].n++
+			}
+		}
+	}
+	for _, step := range slices.Sorted(maps.Keys(steps)) {
+		values := make(map[string]float64, len(steps[step]))
+		for name, s := range steps[step] {
+			values[name] = s.total / float64(s.n)
+		}
+		m.Update(step, values)
+		if err := tl.LogScalars(step, values); err != nil {
+			return infraError{err}
+		}
+	}
+	return nil
+}
+
+// meanScore is a walk-forward trial's score: the mean of its folds' scores,
+// or nil if a fold has none.
+func meanScore(folds []results.FoldResult) *float64 {
+	var total float64
+	for _, f := range folds {
+		if f.Score == nil {
+			return nil
+		}
+		total += *f.Score
+	}
+	return results.Metric(total / float64(len(folds)))
+}
+
+// train runs the trial (fold 0: the whole split, else that walk-forward
+// fold) on the trainer, streaming its events into the TensorBoard run, the
+// metrics and the progress, and asking the pruner after each epoch (of the
+// first fold only).
+func (r *trialRunner) train(ctx context.Context, t spec.Trial, tl *logger.TrainingLogger, m trialMetrics, prog *progress,
+	modelLog io.Writer, fold int) (plugins.Outcome, error) {
 	trainCtx := ctx
 	if r.spec.Timeout > 0 {
 		var cancel context.CancelFunc
 		trainCtx, cancel = context.WithTimeout(ctx, r.spec.Timeout)
 		defer cancel()
 	}
-	req := plugins.TrainRequest{TrialID: t.ID, Params: t.Params, Data: r.spec.Data, Seed: t.Seed, HistogramEvery: r.spec.LogEvery,
-		DataFile: r.dataFile}
+	req := plugins.TrainRequest{TrialID: t.ID, Params: t.Params, Data: r.spec.Data, Seed: t.Seed, HistogramEvery: r.spec.LogEvery}
+	req.Data.Fold = fold
+	if len(r.dataFiles) > 0 {
+		req.DataFile = r.dataFiles[max(fold-1, 0)]
+	}
 	emit := func(e plugins.Event) error {
 		m.observe(e)
 		if prog != nil {
-			prog.epoch(t, e.Step, e.Scalars)
+			prog.epoch(t, fold, e.Step, e.Scalars)
 		}
 		if err := logEvent(tl, e); err != nil {
 			return err
 		}
-		if r.pruner == nil || !m.reported(e) {
+		if r.pruner == nil || fold > 1 || !m.reported(e) {
 			return nil
 		}
 		stop, err := r.pruner.Report(t.ID, m.minimised())

@@ -121,6 +121,10 @@ type Trial struct {
 	// losses and the objective's included, by name; a record written
 	// before records kept them has none.
 	Metrics map[string]MetricSummary `json:"metrics,omitempty"`
+	// Folds are a walk-forward trial's trainings, one per fold in order
+	// (see dataset.SplitWalkForward). Score is then the mean of the folds'
+	// scores, and the losses and curve the mean over the folds per epoch.
+	Folds []FoldResult `json:"folds,omitempty"`
 
 	StartedAt       time.Time `json:"started_at"`
 	EndedAt         time.Time `json:"ended_at,omitzero"`
@@ -129,6 +133,16 @@ type Trial struct {
 	PID             int       `json:"pid"`
 
 	Provenance Provenance `json:"provenance"`
+}
+
+// FoldResult is one fold of a walk-forward trial: its score (the
+// objective's best value on that fold's validation rows), the epoch that
+// reached it, and how many epochs it ran.
+type FoldResult struct {
+	Fold      int      `json:"fold"`
+	Score     *float64 `json:"score"`
+	BestEpoch int64    `json:"best_epoch"`
+	EpochsRun int64    `json:"epochs_run"`
 }
 
 // ObjectiveOrDefault returns what t's Score measures; records written before

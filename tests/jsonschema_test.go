@@ -363,7 +363,7 @@ func TestJSONSchemaCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A documented event and description, edited.
-	epoch := `{"event":"epoch","time":"t","elapsed_seconds":0.5,"trial_id":"a","trial_name":"n","step":1,"scalars":{"val_loss":0.5,"x":null}}`
+	epoch := `{"event":"epoch","time":"t","elapsed_seconds":0.5,"trial_id":"a","trial_name":"n","fold":0,"step":1,"scalars":{"val_loss":0.5,"x":null}}`
 	describe := `{"name":"m","version":"","params":[{"name":"lr","type":"float","default":0.1,"help":"h","allowed":"> 0",` +
 		`"constraints":{"min":{"value":0,"exclusive":true},"max":null,"choices":[],"min_len":0,"max_len":0}}],"metrics":["val_loss"]}`
 	for _, c := range []struct {

@@ -67,6 +67,7 @@ type epochJSON struct {
 	eventHead
 	TrialID   string `json:"trial_id"`
 	TrialName string `json:"trial_name"`
+	Fold      int    `json:"fold"`
 	Step      int64  `json:"step"`
 	// Scalars are nil where a value is NaN or infinite, which JSON cannot
 	// write: a diverging epoch is reported, not dropped.
@@ -95,7 +96,7 @@ func eventJSON(e orchestrator.Event) any {
 		for tag, v := range m.Scalars {
 			scalars[tag] = results.Metric(v)
 		}
-		return epochJSON{eventHead: head, TrialID: m.TrialID, TrialName: m.TrialName, Step: m.Step, Scalars: scalars}
+		return epochJSON{eventHead: head, TrialID: m.TrialID, TrialName: m.TrialName, Fold: m.Fold, Step: m.Step, Scalars: scalars}
 	case orchestrator.EventTrialEnd:
 		return trialEndJSON{trialJSON: trialJSON{eventHead: head, eventCounts: counts, Trial: e.Trial}, Best: bestOf(e)}
 	case orchestrator.EventSweepEnd:

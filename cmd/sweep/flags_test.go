@@ -190,7 +190,7 @@ func TestEventJSONCounts(t *testing.T) {
 			`"ended":"failed_fast","total":1,"skipped":0,"running":0,"succeeded":0,"failed":1,"pruned":0,"interrupted":0,"best":null}`},
 		{orchestrator.Event{Kind: orchestrator.EventEpoch, Epoch: &orchestrator.EpochMetrics{TrialID: "a", TrialName: "ta", Step: 2,
 			Scalars: map[string]float64{"val_loss": math.NaN()}}},
-			`"trial_id":"a","trial_name":"ta","step":2,"scalars":{"val_loss":null}}`},
+			`"trial_id":"a","trial_name":"ta","fold":0,"step":2,"scalars":{"val_loss":null}}`},
 	} {
 		b, err := json.Marshal(eventJSON(c.e))
 		if err != nil || !strings.HasSuffix(string(b), c.want) {

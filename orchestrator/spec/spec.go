@@ -469,7 +469,7 @@ func (p *specParser) data(s *Spec, n *tomlNode) {
 			p.errorf(k, "%v", err)
 		case d.Split != dataset.SplitChronological && d.Split != dataset.SplitWalkForward:
 			p.errorf(k, "applies to a time split (%q or %q); a random split has no gap to leave", dataset.SplitChronological, dataset.SplitWalkForward)
-		case embargo.Span > 0 && d.Date == "":
+		case embargo.Span > 0 && d.Date == "" && (d.Synthetic == nil || d.Synthetic.Assets == 0):
 			p.errorf(k, "a span (%s) needs a date column (data.date); without one, give a number of rows", d.Embargo)
 		}
 	}
@@ -496,6 +496,7 @@ func (p *specParser) data(s *Spec, n *tomlNode) {
 			// 0 is refused rather than quietly read as "unset", which is
 			// what a zero means to the dataset (and would give 0.5).
 			{"noise", d.Synthetic.Noise > 0 && !math.IsInf(d.Synthetic.Noise, 0)},
+			{"assets", d.Synthetic.Assets > 0},
 		} {
 			if k := syn.kid(c.key); k != nil && !c.ok {
 				p.errorf(k, "must be positive, not %v", k.val)
@@ -515,7 +516,7 @@ func (p *specParser) folds(n *tomlNode, d *dataset.Spec) {
 		return
 	}
 	if k := n.kid("folds"); k == nil || d.Folds < 2 {
-		p.errorf(cmp.Or(k, n), "split = %q needs folds = 2 or more", dataset.SplitWalkForward)
+		p.errorf(cmp.Or(k, n.kid("split")), "split = %q needs folds = 2 or more", dataset.SplitWalkForward)
 	}
 	if k := n.kid("window"); k != nil && d.Window != dataset.WindowExpanding && d.Window != dataset.WindowRolling {
 		p.errorf(k, "must be %q or %q, not %q", dataset.WindowExpanding, dataset.WindowRolling, d.Window)

@@ -2,9 +2,9 @@ package dataset
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
-	"strings"
 	"sync"
 )
 
@@ -81,21 +81,22 @@ func (c *Cache) Get(ctx context.Context, spec Spec) (*Dataset, error) {
 	return e.data, e.err
 }
 
-// cacheKey identifies the data a spec (with defaults) loads. For a CSV,
-// stamp is the file's size and modification time, part of the key.
+// cacheKey identifies the data a spec (with defaults) loads: the whole
+// spec, as JSON, so that every field (a new one included) tells data apart.
+// For a CSV, stamp is the file's size and modification time, part of the
+// key.
 func cacheKey(s Spec) (key, stamp string, err error) {
-	var b strings.Builder
-	fmt.Fprintf(&b, "target=%q features=%q val_split=%v split=%q standardize=%t seed=%d",
-		s.Target, s.Features, s.ValSplit, s.Split, *s.Standardize, s.Seed)
+	b, err := json.Marshal(s)
+	if err != nil {
+		return "", "", err
+	}
 	if s.Path == "" {
-		fmt.Fprintf(&b, " synthetic=%+v", *s.Synthetic)
-		return b.String(), "", nil
+		return string(b), "", nil
 	}
 	fi, err := os.Stat(s.Path)
 	if err != nil {
 		return "", "", fmt.Errorf("data.path: %w", err)
 	}
 	stamp = fmt.Sprintf("size=%d mtime=%d", fi.Size(), fi.ModTime().UnixNano())
-	fmt.Fprintf(&b, " path=%q %s", s.Path, stamp)
-	return b.String(), stamp, nil
+	return string(b) + " " + stamp, stamp, nil
 }

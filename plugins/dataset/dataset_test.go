@@ -438,3 +438,68 @@ func FuzzParseCSV(f *testing.F) {
 		}
 	})
 }
+
+// TestCacheKeyCoversEverySetting sets each field of Spec (and of
+// SyntheticSpec) in turn and checks that the cache key changes: a setting
+// the key left out would hand one split's (or fold's) data to another's
+// trials, as the walk-forward folds once were.
+func TestCacheKeyCoversEverySetting(t *testing.T) {
+	path := writeFile(t, "k.csv", numbered(10))
+	keyOf := func(s Spec) string {
+		k, _, err := cacheKey(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	for _, synthetic := range []bool{false, true} {
+		base := Spec{Path: path}.Defaults()
+		if synthetic {
+			base = Spec{}.Defaults()
+		}
+		baseKey := keyOf(base)
+		v := reflect.ValueOf(&base).Elem()
+		for i := range v.NumField() {
+			f := v.Type().Field(i)
+			if f.Name == "Path" || f.Name == "Synthetic" {
+				continue // what kind of data it is: both kinds are tried
+			}
+			changed := base
+			setNonZero(reflect.ValueOf(&changed).Elem().Field(i))
+			if keyOf(changed) == baseKey {
+				t.Errorf("synthetic %t: a different %s leaves the cache key unchanged", synthetic, f.Name)
+			}
+		}
+		if synthetic {
+			s := reflect.ValueOf(base.Synthetic).Elem()
+			for i := range s.NumField() {
+				changed := base
+				c := *base.Synthetic
+				setNonZero(reflect.ValueOf(&c).Elem().Field(i))
+				changed.Synthetic = &c
+				if keyOf(changed) == baseKey {
+					t.Errorf("a different synthetic %s leaves the cache key unchanged", s.Type().Field(i).Name)
+				}
+			}
+		}
+	}
+}
+
+// setNonZero changes v to another value of its type.
+func setNonZero(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString(v.String() + "x")
+	case reflect.Int, reflect.Int64:
+		v.SetInt(v.Int() + 7)
+	case reflect.Float64:
+		v.SetFloat(v.Float() + 0.125)
+	case reflect.Slice:
+		v.Set(reflect.Append(v, reflect.ValueOf("x")))
+	case reflect.Pointer:
+		if v.Type().Elem().Kind() == reflect.Bool {
+			b := v.IsNil() || !v.Elem().Bool()
+			v.Set(reflect.ValueOf(&b))
+		}
+	}
+}

@@ -102,7 +102,7 @@ func (s Spec) Validate() error {
 		return fmt.Errorf("data.embargo: %v", err)
 	case s.Embargo != "" && s.Split == SplitRandom:
 		return fmt.Errorf("data.embargo: applies to a time split (%q, %q); a random split has no gap to leave", SplitChronological, SplitWalkForward)
-	case embargo.Span > 0 && s.Date == "":
+	case embargo.Span > 0 && s.Date == "" && !s.dated():
 		return fmt.Errorf("data.embargo: a span (%s) needs a date column (data.date); without one, give a number of rows", s.Embargo)
 	case s.Date != "" && s.Path == "":
 		return fmt.Errorf("data.date: applies to a CSV file; the synthetic dataset has no dates")
@@ -138,6 +138,10 @@ func (s Spec) Validate() error {
 	}
 	return nil
 }
+
+// dated reports whether the data has dates without a date column: the
+// synthetic panel.
+func (s Spec) dated() bool { return s.Path == "" && s.Synthetic != nil && s.Synthetic.Assets > 0 }
 
 // validateFolds checks the walk-forward settings, and that a split that is
 // not walk-forward has none.
@@ -178,8 +182,10 @@ func (s SyntheticSpec) validate() error {
 		return fmt.Errorf("data.synthetic.rows: must be at least 3, got %d", s.Rows)
 	case s.Features < 1:
 		return fmt.Errorf("data.synthetic.features: must be at least 1, got %d", s.Features)
-	case s.Rows > maxSyntheticValues/s.Features:
+	case s.Rows > maxSyntheticValues/(s.Features+1):
 		return fmt.Errorf("data.synthetic.rows: %d rows of %d features are more than %d values", s.Rows, s.Features, maxSyntheticValues)
+	case s.Assets < 0 || s.Assets > s.Rows:
+		return fmt.Errorf("data.synthetic.assets: rows a day of the panel, from 1 to rows (%d), got %d", s.Rows, s.Assets)
 	case !(s.Noise > 0) || math.IsInf(s.Noise, 0):
 		return fmt.Errorf("data.synthetic.noise: must be positive and finite, got %v", s.Noise)
 	}

@@ -62,4 +62,8 @@ type SyntheticSpec struct {
 	Rows     int     `toml:"rows" json:"rows,omitempty"`         // default 20000
 	Features int     `toml:"features" json:"features,omitempty"` // default 50
 	Noise    float64 `toml:"noise" json:"noise,omitempty"`       // noise standard deviation, default 0.5
+	// Assets > 0 makes a panel: Assets rows a day, each day dated, with a
+	// slow regime feature and day component of the target (see the
+	// synthetic generator), so that time splits and leakage can be tried.
+	Assets int `toml:"assets" json:"assets,omitempty"`
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"strconv"
+	"time"
 )
 
 // The synthetic dataset imitates cross-sectional return prediction: the
@@ -24,6 +25,26 @@ import (
 // noise² (0.25 with the default noise 0.5); standardising the features, an
 // invertible map, does not change it.
 const syntheticFactors = 3
+
+// A synthetic panel (SyntheticSpec.Assets > 0) has Assets rows a day, in
+// date order, and two slow day-level processes that make time matter as it
+// does in returns data: a regime r_d, which is observed (the last feature,
+// "regime"), and a day component u_d of the target, which is not. Both are
+// AR(1) with coefficient panelPersistence and unit (r) or panelDayScale (u)
+// stationary standard deviation, independent of each other. A model can
+// learn u_d only by remembering which regime values went with which days:
+// a random split lets it (the validation rows' days are in the training
+// rows), a split by date does not, which is why a random split overstates
+// what a model will do on later data. The best achievable validation MSE
+// on later days is then noise² + panelDayScale²·(1 − φ^(2h)) for a horizon
+// of h days.
+const (
+	panelPersistence = 0.98
+	panelDayScale    = 0.5
+)
+
+// panelEpoch is the first synthetic date.
+var panelEpoch = time.Date(2000, 1, 3, 0, 0, 0, 0, time.UTC)
 
 // Streams of the PCG generator, so that the synthetic rows and the random
 // split draw independent sequences from the one data seed.
@@ -55,10 +76,22 @@ func synthetic(ctx context.Context, s SyntheticSpec, seed int64) (*table, error)
 		}
 		idio[j] = math.Sqrt(1 - ss)
 	}
-	t := &table{x: make([]float64, s.Rows*nf), y: make([]float64, s.Rows)}
+	width := nf // the features, and for a panel the regime
+	if s.Assets > 0 {
+		width++
+	}
+	t := &table{x: make([]float64, s.Rows*width), y: make([]float64, s.Rows)}
 	for j := range nf {
 		t.features = append(t.features, "x"+strconv.Itoa(j))
 	}
+	var regime, dayPart float64
+	if s.Assets > 0 {
+		t.features = append(t.features, "regime")
+		t.dates = make([]int64, s.Rows)
+		// Each process starts from its stationary distribution.
+		regime, dayPart = rng.NormFloat64(), panelDayScale*rng.NormFloat64()
+	}
+	innovation := math.Sqrt(1 - panelPersistence*panelPersistence)
 	var f [syntheticFactors]float64
 	const ctxCheckRows = 4096 // how often, in rows, to check for cancellation
 	for r := range s.Rows {
@@ -67,10 +100,14 @@ func synthetic(ctx context.Context, s SyntheticSpec, seed int64) (*table, error)
 				return nil, err
 			}
 		}
+		if s.Assets > 0 && r > 0 && r%s.Assets == 0 { // a new day
+			regime = panelPersistence*regime + innovation*rng.NormFloat64()
+			dayPart = panelPersistence*dayPart + innovation*panelDayScale*rng.NormFloat64()
+		}
 		for k := range f {
 			f[k] = rng.NormFloat64()
 		}
-		row := t.x[r*nf : (r+1)*nf]
+		row := t.x[r*width : r*width+nf]
 		for j := range row {
 			var common float64
 			for k, l := range loadings[j*syntheticFactors : (j+1)*syntheticFactors] {
@@ -79,6 +116,11 @@ func synthetic(ctx context.Context, s SyntheticSpec, seed int64) (*table, error)
 			row[j] = common + idio[j]*rng.NormFloat64()
 		}
 		t.y[r] = signal(row) + s.Noise*rng.NormFloat64()
+		if s.Assets > 0 {
+			t.x[r*width+nf] = regime
+			t.y[r] += dayPart
+			t.dates[r] = panelEpoch.AddDate(0, 0, r/s.Assets).UnixNano()
+		}
 	}
 	return t, nil
 }
