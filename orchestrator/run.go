@@ -125,6 +125,10 @@ type Plan struct {
 	// DroppedRows is how many data rows the grid's data.missing = "drop"
 	// leaves out for an empty or NaN cell.
 	DroppedRows int
+	// DataFiles are the prepared data (see prepareData) that every trial's
+	// model reads: one, or one per walk-forward fold. None for a plan that
+	// only describes.
+	DataFiles []string
 }
 
 // Workers resolves the number of trials to run at once.
@@ -221,8 +225,10 @@ func planSpec(ctx context.Context, s *spec.Spec, opts PlanOptions) (*Plan, error
 	} else {
 		p.Trials, err = spec.Expand(s, desc)
 	}
-	if err == nil {
+	if err == nil && opts.DescribeOnly {
 		p.DroppedRows, err = checkData(ctx, s)
+	} else if err == nil {
+		p.DataFiles, p.DroppedRows, err = prepareData(ctx, s, p.Dir)
 	}
 	if err != nil {
 		p.Close()
@@ -240,24 +246,42 @@ func askedTrials(p *Plan) ([]spec.Trial, error) {
 	return sr.planTrials(), nil
 }
 
-// checkData loads a grid's CSV once before any trial runs, so that a bad
+// checkData reads a grid's CSV once before any trial runs, so that a bad
 // file is one error naming its row and column, not a failure of every
 // trial, and returns how many rows missing = "drop" leaves out. The
 // built-in synthetic data cannot be bad, but a time split of it can leave
-// a fold or the validation too few rows.
+// a fold or the validation too few rows. It writes nothing: it is what
+// `sweep plan` does.
 func checkData(ctx context.Context, s *spec.Spec) (dropped int, err error) {
 	if s.Data.Path == "" && s.Data.Split != dataset.SplitWalkForward && s.Data.Embargo == "" {
 		return 0, nil
 	}
 	dropped, err = dataset.Check(ctx, s.Data)
-	if err != nil {
-		key := "data.path"
-		if s.Data.Path == "" {
-			key = "data.split" // the synthetic data is fine; its split is not
-		}
-		return 0, &spec.SpecError{File: s.File, Line: s.Line(key), Key: key, Msg: err.Error()}
+	return dropped, dataError(s, err)
+}
+
+// prepareData writes the grid's data, split and standardised, into the
+// sweep directory's DataDir (one file per walk-forward fold) unless it is
+// there already, and returns the files and the rows dropped for a missing
+// value. Every trial's model then reads a file instead of parsing the data
+// again: each Go plugin process maps it (one copy in the page cache, however
+// many workers), the Python SDK reads it.
+func prepareData(ctx context.Context, s *spec.Spec, dir string) (files []string, dropped int, err error) {
+	files, dropped, err = dataset.PrepareArrays(ctx, s.Data, filepath.Join(dir, DataDir))
+	return files, dropped, dataError(s, err)
+}
+
+// dataError names the grid's line of a data error: the path's, or for the
+// synthetic data (which is fine) its split's.
+func dataError(s *spec.Spec, err error) error {
+	if err == nil {
+		return nil
 	}
-	return dropped, nil
+	key := "data.path"
+	if s.Data.Path == "" {
+		key = "data.split"
+	}
+	return &spec.SpecError{File: s.File, Line: s.Line(key), Key: key, Msg: err.Error()}
 }
 
 // Job is a trial to run and the failed runs it already has.
@@ -407,14 +431,12 @@ func (localExecutor) check(context.Context, *Plan) (mayLive, error) { return oth
 
 func (localExecutor) execute(ctx context.Context, w *work) error {
 	p, sr := w.p, w.search
-	r, err := newTrialRunner(ctx, p, ExecutorLocal)
-	if err != nil {
-		return err
-	}
+	r := newTrialRunner(p, ExecutorLocal)
 	next := listed(w.jobs)
 	if sr != nil {
 		next = sr.source()
 	}
+	var err error
 	if r.pruner, err = newPruner(p, w.finished.curves); err != nil {
 		return err
 	}
@@ -464,30 +486,11 @@ func prepare(p *Plan) (*Lock, *results.Sweep, error) {
 	return lock, onDisk, nil
 }
 
-// newTrialRunner returns the runner of p's trials in this process. For a
-// model that wants the prepared arrays, it writes them first (one file per
-// fold of a walk-forward split; once per data and sweep: the files are
-// shared by every process and run of the sweep, and each process holds the
-// loaded data only while writing it).
-func newTrialRunner(ctx context.Context, p *Plan, executor string) (*trialRunner, error) {
+// newTrialRunner returns the runner of p's trials in this process.
+func newTrialRunner(p *Plan, executor string) *trialRunner {
 	host, _ := os.Hostname()
-	r := &trialRunner{spec: p.Spec, dir: p.Dir, trainer: p.Trainer, metrics: p.Desc.Metrics, host: host, executor: executor,
-		slurmJob: slurmJobName()}
-	if !p.Desc.WantsDataFile {
-		return r, nil
-	}
-	data := p.Spec.Data
-	for f := range max(data.Folds, 1) {
-		if data.Split == dataset.SplitWalkForward {
-			data.Fold = f + 1
-		}
-		file, err := dataset.PrepareArrays(ctx, data, filepath.Join(p.Dir, DataDir))
-		if err != nil {
-			return nil, fmt.Errorf("preparing the data for model %q: %w", p.Desc.Name, err)
-		}
-		r.dataFiles = append(r.dataFiles, file)
-	}
-	return r, nil
+	return &trialRunner{spec: p.Spec, dir: p.Dir, trainer: p.Trainer, metrics: p.Desc.Metrics, host: host, executor: executor,
+		slurmJob: slurmJobName(), dataFiles: p.DataFiles}
 }
 
 // slurmJobName names the Slurm job running this process as squeue and

@@ -91,12 +91,10 @@ func RunSearchWorker(ctx context.Context, p *Plan, workers int, executor string,
 	if p.Search == nil {
 		return nil, fmt.Errorf("%s: a %s sweep has no search to work on", p.Dir, p.Spec.Search.Sampler)
 	}
-	r, err := newTrialRunner(ctx, p, executor)
-	if err != nil {
-		return nil, err
-	}
+	r := newTrialRunner(p, executor)
 	prog := newProgress(obs, p, 0, 0, false)
 	sum := &Summary{Dir: p.Dir}
+	var err error
 	for ctx.Err() == nil {
 		var jobs []Job
 		if jobs, err = claimNext(p, r, until); err != nil || jobs == nil {

@@ -45,8 +45,8 @@ type trialRunner struct {
 	// pruner, if not nil, sees the objective's curve after every epoch
 	// and may stop the trial.
 	pruner search.Pruner
-	// dataFiles are the prepared arrays for a model that wants them: one,
-	// or one per fold of a walk-forward split.
+	// dataFiles are the prepared data: one, or one per fold of a
+	// walk-forward split (see prepareData).
 	dataFiles []string
 }
 
@@ -458,6 +458,7 @@ func (r *trialRunner) train(ctx context.Context, t spec.Trial, tl *logger.Traini
 	req.Data.Fold = fold
 	if len(r.dataFiles) > 0 {
 		req.DataFile = r.dataFiles[max(fold-1, 0)]
+		req.Data.File = req.DataFile // Go models map it through dataset.Load
 	}
 	emit := func(e plugins.Event) error {
 		m.observe(e)

@@ -116,8 +116,9 @@ func dayString(d int) string {
 	return fmt.Sprintf("2024-%02d-%02d", 1+d/28, 1+d%28)
 }
 
-// TestWalkForwardPreparesEveryFold: a model that wants the prepared arrays
-// gets each fold's own file, equal to what dataset.Load gives that fold.
+// TestWalkForwardPreparesEveryFold: a walk-forward sweep's prepared data is
+// one file per fold, equal to what dataset.Load gives that fold, and a
+// trial's trainings are each handed their fold's file.
 func TestWalkForwardPreparesEveryFold(t *testing.T) {
 	dir := t.TempDir()
 	var rows strings.Builder
@@ -129,15 +130,14 @@ func TestWalkForwardPreparesEveryFold(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := newTestPlanIn(t, dir, "[data]\npath = \"days.csv\"\ndate = \"date\"\nsplit = \"walk_forward\"\nfolds = 2\n", builtin.FFN())
-	p.Desc.WantsDataFile = true
-	r, err := newTrialRunner(context.Background(), p, ExecutorLocal)
+	files, _, err := prepareData(context.Background(), p.Spec, p.Dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(r.dataFiles) != 2 || r.dataFiles[0] == r.dataFiles[1] {
-		t.Fatalf("data files %v, want one per fold", r.dataFiles)
+	if len(files) != 2 || files[0] == files[1] {
+		t.Fatalf("data files %v, want one per fold", files)
 	}
-	for f, file := range r.dataFiles {
+	for f, file := range files {
 		spec := p.Spec.Data
 		spec.Fold = f + 1
 		d, err := dataset.Load(context.Background(), spec)

@@ -80,10 +80,7 @@ func RunTrials(ctx context.Context, p *Plan, ids []string, workers int, rerun, e
 		return nil, err
 	}
 	jobs, skipped := Pending(chosen, onDisk, p.Spec.Retries, rerun)
-	r, err := newTrialRunner(ctx, p, executor)
-	if err != nil {
-		return nil, err
-	}
+	r := newTrialRunner(p, executor)
 	// ASHA's rungs are files in the shared directory, so tasks on other
 	// nodes prune against each other; the median rule sees the trials
 	// completed when this task started, and its own.

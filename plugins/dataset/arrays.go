@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -12,6 +13,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 )
 
 // ArraysMagic starts a prepared-arrays file.
@@ -19,19 +21,28 @@ const ArraysMagic = "SWEEPARR"
 
 // ArraysHeader is the JSON header of a prepared-arrays file.
 type ArraysHeader struct {
-	Version  int       `json:"version"` // 1
-	Features []string  `json:"features"`
-	Target   string    `json:"target"`
-	NumTrain int       `json:"num_train"`
-	NumVal   int       `json:"num_val"`
-	Mean     []float64 `json:"mean"`  // null when standardisation is off
-	Scale    []float64 `json:"scale"` // null when standardisation is off
+	Version     int       `json:"version"` // 1
+	Features    []string  `json:"features"`
+	Target      string    `json:"target"`
+	NumTrain    int       `json:"num_train"`
+	NumVal      int       `json:"num_val"`
+	Mean        []float64 `json:"mean"`         // null when standardisation is off
+	Scale       []float64 `json:"scale"`        // null when standardisation is off
+	DroppedRows int       `json:"dropped_rows"` // rows left out for a missing value
 }
 
-// WriteArrays writes d as a prepared-arrays file, the form in which models
-// written in other languages (the Python SDK) receive exactly the rows,
-// split and standardisation that Go models train on. The layout, every
-// number little-endian:
+// arraysPart is the rows of a table that one split of a prepared-arrays
+// file holds, standardised with mean and scale (nil: as they are).
+type arraysPart struct {
+	t           *table
+	rows        []int
+	mean, scale []float64
+}
+
+// WriteArrays writes d as a prepared-arrays file, the form in which every
+// model's trials read their data once a sweep has prepared it (see
+// PrepareArrays): Go models through Load, models in other languages (the
+// Python SDK) directly. The layout, every number little-endian:
 //
 //	8 bytes  "SWEEPARR"
 //	8 bytes  uint64 n, the length of the header
@@ -40,59 +51,245 @@ type ArraysHeader struct {
 //	(num_train), ValX (num_val × features), ValY (num_val)
 //
 // The padding keeps the arrays 8-byte aligned, so that a reader can map
-// them (numpy.frombuffer) without a copy.
+// them (mmap, numpy.memmap) without a copy.
 func WriteArrays(w io.Writer, d *Dataset) error {
-	header, err := json.Marshal(ArraysHeader{Version: 1, Features: d.Features, Target: d.Target,
-		NumTrain: d.NumTrain, NumVal: d.NumVal, Mean: d.Mean, Scale: d.Scale})
+	whole := func(x, y []float64, n int) arraysPart {
+		rows := make([]int, n)
+		for i := range rows {
+			rows[i] = i
+		}
+		return arraysPart{t: &table{features: d.Features, x: x, y: y}, rows: rows}
+	}
+	return writeArrays(w, d.header(), whole(d.TrainX, d.TrainY, d.NumTrain), whole(d.ValX, d.ValY, d.NumVal))
+}
+
+func (d *Dataset) header() ArraysHeader {
+	return ArraysHeader{Version: 1, Features: d.Features, Target: d.Target, NumTrain: d.NumTrain, NumVal: d.NumVal,
+		Mean: d.Mean, Scale: d.Scale, DroppedRows: d.DroppedRows}
+}
+
+// writeArrays writes the layout WriteArrays documents, the features of each
+// part standardised as it says, one row at a time: no copy of the data is
+// made.
+func writeArrays(w io.Writer, h ArraysHeader, train, val arraysPart) error {
+	header, err := json.Marshal(h)
 	if err != nil {
 		return err
 	}
-	for len(header)%8 != 0 {
-		header = append(header, ' ')
-	}
-	bw := bufio.NewWriter(w)
+	header = append(header, bytes.Repeat([]byte{' '}, (8-len(header)%8)%8)...)
+	bw := bufio.NewWriterSize(w, 1<<20)
 	bw.WriteString(ArraysMagic)
 	binary.Write(bw, binary.LittleEndian, uint64(len(header)))
 	bw.Write(header)
 	var buf [8]byte
-	for _, a := range [][]float64{d.TrainX, d.TrainY, d.ValX, d.ValY} {
-		for _, x := range a {
-			binary.LittleEndian.PutUint64(buf[:], math.Float64bits(x))
-			bw.Write(buf[:])
+	put := func(x float64) {
+		binary.LittleEndian.PutUint64(buf[:], math.Float64bits(x))
+		bw.Write(buf[:])
+	}
+	for _, p := range []arraysPart{train, val} {
+		nf := len(p.t.features)
+		for _, r := range p.rows {
+			for j, x := range p.t.x[r*nf : (r+1)*nf] {
+				if p.mean != nil {
+					x = (x - p.mean[j]) / p.scale[j] // as standardise does
+				}
+				put(x)
+			}
+		}
+		for _, r := range p.rows {
+			put(p.t.y[r])
 		}
 	}
 	return bw.Flush() // a bufio.Writer keeps its first error for Flush
 }
 
-// PrepareArrays loads the data spec describes and writes it with
-// WriteArrays into dir, unless an identical file is there already. It
-// returns the file's path. The name is the SHA-256 of the content, so that
-// processes preparing the same data at once (workers on a cluster) agree
-// on one file, and data that changed gets a new one.
-func PrepareArrays(ctx context.Context, spec Spec, dir string) (string, error) {
-	d, err := Load(ctx, spec)
+// PrepareArrays writes the data spec describes, split and standardised, as
+// prepared-arrays files in dir (one, or one per fold of a walk-forward
+// split) and returns their paths and the rows dropped for a missing value.
+// It parses the data once, and not at all when the files are there
+// already: their names are the SHA-256 of the spec and of the CSV's
+// content, so a changed file or setting gets new ones, and processes that
+// prepare the same data at once (workers on a cluster) agree on them. A
+// file is written under a temporary name and renamed, so that a reader
+// never sees half of one; deleting the directory is always safe.
+func PrepareArrays(ctx context.Context, spec Spec, dir string) (paths []string, dropped int, err error) {
+	spec = spec.Defaults()
+	spec.File, spec.Fold = "", 0
+	if err := spec.Validate(); err != nil {
+		return nil, 0, err
+	}
+	key, err := arraysKey(spec)
 	if err != nil {
-		return "", err
+		return nil, 0, err
+	}
+	folds := max(spec.Folds, 1)
+	for f := range folds {
+		paths = append(paths, filepath.Join(dir, key+"-"+strconv.Itoa(f+1)+"of"+strconv.Itoa(folds)+".f64"))
+	}
+	if h, err := readArraysHeader(paths[0]); err == nil && allValid(paths) {
+		return paths, h.DroppedRows, nil
+	}
+	t, name, err := loadTable(ctx, spec)
+	if err != nil {
+		return nil, 0, err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
+		return nil, 0, err
 	}
-	tmp, err := os.CreateTemp(dir, ".arrays-*")
+	for f, path := range paths {
+		if spec.Split == SplitWalkForward {
+			spec.Fold = f + 1
+		}
+		if err := writeFold(t, spec, name, path); err != nil {
+			return nil, 0, err
+		}
+	}
+	return paths, t.dropped, nil
+}
+
+// writeFold writes the split (or fold) spec names of t to path.
+func writeFold(t *table, spec Spec, name, path string) error {
+	train, val, err := splitRows(t, spec, name)
 	if err != nil {
-		return "", err
+		return err
+	}
+	h := ArraysHeader{Version: 1, Features: t.features, Target: spec.Target, NumTrain: len(train), NumVal: len(val), DroppedRows: t.dropped}
+	if *spec.Standardize {
+		h.Mean, h.Scale = columnStats(t, train)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".arrays-*")
+	if err != nil {
+		return err
 	}
 	defer os.Remove(tmp.Name()) // after a successful rename, a no-op
-	sum := sha256.New()
-	err = WriteArrays(io.MultiWriter(tmp, sum), d)
+	err = writeArrays(tmp, h, arraysPart{t, train, h.Mean, h.Scale}, arraysPart{t, val, h.Mean, h.Scale})
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return "", fmt.Errorf("writing the prepared data: %w", err)
+		return fmt.Errorf("writing the prepared data: %w", err)
 	}
-	path := filepath.Join(dir, hex.EncodeToString(sum.Sum(nil))[:24]+".f64")
-	if _, err := os.Stat(path); err == nil {
-		return path, nil
+	return os.Rename(tmp.Name(), path)
+}
+
+// arraysKey names the prepared arrays of spec: the SHA-256 of the spec (as
+// JSON) and, for a CSV, of the file's content.
+func arraysKey(spec Spec) (string, error) {
+	sum := sha256.New()
+	if err := json.NewEncoder(sum).Encode(spec); err != nil {
+		return "", err
 	}
-	return path, os.Rename(tmp.Name(), path)
+	if spec.Path != "" {
+		f, err := os.Open(spec.Path)
+		if err != nil {
+			return "", fmt.Errorf("data.path: %w", err)
+		}
+		defer f.Close()
+		if _, err := io.Copy(sum, f); err != nil {
+			return "", fmt.Errorf("data.path: %w", err)
+		}
+	}
+	return hex.EncodeToString(sum.Sum(nil))[:24], nil
+}
+
+// allValid reports whether every file has a whole prepared-arrays layout: a
+// file cut short (a full disk) is written again.
+func allValid(paths []string) bool {
+	for _, p := range paths {
+		h, err := readArraysHeader(p)
+		if err != nil {
+			return false
+		}
+		fi, err := os.Stat(p)
+		if err != nil || fi.Size() != int64(h.dataOffset)+8*int64(h.values()) {
+			return false
+		}
+	}
+	return true
+}
+
+// fileHeader is a prepared-arrays file's header and where its arrays start.
+type fileHeader struct {
+	ArraysHeader
+	dataOffset int
+}
+
+// values is how many float64s the arrays hold.
+func (h fileHeader) values() int {
+	return (h.NumTrain + h.NumVal) * (len(h.Features) + 1)
+}
+
+// readArraysHeader reads the header of the prepared-arrays file at path.
+func readArraysHeader(path string) (fileHeader, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return fileHeader{}, err
+	}
+	defer f.Close()
+	return parseArraysHeader(bufio.NewReader(f), path)
+}
+
+func parseArraysHeader(r io.Reader, path string) (fileHeader, error) {
+	var start [16]byte
+	if _, err := io.ReadFull(r, start[:]); err != nil || string(start[:8]) != ArraysMagic {
+		return fileHeader{}, fmt.Errorf("%s: not a prepared-arrays file", path)
+	}
+	n := binary.LittleEndian.Uint64(start[8:])
+	if n > 1<<30 {
+		return fileHeader{}, fmt.Errorf("%s: a header of %d bytes", path, n)
+	}
+	raw := make([]byte, n)
+	if _, err := io.ReadFull(r, raw); err != nil {
+		return fileHeader{}, fmt.Errorf("%s: %w", path, err)
+	}
+	var h fileHeader
+	if err := json.Unmarshal(raw, &h.ArraysHeader); err != nil {
+		return fileHeader{}, fmt.Errorf("%s: header: %w", path, err)
+	}
+	if h.Version != 1 || h.NumTrain < 0 || h.NumVal < 0 || (h.Mean != nil && len(h.Mean) != len(h.Features)) {
+		return fileHeader{}, fmt.Errorf("%s: an unknown or inconsistent header", path)
+	}
+	h.dataOffset = 16 + int(n)
+	return h, nil
+}
+
+// openArrays returns the dataset in the prepared-arrays file at path. Its
+// arrays are the file's bytes mapped read-only where the system allows
+// (every process that opens the file shares one copy in the page cache),
+// else read into memory.
+func openArrays(path string) (*Dataset, error) {
+	h, err := readArraysHeader(path)
+	if err != nil {
+		return nil, err
+	}
+	size := h.dataOffset + 8*h.values()
+	values, err := mapFloats(path, h.dataOffset, h.values())
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(values) != h.values() {
+		return nil, fmt.Errorf("%s: cut short: want %d bytes", path, size)
+	}
+	nf := len(h.Features)
+	d := &Dataset{Features: h.Features, Target: h.Target, NumTrain: h.NumTrain, NumVal: h.NumVal,
+		Mean: h.Mean, Scale: h.Scale, DroppedRows: h.DroppedRows}
+	at := 0
+	take := func(n int) []float64 {
+		s := values[at : at+n : at+n] // capped: an append never writes into the mapping
+		at += n
+		return s
+	}
+	d.TrainX, d.TrainY = take(h.NumTrain*nf), take(h.NumTrain)
+	d.ValX, d.ValY = take(h.NumVal*nf), take(h.NumVal)
+	return d, nil
+}
+
+// decodeFloats decodes little-endian float64s: the portable way to read the
+// arrays, where they cannot be mapped.
+func decodeFloats(b []byte) []float64 {
+	out := make([]float64, len(b)/8)
+	for i := range out {
+		out[i] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:]))
+	}
+	return out
 }

@@ -51,6 +51,14 @@ func Load(ctx context.Context, spec Spec) (*Dataset, error) {
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
+	if spec.File != "" {
+		d, err := openArrays(spec.File)
+		if err != nil {
+			return nil, err
+		}
+		d.Spec = spec
+		return d, nil
+	}
 	if spec.Split == SplitWalkForward && spec.Fold == 0 {
 		return nil, fmt.Errorf("data.fold: a walk-forward split has %d folds: say which to load (from 1)", spec.Folds)
 	}
@@ -62,12 +70,11 @@ func Load(ctx context.Context, spec Spec) (*Dataset, error) {
 	if err != nil {
 		return nil, err
 	}
-	nf := len(t.features)
 	d := &Dataset{Spec: spec, Features: t.features, Target: spec.Target, NumTrain: len(train), NumVal: len(val), DroppedRows: t.dropped}
 	d.TrainX, d.TrainY = gather(t, train)
 	d.ValX, d.ValY = gather(t, val)
 	if *spec.Standardize {
-		d.Mean, d.Scale = columnStats(d.TrainX, nf)
+		d.Mean, d.Scale = columnStats(t, train)
 		standardise(d.TrainX, d.Mean, d.Scale)
 		standardise(d.ValX, d.Mean, d.Scale)
 	}
@@ -167,28 +174,29 @@ func gather(t *table, idx []int) (x, y []float64) {
 	return x, y
 }
 
-// columnStats returns the mean and population standard deviation of each of
-// the nf columns of x, with 1 in place of a zero deviation.
-func columnStats(x []float64, nf int) (mean, scale []float64) {
+// columnStats returns the mean and population standard deviation of each
+// feature of t over its rows listed in rows (summed in that order), with 1
+// in place of a zero deviation.
+func columnStats(t *table, rows []int) (mean, scale []float64) {
+	nf := len(t.features)
 	mean = make([]float64, nf)
 	scale = make([]float64, nf)
-	rows := len(x) / nf
-	for r := range rows {
-		for j, v := range x[r*nf : (r+1)*nf] {
+	for _, r := range rows {
+		for j, v := range t.x[r*nf : (r+1)*nf] {
 			mean[j] += v
 		}
 	}
 	for j := range mean {
-		mean[j] /= float64(rows)
+		mean[j] /= float64(len(rows))
 	}
-	for r := range rows {
-		for j, v := range x[r*nf : (r+1)*nf] {
+	for _, r := range rows {
+		for j, v := range t.x[r*nf : (r+1)*nf] {
 			d := v - mean[j]
 			scale[j] += d * d
 		}
 	}
 	for j, ss := range scale {
-		scale[j] = math.Sqrt(ss / float64(rows))
+		scale[j] = math.Sqrt(ss / float64(len(rows)))
 		if scale[j] == 0 {
 			scale[j] = 1
 		}

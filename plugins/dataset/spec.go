@@ -40,6 +40,10 @@ type Spec struct {
 	// split. The orchestrator sets it for each of a trial's trainings; a
 	// grid does not.
 	Fold int `toml:"-" json:"fold,omitempty"`
+	// File is a prepared-arrays file of this data (see PrepareArrays),
+	// which Load maps instead of reading and splitting the data again. The
+	// orchestrator sets it; a grid does not.
+	File string `toml:"-" json:"file,omitempty"`
 	// ValSplit is the fraction of rows held out for validation (default 0.2).
 	ValSplit float64 `toml:"val_split" json:"val_split,omitempty"`
 	// Split is "random" (default: a seeded permutation, as the textbook's
