@@ -49,6 +49,10 @@ func (b *SyncBuffer) Bytes() []byte {
 // without them.
 const Python = "/usr/bin/python3"
 
+// SDKModules are what the Python SDK's tests import: the SDK's own
+// packages, and numpy, which trial.data needs.
+var SDKModules = []string{"grpc", "google.protobuf", "numpy"}
+
 // PythonRequiredEnv names the environment variable that, set to 1, makes a
 // test fail where Python lacks what it needs instead of skipping (CI sets it
 // where it has installed the packages).
