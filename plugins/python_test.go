@@ -17,14 +17,11 @@ import (
 	"github.com/sweep-ml/sweep/tests/testio"
 )
 
-// pythonModules are what the Python SDK's test model imports.
-var pythonModules = []string{"grpc", "google.protobuf", "numpy"}
-
 // pythonCommand starts the Python SDK's test model
 // (internal/testplugins/python/testmodel.py), or skips tb where Python
 // lacks what it needs (fails it with SWEEP_PYTHON_REQUIRED=1).
 func pythonCommand(tb testing.TB) Command {
-	py := testio.RequirePython(tb, pythonModules...)
+	py := testio.RequirePython(tb, testio.SDKModules...)
 	script, err := filepath.Abs("internal/testplugins/python/testmodel.py")
 	if err != nil {
 		tb.Fatal(err)

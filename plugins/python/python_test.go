@@ -21,7 +21,7 @@ const noPycache = "PYTHONDONTWRITEBYTECODE=1"
 
 // TestSDKUnit runs the SDK's Python unit tests (test_sweep_plugin.py).
 func TestSDKUnit(t *testing.T) {
-	py := testio.RequirePython(t, "grpc", "google.protobuf", "numpy")
+	py := testio.RequirePython(t, testio.SDKModules...)
 	cmd := exec.Command(py, "-m", "unittest", "test_sweep_plugin")
 	cmd.Env = append(os.Environ(), noPycache)
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -63,7 +63,7 @@ func writeDir(t *testing.T, fsys fs.FS, dir, to string) []string {
 // with its constraints and trains on prepared data, reporting every epoch
 // and histograms when the grid's log_every asks.
 func TestTemplate(t *testing.T) {
-	py := testio.RequirePython(t, "grpc", "google.protobuf", "numpy")
+	py := testio.RequirePython(t, testio.SDKModules...)
 	dir := t.TempDir()
 	if names := writeDir(t, python.Template, "template", dir); !slices.Equal(names, []string{"README.md", "grid.toml", "model.py"}) {
 		t.Errorf("template files %v", names)
