@@ -181,7 +181,7 @@ func scriptCmd(ts *testscript.TestScript, prog string, args []string) (*exec.Cmd
 	cmd := exec.Command(path, args...)
 	cmd.Dir = ts.MkAbs(".")
 	cmd.Env = []string{"PWD=" + cmd.Dir}
-	for _, k := range []string{"WORK", "PATH", "HOME", "TMPDIR", "GOTRACEBACK", "GOCOVERDIR", "GORACE"} {
+	for _, k := range []string{"WORK", "PATH", "HOME", "TMPDIR", "GOTRACEBACK", "GOCOVERDIR", "GORACE", "PYTHONDONTWRITEBYTECODE"} {
 		if v := ts.Getenv(k); v != "" {
 			cmd.Env = append(cmd.Env, k+"="+v)
 		}
