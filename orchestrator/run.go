@@ -31,9 +31,8 @@ const (
 // `sweep run` did.
 const MetaFile = "sweep.json"
 
-// DataDir, in a sweep directory, holds the prepared arrays of models that
-// want them (plugins.Description.WantsDataFile). The leading dot keeps it
-// out of LoadSweep's way.
+// DataDir, in a sweep directory, holds the prepared data every trial reads
+// (see prepareData). The leading dot keeps it out of LoadSweep's way.
 const DataDir = ".data"
 
 // Meta is the content of MetaFile.

@@ -10,24 +10,34 @@ import (
 	"testing"
 )
 
+// inEachLanguage runs bench as the sub-benchmarks go and python, on the
+// test model in Go (internal/testplugins) and its twin on the Python SDK
+// (internal/testplugins/python), so that each figure has its counterpart.
+func inEachLanguage(b *testing.B, bench func(b *testing.B, cmd Command)) {
+	b.Run("go", func(b *testing.B) { bench(b, testCommand()) })
+	b.Run("python", func(b *testing.B) { bench(b, pythonCommand(b)) })
+}
+
 // BenchmarkStart measures the one-time cost of a plugin process: start,
-// handshake, one Describe, and Close; and the memory of an idle Go plugin
+// handshake, one Describe, and Close; and the memory of an idle plugin
 // process, after its Describe.
 func BenchmarkStart(b *testing.B) {
-	ctx := context.Background()
-	var rss float64
-	for b.Loop() {
-		c, err := Launch(ctx, testCommand())
-		if err != nil {
-			b.Fatal(err)
+	inEachLanguage(b, func(b *testing.B, cmd Command) {
+		ctx := context.Background()
+		var rss float64
+		for b.Loop() {
+			c, err := Launch(ctx, cmd)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := c.Describe(ctx); err != nil {
+				b.Fatal(err)
+			}
+			rss = max(rss, residentMB(b, c.Pid()))
+			c.Close()
 		}
-		if _, err := c.Describe(ctx); err != nil {
-			b.Fatal(err)
-		}
-		rss = max(rss, residentMB(b, c.Pid()))
-		c.Close()
-	}
-	b.ReportMetric(rss, "MB-rss")
+		b.ReportMetric(rss, "MB-rss")
+	})
 }
 
 // BenchmarkRidgeTrial measures one trial of the ridge plugin on the default
@@ -74,9 +84,9 @@ func residentMB(b *testing.B, pid int) float64 {
 	return 0
 }
 
-// warmPool returns a pool of size processes, all started.
-func warmPool(b *testing.B, size int) *Pool {
-	p := NewPool(testCommand(), size, PoolOptions{})
+// warmPool returns a pool of size processes of cmd, all started.
+func warmPool(b *testing.B, cmd Command, size int) *Pool {
+	p := NewPool(cmd, size, PoolOptions{})
 	b.Cleanup(func() { p.Close() })
 	var wg sync.WaitGroup
 	for range size {
@@ -96,25 +106,31 @@ func discard(Event) error { return nil }
 // of a model that does no work, with 0 epochs (no events), 1 epoch (one event
 // of three scalars and the graph) and 100 epochs.
 func BenchmarkTrial(b *testing.B) {
-	for _, epochs := range []int64{0, 1, 100} {
-		b.Run(fmt.Sprintf("epochs=%d", epochs), func(b *testing.B) {
-			p := warmPool(b, 1)
-			req := TrainRequest{TrialID: "bench", Params: Params{"epochs": epochs}}
-			for b.Loop() {
-				if _, err := p.Train(context.Background(), req, nil, discard); err != nil {
-					b.Fatal(err)
+	inEachLanguage(b, func(b *testing.B, cmd Command) {
+		for _, epochs := range []int64{0, 1, 100} {
+			b.Run(fmt.Sprintf("epochs=%d", epochs), func(b *testing.B) {
+				p := warmPool(b, cmd, 1)
+				req := TrainRequest{TrialID: "bench", Params: Params{"epochs": epochs}}
+				for b.Loop() {
+					if _, err := p.Train(context.Background(), req, nil, discard); err != nil {
+						b.Fatal(err)
+					}
 				}
-			}
-			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/trial")
-		})
-	}
+				b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/trial")
+			})
+		}
+	})
 }
 
 // Benchmark1000Trials runs 1,000 no-op trials on a pool of two processes
 // from two workers, as a sweep with workers = 2 would.
 func Benchmark1000Trials(b *testing.B) {
+	inEachLanguage(b, run1000Trials)
+}
+
+func run1000Trials(b *testing.B, cmd Command) {
 	const trials, workers = 1000, 2
-	p := warmPool(b, workers)
+	p := warmPool(b, cmd, workers)
 	for b.Loop() {
 		work := make(chan int, trials)
 		for i := range trials {
@@ -143,16 +159,18 @@ func Benchmark1000Trials(b *testing.B) {
 // gradients of the textbook network (50-64-32-1 with BatchNorm), 1,000,000 a
 // large model.
 func BenchmarkHistogram(b *testing.B) {
-	for _, n := range []int64{90, 11000, 1000000} {
-		b.Run(fmt.Sprintf("values=%d", n), func(b *testing.B) {
-			p := warmPool(b, 1)
-			req := TrainRequest{TrialID: "bench", Params: Params{"epochs": int64(1), "hist": n}}
-			for b.Loop() {
-				if _, err := p.Train(context.Background(), req, nil, discard); err != nil {
-					b.Fatal(err)
+	inEachLanguage(b, func(b *testing.B, cmd Command) {
+		for _, n := range []int64{90, 11000, 1000000} {
+			b.Run(fmt.Sprintf("values=%d", n), func(b *testing.B) {
+				p := warmPool(b, cmd, 1)
+				req := TrainRequest{TrialID: "bench", Params: Params{"epochs": int64(1), "hist": n}}
+				for b.Loop() {
+					if _, err := p.Train(context.Background(), req, nil, discard); err != nil {
+						b.Fatal(err)
+					}
 				}
-			}
-			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/trial")
-		})
-	}
+				b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/trial")
+			})
+		}
+	})
 }

@@ -111,7 +111,7 @@ func TestConstraintsCrossTheWire(t *testing.T) {
 		{Choices: []string{"relu", "tanh"}},
 		{Min: AtLeast(1), MinLen: 1, MaxLen: 8},
 	} {
-		d := Description{Name: "m", Version: "v2", WantsDataFile: true,
+		d := Description{Name: "m", Version: "v2",
 			Params: []ParamSpec{{Name: "p", Type: TypeFloat, Constraints: c}}}
 		msg, err := describeToProto(d)
 		if err != nil {

@@ -57,11 +57,6 @@ type Description struct {
 	// bump it when the model's numbers change, so that old records are not
 	// reused for the new model. Empty is allowed.
 	Version string
-	// WantsDataFile asks the host to prepare the [data] table's arrays (see
-	// dataset.WriteArrays) and name the file in TrainRequest.DataFile. Models
-	// in other languages use it to train on exactly the rows, split and
-	// standardisation that Go models load with package dataset.
-	WantsDataFile bool
 }
 
 // Params holds hyperparameter values by name, each of the Go type its

@@ -86,7 +86,7 @@ func valueFromProto(v *pb.Value) (any, error) {
 }
 
 func describeToProto(d Description) (*pb.Description, error) {
-	out := &pb.Description{Name: d.Name, Metrics: d.Metrics, Version: d.Version, WantsDataFile: d.WantsDataFile}
+	out := &pb.Description{Name: d.Name, Metrics: d.Metrics, Version: d.Version}
 	for _, p := range d.Params {
 		t, err := paramTypeToProto(p.Type)
 		if err != nil {
@@ -104,7 +104,7 @@ func describeToProto(d Description) (*pb.Description, error) {
 }
 
 func describeFromProto(d *pb.Description) (Description, error) {
-	out := Description{Name: d.GetName(), Metrics: d.GetMetrics(), Version: d.GetVersion(), WantsDataFile: d.GetWantsDataFile()}
+	out := Description{Name: d.GetName(), Metrics: d.GetMetrics(), Version: d.GetVersion()}
 	for _, p := range d.GetParams() {
 		t, err := paramTypeFromProto(p.GetType())
 		if err != nil {

@@ -2,6 +2,7 @@ package plugins
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -437,54 +438,75 @@ func TestCloseDuringTrial(t *testing.T) {
 // TestKilledHostLeavesNoPlugin kills a host process (this test binary,
 // re-run as hostHelper) with SIGKILL while its plugin runs a trial, and
 // checks that the plugin goes too: by the parent-death signal, and, with
-// that turned off, by Serve's watch on its parent.
+// that turned off, by the plugin's own watch on its parent (Serve's in Go,
+// the SDK's in Python).
 func TestKilledHostLeavesNoPlugin(t *testing.T) {
 	if _, err := os.Stat("/proc/self/stat"); err != nil {
 		t.Skip("needs /proc")
 	}
-	for _, deathSignal := range []string{"on", "off"} {
-		t.Run("deathsig "+deathSignal, func(t *testing.T) {
-			host := exec.Command(os.Args[0], "-test.run=^$")
-			host.Env = append(os.Environ(), hostHelperEnv+"="+testPluginPath, hostDeathSigEnv+"="+deathSignal)
-			out, err := host.StdoutPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := host.Start(); err != nil {
-				t.Fatal(err)
-			}
-			var line [32]byte
-			n, _ := out.Read(line[:])
-			pid, err := strconv.Atoi(strings.TrimSpace(string(line[:n])))
-			if err != nil {
-				host.Process.Kill()
-				host.Wait()
-				t.Fatalf("host said %q", line[:n])
-			}
-			if !alive(pid) {
-				t.Fatalf("plugin %d not running", pid)
-			}
-			host.Process.Kill()
-			host.Wait()
-			if !waitGone(pid, 5*time.Second) {
-				if p, err := os.FindProcess(pid); err == nil {
-					p.Kill()
-				}
-				t.Fatalf("plugin %d outlived its killed host", pid)
-			}
-		})
+	for _, lang := range []struct {
+		name    string
+		command func(testing.TB) Command
+	}{{"go", func(testing.TB) Command { return testCommand() }}, {"python", pythonCommand}} {
+		for _, deathSignal := range []string{"on", "off"} {
+			t.Run(lang.name+"/deathsig "+deathSignal, func(t *testing.T) {
+				killHostDuringTrial(t, lang.command(t), deathSignal)
+			})
+		}
+	}
+}
+
+// killHostDuringTrial starts a host that runs a trial on plugin, kills the
+// host, and waits for the plugin to go.
+func killHostDuringTrial(t *testing.T, plugin Command, deathSignal string) {
+	cmd, err := json.Marshal(plugin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := exec.Command(os.Args[0], "-test.run=^$")
+	host.Env = append(os.Environ(), hostHelperEnv+"="+string(cmd), hostDeathSigEnv+"="+deathSignal)
+	out, err := host.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := host.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var line [32]byte
+	n, _ := out.Read(line[:])
+	pid, err := strconv.Atoi(strings.TrimSpace(string(line[:n])))
+	if err != nil {
+		host.Process.Kill()
+		host.Wait()
+		t.Fatalf("host said %q", line[:n])
+	}
+	if !alive(pid) {
+		t.Fatalf("plugin %d not running", pid)
+	}
+	host.Process.Kill()
+	host.Wait()
+	if !waitGone(pid, 5*time.Second) {
+		if p, err := os.FindProcess(pid); err == nil {
+			p.Kill()
+		}
+		t.Fatalf("plugin %d outlived its killed host", pid)
 	}
 }
 
 const (
-	hostHelperEnv   = "SWEEP_TEST_HOST_PLUGIN"
+	hostHelperEnv   = "SWEEP_TEST_HOST_PLUGIN" // the plugin's Command, as JSON
 	hostDeathSigEnv = "SWEEP_TEST_HOST_DEATHSIG"
 )
 
 // hostHelper starts the plugin, prints its pid, and trains until killed.
 func hostHelper() {
 	parentDeathSignal = os.Getenv(hostDeathSigEnv) == "on"
-	c, err := Launch(context.Background(), Command{Path: os.Getenv(hostHelperEnv)})
+	var cmd Command
+	err := json.Unmarshal([]byte(os.Getenv(hostHelperEnv)), &cmd)
+	var c *Client
+	if err == nil {
+		c, err = Launch(context.Background(), cmd)
+	}
 	if err != nil {
 		fmt.Println(err)
 		os.Exit(1)

@@ -6,8 +6,9 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
+	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -16,86 +17,161 @@ import (
 	"github.com/sweep-ml/sweep/tests/testio"
 )
 
-// pythonWithTorch returns a Python that can run python/torch_mlp.py, or
-// skips the test.
-func pythonWithTorch(t *testing.T) string {
-	t.Helper()
-	for _, py := range []string{"/usr/bin/python3", "python3"} {
-		if path, err := exec.LookPath(py); err == nil && exec.Command(path, "-c", "import grpc, google.protobuf, torch").Run() == nil {
-			return path
-		}
-	}
-	t.Skip("needs python3 with grpcio, protobuf and torch (Debian: python3-grpcio python3-protobuf python3-torch)")
-	return ""
-}
-
-// TestPythonPlugin runs the PyTorch example through the same pool as the Go
-// plugins: it proves the handshake and protocol that README.md documents for
-// other languages.
-func TestPythonPlugin(t *testing.T) {
-	py := pythonWithTorch(t)
-	script, err := filepath.Abs("python/torch_mlp.py")
+// pythonCommand starts the Python SDK's test model
+// (internal/testplugins/python/testmodel.py), or skips tb where Python
+// lacks what it needs (fails it with SWEEP_PYTHON_REQUIRED=1).
+func pythonCommand(tb testing.TB) Command {
+	py := testio.RequirePython(tb, testio.SDKModules...)
+	script, err := filepath.Abs("internal/testplugins/python/testmodel.py")
 	if err != nil {
-		t.Fatal(err)
-	}
-	// y = 2a − b + a small deterministic wiggle, on 200 rows.
-	var csv strings.Builder
-	csv.WriteString("a,b,target\n")
-	for i := range 200 {
-		a, b := math.Sin(float64(i)), math.Cos(float64(3*i))
-		fmt.Fprintf(&csv, "%g,%g,%g\n", a, b, 2*a-b+0.05*math.Sin(float64(7*i)))
-	}
-	data := filepath.Join(t.TempDir(), "data.csv")
-	if err := os.WriteFile(data, []byte(csv.String()), 0o644); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	// No __pycache__ in the source tree.
-	pool := NewPool(Command{Path: py, Args: []string{script}, Env: []string{"PYTHONDONTWRITEBYTECODE=1"}}, 1, PoolOptions{})
+	return Command{Path: py, Args: []string{script}, Env: []string{"PYTHONDONTWRITEBYTECODE=1"}}
+}
+
+// TestPythonDescribe checks that every hyperparameter type, default and
+// constraint, the version and the wish for data cross from the SDK as the
+// Go contract has them.
+func TestPythonDescribe(t *testing.T) {
+	pool := NewPool(pythonCommand(t), 1, PoolOptions{})
 	defer pool.Close()
-	ctx := context.Background()
-
-	d, err := pool.Describe(ctx)
+	d, err := pool.Describe(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.Name != "torch-mlp" || d.Params[0].Default != int64(32) || d.Params[1].Default != 0.01 {
-		t.Errorf("description %+v", d)
+	want := Description{Name: "pytest", Version: "7", Metrics: []string{"train_loss", "val_loss", "pid"},
+		Params: []ParamSpec{
+			{Name: "epochs", Type: TypeInt, Default: int64(3), Help: "epochs to run", Constraints: Constraints{Min: AtLeast(0)}},
+			{Name: "sleep_ms", Type: TypeInt, Default: int64(0), Help: "sleep per epoch", Constraints: Constraints{Min: AtLeast(0)}},
+			{Name: "fail", Type: TypeString, Default: "no", Help: "how to fail",
+				Constraints: Constraints{Choices: []string{"no", "raise", "hang", "kill", "exit", "undeclared"}}},
+			{Name: "fail_at", Type: TypeInt, Default: int64(1), Help: "epoch at which to fail", Constraints: Constraints{Min: AtLeast(0)}},
+			{Name: "hist", Type: TypeInt, Default: int64(0), Help: "values per histogram (numpy)", Constraints: Constraints{Min: AtLeast(0)}},
+			{Name: "checksum", Type: TypeBool, Default: false, Help: "log the SHA-256 of the data"},
+			{Name: "lr", Type: TypeFloat, Default: 1.0, Help: "a float that looks like an int", Constraints: Constraints{Min: Beyond(0)}},
+			{Name: "dims", Type: TypeIntList, Default: []int64{64, 32}, Help: "an int list", Constraints: Constraints{Min: AtLeast(1), MaxLen: 4}},
+			{Name: "weights", Type: TypeFloatList, Default: []float64{0.5, 1}, Help: "a float list"},
+		}}
+	if !reflect.DeepEqual(d, want) {
+		t.Errorf("description\n%+v\nwant\n%+v", d, want)
 	}
+}
 
-	req := TrainRequest{TrialID: "py", Seed: 1, HistogramEvery: 10, Data: dataset.Spec{Path: data},
-		Params: Params{"hidden": int64(16), "lr": 0.05, "epochs": int64(30)}}
-	var evs []Event
-	out, err := pool.Train(ctx, req, nil, func(e Event) error {
-		evs = append(evs, e)
-		return nil
-	})
+// TestPythonTrain runs trials of the test model through the same pool as
+// Go plugins: events, histograms and the graph arrive; the outcome is empty
+// (the host computes results from the events); every value arrives with
+// its type (the model fails the trial otherwise).
+func TestPythonTrain(t *testing.T) {
+	pool := NewPool(pythonCommand(t), 1, PoolOptions{})
+	defer pool.Close()
+	params := Params{"epochs": int64(4), "hist": int64(7), "lr": 2.0, "dims": []int64{8}, "weights": []float64{}, "fail": "no"}
+	evs, out, err := run(context.Background(), pool, "py", params, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(evs) != 30 || out.EpochsRun != 30 || evs[0].Graph == nil || len(evs[10].Histograms) != 8 || len(evs[11].Histograms) != 0 {
+	if len(evs) != 4 || out != (Outcome{}) {
 		t.Fatalf("%d events, outcome %+v", len(evs), out)
 	}
-	// Full-batch Adam at lr 0.05 fits a near-linear target well in 30 steps.
-	if first, last := evs[0].Scalars[1].Value, evs[29].Scalars[1].Value; !(last < first/4) {
-		t.Errorf("validation loss went from %g to %g", first, last)
+	for i, e := range evs {
+		if e.Step != int64(i) || (e.Graph != nil) != (i == 0) || len(e.Scalars) != 3 || e.Scalars[1].Tag != "val_loss" ||
+			e.Scalars[1].Value != 2/float64(i+1) || len(e.Histograms) != 1 || len(e.Histograms[0].Values) != 7 {
+			t.Errorf("event %d: %+v", i, e)
+		}
 	}
+	if g := evs[0].Graph; len(g.Nodes) != 2 || !reflect.DeepEqual(g.Nodes[1], GraphNode{Name: "network/0", Op: "Linear", Inputs: []string{"input"}, Shape: []int64{-1, 1}}) {
+		t.Errorf("graph %+v", g)
+	}
+	if h := evs[3].Histograms[0]; h.Tag != "weights/network.0.weight" || h.Values[6] != 6.0/4 {
+		t.Errorf("histogram %+v", h)
+	}
+}
 
-	// A model's own error fails the trial and keeps the process.
-	for _, bad := range []Params{{"lr": -1.0}, {"epochs": int64(0)}} {
-		req.Params = bad
-		if _, err := pool.Train(ctx, req, nil, func(Event) error { return nil }); err == nil || !strings.Contains(err.Error(), "trial py failed: want lr > 0") {
-			t.Errorf("%v: error %v", bad, err)
+// TestPythonData checks that the arrays a Python model reads are the ones
+// Go loads for the same [data] table: the test model logs the SHA-256 of
+// their float64 bytes, for synthetic data, for a CSV split in order without
+// standardisation, and for the second fold of a walk-forward split of a
+// synthetic panel: every model trains on the same folds.
+func TestPythonData(t *testing.T) {
+	dir := t.TempDir()
+	var csv strings.Builder
+	csv.WriteString("a,b,ret\n")
+	for i := range 50 {
+		fmt.Fprintf(&csv, "%g,%g,%g\n", math.Sin(float64(i)), float64(i%7), math.Cos(float64(3*i)))
+	}
+	csvPath := filepath.Join(dir, "data.csv")
+	if err := os.WriteFile(csvPath, []byte(csv.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	noStd := false
+	specs := map[string]dataset.Spec{
+		"synthetic": {Synthetic: &dataset.SyntheticSpec{Rows: 300, Features: 4}, Seed: 5},
+		"csv":       {Path: csvPath, Target: "ret", Split: "chronological", ValSplit: 0.3, Standardize: &noStd},
+		"fold2": {Synthetic: &dataset.SyntheticSpec{Rows: 400, Features: 3, Assets: 4}, Split: dataset.SplitWalkForward,
+			Folds: 3, Embargo: "2", Fold: 2},
+	}
+	pool := NewPool(pythonCommand(t), 1, PoolOptions{})
+	defer pool.Close()
+	for name, spec := range specs {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			d, err := dataset.Load(ctx, spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			files, _, err := dataset.PrepareArrays(ctx, spec, filepath.Join(dir, ".data"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var log testio.SyncBuffer
+			req := TrainRequest{TrialID: name, Data: spec, DataFile: files[max(spec.Fold-1, 0)], Params: Params{"checksum": true, "epochs": int64(1)}}
+			if _, err := pool.Train(ctx, req, &log, discard); err != nil {
+				t.Fatal(err)
+			}
+			want := fmt.Sprintf("data sha256 %s train (%d, %d) val (%d, %d) features %s target %s",
+				testio.Float64SHA256(d.TrainX, d.TrainY, d.ValX, d.ValY), d.NumTrain, d.NumFeatures(), d.NumVal, d.NumFeatures(),
+				strings.Join(d.Features, ","), d.Target)
+			if !strings.Contains(log.String(), want+"\n") {
+				t.Errorf("the model's log\n%s\nlacks %q", log.String(), want)
+			}
+		})
+	}
+}
+
+// TestPythonFailures checks how a Python model's failures reach the host: an
+// exception fails its trial with the exception's type, message and place
+// (the traceback goes to the trial's log) and keeps the process; a
+// cancellation reaches the training loop as Stopped and keeps the process;
+// Close ends the process at once.
+func TestPythonFailures(t *testing.T) {
+	pool := NewPool(pythonCommand(t), 1, PoolOptions{})
+	ctx := context.Background()
+	evs, _, err := run(ctx, pool, "first", Params{"epochs": int64(1)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := pidOf(t, evs)
+
+	for _, tc := range []struct{ fail, want string }{
+		{"raise", `^trial py failed: ValueError: deliberate failure in trial py \(testmodel\.py:\d+ in misbehave\)$`},
+		{"undeclared", `^trial py failed: ValueError: report: 'accuracy' is not a declared metric; add it to the model's metrics ` +
+			`\(now \['train_loss', 'val_loss', 'pid'\]\) \(testmodel\.py:\d+ in misbehave\)$`},
+	} {
+		var log testio.SyncBuffer
+		_, _, err := run(ctx, pool, "py", Params{"fail": tc.fail}, &log)
+		if err == nil || !regexp.MustCompile(tc.want).MatchString(err.Error()) {
+			t.Errorf("fail=%s: error %v, want %s", tc.fail, err, tc.want)
+		}
+		if !strings.Contains(log.String(), "Traceback (most recent call last):") {
+			t.Errorf("fail=%s: the trial's log lacks the traceback:\n%s", tc.fail, log.String())
 		}
 	}
 
-	// Cancelling reaches the model, which stops; the process is reused.
-	before := idleClients(pool)[0]
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var log testio.SyncBuffer
-	req.Params = Params{"epochs": int64(1000), "sleep_ms": int64(20)}
 	n := 0
-	_, err = pool.Train(cctx, req, &log, func(Event) error {
+	_, err = pool.Train(cctx, TrainRequest{TrialID: "slow", Params: Params{"epochs": int64(1000), "sleep_ms": int64(20)}}, &log, func(Event) error {
 		if n++; n == 2 {
 			cancel()
 		}
@@ -104,18 +180,24 @@ func TestPythonPlugin(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("error %v, want context.Canceled", err)
 	}
-	// The plugin's stderr marks make its last lines land in the trial's log.
-	if !strings.Contains(log.String(), "trial py cancelled at epoch") {
-		t.Errorf("trial log %q lacks the model's note of the cancellation", log.String())
+	// The SDK's marks make the model's last lines land in the trial's log.
+	for _, want := range []string{"trial slow saw Stopped at epoch", "sweep_plugin: sweep stopped trial slow after epoch"} {
+		if !strings.Contains(log.String(), want) {
+			t.Errorf("the trial's log lacks %q:\n%s", want, log.String())
+		}
 	}
-	// Describe alone would pass with a replacement process too.
-	if _, err := pool.Describe(ctx); err != nil || idleClients(pool)[0] != before {
-		t.Errorf("the process did not survive a cancelled trial: %v", err)
+
+	evs, _, err = run(ctx, pool, "last", Params{"epochs": int64(1)}, nil)
+	if err != nil || pidOf(t, evs) != pid {
+		t.Errorf("after the failures the trial ran in process %d, not %d: %v", pidOf(t, evs), pid, err)
 	}
 	start := time.Now()
 	pool.Close()
-	// Without the Shutdown handler go-plugin waits 2 s before it kills.
+	// Without the SDK's Shutdown handler go-plugin waits 2 s before it kills.
 	if d := time.Since(start); d >= 1900*time.Millisecond {
 		t.Errorf("Close took %v: the plugin did not take the shutdown request", d)
+	}
+	if !waitGone(pid, 5*time.Second) {
+		t.Errorf("plugin process %d still runs after Close", pid)
 	}
 }

@@ -3,6 +3,7 @@
 package tests
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +18,10 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/sweep-ml/sweep/orchestrator/spec"
+	"github.com/sweep-ml/sweep/plugins/dataset"
+	"github.com/sweep-ml/sweep/tests/testio"
 )
 
 // waitTimeout bounds every polling command, so that a sweep that hangs
@@ -75,6 +80,9 @@ const pollInterval = 20 * time.Millisecond
 //	checkprogress [FILE]           the "[done/total]" lines of stderr (or FILE)
 //	                               count each trial once, up to total (see
 //	                               checkProgress)
+//	datasha GRID                   print the SHA-256 of the arrays that the
+//	                               grid's [data] loads to in Go (see
+//	                               testio.Float64SHA256)
 func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
 		"exitcode":      cmdExitcode,
@@ -95,6 +103,7 @@ func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args 
 		"killloop":      cmdKillloop,
 		"checkresumed":  cmdCheckresumed,
 		"experiment":    cmdExperiment,
+		"datasha":       cmdDatasha,
 	}
 }
 
@@ -178,7 +187,7 @@ func scriptCmd(ts *testscript.TestScript, prog string, args []string) (*exec.Cmd
 	cmd := exec.Command(path, args...)
 	cmd.Dir = ts.MkAbs(".")
 	cmd.Env = []string{"PWD=" + cmd.Dir}
-	for _, k := range []string{"WORK", "PATH", "HOME", "TMPDIR", "GOTRACEBACK", "GOCOVERDIR", "GORACE"} {
+	for _, k := range []string{"WORK", "PATH", "HOME", "TMPDIR", "GOTRACEBACK", "GOCOVERDIR", "GORACE", "PYTHONDONTWRITEBYTECODE"} {
 		if v := ts.Getenv(k); v != "" {
 			cmd.Env = append(cmd.Env, k+"="+v)
 		}
@@ -522,4 +531,16 @@ func checkProgress(stderr string) error {
 		return fmt.Errorf("progress ends at %d of %d", done, total)
 	}
 	return nil
+}
+
+func cmdDatasha(ts *testscript.TestScript, neg bool, args []string) {
+	noNeg(ts, neg, "datasha")
+	if len(args) != 1 {
+		ts.Fatalf("usage: datasha GRID")
+	}
+	s, err := spec.Load(ts.MkAbs(args[0]))
+	ts.Check(err)
+	d, err := dataset.Load(context.Background(), s.Data)
+	ts.Check(err)
+	fmt.Fprintln(ts.Stdout(), "sha256", testio.Float64SHA256(d.TrainX, d.TrainY, d.ValX, d.ValY))
 }

@@ -26,12 +26,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/sweep-ml/sweep/tests/golden"
+	"github.com/sweep-ml/sweep/tests/testio"
 )
 
 // binaries are the programs the scripts run, by package (relative to the
@@ -155,8 +157,33 @@ func TestScripts(t *testing.T) {
 		Setup:              setupScript,
 		Cmds:               scriptCommands(),
 		UpdateScripts:      golden.Update(), // -update rewrites the golden sections of testdata/*.txtar
+		Condition:          scriptCondition,
 		RequireUniqueNames: true,
 	})
+}
+
+// scriptCondition answers the conditions scripts have beyond testscript's
+// own:
+//
+//	[python]  testio.Python runs the Python SDK's test model (testio.SDKModules)
+//	[torch]   and the PyTorch example
+//
+// Where SWEEP_PYTHON_REQUIRED=1, a missing package fails the script rather
+// than making the condition false.
+func scriptCondition(cond string) (bool, error) {
+	modules := testio.SDKModules
+	switch cond {
+	case "python":
+	case "torch":
+		modules = append(slices.Clone(modules), "torch")
+	default:
+		return false, fmt.Errorf("unknown condition %q", cond)
+	}
+	why := testio.PythonMissing(modules...)
+	if why != "" && testio.PythonRequired() {
+		return false, fmt.Errorf("%s, and %s=1", why, testio.PythonRequiredEnv)
+	}
+	return why == "", nil
 }
 
 // setupScript gives a script $BIN (the binaries), $REPO (the module root,
@@ -171,6 +198,8 @@ func setupScript(env *testscript.Env) error {
 	env.Setenv("BIN", binDir)
 	env.Setenv("REPO", repoRoot)
 	env.Setenv("HOST", host)
+	// Python plugins run from the repository: no __pycache__ there.
+	env.Setenv("PYTHONDONTWRITEBYTECODE", "1")
 	if err := os.Symlink(binDir, filepath.Join(env.WorkDir, "bin")); err != nil {
 		return err
 	}

@@ -143,15 +143,17 @@ func processID(line string) int {
 }
 
 // scriptProcesses lists, as "PID COMMAND LINE", the live processes that run
-// a binary under test on behalf of the script whose $WORK is work: their
-// executable is in binDir and their environment holds WORK=work, which
-// every process a script starts inherits (plugins from their host). That
-// tells them apart from the processes of scripts running in parallel.
+// a binary under test or a Python plugin on behalf of the script whose $WORK
+// is work: their executable is in binDir or is testio.Python, and their
+// environment holds WORK=work, which every process a script starts inherits
+// (plugins from their host). That tells them apart from the processes of
+// scripts running in parallel.
 func scriptProcesses(work string) []string {
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
 		return nil
 	}
+	python, _ := filepath.EvalSymlinks(testio.Python) // the kernel names executables resolved
 	marker := []byte("WORK=" + work + "\x00")
 	var found []string
 	for _, e := range entries {
@@ -162,7 +164,7 @@ func scriptProcesses(work string) []string {
 		dir := filepath.Join("/proc", e.Name())
 		// A zombie or a process of another user has no readable exe link.
 		exe, err := os.Readlink(filepath.Join(dir, "exe"))
-		if err != nil || !strings.HasPrefix(exe, binDir+string(os.PathSeparator)) {
+		if err != nil || (!strings.HasPrefix(exe, binDir+string(os.PathSeparator)) && exe != python) {
 			continue
 		}
 		environ, err := os.ReadFile(filepath.Join(dir, "environ"))

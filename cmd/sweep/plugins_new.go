@@ -39,6 +39,14 @@ func runPluginsNew(args []string, ios *ioStreams) error {
 		fmt.Fprintf(ios.Out, "wrote a Go model plugin to %s; build it and run its sweep:\n\n"+
 			"  cd %s\n  go mod tidy\n  go build -o %s .\n  sweep plugins describe ./%s\n  sweep run grid.toml\n",
 			dir, dir, name, name)
+	case "python":
+		if err := scaffold.Python(dir); err != nil {
+			return err
+		}
+		fmt.Fprintf(ios.Out, "wrote a Python model plugin to %s (and the SDK it imports, in %s); run its sweep:\n\n"+
+			"  cd %s\n  sweep plugins describe /usr/bin/python3 model.py\n  sweep run grid.toml\n\n"+
+			"grid.toml names the Python that runs it (interpreter): one with grpcio, protobuf and numpy.\n",
+			dir, filepath.Join(dir, "sweep_plugin"), dir)
 	default:
 		return usageError{msg: fmt.Sprintf("no template for %q: sweep plugins new %s", lang, pluginsNewUsage)}
 	}

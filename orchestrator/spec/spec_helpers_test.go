@@ -8,6 +8,7 @@ import (
 
 	"github.com/sweep-ml/sweep/plugins"
 	"github.com/sweep-ml/sweep/plugins/ridge"
+	"github.com/sweep-ml/sweep/tests/testio"
 )
 
 // ffnDesc mirrors the built-in FFN's hyperparameters (plugins/ffn's
@@ -40,6 +41,26 @@ func ffnDesc() plugins.Description {
 func ridgeDesc(t testing.TB) plugins.Description {
 	t.Helper()
 	desc, err := (&ridge.Model{}).Describe(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return desc
+}
+
+// torchFFNDesc is the description of the PyTorch example on the Python SDK,
+// as its process gives it; it skips t without Python, grpcio, protobuf and
+// torch (fails it with SWEEP_PYTHON_REQUIRED=1).
+func torchFFNDesc(t testing.TB) plugins.Description {
+	t.Helper()
+	py := testio.RequirePython(t, "grpc", "google.protobuf", "torch")
+	ctx := context.Background()
+	c, err := plugins.Launch(ctx, plugins.Command{Path: py, Args: []string{"plugins/python/examples/torch_ffn.py"},
+		Dir: filepath.Join("..", ".."), Env: []string{"PYTHONDONTWRITEBYTECODE=1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	desc, err := c.Describe(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -218,6 +218,7 @@ func TestShippedGrids(t *testing.T) {
 		{"tpe_search.toml", builtinFFNDesc, 0, ""},
 		{"custom_plugin.toml", ridgeDesc, 5, "ridge_lambda0.0001"},
 		{"walk_forward.toml", builtinFFNDesc, 4, "ffn_dropout0.2_lr0.01"},
+		{"torch_ffn.toml", torchFFNDesc, 12, "torch_dropout0.2_lr0.01"},
 	} {
 		t.Run(c.file, func(t *testing.T) {
 			s, err := Load(filepath.Join("..", "..", "sweeps", c.file))
@@ -240,7 +241,7 @@ func TestShippedGrids(t *testing.T) {
 		})
 	}
 	files, _ := filepath.Glob(filepath.Join("..", "..", "sweeps", "*.toml"))
-	if len(files) != 6 {
+	if len(files) != 7 {
 		t.Errorf("sweeps/ holds %d grids; add any new one to this test", len(files))
 	}
 }

@@ -138,11 +138,7 @@ type Description struct {
 	// The model's own version, if it has one: part of every trial's identity,
 	// so that a new version runs its trials again rather than reusing records
 	// of the old one. Bump it when the model's numbers change.
-	Version string `protobuf:"bytes,4,opt,name=version,proto3" json:"version,omitempty"`
-	// The model trains on the arrays the host prepares from [data] (rows,
-	// split and standardisation exactly as the built-in network sees them),
-	// read from TrainRequest.data_file, rather than loading data_json itself.
-	WantsDataFile bool `protobuf:"varint,5,opt,name=wants_data_file,json=wantsDataFile,proto3" json:"wants_data_file,omitempty"`
+	Version       string `protobuf:"bytes,4,opt,name=version,proto3" json:"version,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -203,13 +199,6 @@ func (x *Description) GetVersion() string {
 		return x.Version
 	}
 	return ""
-}
-
-func (x *Description) GetWantsDataFile() bool {
-	if x != nil {
-		return x.WantsDataFile
-	}
-	return false
 }
 
 type ParamSpec struct {
@@ -674,8 +663,10 @@ type TrainRequest struct {
 	Seed     int64  `protobuf:"varint,4,opt,name=seed,proto3" json:"seed,omitempty"`
 	// Weight and gradient histograms every N epochs and at the last; 0: none.
 	HistogramEvery int64 `protobuf:"varint,5,opt,name=histogram_every,json=histogramEvery,proto3" json:"histogram_every,omitempty"`
-	// For a model whose Description sets wants_data_file: the absolute path of
-	// the prepared arrays (format: plugins/dataset/arrays.go). Empty otherwise.
+	// The absolute path of the [data] table's arrays as the host prepared them
+	// for the sweep (format: plugins/dataset/arrays.go): the rows, split (this
+	// fold's, for a walk-forward split) and standardisation every model trains
+	// on. Empty from a host that prepares none (an in-process test).
 	DataFile      string `protobuf:"bytes,6,opt,name=data_file,json=dataFile,proto3" json:"data_file,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1287,13 +1278,12 @@ var File_model_proto protoreflect.FileDescriptor
 const file_model_proto_rawDesc = "" +
 	"\n" +
 	"\vmodel.proto\x12\x10sweep.plugins.v1\"\x11\n" +
-	"\x0fDescribeRequest\"\xb2\x01\n" +
+	"\x0fDescribeRequest\"\x90\x01\n" +
 	"\vDescription\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x123\n" +
 	"\x06params\x18\x02 \x03(\v2\x1b.sweep.plugins.v1.ParamSpecR\x06params\x12\x18\n" +
 	"\ametrics\x18\x03 \x03(\tR\ametrics\x12\x18\n" +
-	"\aversion\x18\x04 \x01(\tR\aversion\x12&\n" +
-	"\x0fwants_data_file\x18\x05 \x01(\bR\rwantsDataFile\"\xd8\x01\n" +
+	"\aversion\x18\x04 \x01(\tR\aversionJ\x04\b\x05\x10\x06\"\xd8\x01\n" +
 	"\tParamSpec\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12/\n" +
 	"\x04type\x18\x02 \x01(\x0e2\x1b.sweep.plugins.v1.ParamTypeR\x04type\x121\n" +

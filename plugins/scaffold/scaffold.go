@@ -1,6 +1,8 @@
 // Package scaffold writes a new model plugin to start from: a tiny working
 // model with two constrained hyperparameters, a grid that sweeps it and a
-// README, in Go or in Python (`sweep plugins new go|python DIR`).
+// README, in Go or in Python (`sweep plugins new go|python DIR`). The Go
+// files are templates here; the Python ones, and the SDK they import, are
+// package python's.
 package scaffold
 
 import (
@@ -16,6 +18,8 @@ import (
 	"runtime"
 	"strings"
 	"text/template"
+
+	"github.com/sweep-ml/sweep/plugins/python"
 )
 
 // goTemplates are the Go plugin's files, each NAME.tmpl written as NAME.
@@ -57,6 +61,21 @@ func Go(dir, sweepDir string) error {
 		p.GoVersion = p.GoVersion[:i]
 	}
 	return writeTemplates(dir, goTemplates, "templates/go", p)
+}
+
+// Python writes a Python model plugin into dir, which must not exist or be
+// empty: the template's model.py, grid.toml and README.md, and the SDK
+// vendored beside them as sweep_plugin/ (a user's project has no copy of
+// this repository).
+func Python(dir string) error {
+	p, err := start(dir)
+	if err != nil {
+		return err
+	}
+	if err := writeTemplates(dir, python.Template, "template", p); err != nil {
+		return err
+	}
+	return writeTemplates(filepath.Join(dir, "sweep_plugin"), python.SDK, "sweep_plugin", p)
 }
 
 // start checks dir and the name it gives the plugin, and makes dir.

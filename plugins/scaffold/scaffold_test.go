@@ -10,6 +10,8 @@ import (
 
 	"github.com/sweep-ml/sweep/orchestrator/spec"
 	"github.com/sweep-ml/sweep/plugins"
+	"github.com/sweep-ml/sweep/plugins/dataset"
+	"github.com/sweep-ml/sweep/tests/testio"
 )
 
 // TestGoPluginBuildsAndRuns follows the README the scaffold writes: go mod
@@ -100,5 +102,50 @@ func TestRefusals(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(full); len(entries) != 1 {
 		t.Errorf("a refused directory changed: %v", entries)
+	}
+}
+
+// TestPythonPluginRuns writes the Python plugin and follows its README: the
+// host expands its grid, which names the interpreter, against the model's
+// description, and trains a trial.
+func TestPythonPluginRuns(t *testing.T) {
+	testio.RequirePython(t, testio.SDKModules...)
+	dir := filepath.Join(t.TempDir(), "mymodel")
+	if err := Python(dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"model.py", "grid.toml", "README.md", "sweep_plugin/__init__.py", "sweep_plugin/model_pb2.py"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	grid, err := spec.Load(filepath.Join(dir, "grid.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	client, err := plugins.Launch(ctx, plugins.Command{Path: grid.Interpreter, Args: []string{grid.Plugin}, Dir: dir,
+		Env: []string{"PYTHONDONTWRITEBYTECODE=1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	desc, err := client.Describe(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trials, err := spec.Expand(grid, desc)
+	if err != nil {
+		t.Fatalf("the scaffold's grid: %v", err)
+	}
+	files, _, err := dataset.PrepareArrays(ctx, grid.Data, filepath.Join(t.TempDir(), "data"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	epochs := 0
+	_, err = client.Train(ctx, plugins.TrainRequest{TrialID: "t", Params: trials[0].Params, Data: grid.Data, DataFile: files[0]}, nil,
+		func(plugins.Event) error { epochs++; return nil })
+	if err != nil || epochs == 0 {
+		t.Fatalf("training: %v after %d epochs", err, epochs)
 	}
 }

@@ -1,0 +1,114 @@
+"""A trial as train sees it, and what trial.report sends."""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Optional, Sequence
+
+from . import _data
+from . import model_pb2 as pb
+
+
+class Stopped(Exception):
+    """Raised by Trial.report and Trial.check_stop once sweep has stopped the
+    trial: its timeout passed, the user pressed Ctrl-C, or a pruner stopped
+    it. Let it propagate out of train; catch it only to clean up, and raise
+    it again. The process lives on for the next trial."""
+
+
+@dataclass(frozen=True)
+class Node:
+    """A layer in the graph TensorBoard draws. A "/" in name makes a
+    collapsible scope; shape is the output's, with -1 for the batch."""
+
+    name: str
+    op: str
+    inputs: Sequence[str] = ()
+    shape: Sequence[int] = ()
+
+
+class Trial:
+    """One configuration to train, as train receives it.
+
+    - id: the trial's identity (a hash), as sweep's records name it.
+    - params: every declared hyperparameter, the grid's value or the
+      default, of its declared Python type.
+    - seed: the trial's seed; seed your generators with it.
+    - histogram_every: the grid's log_every; see histograms_due.
+    - data: the prepared arrays (a Data), read on first use.
+    - data_spec: the grid's [data] table as a dict, for a model that loads
+      its data itself.
+    """
+
+    def __init__(self, id: str, params: dict[str, Any], seed: int, histogram_every: int,
+                 data_file: str, data_spec: dict[str, Any], metrics: Sequence[str],
+                 send: Callable[[pb.Event], bool], stopped: Callable[[], bool]):
+        self.id, self.params, self.seed = id, params, seed
+        self.histogram_every, self.data_spec = histogram_every, data_spec
+        self._data_file, self._metrics = data_file, metrics
+        self._send, self._stopped = send, stopped
+        self._last_epoch: Optional[int] = None
+
+    @property
+    def data(self) -> _data.Data:
+        """The grid's [data] as the built-in network trains on it: the same
+        rows, split and standardisation. Loaded once per process."""
+        if not self._data_file:
+            raise RuntimeError("sweep sent no data file: this host prepares none")
+        return _data.load(self._data_file)
+
+    def histograms_due(self, epoch: int, last: bool = False) -> bool:
+        """Whether the grid asks for weight and gradient histograms at epoch:
+        every histogram_every epochs, and at the last (say last=True)."""
+        n = self.histogram_every
+        return n > 0 and (epoch % n == 0 or last)
+
+    def check_stop(self) -> None:
+        """Raises Stopped if sweep has stopped the trial. report calls it;
+        call it yourself within long epochs."""
+        if self._stopped():
+            raise Stopped(f"sweep stopped trial {self.id}")
+
+    def report(self, epoch: int, *, histograms: Optional[Mapping[str, Any]] = None,
+               graph: Optional[Sequence[Node]] = None, **scalars: Any) -> None:
+        """Reports an epoch (counted from 0) to sweep: each scalar keyword is
+        a metric the model declares (train_loss=0.41, val_loss=0.39), each
+        a number, a numpy scalar or a one-element tensor. histograms maps tags
+        such as "weights/network.0.weight" to raw values (a numpy array, a
+        torch tensor or a sequence; sweep bins them); graph, once, with the
+        first epoch, describes the layers.
+
+        Raises Stopped when sweep has stopped the trial, and ValueError or
+        TypeError for a metric the model does not declare or a value that is
+        not a number.
+        """
+        self.check_stop()
+        epoch = operator.index(epoch)
+        if epoch < 0:
+            raise ValueError(f"report: epoch {epoch} is negative; epochs count from 0")
+        ev = pb.Event(step=epoch)
+        for tag, value in scalars.items():
+            if tag not in self._metrics:
+                raise ValueError(f"report: {tag!r} is not a declared metric; add it to the model's metrics "
+                                 f"(now {list(self._metrics)})")
+            try:
+                ev.scalars.add(tag=tag, value=float(value))
+            except (TypeError, ValueError):
+                raise TypeError(f"report: {tag} = {value!r} is not a number") from None
+        for tag, values in (histograms or {}).items():
+            ev.histograms.add(tag=tag, values=_raw_values(values))
+        for n in graph or ():
+            ev.graph.nodes.add(name=n.name, op=n.op, inputs=list(n.inputs), shape=[int(d) for d in n.shape])
+        if not self._send(ev):  # stopped while the host had not taken the last events
+            self.check_stop()
+        self._last_epoch = epoch
+
+
+def _raw_values(x: Any) -> list[float]:
+    """A tensor's values as a flat list, without importing numpy or torch."""
+    if hasattr(x, "detach"):  # a torch tensor, maybe on a GPU, maybe requiring grad
+        x = x.detach().cpu()
+    if hasattr(x, "ravel") and hasattr(x, "tolist"):  # numpy, torch
+        return x.ravel().tolist()
+    return [float(v) for v in x]
