@@ -54,6 +54,9 @@ type Ranking struct {
 	// Compared counts the comparisons with the best that Holm's method
 	// adjusts for: every other ranked configuration, shown or not.
 	Compared int
+	// Importance is each swept hyperparameter's share of the score's
+	// variance; Report sets it (see ParamImportance), Rank does not.
+	Importance *ImportanceReport
 	// Warnings are the sweep's loading warnings.
 	Warnings []string
 	// Search describes an adaptive search (nil for a grid); Pruned counts

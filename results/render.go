@@ -249,6 +249,7 @@ func renderTable(w *bufio.Writer, r Ranking, metrics []string) {
 	if note := r.significanceNote(); note != "" {
 		w.WriteString("\n" + note + "\n")
 	}
+	writeImportance(w, r.Importance, "", "  ")
 	writeSections(w, r, "", "")
 }
 
@@ -281,7 +282,38 @@ func renderMarkdown(w *bufio.Writer, r Ranking, metrics []string) {
 	if note := r.significanceNote(); note != "" {
 		w.WriteString("\n" + note + "\n")
 	}
+	writeImportance(w, r.Importance, "**", "    ")
 	writeSections(w, r, "**", "- ")
+}
+
+// importanceBar is how many characters a share of 1 fills.
+const importanceBar = 40
+
+// writeImportance writes one line per hyperparameter with its share of
+// the score's variance and a bar, then the share left to interactions;
+// bold wraps the title, indent starts the lines (Markdown shows them as a
+// code block, where the bars line up). Nothing when imp is nil.
+func writeImportance(w *bufio.Writer, imp *ImportanceReport, bold, indent string) {
+	if imp == nil {
+		return
+	}
+	fmt.Fprintf(w, "\n%sImportance%s (fANOVA on a %d-tree random forest over %d trials: the share of the score's variance each hyperparameter explains alone)\n",
+		bold, bold, imp.Trees, imp.Trials)
+	if bold != "" {
+		w.WriteString("\n")
+	}
+	width := utf8.RuneCountInString("interactions")
+	for _, p := range imp.Params {
+		width = max(width, utf8.RuneCountInString(p.Param))
+	}
+	line := func(name string, share float64, bar string) {
+		pad := strings.Repeat(" ", width-utf8.RuneCountInString(name))
+		w.WriteString(strings.TrimRight(fmt.Sprintf("%s%s%s  %5.3f  %s", indent, name, pad, share, bar), " ") + "\n")
+	}
+	for _, p := range imp.Params {
+		line(p.Param, p.Share, strings.Repeat("█", int(math.Round(p.Share*importanceBar))))
+	}
+	line("interactions", imp.Interactions, "")
 }
 
 // writeSections writes the failed trials, the trials in progress and the
@@ -417,13 +449,14 @@ type (
 		Search    *jsonSearch `json:"search,omitempty"`
 		// Tested: rows carry ci95 and versus_best (see Ranking.Tested) at
 		// this alpha.
-		Tested     bool          `json:"tested"`
-		Alpha      float64       `json:"alpha"`
-		Swept      []string      `json:"swept"`
-		Rows       []jsonRow     `json:"rows"`
-		Failed     []jsonFailure `json:"failed"`
-		InProgress []jsonPending `json:"in_progress"`
-		Warnings   []string      `json:"warnings"`
+		Tested     bool            `json:"tested"`
+		Alpha      float64         `json:"alpha"`
+		Swept      []string        `json:"swept"`
+		Importance *jsonImportance `json:"importance"` // null below MinImportanceTrials
+		Rows       []jsonRow       `json:"rows"`
+		Failed     []jsonFailure   `json:"failed"`
+		InProgress []jsonPending   `json:"in_progress"`
+		Warnings   []string        `json:"warnings"`
 	}
 	jsonRow struct {
 		Rank            int            `json:"rank"` // 0: not ranked
@@ -452,6 +485,18 @@ type (
 	jsonSearch struct {
 		*SearchInfo
 		PrunedAt map[string]int `json:"pruned_at"` // epochs run when stopped -> trials
+	}
+	jsonImportance struct {
+		Method       string           `json:"method"`
+		Trials       int              `json:"trials"`
+		Trees        int              `json:"trees"`
+		Params       []jsonParamShare `json:"params"` // largest share first
+		Interactions float64          `json:"interactions"`
+	}
+	jsonParamShare struct {
+		Param string  `json:"param"`
+		Share float64 `json:"share"` // of the score's variance, explained alone
+		Std   float64 `json:"std"`   // over the forest's trees
 	}
 	jsonInterval struct {
 		Low  *float64 `json:"low"`
@@ -499,6 +544,13 @@ func renderJSON(w io.Writer, r Ranking) error {
 		rep.Search = &jsonSearch{SearchInfo: r.Search, PrunedAt: map[string]int{}}
 		for epochs, n := range r.Pruned {
 			rep.Search.PrunedAt[strconv.FormatInt(epochs, 10)] = n
+		}
+	}
+	if imp := r.Importance; imp != nil {
+		rep.Importance = &jsonImportance{Method: "fanova-random-forest", Trials: imp.Trials, Trees: imp.Trees,
+			Interactions: imp.Interactions}
+		for _, p := range imp.Params {
+			rep.Importance.Params = append(rep.Importance.Params, jsonParamShare{p.Param, p.Share, p.Std})
 		}
 	}
 	st := func(s Stat) jsonStat { return jsonStat{Mean: Metric(s.Mean), Std: Metric(s.Std), N: s.N} }

@@ -52,6 +52,7 @@ func Report(w io.Writer, sweepDir string, opts ReportOptions) (warnings []string
 	}
 	r := Rank(s, RankOptions{IDs: opts.IDs})
 	r.Search = opts.Search
+	r.Importance = ParamImportance(s, &r, opts.IDs)
 	if err := Render(w, r, format, RenderOptions{Top: opts.Top, Metrics: opts.Metrics}); err != nil {
 		return nil, err
 	}
