@@ -546,13 +546,7 @@ func renderJSON(w io.Writer, r Ranking) error {
 			rep.Search.PrunedAt[strconv.FormatInt(epochs, 10)] = n
 		}
 	}
-	if imp := r.Importance; imp != nil {
-		rep.Importance = &jsonImportance{Method: "fanova-random-forest", Trials: imp.Trials, Trees: imp.Trees,
-			Interactions: imp.Interactions}
-		for _, p := range imp.Params {
-			rep.Importance.Params = append(rep.Importance.Params, jsonParamShare{p.Param, p.Share, p.Std})
-		}
-	}
+	rep.Importance = toJSONImportance(r.Importance)
 	st := func(s Stat) jsonStat { return jsonStat{Mean: Metric(s.Mean), Std: Metric(s.Std), N: s.N} }
 	for _, row := range r.Rows {
 		metrics := make(map[string]jsonMetric, len(row.Metrics))
