@@ -46,6 +46,17 @@ type Ranking struct {
 	// Repeats reports whether any configuration has more than one trial
 	// (several seeds), so that renderers show mean ± std and n.
 	Repeats bool
+	// Tested reports that some ranked configuration has two scores or
+	// more, so that rows carry confidence intervals and comparisons with
+	// the best (Row.Versus); without it, differences between rows are of
+	// unknown significance and reports say so.
+	Tested bool
+	// Compared counts the comparisons with the best that Holm's method
+	// adjusts for: every other ranked configuration, shown or not.
+	Compared int
+	// Importance is each swept hyperparameter's share of the score's
+	// variance; Report sets it (see ParamImportance), Rank does not.
+	Importance *ImportanceReport
 	// Warnings are the sweep's loading warnings.
 	Warnings []string
 	// Search describes an adaptive search (nil for a grid); Pruned counts
@@ -89,6 +100,13 @@ type Row struct {
 	// trials' records sum up.
 	Metrics map[string]MetricStat
 
+	// CILow and CIHigh bound the 1-Alpha confidence interval of
+	// Score.Mean (Student's t); NaN with fewer than two scores.
+	CILow, CIHigh float64
+	// Versus compares a ranked row's scores with the best row's when the
+	// ranking is Tested; nil otherwise.
+	Versus *Comparison
+
 	// Status is the trial's status, or with repeats a count such as
 	// "2/3 succeeded".
 	Status string
@@ -96,8 +114,9 @@ type Row struct {
 	// failed.
 	Failures []Failure
 
-	ranked bool // some trial succeeded with a finite score
-	pruned bool // not ranked, and some trial was pruned
+	ranked bool              // some trial succeeded with a finite score
+	pruned bool              // not ranked, and some trial was pruned
+	scores map[int64]float64 // seed -> score of the trials ranking it
 }
 
 // MetricStat is a metric's best and final values over a configuration's
@@ -143,7 +162,9 @@ type Pending struct {
 // Rank orders the configurations of s by score, the best first under the
 // objective's mode. Each trial counts through its latest finished run.
 // Trials sharing a ConfigID (repeats with different seeds) form one
-// configuration, ranked by the mean of their scores. Ties go to the earlier
+// configuration, ranked by the mean of their scores; with two scores or more
+// somewhere, each ranked configuration is compared with the best (see
+// compareWithBest) and those tied with it share rank 1. Ties go to the earlier
 // (mean) best epoch, then to the name, so the order is stable. A
 // configuration without a succeeded trial with a finite score never ranks
 // before one with it; pruned configurations follow the ranked ones.
@@ -210,6 +231,7 @@ func Rank(s *Sweep, opts RankOptions) Ranking {
 			r.Rows[i].Rank = i + 1
 		}
 	}
+	r.compareWithBest()
 	return r
 }
 
@@ -266,7 +288,7 @@ func newRow(runs []*Run, pending int) Row {
 	for i, r := range runs {
 		members[i] = r.Trial
 	}
-	row := Row{ConfigID: members[0].ConfigID, Params: members[0].Params}
+	row := Row{ConfigID: members[0].ConfigID, Params: members[0].Params, CILow: math.NaN(), CIHigh: math.NaN()}
 	var succeeded []*Trial
 	pruned := 0
 	for i, t := range members {
@@ -295,8 +317,14 @@ func newRow(runs []*Run, pending int) Row {
 		counted = members
 	}
 	var best, epoch, ftrain, fval, epochs, dur []float64
+	if row.ranked {
+		row.scores = make(map[int64]float64, len(counted))
+	}
 	for _, t := range counted {
 		if score := t.ScoreOrDefault(); finite(score) {
+			if row.ranked {
+				row.scores[t.Seed] = *score
+			}
 			best = append(best, *score)
 			epoch = append(epoch, float64(t.BestEpoch))
 		}

@@ -113,7 +113,8 @@ func TestRankIDs(t *testing.T) {
 // by hand: {0.1, 0.2, 0.3} has mean 0.2 and sample std
 // sqrt((0.01+0+0.01)/2) = 0.1; {0.12, 0.14} has mean 0.13 and sample std
 // sqrt((0.0001+0.0001)/1) = 0.0141421356237...; the failed seed of the
-// second configuration counts in neither.
+// second configuration counts in neither. Paired on their two shared seeds,
+// the two are indistinguishable (p 0.58): both rank 1.
 func TestRankRepeats(t *testing.T) {
 	s, err := LoadSweep(repeatSweep(t))
 	if err != nil {
@@ -123,8 +124,8 @@ func TestRankRepeats(t *testing.T) {
 	if !r.Repeats {
 		t.Error("Repeats not set")
 	}
-	if got := order(r); got != "1:lr0.001 2:lr0.01" {
-		t.Fatalf("order %q, want %q", got, "1:lr0.001 2:lr0.01")
+	if got := order(r); got != "1:lr0.001 1:lr0.01" {
+		t.Fatalf("order %q, want %q", got, "1:lr0.001 1:lr0.01")
 	}
 	const tol = 1e-15
 	for _, tc := range []struct {

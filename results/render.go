@@ -160,11 +160,23 @@ func humanColumns(r *Ranking, metrics []string) []column {
 	for _, k := range r.Swept {
 		cols = append(cols, column{k, false, func(row *Row) string { return FormatValue(row.Params[k]) }})
 	}
-	cols = append(cols, column{"best " + strings.ReplaceAll(r.Objective.Metric, "_", " "), true, func(row *Row) string {
-		return bestCell(r, row.Score)
-	}})
-	if r.Repeats {
-		cols = append(cols, column{"n", true, func(row *Row) string { return strconv.Itoa(row.Score.N) }})
+	score := "best " + strings.ReplaceAll(r.Objective.Metric, "_", " ")
+	switch {
+	case r.Tested:
+		cols = append(cols,
+			column{score + " (mean)", true, func(row *Row) string { return fmtMean(row.Score.Mean) }},
+			column{fmt.Sprintf("%g%% CI", 100*(1-Alpha)), true, func(row *Row) string {
+				return fmtInterval(row.Score.Mean, row.CILow, row.CIHigh)
+			}},
+			column{"n", true, func(row *Row) string { return strconv.Itoa(row.Score.N) }},
+			column{"vs best", false, func(row *Row) string { return versusCell(row.Versus) }},
+		)
+	case r.Repeats:
+		cols = append(cols,
+			column{score, true, func(row *Row) string { return bestCell(r, row.Score) }},
+			column{"n", true, func(row *Row) string { return strconv.Itoa(row.Score.N) }})
+	default:
+		cols = append(cols, column{score, true, func(row *Row) string { return bestCell(r, row.Score) }})
 	}
 	cols = append(cols,
 		column{"best epoch", true, func(row *Row) string { return fmtCount(row.BestEpoch.Mean) }},
@@ -234,6 +246,10 @@ func renderTable(w *bufio.Writer, r Ranking, metrics []string) {
 	if len(body) == 0 {
 		w.WriteString(noRows + "\n")
 	}
+	if note := r.significanceNote(); note != "" {
+		w.WriteString("\n" + note + "\n")
+	}
+	writeImportance(w, r.Importance, "", "  ")
 	writeSections(w, r, "", "")
 }
 
@@ -263,7 +279,41 @@ func renderMarkdown(w *bufio.Writer, r Ranking, metrics []string) {
 	if len(r.Rows) == 0 {
 		w.WriteString("\n" + noRows + "\n")
 	}
+	if note := r.significanceNote(); note != "" {
+		w.WriteString("\n" + note + "\n")
+	}
+	writeImportance(w, r.Importance, "**", "    ")
 	writeSections(w, r, "**", "- ")
+}
+
+// importanceBar is how many characters a share of 1 fills.
+const importanceBar = 40
+
+// writeImportance writes one line per hyperparameter with its share of
+// the score's variance and a bar, then the share left to interactions;
+// bold wraps the title, indent starts the lines (Markdown shows them as a
+// code block, where the bars line up). Nothing when imp is nil.
+func writeImportance(w *bufio.Writer, imp *ImportanceReport, bold, indent string) {
+	if imp == nil {
+		return
+	}
+	fmt.Fprintf(w, "\n%sImportance%s (fANOVA on a %d-tree random forest over %d trials: the share of the score's variance each hyperparameter explains alone)\n",
+		bold, bold, imp.Trees, imp.Trials)
+	if bold != "" {
+		w.WriteString("\n")
+	}
+	width := utf8.RuneCountInString("interactions")
+	for _, p := range imp.Params {
+		width = max(width, utf8.RuneCountInString(p.Param))
+	}
+	line := func(name string, share float64, bar string) {
+		pad := strings.Repeat(" ", width-utf8.RuneCountInString(name))
+		w.WriteString(strings.TrimRight(fmt.Sprintf("%s%s%s  %5.3f  %s", indent, name, pad, share, bar), " ") + "\n")
+	}
+	for _, p := range imp.Params {
+		line(p.Param, p.Share, strings.Repeat("█", int(math.Round(p.Share*importanceBar))))
+	}
+	line("interactions", imp.Interactions, "")
 }
 
 // writeSections writes the failed trials, the trials in progress and the
@@ -346,7 +396,8 @@ func renderCSV(w io.Writer, r Ranking) error {
 	header := []string{"rank", "trial"}
 	header = append(header, r.Swept...)
 	best := "best_" + r.Objective.Metric
-	header = append(header, best, best+"_std", "n", "best_epoch", "final_train_loss", "final_val_loss")
+	header = append(header, best, best+"_std", "n", "ci95_low", "ci95_high", "vs_best_test", "vs_best_p",
+		"vs_best_p_holm", "tied_with_best", "best_epoch", "final_train_loss", "final_val_loss")
 	metrics := metricColumns(&r, r.Metrics)
 	for _, mc := range metrics {
 		header = append(header, mc.name)
@@ -370,8 +421,13 @@ func renderCSV(w io.Writer, r Ranking) error {
 		for _, f := range row.Failures {
 			reasons = append(reasons, f.Name+": "+f.Error)
 		}
-		rec = append(rec, fmtFull(row.Score.Mean), fmtFull(row.Score.Std),
-			strconv.Itoa(row.Score.N), fmtFull(row.BestEpoch.Mean), fmtFull(row.FinalTrainLoss.Mean),
+		test, p, pHolm, tied := "", "", "", ""
+		if v := row.Versus; v != nil {
+			test, p, pHolm, tied = v.Test, fmtFull(v.P), fmtFull(v.PHolm), strconv.FormatBool(v.Tied)
+		}
+		rec = append(rec, fmtFull(row.Score.Mean), fmtFull(row.Score.Std), strconv.Itoa(row.Score.N),
+			fmtFull(row.CILow), fmtFull(row.CIHigh), test, p, pHolm, tied,
+			fmtFull(row.BestEpoch.Mean), fmtFull(row.FinalTrainLoss.Mean),
 			fmtFull(row.FinalValLoss.Mean))
 		for _, mc := range metrics {
 			rec = append(rec, fmtFull(mc.stat(row).Mean))
@@ -389,13 +445,18 @@ func renderCSV(w io.Writer, r Ranking) error {
 // The JSON report's shape. Numbers that are NaN are null.
 type (
 	jsonReport struct {
-		Objective  Objective     `json:"objective"`
-		Search     *jsonSearch   `json:"search,omitempty"`
-		Swept      []string      `json:"swept"`
-		Rows       []jsonRow     `json:"rows"`
-		Failed     []jsonFailure `json:"failed"`
-		InProgress []jsonPending `json:"in_progress"`
-		Warnings   []string      `json:"warnings"`
+		Objective Objective   `json:"objective"`
+		Search    *jsonSearch `json:"search,omitempty"`
+		// Tested: rows carry ci95 and versus_best (see Ranking.Tested) at
+		// this alpha.
+		Tested     bool            `json:"tested"`
+		Alpha      float64         `json:"alpha"`
+		Swept      []string        `json:"swept"`
+		Importance *jsonImportance `json:"importance"` // null below MinImportanceTrials
+		Rows       []jsonRow       `json:"rows"`
+		Failed     []jsonFailure   `json:"failed"`
+		InProgress []jsonPending   `json:"in_progress"`
+		Warnings   []string        `json:"warnings"`
 	}
 	jsonRow struct {
 		Rank            int            `json:"rank"` // 0: not ranked
@@ -405,6 +466,8 @@ type (
 		Runs            []string       `json:"runs"` // each trial's counted run directory
 		Params          map[string]any `json:"params"`
 		Score           jsonStat       `json:"score"` // the best value of the objective's metric
+		CI95            jsonInterval   `json:"ci95"`  // of score.mean
+		VersusBest      *jsonVersus    `json:"versus_best"`
 		BestEpoch       jsonStat       `json:"best_epoch"`
 		FinalTrainLoss  jsonStat       `json:"final_train_loss"`
 		FinalValLoss    jsonStat       `json:"final_val_loss"`
@@ -422,6 +485,30 @@ type (
 	jsonSearch struct {
 		*SearchInfo
 		PrunedAt map[string]int `json:"pruned_at"` // epochs run when stopped -> trials
+	}
+	jsonImportance struct {
+		Method       string           `json:"method"`
+		Trials       int              `json:"trials"`
+		Trees        int              `json:"trees"`
+		Params       []jsonParamShare `json:"params"` // largest share first
+		Interactions float64          `json:"interactions"`
+	}
+	jsonParamShare struct {
+		Param string  `json:"param"`
+		Share float64 `json:"share"` // of the score's variance, explained alone
+		Std   float64 `json:"std"`   // over the forest's trees
+	}
+	jsonInterval struct {
+		Low  *float64 `json:"low"`
+		High *float64 `json:"high"`
+	}
+	jsonVersus struct {
+		Test  string   `json:"test"`  // "best", "paired t", "Welch t" or "none"
+		Pairs int      `json:"pairs"` // shared seeds, for "paired t"
+		Diff  *float64 `json:"diff"`  // mean minus the best's mean
+		P     *float64 `json:"p"`
+		PHolm *float64 `json:"p_holm"`
+		Tied  bool     `json:"tied_with_best"`
 	}
 	jsonStat struct {
 		Mean *float64 `json:"mean"`
@@ -450,7 +537,7 @@ type (
 
 func renderJSON(w io.Writer, r Ranking) error {
 	rep := jsonReport{
-		Objective: r.Objective, Swept: nonNil(r.Swept), Rows: []jsonRow{}, Failed: []jsonFailure{}, InProgress: []jsonPending{},
+		Objective: r.Objective, Tested: r.Tested, Alpha: Alpha, Swept: nonNil(r.Swept), Rows: []jsonRow{}, Failed: []jsonFailure{}, InProgress: []jsonPending{},
 		Warnings: nonNil(r.Warnings),
 	}
 	if r.Search != nil || len(r.Pruned) > 0 {
@@ -459,13 +546,19 @@ func renderJSON(w io.Writer, r Ranking) error {
 			rep.Search.PrunedAt[strconv.FormatInt(epochs, 10)] = n
 		}
 	}
+	rep.Importance = toJSONImportance(r.Importance)
 	st := func(s Stat) jsonStat { return jsonStat{Mean: Metric(s.Mean), Std: Metric(s.Std), N: s.N} }
 	for _, row := range r.Rows {
 		metrics := make(map[string]jsonMetric, len(row.Metrics))
 		for name, m := range row.Metrics {
 			metrics[name] = jsonMetric{Mode: m.Mode, Best: st(m.Best), Final: st(m.Final)}
 		}
+		var versus *jsonVersus
+		if v := row.Versus; v != nil {
+			versus = &jsonVersus{Test: v.Test, Pairs: v.Pairs, Diff: Metric(v.Diff), P: Metric(v.P), PHolm: Metric(v.PHolm), Tied: v.Tied}
+		}
 		rep.Rows = append(rep.Rows, jsonRow{
+			CI95: jsonInterval{Metric(row.CILow), Metric(row.CIHigh)}, VersusBest: versus,
 			Rank: row.Rank, Trial: row.Name, ConfigID: row.ConfigID, Trials: nonNil(row.Trials),
 			Runs: r.relAll(row.Dirs), Params: row.Params, Score: st(row.Score), BestEpoch: st(row.BestEpoch),
 			FinalTrainLoss: st(row.FinalTrainLoss), FinalValLoss: st(row.FinalValLoss),
@@ -616,11 +709,90 @@ func fmtMeanStd(mean, std float64) string {
 	if math.IsNaN(mean) || math.IsInf(mean, 0) {
 		return fmtLoss(mean)
 	}
-	decimals := 4
-	if mean != 0 {
-		decimals = min(max(3-int(math.Floor(math.Log10(math.Abs(mean)))), 0), 12)
+	d := meanDecimals(mean)
+	return strconv.FormatFloat(mean, 'f', d, 64) + " ± " + strconv.FormatFloat(std, 'f', d, 64)
+}
+
+// meanDecimals is how many decimals show a mean to about 4 significant
+// digits.
+func meanDecimals(mean float64) int {
+	if mean == 0 {
+		return 4
 	}
-	return strconv.FormatFloat(mean, 'f', decimals, 64) + " ± " + strconv.FormatFloat(std, 'f', decimals, 64)
+	return min(max(3-int(math.Floor(math.Log10(math.Abs(mean)))), 0), 12)
+}
+
+// fmtMean shows a mean as fmtMeanStd does, without the spread.
+func fmtMean(mean float64) string {
+	if math.IsNaN(mean) || math.IsInf(mean, 0) {
+		return fmtLoss(mean)
+	}
+	return strconv.FormatFloat(mean, 'f', meanDecimals(mean), 64)
+}
+
+// fmtInterval shows a confidence interval to the decimals of its mean:
+// "[0.3034, 0.3210]", or "-" when there is none.
+func fmtInterval(mean, lo, hi float64) string {
+	if math.IsNaN(lo) || math.IsNaN(mean) || math.IsInf(mean, 0) {
+		return "-"
+	}
+	d := meanDecimals(mean)
+	return "[" + strconv.FormatFloat(lo, 'f', d, 64) + ", " + strconv.FormatFloat(hi, 'f', d, 64) + "]"
+}
+
+// fmtP shows a p-value to two significant digits, "p=0.041", and tiny
+// ones as "p<0.001".
+func fmtP(p float64) string {
+	if p < 0.001 {
+		return "p<0.001"
+	}
+	return "p=" + strconv.FormatFloat(p, 'g', 2, 64)
+}
+
+// versusCell says how a row compares with the best, with the Holm-adjusted
+// p-value: "best", "tied (p=0.41)", "worse (p<0.001)", or why it was not
+// tested.
+func versusCell(v *Comparison) string {
+	switch {
+	case v == nil:
+		return "-"
+	case v.Test == TestBest:
+		return "best"
+	case v.Test == TestNone:
+		return "untested (1 seed)"
+	case v.Tied:
+		return "tied (" + fmtP(v.PHolm) + ")"
+	}
+	return "worse (" + fmtP(v.PHolm) + ")"
+}
+
+// significanceNote is the line under a table that says how to read its
+// ranks: the method when the ranking is tested, or, with one score per
+// configuration, that the order may be noise and how to find out.
+func (r *Ranking) significanceNote() string {
+	ranked := 0
+	for i := range r.Rows {
+		if r.Rows[i].ranked {
+			ranked++
+		}
+	}
+	switch {
+	case r.Tested:
+		return fmt.Sprintf("Rank 1: the best and every configuration statistically indistinguishable from it "+
+			"(two-sided t-test of the scores, paired on shared seeds, Welch's otherwise; Holm-adjusted p >= %g over %d %s). "+
+			"CI: Student's t on the seeds.", Alpha, r.Compared, plural(r.Compared, "comparison"))
+	case ranked > 1:
+		return "One seed per configuration: the order may be seed noise. Set repeats = 3 or more in the grid for confidence intervals and ties with the best."
+	}
+	return ""
+}
+
+// plural is noun, with an s unless n is 1.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return noun
+	}
+	return noun + "s"
 }
 
 func fmtFull(v float64) string {

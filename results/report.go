@@ -1,9 +1,12 @@
 package results
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"path/filepath"
+
+	"github.com/sweep-ml/sweep/results/atomicfile"
 )
 
 // DefaultPlotTop is how many configurations Report plots when
@@ -31,6 +34,9 @@ type ReportOptions struct {
 	History string
 	// Search, for an adaptive search, is shown with the ranking.
 	Search *SearchInfo
+	// HTML, if not empty, is a path for the whole report as one
+	// self-contained HTML page (see WriteHTML).
+	HTML string
 }
 
 // Report loads the sweep in sweepDir, ranks it, renders the ranking to w
@@ -52,11 +58,17 @@ func Report(w io.Writer, sweepDir string, opts ReportOptions) (warnings []string
 	}
 	r := Rank(s, RankOptions{IDs: opts.IDs})
 	r.Search = opts.Search
+	r.Importance = ParamImportance(s, &r, opts.IDs)
 	if err := Render(w, r, format, RenderOptions{Top: opts.Top, Metrics: opts.Metrics}); err != nil {
 		return nil, err
 	}
 	if format == FormatCSV {
 		warnings = append(warnings, r.Warnings...)
+	}
+	if opts.HTML != "" {
+		if err := writeHTMLFile(opts.HTML, s, r, opts.IDs); err != nil {
+			return warnings, err
+		}
 	}
 	if opts.History != "" {
 		if err := PlotHistory(opts.History, History(s, opts.IDs), r.Objective, PlotOptions{
@@ -85,4 +97,14 @@ func Report(w io.Writer, sweepDir string, opts ReportOptions) (warnings []string
 		Maximize: tag == r.Objective.Metric && r.Objective.Mode == ModeMax,
 	})
 	return warnings, err
+}
+
+// writeHTMLFile writes the HTML report to path, atomically so that a page
+// open in a browser is never half-written.
+func writeHTMLFile(path string, s *Sweep, r Ranking, ids []string) error {
+	var b bytes.Buffer
+	if err := WriteHTML(&b, s, r, ids); err != nil {
+		return err
+	}
+	return atomicfile.Write(path, b.Bytes())
 }

@@ -35,7 +35,7 @@ func runReport(_ context.Context, args []string, ios *ioStreams) error {
 	for _, w := range warnings {
 		fmt.Fprintf(stderr, "sweep: warning: %s\n", w)
 	}
-	for _, img := range []string{opts.History, opts.Plot} {
+	for _, img := range []string{opts.History, opts.Plot, opts.HTML} {
 		if err == nil && img != "" {
 			fmt.Fprintf(stderr, "sweep: wrote %s\n", img)
 		}
@@ -52,6 +52,7 @@ func parseReportArgs(args []string, stderr io.Writer) (string, results.ReportOpt
 	fs.StringVar(&opts.Format, "format", results.FormatTable, "output format: "+strings.Join(results.Formats, ", "))
 	fs.StringVar(&opts.Plot, "plot", "", fmt.Sprintf("also draw the validation-loss curves of the top configurations (default %d), each with its best epoch marked, to FILE.png or FILE.svg", results.DefaultPlotTop))
 	fs.BoolVar(&opts.LogY, "log-y", false, "with --plot: a logarithmic loss axis")
+	fs.StringVar(&opts.HTML, "html", "", "also write the whole report as one self-contained page to FILE.html: the ranking (sortable, filterable), parallel coordinates with brushing, importance, history, learning curves, failures and the grid")
 	fs.StringVar(&opts.History, "history", "", "also draw the best score so far against the configuration number to FILE.png or FILE.svg")
 	metrics := fs.String("metrics", "", "comma-separated metrics whose best and final values the table and markdown also show, e.g. val_ic,train_loss (csv and json carry every metric)")
 	target, err := exactlyOne(fs, args, "sweep directory or grid file")

@@ -103,7 +103,8 @@ func finishRun(sum *orchestrator.Summary, plan *orchestrator.Plan, jsonLines boo
 		if err := showRanking(plan, 5, stdout); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "\nLogs: %s\nView: tensorboard --logdir %s\n", sum.Dir, tensorboardDir(plan.Spec.LogDir))
+		fmt.Fprintf(stdout, "\nLogs: %s\nView: tensorboard --logdir %s\nPage: sweep report %s --html report.html\n",
+			sum.Dir, tensorboardDir(plan.Spec.LogDir), tensorboardDir(sum.Dir))
 	}
 	switch {
 	case sum.Interrupted:
