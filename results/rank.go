@@ -51,6 +51,9 @@ type Ranking struct {
 	// the best (Row.Versus); without it, differences between rows are of
 	// unknown significance and reports say so.
 	Tested bool
+	// Folds reports that some configuration's trials were walk-forward
+	// trials (Trial.Folds), so that renderers show the spread over folds.
+	Folds bool
 	// Compared counts the comparisons with the best that Holm's method
 	// adjusts for: every other ranked configuration, shown or not.
 	Compared int
@@ -96,6 +99,10 @@ type Row struct {
 	FinalValLoss    Stat
 	EpochsRun       Stat
 	DurationSeconds Stat
+	// FoldScores are the walk-forward folds' scores of the counted trials,
+	// every fold of every seed: their spread says how much the score
+	// depends on the period. N is 0 for trials without folds.
+	FoldScores Stat
 	// Metrics holds, by name, the statistics of each metric the counted
 	// trials' records sum up.
 	Metrics map[string]MetricStat
@@ -219,6 +226,7 @@ func Rank(s *Sweep, opts RankOptions) Ranking {
 		}
 		row := newRow(members, pendingIn[key])
 		row.Failures = failuresOf[key]
+		r.Folds = r.Folds || row.FoldScores.N > 0
 		r.Rows = append(r.Rows, row)
 		for name := range row.Metrics {
 			metrics[name] = true
@@ -316,7 +324,7 @@ func newRow(runs []*Run, pending int) Row {
 	if !row.ranked {
 		counted = members
 	}
-	var best, epoch, ftrain, fval, epochs, dur []float64
+	var best, epoch, ftrain, fval, epochs, dur, folds []float64
 	if row.ranked {
 		row.scores = make(map[int64]float64, len(counted))
 	}
@@ -336,6 +344,11 @@ func newRow(runs []*Run, pending int) Row {
 		}
 		epochs = append(epochs, float64(t.EpochsRun))
 		dur = append(dur, t.DurationSeconds)
+		for _, f := range t.Folds {
+			if finite(f.Score) {
+				folds = append(folds, *f.Score)
+			}
+		}
 	}
 	row.Score = newStat(best)
 	row.BestEpoch = newStat(epoch)
@@ -343,6 +356,7 @@ func newRow(runs []*Run, pending int) Row {
 	row.FinalValLoss = newStat(fval)
 	row.EpochsRun = newStat(epochs)
 	row.DurationSeconds = newStat(dur)
+	row.FoldScores = newStat(folds)
 	row.Metrics = metricStats(counted)
 
 	total := len(members) + pending

@@ -1,6 +1,7 @@
 package results
 
 import (
+	"fmt"
 	"io"
 	"math"
 	"path/filepath"
@@ -263,5 +264,30 @@ func TestRankRepeatPartlyRunning(t *testing.T) {
 	}
 	if row := r.Rows[0]; row.Rank != 1 || row.Name != "x_seed0" || row.Status != "1/2 succeeded" {
 		t.Errorf("row rank %d, name %q, status %q; want 1, x_seed0, 1/2 succeeded", row.Rank, row.Name, row.Status)
+	}
+}
+
+// TestRankFoldScores: a walk-forward configuration's row pools every fold
+// score of every seed, and the ranking says it has folds.
+func TestRankFoldScores(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "wf")
+	for i, folds := range [][]float64{{0.5, 0.7, 0.6}, {0.4, 0.8, 0.6}} {
+		tr := trialSpec{name: fmt.Sprintf("wf_seed%d", i), id: fmt.Sprintf("id%d", i), config: "c", params: map[string]any{"lr": 0.1},
+			seed: int64(i), repeat: i, attempt: 1, status: StatusSucceeded, best: fp(0.6), epochs: 5}.record([]string{"lr"})
+		for f, score := range folds {
+			tr.Folds = append(tr.Folds, FoldResult{Fold: f + 1, Score: fp(score), EpochsRun: 5})
+		}
+		writeRun(t, dir, runName(float64(i)), tr)
+	}
+	s, err := LoadSweep(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := Rank(s, RankOptions{})
+	// The six fold scores 0.5, 0.7, 0.6, 0.4, 0.8, 0.6: mean 0.6, sample
+	// standard deviation sqrt(0.1/5).
+	got := r.Rows[0].FoldScores
+	if !r.Folds || got.N != 6 || math.Abs(got.Mean-0.6) > 1e-15 || math.Abs(got.Std-math.Sqrt(0.02)) > 1e-15 {
+		t.Errorf("folds %t, fold scores %+v; want n 6, mean 0.6, std %v", r.Folds, got, math.Sqrt(0.02))
 	}
 }

@@ -178,6 +178,11 @@ func humanColumns(r *Ranking, metrics []string) []column {
 	default:
 		cols = append(cols, column{score, true, func(row *Row) string { return bestCell(r, row.Score) }})
 	}
+	if r.Folds {
+		cols = append(cols, column{"folds (mean ± std)", true, func(row *Row) string {
+			return fmt.Sprintf("%s (%d)", fmtMeanStd(row.FoldScores.Mean, row.FoldScores.Std), row.FoldScores.N)
+		}})
+	}
 	cols = append(cols,
 		column{"best epoch", true, func(row *Row) string { return fmtCount(row.BestEpoch.Mean) }},
 		column{"final train loss", true, func(row *Row) string { return fmtLoss(row.FinalTrainLoss.Mean) }},
@@ -397,7 +402,8 @@ func renderCSV(w io.Writer, r Ranking) error {
 	header = append(header, r.Swept...)
 	best := "best_" + r.Objective.Metric
 	header = append(header, best, best+"_std", "n", "ci95_low", "ci95_high", "vs_best_test", "vs_best_p",
-		"vs_best_p_holm", "tied_with_best", "best_epoch", "final_train_loss", "final_val_loss")
+		"vs_best_p_holm", "tied_with_best", "fold_scores_mean", "fold_scores_std", "fold_scores_n",
+		"best_epoch", "final_train_loss", "final_val_loss")
 	metrics := metricColumns(&r, r.Metrics)
 	for _, mc := range metrics {
 		header = append(header, mc.name)
@@ -427,6 +433,7 @@ func renderCSV(w io.Writer, r Ranking) error {
 		}
 		rec = append(rec, fmtFull(row.Score.Mean), fmtFull(row.Score.Std), strconv.Itoa(row.Score.N),
 			fmtFull(row.CILow), fmtFull(row.CIHigh), test, p, pHolm, tied,
+			fmtFull(row.FoldScores.Mean), fmtFull(row.FoldScores.Std), strconv.Itoa(row.FoldScores.N),
 			fmtFull(row.BestEpoch.Mean), fmtFull(row.FinalTrainLoss.Mean),
 			fmtFull(row.FinalValLoss.Mean))
 		for _, mc := range metrics {
@@ -468,6 +475,7 @@ type (
 		Score           jsonStat       `json:"score"` // the best value of the objective's metric
 		CI95            jsonInterval   `json:"ci95"`  // of score.mean
 		VersusBest      *jsonVersus    `json:"versus_best"`
+		FoldScores      jsonStat       `json:"fold_scores"` // walk-forward: every fold's score; n 0 without folds
 		BestEpoch       jsonStat       `json:"best_epoch"`
 		FinalTrainLoss  jsonStat       `json:"final_train_loss"`
 		FinalValLoss    jsonStat       `json:"final_val_loss"`
@@ -560,7 +568,7 @@ func renderJSON(w io.Writer, r Ranking) error {
 		rep.Rows = append(rep.Rows, jsonRow{
 			CI95: jsonInterval{Metric(row.CILow), Metric(row.CIHigh)}, VersusBest: versus,
 			Rank: row.Rank, Trial: row.Name, ConfigID: row.ConfigID, Trials: nonNil(row.Trials),
-			Runs: r.relAll(row.Dirs), Params: row.Params, Score: st(row.Score), BestEpoch: st(row.BestEpoch),
+			Runs: r.relAll(row.Dirs), Params: row.Params, Score: st(row.Score), FoldScores: st(row.FoldScores), BestEpoch: st(row.BestEpoch),
 			FinalTrainLoss: st(row.FinalTrainLoss), FinalValLoss: st(row.FinalValLoss),
 			EpochsRun: st(row.EpochsRun), DurationSeconds: st(row.DurationSeconds), Metrics: metrics, Status: row.Status,
 		})

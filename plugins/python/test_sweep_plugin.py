@@ -175,7 +175,7 @@ class ReportTest(unittest.TestCase):
         self.assertEqual(self.sent, [])
 
     def test_no_data(self):
-        with self.assertRaisesRegex(RuntimeError, "wants_data = True"):
+        with self.assertRaisesRegex(RuntimeError, "sweep sent no data file"):
             self.trial().data
 
 
