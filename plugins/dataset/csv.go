@@ -354,12 +354,8 @@ func (c *columns) record(p *parsed, cell func(col int) (string, int)) error {
 		case missing && c.missing == MissingDrop:
 			drop()
 			return nil
-		case missing:
-			return fmt.Errorf("%s: line %d, column %q: %v (or drop such rows: data.missing = %q)", c.name, line, c.header[col], err, MissingDrop)
-		case !c.chosen && col != c.target:
-			return fmt.Errorf("%s: line %d, column %q: %v (not a feature? leave it out: data.exclude = [%q])", c.name, line, c.header[col], err, c.header[col])
 		default:
-			return fmt.Errorf("%s: line %d, column %q: %v", c.name, line, c.header[col], err)
+			return c.cellError(fmt.Sprintf("line %d", line), col, err)
 		}
 		if col == c.target {
 			p.y = append(p.y, v)
@@ -368,6 +364,20 @@ func (c *columns) record(p *parsed, cell func(col int) (string, int)) error {
 		}
 	}
 	return nil
+}
+
+// cellError names the file, where (a line or row) and the column of a bad
+// cell, and says how to get past it: drop rows with missing values, or
+// leave out a column that is no feature.
+func (c *columns) cellError(where string, col int, err error) error {
+	hint := ""
+	switch _, missing := err.(missingCell); {
+	case missing:
+		hint = fmt.Sprintf(" (or drop such rows: data.missing = %q)", MissingDrop)
+	case !c.chosen && col != c.target:
+		hint = fmt.Sprintf(" (not a feature? leave it out: data.exclude = [%q])", c.header[col])
+	}
+	return fmt.Errorf("%s: %s, column %q: %v%s", c.name, where, c.header[col], err, hint)
 }
 
 // missingCell is a cell with no value: empty, or NaN.

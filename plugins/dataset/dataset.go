@@ -112,7 +112,11 @@ func loadTable(ctx context.Context, spec Spec) (t *table, name string, err error
 		t, err = synthetic(ctx, *spec.Synthetic, spec.Seed)
 		return t, "synthetic dataset", err
 	}
-	t, err = readCSV(ctx, spec)
+	if isParquet(spec.Path) {
+		t, err = readParquet(ctx, spec)
+	} else {
+		t, err = readCSV(ctx, spec)
+	}
 	return t, spec.Path, err
 }
 
