@@ -2,6 +2,7 @@ package orchestrator
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -454,7 +456,8 @@ func (r *trialRunner) train(ctx context.Context, t spec.Trial, tl *logger.Traini
 		trainCtx, cancel = context.WithTimeout(ctx, r.spec.Timeout)
 		defer cancel()
 	}
-	req := plugins.TrainRequest{TrialID: t.ID, Params: t.Params, Data: r.spec.Data, Seed: t.Seed, HistogramEvery: r.spec.LogEvery}
+	req := plugins.TrainRequest{TrialID: t.ID, Params: t.Params, Data: r.spec.Data, Seed: t.Seed, HistogramEvery: r.spec.LogEvery,
+		Checkpoint: r.checkpoint(t, tl.Dir(), fold)}
 	req.Data.Fold = fold
 	if len(r.dataFiles) > 0 {
 		req.DataFile = r.dataFiles[max(fold-1, 0)]
@@ -485,6 +488,39 @@ func (r *trialRunner) train(ctx context.Context, t spec.Trial, tl *logger.Traini
 		err = fmt.Errorf("timed out after %s (the grid's timeout)", r.spec.Timeout)
 	}
 	return out, err
+}
+
+// The checkpoint metadata the host gives a model: where its files come
+// from, so that a file copied elsewhere still says which trial and sweep
+// made it.
+const (
+	MetaTrialID      = "trial_id"
+	MetaTrialName    = "trial_name"
+	MetaConfigID     = "config_id"
+	MetaSeed         = "seed"
+	MetaParams       = "params" // every resolved hyperparameter, as JSON
+	MetaSweep        = "sweep"  // the sweep's name
+	MetaGridHash     = "grid_hash"
+	MetaSweepVersion = "sweep_version"
+	MetaFold         = "fold" // a walk-forward fold, from 1; absent without folds
+)
+
+// checkpoint is what the trial's model is asked to keep in its run
+// directory dir (the grid's checkpoint setting), with the trial's
+// provenance.
+func (r *trialRunner) checkpoint(t spec.Trial, dir string, fold int) plugins.Checkpoint {
+	if r.spec.Checkpoint == spec.CheckpointNone {
+		return plugins.Checkpoint{}
+	}
+	params, _ := json.Marshal(t.Params) // values of the declared types: cannot fail
+	meta := map[string]string{
+		MetaTrialID: t.ID, MetaTrialName: t.Name, MetaConfigID: t.ConfigID, MetaSeed: strconv.FormatInt(t.Seed, 10),
+		MetaParams: string(params), MetaSweep: r.spec.Name, MetaGridHash: r.spec.GridHash, MetaSweepVersion: BuildVersion(),
+	}
+	if fold > 0 {
+		meta[MetaFold] = strconv.Itoa(fold)
+	}
+	return plugins.Checkpoint{Dir: dir, Last: r.spec.Checkpoint == spec.CheckpointBestLast, Metadata: meta}
 }
 
 // logEvent writes a model's event into its TensorBoard run.

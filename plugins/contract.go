@@ -75,6 +75,24 @@ type TrainRequest struct {
 	// DataFile is the absolute path of the prepared arrays, for a model whose
 	// Description sets WantsDataFile; empty otherwise.
 	DataFile string
+	// Checkpoint says where the model may keep files of the trial (its
+	// trained weights); its zero value asks for none.
+	Checkpoint Checkpoint
+}
+
+// Checkpoint asks a model to keep files of its trial in a directory the
+// host names: the trial's run directory (a walk-forward fold's, for a
+// fold), which the host has created. A model writes each file with
+// SaveFile; the host keeps whatever is there when the trial ends. The
+// built-in network writes model.safetensors, the weights of its best epoch
+// (see plugins/builtin), and with Last also model_last.safetensors.
+type Checkpoint struct {
+	Dir  string // absolute; empty: keep no files
+	Last bool   // keep the final weights too, beside the best
+	// Metadata is the host's provenance of the trial (trial_id,
+	// trial_name, sweep, grid_hash, sweep_version, ...), for the model to
+	// store in its files, as safetensors' __metadata__ does.
+	Metadata map[string]string
 }
 
 // Event is what a model reports during training, usually once per epoch.

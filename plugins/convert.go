@@ -134,6 +134,9 @@ func requestToProto(r TrainRequest) (*pb.TrainRequest, error) {
 		HistogramEvery: int64(r.HistogramEvery),
 		DataFile:       r.DataFile,
 	}
+	if r.Checkpoint.Dir != "" {
+		out.Checkpoint = &pb.Checkpoint{Dir: r.Checkpoint.Dir, Last: r.Checkpoint.Last, Metadata: r.Checkpoint.Metadata}
+	}
 	// Sorted so that the first bad parameter reported is the same every run.
 	for _, k := range slices.Sorted(maps.Keys(r.Params)) {
 		v, err := valueToProto(r.Params[k])
@@ -152,6 +155,8 @@ func requestFromProto(r *pb.TrainRequest) (TrainRequest, error) {
 		Seed:           r.GetSeed(),
 		HistogramEvery: int(r.GetHistogramEvery()),
 		DataFile:       r.GetDataFile(),
+		Checkpoint: Checkpoint{Dir: r.GetCheckpoint().GetDir(), Last: r.GetCheckpoint().GetLast(),
+			Metadata: r.GetCheckpoint().GetMetadata()},
 	}
 	if len(r.GetDataJson()) > 0 {
 		if err := json.Unmarshal(r.GetDataJson(), &out.Data); err != nil {

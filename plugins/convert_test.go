@@ -74,6 +74,7 @@ func TestRequestRoundTrip(t *testing.T) {
 		Params: Params{"lr": 0.01, "epochs": int64(100), "activation": "relu", "batch_norm": true, "hidden_dims": []int64{64, 32}, "w": []float64{1}},
 		Data: dataset.Spec{Path: "/data/x.csv", Target: "y", Features: []string{"a", "b"}, ValSplit: 0.25,
 			Split: "chronological", Standardize: &no, Seed: 7},
+		Checkpoint: Checkpoint{Dir: "/runs/s/t/1", Last: true, Metadata: map[string]string{"trial_id": "ab12"}},
 	}
 	p, err := requestToProto(req)
 	if err != nil {

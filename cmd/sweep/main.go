@@ -51,6 +51,7 @@ func commands() []command {
 		{name: "run", summary: "run a sweep (resumes an interrupted one)", run: runRun},
 		{name: "plan", summary: "show the trials a grid expands to and their state on disk", run: runPlan},
 		{name: "report", summary: "rank a sweep's trials by best validation loss", run: runReport},
+		{name: "predict", summary: "predict new rows with a trial's trained model (default: the best)", run: runPredict},
 		{name: "plugins", summary: "model plugins: plugins describe PATH, plugins new go|python DIR", run: runPlugins},
 		{name: "worker", summary: "run trials of a prepared sweep (used by Slurm tasks; also for debugging)", run: runWorker},
 		{name: "version", summary: "print the version", run: runVersion},

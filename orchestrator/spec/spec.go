@@ -47,6 +47,8 @@ import (
 //	timeout            = "10m"               # per trial; default none
 //	log_every          = 10                  # weight/gradient histograms every N epochs; 0 = none
 //	experiment_summary = false               # write TensorBoard's HParams experiment summary
+//	checkpoint         = "best"              # trained weights kept in each run directory: "best" (default),
+//	                                         # "best+last" or "none" (see Checkpoint*)
 //
 // Tables:
 //
@@ -111,6 +113,10 @@ type Spec struct {
 	Timeout           time.Duration // 0: none
 	LogEvery          int
 	ExperimentSummary bool
+	// Checkpoint is what a trial keeps of its trained model in its run
+	// directory: CheckpointBest, CheckpointBestLast or CheckpointNone. It
+	// is not part of a trial's identity: it changes no number.
+	Checkpoint string
 
 	Data  dataset.Spec // Path made absolute
 	Slurm slurm.Config
@@ -192,6 +198,13 @@ func (e *SpecError) Error() string {
 	return oneLine.Replace(b.String())
 }
 
+// The values of the checkpoint key.
+const (
+	CheckpointBest     = "best"      // the weights of the best epoch (the default)
+	CheckpointBestLast = "best+last" // and the last epoch's
+	CheckpointNone     = "none"      // no files
+)
+
 // Defaults of the top-level keys.
 const (
 	DefaultLogDir   = "runs"
@@ -232,7 +245,7 @@ func Parse(file string, src []byte) (*Spec, error) {
 	root := buildTree(&md, top)
 	s := &Spec{
 		File: file, Dir: dir, Source: src, GridHash: GridHash(src),
-		LogDir: DefaultLogDir, Repeats: 1, LogEvery: DefaultLogEvery,
+		LogDir: DefaultLogDir, Repeats: 1, LogEvery: DefaultLogEvery, Checkpoint: CheckpointBest,
 		Search:    Search{Sampler: SamplerGrid},
 		Objective: Objective{Metric: DefaultMetric, Mode: ModeMin},
 		Prune:     Prune{Method: PruneNone},
@@ -287,6 +300,7 @@ type topLevel struct {
 	Timeout           string   `toml:"timeout"`
 	LogEvery          int      `toml:"log_every"`
 	ExperimentSummary bool     `toml:"experiment_summary"`
+	Checkpoint        string   `toml:"checkpoint"`
 	// The tables, decoded by their own code.
 	Data      struct{} `toml:"data"`
 	Params    struct{} `toml:"params"`
@@ -365,6 +379,14 @@ func (p *specParser) top(s *Spec, root *tomlNode) {
 	p.atLeast(root, "log_every", t.LogEvery, 0)
 	s.Workers, s.Seed, s.Repeats, s.Retries, s.LogEvery = t.Workers, t.Seed, t.Repeats, t.Retries, t.LogEvery
 	s.ExperimentSummary = t.ExperimentSummary
+	if n := root.kid("checkpoint"); n != nil && isString(n) {
+		switch t.Checkpoint {
+		case CheckpointBest, CheckpointBestLast, CheckpointNone:
+			s.Checkpoint = t.Checkpoint
+		default:
+			p.errorf(n, "must be %q, %q or %q, not %q", CheckpointBest, CheckpointBestLast, CheckpointNone, t.Checkpoint)
+		}
+	}
 	if n := root.kid("timeout"); n != nil && isString(n) {
 		s.Timeout = p.duration(n, t.Timeout, "no timeout")
 	}

@@ -80,6 +80,7 @@ retries = 1
 timeout = "1m30s"
 log_every = 0
 experiment_summary = true
+checkpoint = "best+last"
 
 [data]
 path = "data/train.csv"
@@ -129,17 +130,17 @@ sbatch_args = ["--qos=low"]
 		Name: "full", LogDir: filepath.Join(dir, "out"), Plugin: filepath.Join(dir, "bin", "model"),
 		PluginArgs: []string{"--threads", "1"}, TrialName: "m_{lr}_{seed}",
 		Workers: 3, Seed: -7, Repeats: 2, Retries: 1, Timeout: 90 * time.Second, LogEvery: 0,
-		ExperimentSummary: true,
+		ExperimentSummary: true, Checkpoint: CheckpointBestLast,
 		Data: dataset.Spec{Path: filepath.Join(dir, "data", "train.csv"), Target: "y", Features: []string{"a", "b"},
 			ValSplit: 0.25, Split: "chronological", Standardize: &no, Seed: 9},
 		Slurm:  slurm.Config{Partition: "cpu", CPUsPerTask: 4, ExtraArgs: []string{"--qos=low"}},
-		Params: []Setting{{"epochs", int64(5), 24}, {"hidden_dims", []any{int64(8), int64(4)}, 25}},
-		Grid:   []Axis{{"lr", []any{0.1, int64(1)}, 28}},
-		Zip: []ZipGroup{{Name: "schedule", Line: 30, Axes: []Axis{
-			{"batch_size", []any{int64(16), int64(32)}, 31}, {"patience", []any{int64(1), int64(2)}, 32}}}},
-		Search:    Search{Sampler: SamplerGrid, Timeout: 2 * time.Hour, Line: 34},
+		Params: []Setting{{"epochs", int64(5), 25}, {"hidden_dims", []any{int64(8), int64(4)}, 26}},
+		Grid:   []Axis{{"lr", []any{0.1, int64(1)}, 29}},
+		Zip: []ZipGroup{{Name: "schedule", Line: 31, Axes: []Axis{
+			{"batch_size", []any{int64(16), int64(32)}, 32}, {"patience", []any{int64(1), int64(2)}, 33}}}},
+		Search:    Search{Sampler: SamplerGrid, Timeout: 2 * time.Hour, Line: 35},
 		Objective: Objective{Metric: "train_loss", Mode: ModeMax},
-		Prune:     Prune{Method: PruneASHA, MinEpochs: 2, Eta: 4, Line: 42},
+		Prune:     Prune{Method: PruneASHA, MinEpochs: 2, Eta: 4, Line: 43},
 	}
 	got := *s
 	got.File, got.Dir, got.Source, got.GridHash, got.lines = "", "", nil, "", nil
@@ -150,9 +151,9 @@ sbatch_args = ["--qos=low"]
 		t.Errorf("GridHash or Source do not match the file")
 	}
 	// Lines of a few keys, counted by hand in src above.
-	for key, line := range map[string]int{"name": 1, "timeout": 10, "data.split": 19, "grid.lr": 28,
-		"zip.schedule.patience": 32, "search.timeout": 36, "objective.mode": 40, "prune.eta": 45,
-		"slurm.sbatch_args": 50, "nope": 0} {
+	for key, line := range map[string]int{"name": 1, "timeout": 10, "data.split": 20, "grid.lr": 29,
+		"zip.schedule.patience": 33, "search.timeout": 37, "objective.mode": 41, "prune.eta": 46,
+		"slurm.sbatch_args": 51, "nope": 0} {
 		if got := s.Line(key); got != line {
 			t.Errorf("Line(%q) = %d, want %d", key, got, line)
 		}
@@ -164,7 +165,7 @@ func TestDefaults(t *testing.T) {
 	s := mustParse(t, "# nothing\n")
 	if s.Name != "grid" || s.LogDir != filepath.Join(s.Dir, DefaultLogDir) || s.Model != DefaultModel || s.Plugin != "" ||
 		s.Repeats != 1 || s.Retries != 0 || s.Workers != 0 || s.LogEvery != DefaultLogEvery ||
-		s.Timeout != 0 || s.ExperimentSummary || s.TrialName != "" {
+		s.Timeout != 0 || s.ExperimentSummary || s.TrialName != "" || s.Checkpoint != CheckpointBest {
 		t.Errorf("defaults: %+v", s)
 	}
 	trials, err := Expand(s, ffnDesc())

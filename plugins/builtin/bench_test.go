@@ -2,9 +2,13 @@ package builtin
 
 import (
 	"context"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/sweep-ml/sweep/plugins"
+	"github.com/sweep-ml/sweep/plugins/ffn"
 )
 
 // BenchmarkTextbookTrial is a trial of the textbook configuration (all
@@ -26,4 +30,45 @@ func BenchmarkTextbookTrial(b *testing.B) {
 		}
 	}
 	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N*epochs)*1e3, "ms/epoch")
+}
+
+// BenchmarkTextbookCheckpoint is what keeping the textbook network's
+// weights costs a trial: taking a copy of its state (done after every
+// improving epoch) and, once at the end, encoding and writing
+// model.safetensors atomically (fsync included). It reports the file's size.
+func BenchmarkTextbookCheckpoint(b *testing.B) {
+	ctx := context.Background()
+	dir := b.TempDir()
+	req := plugins.TrainRequest{Seed: 1, Checkpoint: plugins.Checkpoint{Dir: dir}}
+	data, err := processCache.Get(ctx, req.Data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	h, err := resolve(req.Params)
+	if err != nil {
+		b.Fatal(err)
+	}
+	h.net.InputDim = data.NumFeatures()
+	net, err := ffn.New(h.net, rand.NewPCG(1, 2))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ck := newCheckpointer(req, net, data, h)
+	b.Run("copy", func(b *testing.B) {
+		for b.Loop() {
+			ck.observe(ffn.EpochReport{Improved: true})
+		}
+	})
+	b.Run("write", func(b *testing.B) {
+		for b.Loop() {
+			if err := ck.save(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		fi, err := os.Stat(filepath.Join(dir, CheckpointFile))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(fi.Size()), "bytes")
+	})
 }

@@ -237,7 +237,10 @@ func (r *reader) int(name string) int {
 // learning_rate, pred_mean and pred_std; the first event also carries the
 // layer graph; every req.HistogramEvery epochs and at the last epoch an
 // event carries the histograms weights/<param> and gradients/<param> (the
-// gradients of the epoch's last batch) of every trainable parameter.
+// gradients of the epoch's last batch) of every trainable parameter. When
+// the request asks for a checkpoint, a trial that ends without an error
+// keeps the weights of its best epoch as CheckpointFile (and the last
+// epoch's as LastCheckpointFile) in the checkpoint directory.
 func (m ffnModel) Train(ctx context.Context, req plugins.TrainRequest, emit func(plugins.Event) error) (plugins.Outcome, error) {
 	if emit == nil {
 		emit = func(plugins.Event) error { return nil }
@@ -260,6 +263,7 @@ func (m ffnModel) Train(ctx context.Context, req plugins.TrainRequest, emit func
 	if err != nil {
 		return plugins.Outcome{}, err
 	}
+	ck := newCheckpointer(req, net, data, h)
 	fd := ffn.Data{Features: data.NumFeatures(), Targets: 1,
 		TrainX: data.TrainX, TrainY: data.TrainY, ValX: data.ValX, ValY: data.ValY}
 	onEpoch := func(r ffn.EpochReport) error {
@@ -276,9 +280,15 @@ func (m ffnModel) Train(ctx context.Context, req plugins.TrainRequest, emit func
 		if req.HistogramEvery > 0 && (r.Epoch%req.HistogramEvery == 0 || r.Last) {
 			ev.Histograms = histograms(net)
 		}
+		if ck != nil {
+			ck.observe(r)
+		}
 		return emit(ev)
 	}
 	res, err := ffn.Train(ctx, net, fd, h.train, src, onEpoch)
+	if err == nil && ck != nil {
+		err = ck.save()
+	}
 	out := plugins.Outcome{
 		BestValLoss:    res.BestValLoss,
 		BestEpoch:      int64(res.BestEpoch),

@@ -89,19 +89,9 @@ func parseCSV(ctx context.Context, name string, r io.Reader, spec Spec) (*table,
 
 // selectColumns finds the target and the features in the header.
 func selectColumns(name string, header []string, spec Spec) (*columns, error) {
-	// Spreadsheet programs often start a UTF-8 file with a byte-order mark,
-	// which would otherwise become part of the first column's name. It
-	// comes before any space, so it goes first.
-	header[0] = strings.TrimPrefix(header[0], "\ufeff")
-	for i, h := range header {
-		header[i] = strings.TrimSpace(h)
-	}
-	index := make(map[string]int, len(header))
-	for i, h := range header {
-		if _, dup := index[h]; dup {
-			return nil, fmt.Errorf("%s: line 1: column %q appears twice in the header", name, h)
-		}
-		index[h] = i
+	index, err := headerIndex(name, header)
+	if err != nil {
+		return nil, err
 	}
 	list := func() string { return strings.Join(header, ", ") }
 	c := &columns{name: name, header: header, missing: spec.Missing, chosen: len(spec.Features) > 0, date: -1}
@@ -138,6 +128,26 @@ func selectColumns(name string, header []string, spec Spec) (*columns, error) {
 		c.cols = append(c.cols, i)
 	}
 	return c, nil
+}
+
+// headerIndex cleans up the header's names in place and maps each to its
+// column, refusing a name that appears twice.
+func headerIndex(name string, header []string) (map[string]int, error) {
+	// Spreadsheet programs often start a UTF-8 file with a byte-order mark,
+	// which would otherwise become part of the first column's name. It
+	// comes before any space, so it goes first.
+	header[0] = strings.TrimPrefix(header[0], "\ufeff")
+	for i, h := range header {
+		header[i] = strings.TrimSpace(h)
+	}
+	index := make(map[string]int, len(header))
+	for i, h := range header {
+		if _, dup := index[h]; dup {
+			return nil, fmt.Errorf("%s: line 1: column %q appears twice in the header", name, h)
+		}
+		index[h] = i
+	}
+	return index, nil
 }
 
 // block is a run of whole records and the line it starts on.

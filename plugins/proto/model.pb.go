@@ -667,7 +667,11 @@ type TrainRequest struct {
 	// for the sweep (format: plugins/dataset/arrays.go): the rows, split (this
 	// fold's, for a walk-forward split) and standardisation every model trains
 	// on. Empty from a host that prepares none (an in-process test).
-	DataFile      string `protobuf:"bytes,6,opt,name=data_file,json=dataFile,proto3" json:"data_file,omitempty"`
+	DataFile string `protobuf:"bytes,6,opt,name=data_file,json=dataFile,proto3" json:"data_file,omitempty"`
+	// Where the model may keep files of the trial (its trained weights): unset
+	// when the host wants none (the grid's checkpoint = "none", or a host that
+	// keeps no run directory).
+	Checkpoint    *Checkpoint `protobuf:"bytes,7,opt,name=checkpoint,proto3" json:"checkpoint,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -744,6 +748,85 @@ func (x *TrainRequest) GetDataFile() string {
 	return ""
 }
 
+func (x *TrainRequest) GetCheckpoint() *Checkpoint {
+	if x != nil {
+		return x.Checkpoint
+	}
+	return nil
+}
+
+// Checkpoint asks a model to keep files of its trial. The model writes each
+// file into dir (the trial's run directory, or its fold's) under a plain
+// name, atomically (a temporary name, then a rename), so that a reader
+// never sees half of one; the host keeps whatever is there when the trial
+// ends. The built-in network writes model.safetensors (the weights of its
+// best epoch) and, with last, model_last.safetensors.
+type Checkpoint struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Absolute; the host has created it. A plugin on the host's machine can
+	// write there: plugins run where their host does.
+	Dir string `protobuf:"bytes,1,opt,name=dir,proto3" json:"dir,omitempty"`
+	// Keep the final weights too, beside the best.
+	Last bool `protobuf:"varint,2,opt,name=last,proto3" json:"last,omitempty"`
+	// Provenance the host asks the model to store in its files (trial id,
+	// sweep, grid hash, ...), as string pairs such as safetensors'
+	// __metadata__ holds.
+	Metadata      map[string]string `protobuf:"bytes,3,rep,name=metadata,proto3" json:"metadata,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Checkpoint) Reset() {
+	*x = Checkpoint{}
+	mi := &file_model_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Checkpoint) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Checkpoint) ProtoMessage() {}
+
+func (x *Checkpoint) ProtoReflect() protoreflect.Message {
+	mi := &file_model_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Checkpoint.ProtoReflect.Descriptor instead.
+func (*Checkpoint) Descriptor() ([]byte, []int) {
+	return file_model_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *Checkpoint) GetDir() string {
+	if x != nil {
+		return x.Dir
+	}
+	return ""
+}
+
+func (x *Checkpoint) GetLast() bool {
+	if x != nil {
+		return x.Last
+	}
+	return false
+}
+
+func (x *Checkpoint) GetMetadata() map[string]string {
+	if x != nil {
+		return x.Metadata
+	}
+	return nil
+}
+
 type TrainEvent struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Types that are valid to be assigned to Kind:
@@ -757,7 +840,7 @@ type TrainEvent struct {
 
 func (x *TrainEvent) Reset() {
 	*x = TrainEvent{}
-	mi := &file_model_proto_msgTypes[9]
+	mi := &file_model_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -769,7 +852,7 @@ func (x *TrainEvent) String() string {
 func (*TrainEvent) ProtoMessage() {}
 
 func (x *TrainEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_model_proto_msgTypes[9]
+	mi := &file_model_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -782,7 +865,7 @@ func (x *TrainEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TrainEvent.ProtoReflect.Descriptor instead.
 func (*TrainEvent) Descriptor() ([]byte, []int) {
-	return file_model_proto_rawDescGZIP(), []int{9}
+	return file_model_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *TrainEvent) GetKind() isTrainEvent_Kind {
@@ -841,7 +924,7 @@ type Event struct {
 
 func (x *Event) Reset() {
 	*x = Event{}
-	mi := &file_model_proto_msgTypes[10]
+	mi := &file_model_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -853,7 +936,7 @@ func (x *Event) String() string {
 func (*Event) ProtoMessage() {}
 
 func (x *Event) ProtoReflect() protoreflect.Message {
-	mi := &file_model_proto_msgTypes[10]
+	mi := &file_model_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -866,7 +949,7 @@ func (x *Event) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Event.ProtoReflect.Descriptor instead.
 func (*Event) Descriptor() ([]byte, []int) {
-	return file_model_proto_rawDescGZIP(), []int{10}
+	return file_model_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Event) GetStep() int64 {
@@ -907,7 +990,7 @@ type Scalar struct {
 
 func (x *Scalar) Reset() {
 	*x = Scalar{}
-	mi := &file_model_proto_msgTypes[11]
+	mi := &file_model_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -919,7 +1002,7 @@ func (x *Scalar) String() string {
 func (*Scalar) ProtoMessage() {}
 
 func (x *Scalar) ProtoReflect() protoreflect.Message {
-	mi := &file_model_proto_msgTypes[11]
+	mi := &file_model_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -932,7 +1015,7 @@ func (x *Scalar) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Scalar.ProtoReflect.Descriptor instead.
 func (*Scalar) Descriptor() ([]byte, []int) {
-	return file_model_proto_rawDescGZIP(), []int{11}
+	return file_model_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Scalar) GetTag() string {
@@ -962,7 +1045,7 @@ type Histogram struct {
 
 func (x *Histogram) Reset() {
 	*x = Histogram{}
-	mi := &file_model_proto_msgTypes[12]
+	mi := &file_model_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -974,7 +1057,7 @@ func (x *Histogram) String() string {
 func (*Histogram) ProtoMessage() {}
 
 func (x *Histogram) ProtoReflect() protoreflect.Message {
-	mi := &file_model_proto_msgTypes[12]
+	mi := &file_model_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -987,7 +1070,7 @@ func (x *Histogram) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Histogram.ProtoReflect.Descriptor instead.
 func (*Histogram) Descriptor() ([]byte, []int) {
-	return file_model_proto_rawDescGZIP(), []int{12}
+	return file_model_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Histogram) GetTag() string {
@@ -1013,7 +1096,7 @@ type Graph struct {
 
 func (x *Graph) Reset() {
 	*x = Graph{}
-	mi := &file_model_proto_msgTypes[13]
+	mi := &file_model_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1025,7 +1108,7 @@ func (x *Graph) String() string {
 func (*Graph) ProtoMessage() {}
 
 func (x *Graph) ProtoReflect() protoreflect.Message {
-	mi := &file_model_proto_msgTypes[13]
+	mi := &file_model_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1038,7 +1121,7 @@ func (x *Graph) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Graph.ProtoReflect.Descriptor instead.
 func (*Graph) Descriptor() ([]byte, []int) {
-	return file_model_proto_rawDescGZIP(), []int{13}
+	return file_model_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Graph) GetNodes() []*GraphNode {
@@ -1061,7 +1144,7 @@ type GraphNode struct {
 
 func (x *GraphNode) Reset() {
 	*x = GraphNode{}
-	mi := &file_model_proto_msgTypes[14]
+	mi := &file_model_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1073,7 +1156,7 @@ func (x *GraphNode) String() string {
 func (*GraphNode) ProtoMessage() {}
 
 func (x *GraphNode) ProtoReflect() protoreflect.Message {
-	mi := &file_model_proto_msgTypes[14]
+	mi := &file_model_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1086,7 +1169,7 @@ func (x *GraphNode) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GraphNode.ProtoReflect.Descriptor instead.
 func (*GraphNode) Descriptor() ([]byte, []int) {
-	return file_model_proto_rawDescGZIP(), []int{14}
+	return file_model_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *GraphNode) GetName() string {
@@ -1131,7 +1214,7 @@ type Outcome struct {
 
 func (x *Outcome) Reset() {
 	*x = Outcome{}
-	mi := &file_model_proto_msgTypes[15]
+	mi := &file_model_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1143,7 +1226,7 @@ func (x *Outcome) String() string {
 func (*Outcome) ProtoMessage() {}
 
 func (x *Outcome) ProtoReflect() protoreflect.Message {
-	mi := &file_model_proto_msgTypes[15]
+	mi := &file_model_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1156,7 +1239,7 @@ func (x *Outcome) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Outcome.ProtoReflect.Descriptor instead.
 func (*Outcome) Descriptor() ([]byte, []int) {
-	return file_model_proto_rawDescGZIP(), []int{15}
+	return file_model_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Outcome) GetBestValLoss() float64 {
@@ -1209,7 +1292,7 @@ type WaitRequest struct {
 
 func (x *WaitRequest) Reset() {
 	*x = WaitRequest{}
-	mi := &file_model_proto_msgTypes[16]
+	mi := &file_model_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1221,7 +1304,7 @@ func (x *WaitRequest) String() string {
 func (*WaitRequest) ProtoMessage() {}
 
 func (x *WaitRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_model_proto_msgTypes[16]
+	mi := &file_model_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1234,7 +1317,7 @@ func (x *WaitRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WaitRequest.ProtoReflect.Descriptor instead.
 func (*WaitRequest) Descriptor() ([]byte, []int) {
-	return file_model_proto_rawDescGZIP(), []int{16}
+	return file_model_proto_rawDescGZIP(), []int{17}
 }
 
 type WaitReply struct {
@@ -1245,7 +1328,7 @@ type WaitReply struct {
 
 func (x *WaitReply) Reset() {
 	*x = WaitReply{}
-	mi := &file_model_proto_msgTypes[17]
+	mi := &file_model_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1257,7 +1340,7 @@ func (x *WaitReply) String() string {
 func (*WaitReply) ProtoMessage() {}
 
 func (x *WaitReply) ProtoReflect() protoreflect.Message {
-	mi := &file_model_proto_msgTypes[17]
+	mi := &file_model_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1270,7 +1353,7 @@ func (x *WaitReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WaitReply.ProtoReflect.Descriptor instead.
 func (*WaitReply) Descriptor() ([]byte, []int) {
-	return file_model_proto_rawDescGZIP(), []int{17}
+	return file_model_proto_rawDescGZIP(), []int{18}
 }
 
 var File_model_proto protoreflect.FileDescriptor
@@ -1311,17 +1394,28 @@ const file_model_proto_rawDesc = "" +
 	"\aIntList\x12\x16\n" +
 	"\x06values\x18\x01 \x03(\x03R\x06values\"#\n" +
 	"\tFloatList\x12\x16\n" +
-	"\x06values\x18\x01 \x03(\x01R\x06values\"\xb8\x02\n" +
+	"\x06values\x18\x01 \x03(\x01R\x06values\"\xf6\x02\n" +
 	"\fTrainRequest\x12\x19\n" +
 	"\btrial_id\x18\x01 \x01(\tR\atrialId\x12B\n" +
 	"\x06params\x18\x02 \x03(\v2*.sweep.plugins.v1.TrainRequest.ParamsEntryR\x06params\x12\x1b\n" +
 	"\tdata_json\x18\x03 \x01(\fR\bdataJson\x12\x12\n" +
 	"\x04seed\x18\x04 \x01(\x03R\x04seed\x12'\n" +
 	"\x0fhistogram_every\x18\x05 \x01(\x03R\x0ehistogramEvery\x12\x1b\n" +
-	"\tdata_file\x18\x06 \x01(\tR\bdataFile\x1aR\n" +
+	"\tdata_file\x18\x06 \x01(\tR\bdataFile\x12<\n" +
+	"\n" +
+	"checkpoint\x18\a \x01(\v2\x1c.sweep.plugins.v1.CheckpointR\n" +
+	"checkpoint\x1aR\n" +
 	"\vParamsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12-\n" +
-	"\x05value\x18\x02 \x01(\v2\x17.sweep.plugins.v1.ValueR\x05value:\x028\x01\"|\n" +
+	"\x05value\x18\x02 \x01(\v2\x17.sweep.plugins.v1.ValueR\x05value:\x028\x01\"\xb7\x01\n" +
+	"\n" +
+	"Checkpoint\x12\x10\n" +
+	"\x03dir\x18\x01 \x01(\tR\x03dir\x12\x12\n" +
+	"\x04last\x18\x02 \x01(\bR\x04last\x12F\n" +
+	"\bmetadata\x18\x03 \x03(\v2*.sweep.plugins.v1.Checkpoint.MetadataEntryR\bmetadata\x1a;\n" +
+	"\rMetadataEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"|\n" +
 	"\n" +
 	"TrainEvent\x12/\n" +
 	"\x05event\x18\x01 \x01(\v2\x17.sweep.plugins.v1.EventH\x00R\x05event\x125\n" +
@@ -1384,7 +1478,7 @@ func file_model_proto_rawDescGZIP() []byte {
 }
 
 var file_model_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_model_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_model_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_model_proto_goTypes = []any{
 	(ParamType)(0),          // 0: sweep.plugins.v1.ParamType
 	(*DescribeRequest)(nil), // 1: sweep.plugins.v1.DescribeRequest
@@ -1396,16 +1490,18 @@ var file_model_proto_goTypes = []any{
 	(*IntList)(nil),         // 7: sweep.plugins.v1.IntList
 	(*FloatList)(nil),       // 8: sweep.plugins.v1.FloatList
 	(*TrainRequest)(nil),    // 9: sweep.plugins.v1.TrainRequest
-	(*TrainEvent)(nil),      // 10: sweep.plugins.v1.TrainEvent
-	(*Event)(nil),           // 11: sweep.plugins.v1.Event
-	(*Scalar)(nil),          // 12: sweep.plugins.v1.Scalar
-	(*Histogram)(nil),       // 13: sweep.plugins.v1.Histogram
-	(*Graph)(nil),           // 14: sweep.plugins.v1.Graph
-	(*GraphNode)(nil),       // 15: sweep.plugins.v1.GraphNode
-	(*Outcome)(nil),         // 16: sweep.plugins.v1.Outcome
-	(*WaitRequest)(nil),     // 17: sweep.plugins.v1.WaitRequest
-	(*WaitReply)(nil),       // 18: sweep.plugins.v1.WaitReply
-	nil,                     // 19: sweep.plugins.v1.TrainRequest.ParamsEntry
+	(*Checkpoint)(nil),      // 10: sweep.plugins.v1.Checkpoint
+	(*TrainEvent)(nil),      // 11: sweep.plugins.v1.TrainEvent
+	(*Event)(nil),           // 12: sweep.plugins.v1.Event
+	(*Scalar)(nil),          // 13: sweep.plugins.v1.Scalar
+	(*Histogram)(nil),       // 14: sweep.plugins.v1.Histogram
+	(*Graph)(nil),           // 15: sweep.plugins.v1.Graph
+	(*GraphNode)(nil),       // 16: sweep.plugins.v1.GraphNode
+	(*Outcome)(nil),         // 17: sweep.plugins.v1.Outcome
+	(*WaitRequest)(nil),     // 18: sweep.plugins.v1.WaitRequest
+	(*WaitReply)(nil),       // 19: sweep.plugins.v1.WaitReply
+	nil,                     // 20: sweep.plugins.v1.TrainRequest.ParamsEntry
+	nil,                     // 21: sweep.plugins.v1.Checkpoint.MetadataEntry
 }
 var file_model_proto_depIdxs = []int32{
 	3,  // 0: sweep.plugins.v1.Description.params:type_name -> sweep.plugins.v1.ParamSpec
@@ -1416,25 +1512,27 @@ var file_model_proto_depIdxs = []int32{
 	5,  // 5: sweep.plugins.v1.Constraints.max:type_name -> sweep.plugins.v1.Bound
 	7,  // 6: sweep.plugins.v1.Value.int_list:type_name -> sweep.plugins.v1.IntList
 	8,  // 7: sweep.plugins.v1.Value.float_list:type_name -> sweep.plugins.v1.FloatList
-	19, // 8: sweep.plugins.v1.TrainRequest.params:type_name -> sweep.plugins.v1.TrainRequest.ParamsEntry
-	11, // 9: sweep.plugins.v1.TrainEvent.event:type_name -> sweep.plugins.v1.Event
-	16, // 10: sweep.plugins.v1.TrainEvent.outcome:type_name -> sweep.plugins.v1.Outcome
-	12, // 11: sweep.plugins.v1.Event.scalars:type_name -> sweep.plugins.v1.Scalar
-	13, // 12: sweep.plugins.v1.Event.histograms:type_name -> sweep.plugins.v1.Histogram
-	14, // 13: sweep.plugins.v1.Event.graph:type_name -> sweep.plugins.v1.Graph
-	15, // 14: sweep.plugins.v1.Graph.nodes:type_name -> sweep.plugins.v1.GraphNode
-	6,  // 15: sweep.plugins.v1.TrainRequest.ParamsEntry.value:type_name -> sweep.plugins.v1.Value
-	1,  // 16: sweep.plugins.v1.Model.Describe:input_type -> sweep.plugins.v1.DescribeRequest
-	9,  // 17: sweep.plugins.v1.Model.Train:input_type -> sweep.plugins.v1.TrainRequest
-	17, // 18: sweep.plugins.v1.Model.Wait:input_type -> sweep.plugins.v1.WaitRequest
-	2,  // 19: sweep.plugins.v1.Model.Describe:output_type -> sweep.plugins.v1.Description
-	10, // 20: sweep.plugins.v1.Model.Train:output_type -> sweep.plugins.v1.TrainEvent
-	18, // 21: sweep.plugins.v1.Model.Wait:output_type -> sweep.plugins.v1.WaitReply
-	19, // [19:22] is the sub-list for method output_type
-	16, // [16:19] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	20, // 8: sweep.plugins.v1.TrainRequest.params:type_name -> sweep.plugins.v1.TrainRequest.ParamsEntry
+	10, // 9: sweep.plugins.v1.TrainRequest.checkpoint:type_name -> sweep.plugins.v1.Checkpoint
+	21, // 10: sweep.plugins.v1.Checkpoint.metadata:type_name -> sweep.plugins.v1.Checkpoint.MetadataEntry
+	12, // 11: sweep.plugins.v1.TrainEvent.event:type_name -> sweep.plugins.v1.Event
+	17, // 12: sweep.plugins.v1.TrainEvent.outcome:type_name -> sweep.plugins.v1.Outcome
+	13, // 13: sweep.plugins.v1.Event.scalars:type_name -> sweep.plugins.v1.Scalar
+	14, // 14: sweep.plugins.v1.Event.histograms:type_name -> sweep.plugins.v1.Histogram
+	15, // 15: sweep.plugins.v1.Event.graph:type_name -> sweep.plugins.v1.Graph
+	16, // 16: sweep.plugins.v1.Graph.nodes:type_name -> sweep.plugins.v1.GraphNode
+	6,  // 17: sweep.plugins.v1.TrainRequest.ParamsEntry.value:type_name -> sweep.plugins.v1.Value
+	1,  // 18: sweep.plugins.v1.Model.Describe:input_type -> sweep.plugins.v1.DescribeRequest
+	9,  // 19: sweep.plugins.v1.Model.Train:input_type -> sweep.plugins.v1.TrainRequest
+	18, // 20: sweep.plugins.v1.Model.Wait:input_type -> sweep.plugins.v1.WaitRequest
+	2,  // 21: sweep.plugins.v1.Model.Describe:output_type -> sweep.plugins.v1.Description
+	11, // 22: sweep.plugins.v1.Model.Train:output_type -> sweep.plugins.v1.TrainEvent
+	19, // 23: sweep.plugins.v1.Model.Wait:output_type -> sweep.plugins.v1.WaitReply
+	21, // [21:24] is the sub-list for method output_type
+	18, // [18:21] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_model_proto_init() }
@@ -1450,7 +1548,7 @@ func file_model_proto_init() {
 		(*Value_IntList)(nil),
 		(*Value_FloatList)(nil),
 	}
-	file_model_proto_msgTypes[9].OneofWrappers = []any{
+	file_model_proto_msgTypes[10].OneofWrappers = []any{
 		(*TrainEvent_Event)(nil),
 		(*TrainEvent_Outcome)(nil),
 	}
@@ -1460,7 +1558,7 @@ func file_model_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_model_proto_rawDesc), len(file_model_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   19,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

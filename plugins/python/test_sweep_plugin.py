@@ -13,6 +13,7 @@ import numpy
 
 from sweep_plugin import DataError, Model, Stopped, param
 from sweep_plugin import _data
+from sweep_plugin import model_pb2 as pb
 from sweep_plugin._model import describe
 from sweep_plugin._server import _failure
 from sweep_plugin._trial import Trial
@@ -177,6 +178,30 @@ class ReportTest(unittest.TestCase):
     def test_no_data(self):
         with self.assertRaisesRegex(RuntimeError, "sweep sent no data file"):
             self.trial().data
+
+
+class SaveTest(unittest.TestCase):
+    def test_save(self):
+        with tempfile.TemporaryDirectory() as d:
+            ck = pb.Checkpoint(dir=d, last=True, metadata={"trial_id": "t1"})
+            t = Trial("t1", {}, 1, 0, "", {}, [], lambda ev: True, lambda: False, ck)
+            self.assertEqual((t.checkpoint_dir, t.checkpoint_last, t.checkpoint_metadata), (d, True, {"trial_id": "t1"}))
+            self.assertEqual(t.save(b"w", "model.bin"), os.path.join(d, "model.bin"))
+            src = os.path.join(d, "written-by-the-model")
+            with open(src, "wb") as f:
+                f.write(b"from a file")
+            t.save(src, "copy.pt")
+            with open(os.path.join(d, "copy.pt"), "rb") as f:
+                self.assertEqual(f.read(), b"from a file")
+            for bad in ["", ".hidden", "../x", "a/b", "trial.json", "model.log", "events.out.tfevents.1"]:
+                with self.assertRaises(ValueError, msg=bad):
+                    t.save(b"", bad)
+            self.assertEqual(sorted(os.listdir(d)), ["copy.pt", "model.bin", "written-by-the-model"])
+
+    def test_no_checkpoint(self):
+        t = Trial("t1", {}, 1, 0, "", {}, [], lambda ev: True, lambda: False)
+        self.assertIsNone(t.checkpoint_dir)
+        self.assertIsNone(t.save(b"w", "model.bin"))
 
 
 class FailureTest(unittest.TestCase):

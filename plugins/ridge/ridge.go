@@ -76,5 +76,10 @@ func (m *Model) Train(ctx context.Context, req plugins.TrainRequest, emit func(p
 			break
 		}
 	}
-	return out, nil
+	// Keep the fitted weights in the run directory, if the grid asks for it.
+	err = plugins.SaveFile(req, "model.safetensors", s.weights(req.Checkpoint.Metadata))
+	if errors.Is(err, plugins.ErrNoCheckpoint) {
+		err = nil
+	}
+	return out, err
 }

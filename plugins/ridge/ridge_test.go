@@ -3,7 +3,10 @@ package ridge
 import (
 	"context"
 	"math"
+	"os"
+	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -12,6 +15,7 @@ import (
 
 	"github.com/sweep-ml/sweep/plugins"
 	"github.com/sweep-ml/sweep/plugins/dataset"
+	"github.com/sweep-ml/sweep/plugins/safetensors"
 )
 
 // smallData is a synthetic dataset small enough to solve directly.
@@ -157,5 +161,29 @@ func TestCancel(t *testing.T) {
 	})
 	if err != context.Canceled || n != 1 {
 		t.Errorf("after cancelling in the first event: %d events, error %v", n, err)
+	}
+}
+
+// TestKeepsWeights: with a checkpoint directory, the fitted weights are kept
+// as an nn.Linear's state_dict in safetensors, with the host's metadata.
+func TestKeepsWeights(t *testing.T) {
+	dir := t.TempDir()
+	var m Model
+	evs, _ := train(t, &m, plugins.TrainRequest{Params: params(1e-3, 20), Data: smallData, HistogramEvery: 1,
+		Checkpoint: plugins.Checkpoint{Dir: dir, Metadata: map[string]string{"trial_id": "r1"}}})
+	raw, err := os.ReadFile(filepath.Join(dir, "model.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := safetensors.Read(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := evs[len(evs)-1]
+	w, _ := f.Tensor("weight")
+	b, _ := f.Tensor("bias")
+	if !slices.Equal(w.Float64, last.Histograms[0].Values) || !slices.Equal(b.Float64, last.Histograms[1].Values) ||
+		!slices.Equal(w.Shape, []int{1, 6}) || f.Metadata["trial_id"] != "r1" {
+		t.Errorf("kept %+v, want the final weights %v and bias %v", f, last.Histograms[0].Values, last.Histograms[1].Values)
 	}
 }

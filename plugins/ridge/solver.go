@@ -1,6 +1,7 @@
 package ridge
 
 import (
+	"bytes"
 	"errors"
 	"math"
 
@@ -8,6 +9,7 @@ import (
 
 	"github.com/sweep-ml/sweep/plugins"
 	"github.com/sweep-ml/sweep/plugins/dataset"
+	"github.com/sweep-ml/sweep/plugins/safetensors"
 )
 
 // solver runs conjugate gradients on the normal equations A w = b, with
@@ -105,6 +107,20 @@ func (s *solver) histograms() []plugins.Histogram {
 		{Tag: "gradients/network.0.weight", Values: grad[:p-1]},
 		{Tag: "gradients/network.0.bias", Values: grad[p-1:]},
 	}
+}
+
+// weights encodes the weights as an nn.Linear(features, 1)'s state_dict
+// in safetensors, with meta (the trial's provenance) as its metadata.
+func (s *solver) weights(meta map[string]string) []byte {
+	w := mat.Col(nil, 0, s.w)
+	p := len(w)
+	var buf bytes.Buffer
+	// Shapes match the data, so Write cannot fail.
+	safetensors.Write(&buf, []safetensors.Tensor{
+		{Name: "weight", Shape: []int{1, p - 1}, Float64: w[:p-1]},
+		{Name: "bias", Shape: []int{1}, Float64: w[p-1:]},
+	}, meta)
+	return buf.Bytes()
 }
 
 // graph is the model's graph for TensorBoard: the input and one Linear layer.

@@ -217,7 +217,8 @@ class _Job:
         self._done = threading.Event()
         self.error: Optional[str] = None
         self.trial = Trial(request.trial_id, params, request.seed, request.histogram_every, request.data_file,
-                           spec, list(model.metrics), self._put, self._stopped.is_set)
+                           spec, list(model.metrics), self._put, self._stopped.is_set,
+                           request.checkpoint if request.HasField("checkpoint") else None)
 
     @property
     def cancelled(self) -> bool:

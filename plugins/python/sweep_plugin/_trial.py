@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import operator
+import os
+import tempfile
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Optional, Sequence
+from typing import Any, Callable, Mapping, Optional, Sequence, Union
 
 from . import _data
 from . import model_pb2 as pb
@@ -39,16 +41,59 @@ class Trial:
     - data: the prepared arrays (a Data), read on first use.
     - data_spec: the grid's [data] table as a dict, for a model that loads
       its data itself.
+    - checkpoint_dir: where sweep keeps the trial's files (its run
+      directory), or None when the grid says checkpoint = "none"; write
+      there with save.
+    - checkpoint_last: the grid asks for the final weights too
+      (checkpoint = "best+last"), beside the best.
+    - checkpoint_metadata: the trial's provenance (trial_id, sweep,
+      grid_hash, ...) as strings, to store in a file's own metadata.
     """
 
     def __init__(self, id: str, params: dict[str, Any], seed: int, histogram_every: int,
                  data_file: str, data_spec: dict[str, Any], metrics: Sequence[str],
-                 send: Callable[[pb.Event], bool], stopped: Callable[[], bool]):
+                 send: Callable[[pb.Event], bool], stopped: Callable[[], bool],
+                 checkpoint: Optional[pb.Checkpoint] = None):
         self.id, self.params, self.seed = id, params, seed
         self.histogram_every, self.data_spec = histogram_every, data_spec
         self._data_file, self._metrics = data_file, metrics
         self._send, self._stopped = send, stopped
         self._last_epoch: Optional[int] = None
+        self.checkpoint_dir: Optional[str] = checkpoint.dir if checkpoint is not None and checkpoint.dir else None
+        self.checkpoint_last = bool(checkpoint is not None and checkpoint.last)
+        self.checkpoint_metadata: dict[str, str] = dict(checkpoint.metadata) if checkpoint is not None else {}
+
+    def save(self, data: Union[bytes, bytearray, memoryview, str, os.PathLike], name: str) -> Optional[str]:
+        """Keeps a file of the trial (its trained weights, say) in its run
+        directory as name, a plain file name such as "model.safetensors" or
+        "model.pt": data is the file's bytes, or the path of a file the
+        model wrote (torch.save's, say), which is copied. The file appears
+        whole or not at all, even if the process is killed. Returns its
+        path, or None when the grid keeps no files (checkpoint = "none").
+
+        Raises ValueError for a name with a directory, a leading dot, or one
+        of sweep's own files (trial.json, model.log, event files)."""
+        if (not name or name.startswith(".") or "/" in name or "\\" in name or name in ("trial.json", "model.log")
+                or name.startswith("events.out.tfevents.")):
+            raise ValueError(f"save: {name!r}: want a plain file name, without directories or a leading dot, "
+                             "and not one of sweep's own files")
+        if self.checkpoint_dir is None:
+            return None
+        if isinstance(data, (str, os.PathLike)):
+            with open(data, "rb") as f:
+                data = f.read()
+        path = os.path.join(self.checkpoint_dir, name)
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.tmp-", dir=self.checkpoint_dir)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+        return path
 
     @property
     def data(self) -> _data.Data:
