@@ -121,13 +121,11 @@ type Plan struct {
 	Search  *spec.SearchSpace // nil for a grid
 	Dir     string            // the sweep directory, absolute: <log_dir>/<name>
 	Trainer plugins.Trainer
-	// DroppedRows is how many data rows the grid's data.missing = "drop"
-	// leaves out for an empty or NaN cell.
-	DroppedRows int
-	// DataFiles are the prepared data (see prepareData) that every trial's
-	// model reads: one, or one per walk-forward fold. None for a plan that
-	// only describes.
-	DataFiles []string
+	// Data is the prepared data (see prepareData) that every trial's model
+	// reads: its files (one, or one per walk-forward fold; none for a plan
+	// that only describes), how they were made, and how many rows the
+	// grid's data.missing = "drop" leaves out.
+	Data dataset.Prepared
 }
 
 // Workers resolves the number of trials to run at once.
@@ -225,9 +223,9 @@ func planSpec(ctx context.Context, s *spec.Spec, opts PlanOptions) (*Plan, error
 		p.Trials, err = spec.Expand(s, desc)
 	}
 	if err == nil && opts.DescribeOnly {
-		p.DroppedRows, err = checkData(ctx, s)
+		p.Data.DroppedRows, err = checkData(ctx, s)
 	} else if err == nil {
-		p.DataFiles, p.DroppedRows, err = prepareData(ctx, s, p.Dir)
+		p.Data, err = prepareData(ctx, s, p.Dir)
 	}
 	if err != nil {
 		p.Close()
@@ -265,9 +263,9 @@ func checkData(ctx context.Context, s *spec.Spec) (dropped int, err error) {
 // value. Every trial's model then reads a file instead of parsing the data
 // again: each Go plugin process maps it (one copy in the page cache, however
 // many workers), the Python SDK reads it.
-func prepareData(ctx context.Context, s *spec.Spec, dir string) (files []string, dropped int, err error) {
-	files, dropped, err = dataset.PrepareArrays(ctx, s.Data, filepath.Join(dir, DataDir))
-	return files, dropped, dataError(s, err)
+func prepareData(ctx context.Context, s *spec.Spec, dir string) (dataset.Prepared, error) {
+	p, err := dataset.PrepareArrays(ctx, s.Data, filepath.Join(dir, DataDir))
+	return p, dataError(s, err)
 }
 
 // dataError names the grid's line of a data error: the path's, or for the
@@ -489,7 +487,7 @@ func prepare(p *Plan) (*Lock, *results.Sweep, error) {
 func newTrialRunner(p *Plan, executor string) *trialRunner {
 	host, _ := os.Hostname()
 	return &trialRunner{spec: p.Spec, dir: p.Dir, trainer: p.Trainer, metrics: p.Desc.Metrics, host: host, executor: executor,
-		slurmJob: slurmJobName(), dataFiles: p.DataFiles}
+		slurmJob: slurmJobName(), dataFiles: p.Data.Files, droppedRows: p.Data.DroppedRows}
 }
 
 // slurmJobName names the Slurm job running this process as squeue and

@@ -50,6 +50,9 @@ type trialRunner struct {
 	// dataFiles are the prepared data: one, or one per fold of a
 	// walk-forward split (see prepareData).
 	dataFiles []string
+	// droppedRows is how many data rows were left out for a missing value,
+	// which every record repeats.
+	droppedRows int
 }
 
 // errPruned is what a trial's event callback returns to stop the trial
@@ -121,7 +124,7 @@ func (r *trialRunner) attempt(ctx context.Context, t spec.Trial, attempt int, pr
 func (r *trialRunner) newRecord(t spec.Trial, attempt int) *results.Trial {
 	return &results.Trial{
 		ID: t.ID, ConfigID: t.ConfigID, ModelHash: r.spec.ModelHash, Name: t.Name, Number: t.Number,
-		Params: t.Params, Swept: t.Swept, Seed: t.Seed, Repeat: t.Repeat, Attempt: attempt,
+		Params: t.Params, Swept: t.Swept, Seed: t.Seed, Repeat: t.Repeat, Attempt: attempt, DataDroppedRows: r.droppedRows,
 		Status:    results.StatusRunning,
 		StartedAt: time.Now().UTC(), Host: r.host, PID: os.Getpid(),
 		Provenance: results.Provenance{

@@ -130,10 +130,11 @@ func TestWalkForwardPreparesEveryFold(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := newTestPlanIn(t, dir, "[data]\npath = \"days.csv\"\ndate = \"date\"\nsplit = \"walk_forward\"\nfolds = 2\n", builtin.FFN())
-	files, _, err := prepareData(context.Background(), p.Spec, p.Dir)
+	prep, err := prepareData(context.Background(), p.Spec, p.Dir)
 	if err != nil {
 		t.Fatal(err)
 	}
+	files := prep.Files
 	if len(files) != 2 || files[0] == files[1] {
 		t.Fatalf("data files %v, want one per fold", files)
 	}

@@ -119,12 +119,12 @@ func TestPythonData(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			files, _, err := dataset.PrepareArrays(ctx, spec, filepath.Join(dir, ".data"))
+			prep, err := dataset.PrepareArrays(ctx, spec, filepath.Join(dir, ".data"))
 			if err != nil {
 				t.Fatal(err)
 			}
 			var log testio.SyncBuffer
-			req := TrainRequest{TrialID: name, Data: spec, DataFile: files[max(spec.Fold-1, 0)], Params: Params{"checksum": true, "epochs": int64(1)}}
+			req := TrainRequest{TrialID: name, Data: spec, DataFile: prep.Files[max(spec.Fold-1, 0)], Params: Params{"checksum": true, "epochs": int64(1)}}
 			if _, err := pool.Train(ctx, req, &log, discard); err != nil {
 				t.Fatal(err)
 			}

@@ -125,6 +125,9 @@ type Trial struct {
 	// (see dataset.SplitWalkForward). Score is then the mean of the folds'
 	// scores, and the losses and curve the mean over the folds per epoch.
 	Folds []FoldResult `json:"folds,omitempty"`
+	// DataDroppedRows is how many rows of the data the trial trained and
+	// validated without, for a missing value (data.missing = "drop").
+	DataDroppedRows int `json:"data_dropped_rows,omitempty"`
 
 	StartedAt       time.Time `json:"started_at"`
 	EndedAt         time.Time `json:"ended_at,omitzero"`

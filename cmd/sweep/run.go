@@ -7,6 +7,7 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/sweep-ml/sweep/orchestrator"
 	"github.com/sweep-ml/sweep/plugins/dataset"
@@ -143,10 +144,31 @@ func tensorboardDir(dir string) string {
 // what they assume.
 func noteData(plan *orchestrator.Plan, stderr io.Writer) {
 	d := plan.Spec.Data
-	if n := plan.DroppedRows; n > 0 {
+	if p := plan.Data; p.Files != nil {
+		how := fmt.Sprintf("read, split and written in %s", p.Took.Round(time.Millisecond))
+		if p.Reused {
+			how = "already prepared"
+		}
+		fmt.Fprintf(stderr, "sweep: data: %s (%s in %s)\n", how, fmtBytes(p.Bytes), filepath.Join(plan.Dir, orchestrator.DataDir))
+	}
+	if n := plan.Data.DroppedRows; n > 0 {
 		fmt.Fprintf(stderr, "sweep: data: %d rows with a missing value left out (data.missing = %q)\n", n, d.Missing)
 	}
 	if d.Path != "" && d.Split == dataset.SplitChronological && d.Date == "" {
 		fmt.Fprintf(stderr, "sweep: data: no date column (data.date): the file's row order is taken as time order\n")
 	}
+}
+
+// fmtBytes writes a size in bytes with a binary unit: "12.3 MiB".
+func fmtBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 )
 
 // ArraysMagic starts a prepared-arrays file.
@@ -103,48 +104,67 @@ func writeArrays(w io.Writer, h ArraysHeader, train, val arraysPart) error {
 	return bw.Flush() // a bufio.Writer keeps its first error for Flush
 }
 
+// Prepared is what PrepareArrays did.
+type Prepared struct {
+	Files       []string      // one, or one per walk-forward fold
+	DroppedRows int           // rows left out for a missing value
+	Reused      bool          // the files were there already: nothing was read
+	Bytes       int64         // the files' size
+	Took        time.Duration // reading, splitting and writing (or checking)
+}
+
 // PrepareArrays writes the data spec describes, split and standardised, as
 // prepared-arrays files in dir (one, or one per fold of a walk-forward
-// split) and returns their paths and the rows dropped for a missing value.
+// split) and says what it did.
 // It parses the data once, and not at all when the files are there
 // already: their names are the SHA-256 of the spec and of the CSV's
 // content, so a changed file or setting gets new ones, and processes that
 // prepare the same data at once (workers on a cluster) agree on them. A
 // file is written under a temporary name and renamed, so that a reader
 // never sees half of one; deleting the directory is always safe.
-func PrepareArrays(ctx context.Context, spec Spec, dir string) (paths []string, dropped int, err error) {
+func PrepareArrays(ctx context.Context, spec Spec, dir string) (Prepared, error) {
+	start := time.Now()
 	spec = spec.Defaults()
 	spec.File, spec.Fold = "", 0
 	if err := spec.Validate(); err != nil {
-		return nil, 0, err
+		return Prepared{}, err
 	}
 	key, err := arraysKey(spec)
 	if err != nil {
-		return nil, 0, err
+		return Prepared{}, err
 	}
+	var p Prepared
 	folds := max(spec.Folds, 1)
 	for f := range folds {
-		paths = append(paths, filepath.Join(dir, key+"-"+strconv.Itoa(f+1)+"of"+strconv.Itoa(folds)+".f64"))
+		p.Files = append(p.Files, filepath.Join(dir, key+"-"+strconv.Itoa(f+1)+"of"+strconv.Itoa(folds)+".f64"))
 	}
-	if h, err := readArraysHeader(paths[0]); err == nil && allValid(paths) {
-		return paths, h.DroppedRows, nil
-	}
-	t, name, err := loadTable(ctx, spec)
-	if err != nil {
-		return nil, 0, err
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, 0, err
-	}
-	for f, path := range paths {
-		if spec.Split == SplitWalkForward {
-			spec.Fold = f + 1
+	if h, err := readArraysHeader(p.Files[0]); err == nil && allValid(p.Files) {
+		p.DroppedRows, p.Reused = h.DroppedRows, true
+	} else {
+		t, name, err := loadTable(ctx, spec)
+		if err != nil {
+			return Prepared{}, err
 		}
-		if err := writeFold(t, spec, name, path); err != nil {
-			return nil, 0, err
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return Prepared{}, err
+		}
+		for f, path := range p.Files {
+			if spec.Split == SplitWalkForward {
+				spec.Fold = f + 1
+			}
+			if err := writeFold(t, spec, name, path); err != nil {
+				return Prepared{}, err
+			}
+		}
+		p.DroppedRows = t.dropped
+	}
+	for _, f := range p.Files {
+		if fi, err := os.Stat(f); err == nil {
+			p.Bytes += fi.Size()
 		}
 	}
-	return paths, t.dropped, nil
+	p.Took = time.Since(start)
+	return p, nil
 }
 
 // writeFold writes the split (or fold) spec names of t to path.

@@ -275,9 +275,13 @@ func TestPreparedArraysLoadAsTheData(t *testing.T) {
 		{Synthetic: &SyntheticSpec{Rows: 300, Features: 4, Assets: 5}, Split: SplitWalkForward, Folds: 2},
 	} {
 		dir := t.TempDir()
-		files, _, err := PrepareArrays(context.Background(), spec, dir)
+		prep, err := PrepareArrays(context.Background(), spec, dir)
 		if err != nil {
 			t.Fatal(err)
+		}
+		files := prep.Files
+		if prep.Reused {
+			t.Errorf("%+v: a first preparation says it reused files", spec)
 		}
 		for f, file := range files {
 			want := spec
@@ -304,9 +308,12 @@ func TestPreparedArraysLoadAsTheData(t *testing.T) {
 		if err := os.Truncate(files[0], info.Size()-8); err != nil {
 			t.Fatal(err)
 		}
-		again, _, err := PrepareArrays(context.Background(), spec, dir)
-		if err != nil || !slices.Equal(again, files) {
-			t.Fatalf("prepared again: %v, %v", again, err)
+		again, err := PrepareArrays(context.Background(), spec, dir)
+		if err != nil || !slices.Equal(again.Files, files) || again.Reused {
+			t.Fatalf("prepared again after a file was cut short: %+v, %v", again, err)
+		}
+		if whole, err := PrepareArrays(context.Background(), spec, dir); err != nil || !whole.Reused || whole.Bytes != again.Bytes {
+			t.Errorf("prepared a third time: %+v, %v; want the whole files reused", whole, err)
 		}
 		if info2, _ := os.Stat(files[0]); info2.Size() != info.Size() {
 			t.Errorf("a cut-short file was not written again: %d bytes, want %d", info2.Size(), info.Size())

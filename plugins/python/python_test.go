@@ -92,13 +92,13 @@ func TestTemplate(t *testing.T) {
 	}
 
 	spec := dataset.Spec{Synthetic: &dataset.SyntheticSpec{Rows: 1000, Features: 5}}
-	files, _, err := dataset.PrepareArrays(ctx, spec, filepath.Join(dir, ".data"))
+	prep, err := dataset.PrepareArrays(ctx, spec, filepath.Join(dir, ".data"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var val []float64
 	var histAt []int64
-	req := plugins.TrainRequest{TrialID: "tmpl", Params: plugins.Params{"lr": 0.1, "l2": 1e-3}, Data: spec, HistogramEvery: 25, DataFile: files[0]}
+	req := plugins.TrainRequest{TrialID: "tmpl", Params: plugins.Params{"lr": 0.1, "l2": 1e-3}, Data: spec, HistogramEvery: 25, DataFile: prep.Files[0]}
 	_, err = c.Train(ctx, req, nil, func(e plugins.Event) error {
 		val = append(val, e.Scalars[1].Value)
 		if len(e.Histograms) > 0 {

@@ -138,12 +138,12 @@ func TestPythonPluginRuns(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the scaffold's grid: %v", err)
 	}
-	files, _, err := dataset.PrepareArrays(ctx, grid.Data, filepath.Join(t.TempDir(), "data"))
+	prep, err := dataset.PrepareArrays(ctx, grid.Data, filepath.Join(t.TempDir(), "data"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	epochs := 0
-	_, err = client.Train(ctx, plugins.TrainRequest{TrialID: "t", Params: trials[0].Params, Data: grid.Data, DataFile: files[0]}, nil,
+	_, err = client.Train(ctx, plugins.TrainRequest{TrialID: "t", Params: trials[0].Params, Data: grid.Data, DataFile: prep.Files[0]}, nil,
 		func(plugins.Event) error { epochs++; return nil })
 	if err != nil || epochs == 0 {
 		t.Fatalf("training: %v after %d epochs", err, epochs)
