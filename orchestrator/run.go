@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -264,7 +265,18 @@ func checkData(ctx context.Context, s *spec.Spec) (dropped int, err error) {
 // again: each Go plugin process maps it (one copy in the page cache, however
 // many workers), the Python SDK reads it.
 func prepareData(ctx context.Context, s *spec.Spec, dir string) (dataset.Prepared, error) {
+	// Parsing makes garbage (the blocks of text, their values) beside data
+	// as large as the file's numbers; the default GC target would let the
+	// heap reach twice that. The values hold no pointers, so collecting
+	// more often costs little.
+	defer debug.SetGCPercent(debug.SetGCPercent(20))
 	p, err := dataset.PrepareArrays(ctx, s.Data, filepath.Join(dir, DataDir))
+	if err == nil && !p.Reused {
+		// The parsed data is garbage now, as large as the data: hand it
+		// back before the workers map the prepared file, rather than hold
+		// it for the whole sweep.
+		debug.FreeOSMemory()
+	}
 	return p, dataError(s, err)
 }
 

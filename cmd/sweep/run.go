@@ -145,10 +145,11 @@ func tensorboardDir(dir string) string {
 func noteData(plan *orchestrator.Plan, stderr io.Writer) {
 	d := plan.Spec.Data
 	if p := plan.Data; p.Files != nil {
-		how := fmt.Sprintf("read, split and written in %s", p.Took.Round(time.Millisecond))
+		how := "read, split and written in "
 		if p.Reused {
-			how = "already prepared"
+			how = "already prepared, checked in "
 		}
+		how += p.Took.Round(time.Millisecond).String()
 		fmt.Fprintf(stderr, "sweep: data: %s (%s in %s)\n", how, fmtBytes(p.Bytes), filepath.Join(plan.Dir, orchestrator.DataDir))
 	}
 	if n := plan.Data.DroppedRows; n > 0 {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"runtime"
 	"slices"
 	"strconv"
@@ -29,6 +30,15 @@ type table struct {
 }
 
 func (t *table) rows() int { return len(t.y) }
+
+// reserve makes room for about rows rows, from an estimate (the file's size
+// over the first block's bytes per row), so that a large file's matrix is
+// allocated once rather than grown by doubling, which would hold up to
+// three copies of it at once.
+func (t *table) reserve(rows int) {
+	t.x = make([]float64, 0, rows*len(t.features))
+	t.y = make([]float64, 0, rows)
+}
 
 // blockSize is how much of the file one parsing goroutine takes at a time:
 // large enough that handing blocks over costs nothing next to parsing them,
@@ -84,7 +94,17 @@ func parseCSV(ctx context.Context, name string, r io.Reader, spec Spec) (*table,
 	if !bytes.HasSuffix(headerBytes, []byte{'\n'}) {
 		firstLine++
 	}
-	return t, c.parseBody(ctx, br, firstLine, t)
+	return t, c.parseBody(ctx, br, firstLine, sizeOf(r)-int64(len(headerBytes)), t)
+}
+
+// sizeOf is the size of r if it is a file, else 0 (unknown).
+func sizeOf(r io.Reader) int64 {
+	if f, ok := r.(interface{ Stat() (os.FileInfo, error) }); ok {
+		if fi, err := f.Stat(); err == nil {
+			return fi.Size()
+		}
+	}
+	return 0
 }
 
 // selectColumns finds the target and the features in the header.
@@ -161,11 +181,13 @@ type parsed struct {
 	x, y    []float64
 	dates   []int64
 	dropped int
+	bytes   int // the block's size
 	err     error
 }
 
-// parseBody parses the records after the header into t, in file order.
-func (c *columns) parseBody(ctx context.Context, br *bufio.Reader, line int, t *table) error {
+// parseBody parses the records after the header, size bytes if known (else
+// 0), into t, in file order.
+func (c *columns) parseBody(ctx context.Context, br *bufio.Reader, line int, size int64, t *table) error {
 	g, ctx := errgroup.WithContext(ctx)
 	// Each block gets a channel for its result, queued in file order, so
 	// that the collector appends blocks in order and the first error it
@@ -189,6 +211,9 @@ func (c *columns) parseBody(ctx context.Context, br *bufio.Reader, line int, t *
 			if first == nil && p.err != nil {
 				first = p.err
 				continue // keep draining, so that no sender blocks
+			}
+			if t.y == nil && size > 0 && p.bytes > 0 {
+				t.reserve(int(float64(size) / float64(p.bytes) * float64(len(p.y)) * 1.02))
 			}
 			t.x, t.y, t.dropped = append(t.x, p.x...), append(t.y, p.y...), t.dropped+p.dropped
 			if c.date >= 0 {
@@ -272,7 +297,7 @@ func (c *columns) parseBlock(ctx context.Context, b block) parsed {
 		return c.parseQuoted(b)
 	}
 	rows := bytes.Count(b.data, []byte{'\n'}) + 1 // at most
-	p := parsed{x: make([]float64, 0, rows*len(c.cols)), y: make([]float64, 0, rows)}
+	p := parsed{x: make([]float64, 0, rows*len(c.cols)), y: make([]float64, 0, rows), bytes: len(b.data)}
 	fields := make([][]byte, 0, len(c.header))
 	line := b.line
 	for rest := b.data; len(rest) > 0; line++ {
@@ -312,7 +337,7 @@ func (c *columns) parseBlock(ctx context.Context, b block) parsed {
 
 // parseQuoted parses a block that has quotes with encoding/csv.
 func (c *columns) parseQuoted(b block) parsed {
-	var p parsed
+	p := parsed{bytes: len(b.data)}
 	cr := csv.NewReader(bytes.NewReader(b.data))
 	cr.ReuseRecord = true
 	cr.FieldsPerRecord = len(c.header)
