@@ -123,15 +123,7 @@ func TestPlotCurvesSVG(t *testing.T) {
 			if tok.Name.Local != "path" {
 				continue
 			}
-			var d, style string
-			for _, a := range tok.Attr {
-				switch a.Name.Local {
-				case "d":
-					d = a.Value
-				case "style":
-					style = a.Value
-				}
-			}
+			d, style := pathAttrs(tok)
 			for _, decl := range strings.Split(style, ";") {
 				if c, ok := strings.CutPrefix(decl, "stroke:"); ok {
 					pointsByStroke[c] = append(pointsByStroke[c], strings.Count(d, "M")+strings.Count(d, "L"))
@@ -243,15 +235,7 @@ func svgCurvesAndDots(t *testing.T, data []byte) (lines, dots []svgShape) {
 		if !ok || el.Name.Local != "path" {
 			continue
 		}
-		var d, style string
-		for _, a := range el.Attr {
-			switch a.Name.Local {
-			case "d":
-				d = a.Value
-			case "style":
-				style = a.Value
-			}
-		}
+		d, style := pathAttrs(el)
 		var pts [][2]float64
 		for _, m := range vertex.FindAllStringSubmatch(d, -1) {
 			x, _ := strconv.ParseFloat(m[1], 64)
@@ -337,4 +321,17 @@ func TestNiceTicks(t *testing.T) {
 				tc.lo, tc.hi, tc.minStep, major, minor, tc.major, tc.minor)
 		}
 	}
+}
+
+// pathAttrs returns an SVG path element's outline (d) and style.
+func pathAttrs(el xml.StartElement) (d, style string) {
+	for _, a := range el.Attr {
+		switch a.Name.Local {
+		case "d":
+			d = a.Value
+		case "style":
+			style = a.Value
+		}
+	}
+	return d, style
 }

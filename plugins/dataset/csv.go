@@ -359,38 +359,43 @@ func (c *columns) parseQuoted(b block) parsed {
 	}
 }
 
-// record appends one record's features and target to p, or drops it for a
-// missing value when the spec says so. cell returns a column's text and the
-// line it is on; the text may be used only during the call.
+// record appends one record's date, features and target to p, or drops
+// it for a missing value when the spec says so. cell returns a column's
+// text and the line it is on; the text may be used only during the call.
 func (c *columns) record(p *parsed, cell func(col int) (string, int)) error {
+	return c.appendRow(p,
+		func(col int) (float64, error) { text, _ := cell(col); return parseCell(text) },
+		func() (int64, error) { text, _ := cell(c.date); return parseDate(text) },
+		func(col int) string { _, line := cell(col); return "line " + strconv.Itoa(line) })
+}
+
+// appendRow appends one row to p, whatever the format: its date (with a
+// date column), then its features and target, each from value; or it drops
+// the row, date and all, for a missing value when the spec says so. where
+// names a column's cell for errors ("line 7", "row 7").
+func (c *columns) appendRow(p *parsed, value func(col int) (float64, error), date func() (int64, error), where func(col int) string) error {
 	n := len(p.x)
 	if c.date >= 0 {
-		text, line := cell(c.date)
-		d, err := parseDate(text)
+		d, err := date()
 		if err != nil {
-			return fmt.Errorf("%s: line %d, column %q: %v", c.name, line, c.header[c.date], err)
+			return fmt.Errorf("%s: %s, column %q: %v", c.name, where(c.date), c.header[c.date], err)
 		}
-		// Appended first and taken back with the row if it is dropped.
 		p.dates = append(p.dates, d)
 	}
-	drop := func() {
-		p.x = p.x[:n]
-		if c.date >= 0 {
-			p.dates = p.dates[:len(p.dates)-1]
-		}
-		p.dropped++
-	}
 	for _, col := range c.take {
-		text, line := cell(col)
-		v, err := parseCell(text)
+		v, err := value(col)
 		_, missing := err.(missingCell) // not errors.As, whose target would cost an allocation per cell
 		switch {
 		case err == nil:
 		case missing && c.missing == MissingDrop:
-			drop()
+			p.x = p.x[:n]
+			if c.date >= 0 {
+				p.dates = p.dates[:len(p.dates)-1]
+			}
+			p.dropped++
 			return nil
 		default:
-			return c.cellError(fmt.Sprintf("line %d", line), col, err)
+			return c.cellError(where(col), col, err)
 		}
 		if col == c.target {
 			p.y = append(p.y, v)

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -98,47 +99,16 @@ func (c *columns) parquetGroup(rg parquet.RowGroup, leaf map[int]int, fields []p
 	}
 	p := parsed{}
 	for r := range n {
-		row := first + r
-		if c.date >= 0 {
-			d, err := dateOf(values[c.date][r])
-			if err != nil {
-				return fmt.Errorf("%s: row %d, column %q: %v", c.name, row, c.header[c.date], err)
-			}
-			p.dates = append(p.dates, d)
-		}
-		if err := c.parquetRow(&p, values, r, row); err != nil {
+		if err := c.appendRow(&p,
+			func(col int) (float64, error) { return number(values[col][r]) },
+			func() (int64, error) { return dateOf(values[c.date][r]) },
+			func(int) string { return "row " + strconv.Itoa(first+r) }); err != nil {
 			return err
 		}
 	}
 	t.x, t.y, t.dropped = append(t.x, p.x...), append(t.y, p.y...), t.dropped+p.dropped
 	if c.date >= 0 {
 		t.dates = append(t.dates, p.dates...)
-	}
-	return nil
-}
-
-// parquetRow appends row r's features and target to p, or drops the row
-// for a missing value when the spec says so (its date then goes too).
-func (c *columns) parquetRow(p *parsed, values map[int][]parquet.Value, r, row int) error {
-	n := len(p.x)
-	for _, col := range c.take {
-		v, err := number(values[col][r])
-		if _, missing := err.(missingCell); missing && c.missing == MissingDrop {
-			p.x = p.x[:n]
-			if c.date >= 0 {
-				p.dates = p.dates[:len(p.dates)-1]
-			}
-			p.dropped++
-			return nil
-		}
-		if err != nil {
-			return c.cellError(fmt.Sprintf("row %d", row), col, err)
-		}
-		if col == c.target {
-			p.y = append(p.y, v)
-		} else {
-			p.x = append(p.x, v)
-		}
 	}
 	return nil
 }
