@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -501,5 +502,48 @@ func setNonZero(v reflect.Value) {
 			b := v.IsNil() || !v.Elem().Bool()
 			v.Set(reflect.ValueOf(&b))
 		}
+	}
+}
+
+// FuzzPlainDecimal checks the fast path against strconv.ParseFloat: where it
+// takes a number it gives the same float64, bit for bit.
+func FuzzPlainDecimal(f *testing.F) {
+	for _, s := range []string{"0", "-0.0", "1.5", "-1.234567", "123456789012345678", "0.000000000000000000001", ".5", "1.",
+		"9007199254740993", "0.1", "-.", "1e5", "+3.25"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if s == "" {
+			return
+		}
+		v, ok := plainDecimal(s)
+		if !ok {
+			return
+		}
+		want, err := strconv.ParseFloat(s, 64)
+		if err != nil || math.Float64bits(v) != math.Float64bits(want) {
+			t.Fatalf("%q: fast path %v (%x), strconv %v (%x), %v", s, v, math.Float64bits(v), want, math.Float64bits(want), err)
+		}
+	})
+}
+
+// TestPlainDecimalAgrees compares the fast path with strconv on a million
+// numbers formatted as exported data has them.
+func TestPlainDecimalAgrees(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	taken := 0
+	for i := range 1_000_000 {
+		x := rng.NormFloat64() * math.Pow(10, float64(rng.IntN(12)-6))
+		s := strconv.FormatFloat(x, 'f', i%12, 64)
+		want, _ := strconv.ParseFloat(s, 64)
+		if v, ok := plainDecimal(s); ok {
+			taken++
+			if math.Float64bits(v) != math.Float64bits(want) {
+				t.Fatalf("%q: fast path %v, strconv %v", s, v, want)
+			}
+		}
+	}
+	if taken < 900_000 {
+		t.Errorf("the fast path took %d of a million plain decimals", taken)
 	}
 }
