@@ -8,8 +8,8 @@ import (
 	"fmt"
 	"maps"
 	"math"
-	"os"
 	"math/rand/v2"
+	"os"
 	"slices"
 
 	"github.com/sweep-ml/sweep/plugins"
