@@ -298,6 +298,9 @@ type Job struct {
 	Trial         spec.Trial
 	PriorFailures int
 	MaxAttempts   int
+	// Interrupted are the trial's latest runs, newest first, as long as
+	// they were interrupted: what the job's first attempt may resume.
+	Interrupted []*results.Run
 }
 
 // Pending decides, from what is on disk, which trials still need to run:
@@ -309,6 +312,7 @@ func Pending(trials []spec.Trial, onDisk *results.Sweep, retries int, rerun stri
 		job := Job{Trial: t, MaxAttempts: 1 + retries}
 		if runs := onDisk.Trial(t.ID); runs != nil && rerun != RerunAll {
 			job.PriorFailures = countFailed(runs)
+			job.Interrupted = interruptedRuns(runs)
 			switch {
 			case runs.Finished == nil:
 			case runs.Finished.Trial.Status == results.StatusSucceeded, runs.Finished.Trial.Status == results.StatusPruned:
@@ -325,6 +329,16 @@ func Pending(trials []spec.Trial, onDisk *results.Sweep, retries int, rerun stri
 		jobs = append(jobs, job)
 	}
 	return jobs, skipped
+}
+
+// interruptedRuns are the trial's latest runs that were interrupted,
+// newest first, up to one that was not.
+func interruptedRuns(runs *results.TrialRuns) []*results.Run {
+	var out []*results.Run
+	for i := len(runs.Runs) - 1; i >= 0 && runs.Runs[i].Trial.Status == results.StatusInterrupted; i-- {
+		out = append(out, runs.Runs[i])
+	}
+	return out
 }
 
 func countFailed(runs *results.TrialRuns) int {
@@ -451,7 +465,7 @@ func (localExecutor) execute(ctx context.Context, w *work) error {
 	}
 	records, err := runAll(ctx, next, Workers(w.opts.Workers, p.Spec), w.opts.FailFast,
 		func(ctx context.Context, j Job) (*results.Trial, error) {
-			rec, err := r.run(ctx, j.Trial, j.PriorFailures, j.MaxAttempts, w.prog)
+			rec, err := r.run(ctx, j, w.prog)
 			w.finished.add(rec) // the search's history and the median rule's curves
 			return rec, err
 		})

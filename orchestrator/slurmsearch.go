@@ -102,7 +102,7 @@ func RunSearchWorker(ctx context.Context, p *Plan, workers int, executor string,
 		}
 		var records []*results.Trial
 		records, err = runAll(ctx, listed(jobs), workers, false, func(ctx context.Context, j Job) (*results.Trial, error) {
-			return r.run(ctx, j.Trial, j.PriorFailures, j.MaxAttempts, prog)
+			return r.run(ctx, j, prog)
 		})
 		for _, rec := range records {
 			if rec != nil {

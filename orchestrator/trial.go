@@ -68,13 +68,15 @@ type infraError struct{ err error }
 func (e infraError) Error() string { return e.err.Error() }
 func (e infraError) Unwrap() error { return e.err }
 
-// run runs a trial, retrying a failed attempt while attempts remain, and
-// returns the last attempt's record. priorFailures counts the failed runs
-// already on disk; maxAttempts bounds their total.
-func (r *trialRunner) run(ctx context.Context, t spec.Trial, priorFailures, maxAttempts int, prog *progress) (*results.Trial, error) {
-	for attempt := priorFailures + 1; ; attempt++ {
-		rec, err := r.attempt(ctx, t, attempt, prog)
-		if err != nil || rec.Status != results.StatusFailed || attempt >= maxAttempts || ctx.Err() != nil {
+// run runs a job's trial, retrying a failed attempt while attempts
+// remain, and returns the last attempt's record. The first attempt resumes
+// the trial's interrupted runs, if it can; a retry starts afresh.
+func (r *trialRunner) run(ctx context.Context, j Job, prog *progress) (*results.Trial, error) {
+	t, res := j.Trial, r.resumption(j.Interrupted)
+	for attempt := j.PriorFailures + 1; ; attempt++ {
+		rec, err := r.attempt(ctx, t, attempt, res, prog)
+		res = nil
+		if err != nil || rec.Status != results.StatusFailed || attempt >= j.MaxAttempts || ctx.Err() != nil {
 			if rec != nil && prog != nil {
 				prog.ended(rec)
 			}
@@ -86,8 +88,66 @@ func (r *trialRunner) run(ctx context.Context, t spec.Trial, priorFailures, maxA
 	}
 }
 
-// attempt makes one run of a trial in a new timestamped run directory.
-func (r *trialRunner) attempt(ctx context.Context, t spec.Trial, attempt int, prog *progress) (*results.Trial, error) {
+// StateFile is the name of the training state a model saves in its run
+// directory every checkpoint_every epochs (plugins.Checkpoint.StateFile).
+const StateFile = "train_state.ckpt"
+
+// resumption is where a trial's interrupted runs stopped.
+type resumption struct {
+	state string // the newest training state they saved (absolute path)
+	// logged are the steps whose events they logged: a resumed run logs
+	// those again only if it lacks them, so that TensorBoard shows one
+	// curve across the runs, without a step twice.
+	logged map[int64]bool
+	// runs are their directories, whose states are removed once the
+	// trial has finished.
+	runs []string
+}
+
+// resumption returns what the interrupted runs (newest first) leave to
+// resume, or nil: none saved a training state, or the grid saves none.
+// Walk-forward trials start again: their folds are runs of their own.
+func (r *trialRunner) resumption(interrupted []*results.Run) *resumption {
+	if len(interrupted) == 0 || r.spec.CheckpointEvery == 0 || r.spec.Checkpoint == spec.CheckpointNone ||
+		r.spec.Data.Split == dataset.SplitWalkForward {
+		return nil
+	}
+	res := &resumption{logged: map[int64]bool{}}
+	for _, run := range interrupted {
+		res.runs = append(res.runs, run.Dir)
+		if path := filepath.Join(run.Dir, StateFile); res.state == "" {
+			if _, err := os.Stat(path); err == nil {
+				res.state = path
+			}
+		}
+		// A killed run's last event may be cut short: what reads counts.
+		events, _ := logger.ReadRun(run.Dir)
+		if events == nil {
+			continue
+		}
+		for _, points := range events.Scalars {
+			for _, p := range points {
+				res.logged[p.Step] = true
+			}
+		}
+	}
+	if res.state == "" {
+		return nil
+	}
+	return res
+}
+
+// removeStates removes the training states of a trial that has finished:
+// nothing resumes it any more.
+func removeStates(dirs ...string) {
+	for _, d := range dirs {
+		os.Remove(filepath.Join(d, StateFile)) // absent when none was saved
+	}
+}
+
+// attempt makes one run of a trial in a new timestamped run directory,
+// resuming res if not nil.
+func (r *trialRunner) attempt(ctx context.Context, t spec.Trial, attempt int, res *resumption, prog *progress) (*results.Trial, error) {
 	tl, err := logger.NewTrainingLogger(r.dir, t.Name, r.logOpts)
 	if err != nil {
 		return nil, infraError{fmt.Errorf("trial %s: %w", t.Name, err)}
@@ -101,7 +161,7 @@ func (r *trialRunner) attempt(ctx context.Context, t spec.Trial, attempt int, pr
 		prog.started(rec)
 	}
 	m := newTrialMetrics(r.spec.Objective)
-	outcome, folds, trainErr := r.trainAll(ctx, t, tl, m, prog)
+	outcome, folds, trainErr := r.trainAll(ctx, t, tl, m, prog, res, rec)
 	var infra infraError
 	if errors.As(trainErr, &infra) {
 		tl.Close()
@@ -117,6 +177,12 @@ func (r *trialRunner) attempt(ctx context.Context, t spec.Trial, attempt int, pr
 	}
 	if err := results.WriteTrial(tl.Dir(), rec); err != nil {
 		return rec, infraError{err}
+	}
+	if rec.Status != results.StatusInterrupted {
+		removeStates(tl.Dir())
+		if res != nil {
+			removeStates(res.runs...)
+		}
 	}
 	return rec, nil
 }
@@ -339,7 +405,8 @@ func agree(stated, reported float64) bool {
 
 // trainAll trains the trial: once, or once per fold of a walk-forward
 // split. The model's output goes to ModelLogFile.
-func (r *trialRunner) trainAll(ctx context.Context, t spec.Trial, tl *logger.TrainingLogger, m trialMetrics, prog *progress) (plugins.Outcome, []results.FoldResult, error) {
+func (r *trialRunner) trainAll(ctx context.Context, t spec.Trial, tl *logger.TrainingLogger, m trialMetrics, prog *progress,
+	res *resumption, rec *results.Trial) (plugins.Outcome, []results.FoldResult, error) {
 	modelLog, err := os.Create(filepath.Join(tl.Dir(), ModelLogFile))
 	if err != nil {
 		return plugins.Outcome{}, nil, err
@@ -349,7 +416,7 @@ func (r *trialRunner) trainAll(ctx context.Context, t spec.Trial, tl *logger.Tra
 		return plugins.Outcome{}, nil, err
 	}
 	if r.spec.Data.Split != dataset.SplitWalkForward {
-		out, err := r.train(ctx, t, tl, m, prog, modelLog, 0)
+		out, err := r.train(ctx, t, tl, m, prog, modelLog, 0, res, rec)
 		return out, nil, err
 	}
 	return r.trainFolds(ctx, t, tl, m, prog, modelLog)
@@ -375,7 +442,7 @@ func (r *trialRunner) trainFolds(ctx context.Context, t spec.Trial, tl *logger.T
 		}
 		fm := newTrialMetrics(r.spec.Objective)
 		fmt.Fprintf(modelLog, "sweep: fold %d of %d\n", f, k)
-		out, err := r.train(ctx, t, ftl, fm, prog, modelLog, f)
+		out, err := r.train(ctx, t, ftl, fm, prog, modelLog, f, nil, nil)
 		if err == nil {
 			err = fm.checkOutcome(out)
 		}
@@ -450,9 +517,12 @@ func meanScore(folds []results.FoldResult) *float64 {
 // train runs the trial (fold 0: the whole split, else that walk-forward
 // fold) on the trainer, streaming its events into the TensorBoard run, the
 // metrics and the progress, and asking the pruner after each epoch (of the
-// first fold only).
+// first fold only). With res (fold 0 only) it asks the model to resume the
+// interrupted runs, and notes in rec whether it did: a model that resumes
+// replays the epochs its state covers, which count but are logged only
+// where the interrupted runs lost them.
 func (r *trialRunner) train(ctx context.Context, t spec.Trial, tl *logger.TrainingLogger, m trialMetrics, prog *progress,
-	modelLog io.Writer, fold int) (plugins.Outcome, error) {
+	modelLog io.Writer, fold int, res *resumption, rec *results.Trial) (plugins.Outcome, error) {
 	trainCtx := ctx
 	if r.spec.Timeout > 0 {
 		var cancel context.CancelFunc
@@ -462,14 +532,27 @@ func (r *trialRunner) train(ctx context.Context, t spec.Trial, tl *logger.Traini
 	req := plugins.TrainRequest{TrialID: t.ID, Params: t.Params, Data: r.spec.Data, Seed: t.Seed, HistogramEvery: r.spec.LogEvery,
 		Checkpoint: r.checkpoint(t, tl.Dir(), fold)}
 	req.Data.Fold = fold
+	var logged map[int64]bool // set once the model resumed
+	if res != nil {
+		req.ResumeFrom = res.state
+	}
 	if len(r.dataFiles) > 0 {
 		req.DataFile = r.dataFiles[max(fold-1, 0)]
 		req.Data.File = req.DataFile // Go models map it through dataset.Load
 	}
 	emit := func(e plugins.Event) error {
 		m.observe(e)
+		if e.Replayed && res != nil {
+			logged = res.logged
+			rec.ResumedFrom, rec.ResumedEpochs = filepath.Base(filepath.Dir(res.state)), e.Step+1
+		}
 		if prog != nil {
 			prog.epoch(t, fold, e.Step, e.Scalars)
+		}
+		if logged[e.Step] {
+			// Logged by the interrupted runs, with the same numbers:
+			// resuming is exact. Only the graph is the new run's own.
+			e = plugins.Event{Step: e.Step, Graph: e.Graph}
 		}
 		if err := logEvent(tl, e); err != nil {
 			return err
@@ -523,7 +606,11 @@ func (r *trialRunner) checkpoint(t spec.Trial, dir string, fold int) plugins.Che
 	if fold > 0 {
 		meta[MetaFold] = strconv.Itoa(fold)
 	}
-	return plugins.Checkpoint{Dir: dir, Last: r.spec.Checkpoint == spec.CheckpointBestLast, Metadata: meta}
+	c := plugins.Checkpoint{Dir: dir, Last: r.spec.Checkpoint == spec.CheckpointBestLast, Metadata: meta}
+	if fold == 0 {
+		c.StateEvery, c.StateFile = r.spec.CheckpointEvery, StateFile
+	}
+	return c
 }
 
 // logEvent writes a model's event into its TensorBoard run.

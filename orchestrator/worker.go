@@ -90,7 +90,7 @@ func RunTrials(ctx context.Context, p *Plan, ids []string, workers int, rerun, e
 	}
 	prog := newProgress(obs, p, len(jobs), skipped, false)
 	records, err := runAll(ctx, listed(jobs), workers, false, func(ctx context.Context, j Job) (*results.Trial, error) {
-		rec, err := r.run(ctx, j.Trial, j.PriorFailures, j.MaxAttempts, prog)
+		rec, err := r.run(ctx, j, prog)
 		finished.add(rec)
 		return rec, err
 	})

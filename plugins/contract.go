@@ -76,8 +76,18 @@ type TrainRequest struct {
 	// Description sets WantsDataFile; empty otherwise.
 	DataFile string
 	// Checkpoint says where the model may keep files of the trial (its
-	// trained weights); its zero value asks for none.
+	// trained weights, its training state); its zero value asks for none.
 	Checkpoint Checkpoint
+	// ResumeFrom, when not empty, asks the model to continue an earlier,
+	// interrupted run of the same trial from the training state that run
+	// saved (Checkpoint.StateFile): the file's absolute path. A model that
+	// resumes first replays the events of the epochs the state covers,
+	// marked Replayed and with the values the interrupted run reported,
+	// then trains on from there; the host counts the replayed events and
+	// does not log them again, so the run's curves continue the earlier
+	// run's. A model that cannot resume ignores ResumeFrom and starts from
+	// epoch 0, which is always correct, only slower.
+	ResumeFrom string
 }
 
 // Checkpoint asks a model to keep files of its trial in a directory the
@@ -93,6 +103,16 @@ type Checkpoint struct {
 	// trial_name, sweep, grid_hash, sweep_version, ...), for the model to
 	// store in its files, as safetensors' __metadata__ does.
 	Metadata map[string]string
+	// StateEvery > 0 asks the model to save its whole training state
+	// (what it needs to continue the run exactly as if it had never
+	// stopped: weights, optimiser state, random generator, epoch, early
+	// stopping, the best weights so far, the events reported so far) every
+	// StateEvery epochs, after that epoch's event, as the file StateFile
+	// in Dir through SaveFile, replacing the previous one. 0 asks for
+	// none. The host hands the file back as TrainRequest.ResumeFrom when
+	// the run is interrupted, and removes it once the trial has finished.
+	StateEvery int
+	StateFile  string
 }
 
 // Event is what a model reports during training, usually once per epoch.
@@ -102,6 +122,10 @@ type Event struct {
 	Scalars    []Scalar
 	Histograms []Histogram
 	Graph      *Graph // sent once, with the first event
+	// Replayed marks an event of an epoch that a resumed run's state
+	// covers, sent again as the interrupted run reported it (see
+	// TrainRequest.ResumeFrom).
+	Replayed bool
 }
 
 // Scalar is one named value at a step.

@@ -133,9 +133,10 @@ func requestToProto(r TrainRequest) (*pb.TrainRequest, error) {
 		Seed:           r.Seed,
 		HistogramEvery: int64(r.HistogramEvery),
 		DataFile:       r.DataFile,
+		ResumeFrom:     r.ResumeFrom,
 	}
-	if r.Checkpoint.Dir != "" {
-		out.Checkpoint = &pb.Checkpoint{Dir: r.Checkpoint.Dir, Last: r.Checkpoint.Last, Metadata: r.Checkpoint.Metadata}
+	if c := r.Checkpoint; c.Dir != "" {
+		out.Checkpoint = &pb.Checkpoint{Dir: c.Dir, Last: c.Last, Metadata: c.Metadata, StateEvery: int64(c.StateEvery), StateFile: c.StateFile}
 	}
 	// Sorted so that the first bad parameter reported is the same every run.
 	for _, k := range slices.Sorted(maps.Keys(r.Params)) {
@@ -155,8 +156,10 @@ func requestFromProto(r *pb.TrainRequest) (TrainRequest, error) {
 		Seed:           r.GetSeed(),
 		HistogramEvery: int(r.GetHistogramEvery()),
 		DataFile:       r.GetDataFile(),
+		ResumeFrom:     r.GetResumeFrom(),
 		Checkpoint: Checkpoint{Dir: r.GetCheckpoint().GetDir(), Last: r.GetCheckpoint().GetLast(),
-			Metadata: r.GetCheckpoint().GetMetadata()},
+			Metadata: r.GetCheckpoint().GetMetadata(), StateEvery: int(r.GetCheckpoint().GetStateEvery()),
+			StateFile: r.GetCheckpoint().GetStateFile()},
 	}
 	if len(r.GetDataJson()) > 0 {
 		if err := json.Unmarshal(r.GetDataJson(), &out.Data); err != nil {
@@ -174,7 +177,7 @@ func requestFromProto(r *pb.TrainRequest) (TrainRequest, error) {
 }
 
 func eventToProto(e Event) *pb.Event {
-	out := &pb.Event{Step: e.Step}
+	out := &pb.Event{Step: e.Step, Replayed: e.Replayed}
 	if len(e.Scalars) > 0 {
 		out.Scalars = make([]*pb.Scalar, len(e.Scalars))
 		for i, s := range e.Scalars {
@@ -198,7 +201,7 @@ func eventToProto(e Event) *pb.Event {
 }
 
 func eventFromProto(e *pb.Event) Event {
-	out := Event{Step: e.GetStep()}
+	out := Event{Step: e.GetStep(), Replayed: e.GetReplayed()}
 	if n := len(e.GetScalars()); n > 0 {
 		out.Scalars = make([]Scalar, n)
 		for i, s := range e.GetScalars() {

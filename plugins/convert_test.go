@@ -74,7 +74,9 @@ func TestRequestRoundTrip(t *testing.T) {
 		Params: Params{"lr": 0.01, "epochs": int64(100), "activation": "relu", "batch_norm": true, "hidden_dims": []int64{64, 32}, "w": []float64{1}},
 		Data: dataset.Spec{Path: "/data/x.csv", Target: "y", Features: []string{"a", "b"}, ValSplit: 0.25,
 			Split: "chronological", Standardize: &no, Seed: 7},
-		Checkpoint: Checkpoint{Dir: "/runs/s/t/1", Last: true, Metadata: map[string]string{"trial_id": "ab12"}},
+		Checkpoint: Checkpoint{Dir: "/runs/s/t/1", Last: true, Metadata: map[string]string{"trial_id": "ab12"},
+			StateEvery: 10, StateFile: "train_state.ckpt"},
+		ResumeFrom: "/runs/s/t/0/train_state.ckpt",
 	}
 	p, err := requestToProto(req)
 	if err != nil {
@@ -117,7 +119,7 @@ func TestDescriptionAndEventRoundTrip(t *testing.T) {
 		t.Errorf("unknown type: error %v", err)
 	}
 
-	e := Event{Step: 3, Scalars: []Scalar{{"train_loss", 0.5}},
+	e := Event{Step: 3, Replayed: true, Scalars: []Scalar{{"train_loss", 0.5}},
 		Histograms: []Histogram{{"weights/network.0.weight", []float64{1, -2}}},
 		Graph:      &Graph{Nodes: []GraphNode{{Name: "input", Op: "Placeholder", Shape: []int64{-1, 50}}}}}
 	gotE := eventFromProto(roundTrip(t, eventToProto(e), &pb.Event{}))

@@ -98,6 +98,13 @@ type Trial struct {
 	// order in which an adaptive search asked for it.
 	Number  int `json:"number"`
 	Attempt int `json:"attempt"`
+	// ResumedFrom names the run directory (a sibling of this one) whose
+	// saved training state this run continued after it was interrupted,
+	// and ResumedEpochs the epochs that state covered: this run's events
+	// hold the epochs after them (and any the interrupted runs lost), its
+	// numbers every epoch. Empty for a run that started from epoch 0.
+	ResumedFrom   string `json:"resumed_from,omitempty"`
+	ResumedEpochs int64  `json:"resumed_epochs,omitempty"`
 
 	Status Status `json:"status"`
 	Error  string `json:"error,omitempty"`

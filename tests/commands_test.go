@@ -71,6 +71,7 @@ const pollInterval = 20 * time.Millisecond
 //	samecurves DIR1 DIR2           two sweep directories hold the same trials
 //	                               with bit-identical records and event series
 //	killloop -n N -max D -seed S PROG [ARGS...]
+//	sameresults RESUMED UNINTERRUPTED  a resumed sweep has the uninterrupted results (resume_test.go)
 //	                               run PROG N times, each killed with SIGKILL
 //	                               after a random delay below D (chaos_test.go)
 //	checkresumed DIR               every trial of DIR succeeded once, in its
@@ -101,6 +102,7 @@ func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args 
 		"samecurves":    cmdSamecurves,
 		"checkprogress": cmdCheckprogress,
 		"killloop":      cmdKillloop,
+		"sameresults":   cmdSameresults,
 		"checkresumed":  cmdCheckresumed,
 		"experiment":    cmdExperiment,
 		"datasha":       cmdDatasha,

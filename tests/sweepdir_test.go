@@ -4,12 +4,15 @@ package tests
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -209,6 +212,11 @@ func checkEvents(dir string, rec *results.Trial, checks []succeededCheck) error 
 	if !ended {
 		return nil
 	}
+	if rec.ResumedFrom != "" {
+		if run, err = withEarlierRuns(dir, rec, run); err != nil {
+			return err
+		}
+	}
 	for _, tag := range []string{"train_loss", "val_loss"} {
 		if n := len(run.Scalars[tag]); int64(n) != rec.EpochsRun {
 			return fmt.Errorf("%s: %d %s points for %d epochs run", dir, n, tag, rec.EpochsRun)
@@ -231,6 +239,66 @@ func checkEvents(dir string, rec *results.Trial, checks []succeededCheck) error 
 	return nil
 }
 
+// withEarlierRuns adds to a resumed run's events those of the interrupted
+// runs it continued (the trial's runs just before it that were
+// interrupted), so that the checks see the trial's whole curve; and it
+// checks that no step's scalars were logged twice across them: TensorBoard
+// shows the runs as one curve.
+func withEarlierRuns(dir string, rec *results.Trial, run *logger.Run) (*logger.Run, error) {
+	siblings, err := filepath.Glob(filepath.Join(filepath.Dir(dir), "*", results.TrialFile))
+	if err != nil {
+		return nil, err
+	}
+	type earlier struct {
+		dir string
+		rec *results.Trial
+	}
+	var runs []earlier
+	for _, f := range siblings {
+		if r, err := readTrialFile(f); err == nil && r.StartedAt.Before(rec.StartedAt) {
+			runs = append(runs, earlier{filepath.Dir(f), r})
+		}
+	}
+	sort.Slice(runs, func(a, b int) bool { return runs[a].rec.StartedAt.Before(runs[b].rec.StartedAt) })
+	merged := *run
+	merged.Scalars, merged.Histograms = maps.Clone(run.Scalars), maps.Clone(run.Histograms)
+	resumedFound := false
+	for i := len(runs) - 1; i >= 0 && runs[i].rec.Status == results.StatusInterrupted; i-- {
+		resumedFound = resumedFound || filepath.Base(runs[i].dir) == rec.ResumedFrom
+		ev, _ := logger.ReadRun(runs[i].dir) // a killed run's last record may be cut short
+		if ev == nil {
+			continue
+		}
+		for tag, pts := range ev.Scalars {
+			if !strings.HasPrefix(tag, "best_") {
+				// The summary of a session (one killed after its training
+				// ended, before its record) is that session's own.
+				merged.Scalars[tag] = append(slices.Clone(merged.Scalars[tag]), pts...)
+			}
+		}
+		for tag, pts := range ev.Histograms {
+			merged.Histograms[tag] = append(slices.Clone(merged.Histograms[tag]), pts...)
+		}
+	}
+	if !resumedFound {
+		return nil, fmt.Errorf("%s: resumed from %s, which is not an interrupted run just before it", dir, rec.ResumedFrom)
+	}
+	for tag, pts := range merged.Scalars {
+		seen := map[int64]bool{}
+		for _, p := range pts {
+			if seen[p.Step] {
+				return nil, fmt.Errorf("%s: %s logged twice at step %d across the runs it resumed", dir, tag, p.Step)
+			}
+			seen[p.Step] = true
+		}
+		slices.SortFunc(pts, func(a, b logger.ScalarPoint) int { return cmp.Compare(a.Step, b.Step) })
+	}
+	for _, pts := range merged.Histograms {
+		slices.SortFunc(pts, func(a, b logger.HistogramPoint) int { return cmp.Compare(a.Step, b.Step) })
+	}
+	return &merged, nil
+}
+
 // succeededCheck is a further check of a succeeded run's events.
 type succeededCheck func(run *logger.Run, rec *results.Trial) error
 
@@ -246,9 +314,12 @@ func ffnEvents(run *logger.Run, rec *results.Trial) error {
 			return fmt.Errorf("%d %s points for %d epochs run", n, tag, rec.EpochsRun)
 		}
 	}
+	// A resumed run replays its state's epochs without their histograms:
+	// the first may be lost with the events a killed run had not written.
+	first := rec.ResumedEpochs
 	for _, tag := range []string{"weights/network.0.weight", "gradients/network.0.weight"} {
 		h := run.Histograms[tag]
-		if len(h) == 0 || h[0].Step != 0 || h[len(h)-1].Step != rec.EpochsRun-1 {
+		if len(h) == 0 || h[0].Step > first || h[len(h)-1].Step != rec.EpochsRun-1 {
 			return fmt.Errorf("%s histograms at steps %v; want the first and the last epoch (%d)", tag, histSteps(h), rec.EpochsRun-1)
 		}
 	}

@@ -49,6 +49,8 @@ import (
 //	experiment_summary = false               # write TensorBoard's HParams experiment summary
 //	checkpoint         = "best"              # trained weights kept in each run directory: "best" (default),
 //	                                         # "best+last" or "none" (see Checkpoint*)
+//	checkpoint_every   = 25                  # save the training state every N epochs, so that an interrupted
+//	                                         # trial resumes there; 0 = never (needs checkpoint other than "none")
 //
 // Tables:
 //
@@ -117,6 +119,11 @@ type Spec struct {
 	// directory: CheckpointBest, CheckpointBestLast or CheckpointNone. It
 	// is not part of a trial's identity: it changes no number.
 	Checkpoint string
+	// CheckpointEvery asks the model to save its whole training state
+	// every so many epochs (0: never), so that an interrupted trial
+	// resumes from there rather than from epoch 0. It changes no number
+	// (resuming is exact), so it is not part of a trial's identity.
+	CheckpointEvery int
 
 	Data  dataset.Spec // Path made absolute
 	Slurm slurm.Config
@@ -210,6 +217,13 @@ const (
 	DefaultLogDir   = "runs"
 	DefaultModel    = "ffn"
 	DefaultLogEvery = 10
+	// DefaultCheckpointEvery saves a trial's training state every 25
+	// epochs: an interruption loses at most 25 epochs, and for the
+	// textbook network (epochs of ~21 ms on 2 shared cores, a 357 KB state
+	// that takes ~8.5 ms to write and fsync) that costs ~1.6% of training
+	// time; every 10 epochs would cost ~4% (README: "Failures, Ctrl-C and
+	// resuming").
+	DefaultCheckpointEvery = 25
 )
 
 // Load reads and validates the grid file at path. Relative paths inside it
@@ -246,10 +260,11 @@ func Parse(file string, src []byte) (*Spec, error) {
 	s := &Spec{
 		File: file, Dir: dir, Source: src, GridHash: GridHash(src),
 		LogDir: DefaultLogDir, Repeats: 1, LogEvery: DefaultLogEvery, Checkpoint: CheckpointBest,
-		Search:    Search{Sampler: SamplerGrid},
-		Objective: Objective{Metric: DefaultMetric, Mode: ModeMin},
-		Prune:     Prune{Method: PruneNone},
-		lines:     map[string]int{},
+		CheckpointEvery: DefaultCheckpointEvery,
+		Search:          Search{Sampler: SamplerGrid},
+		Objective:       Objective{Metric: DefaultMetric, Mode: ModeMin},
+		Prune:           Prune{Method: PruneNone},
+		lines:           map[string]int{},
 	}
 	root.index(s.lines)
 	p.top(s, root)
@@ -301,6 +316,7 @@ type topLevel struct {
 	LogEvery          int      `toml:"log_every"`
 	ExperimentSummary bool     `toml:"experiment_summary"`
 	Checkpoint        string   `toml:"checkpoint"`
+	CheckpointEvery   int      `toml:"checkpoint_every"`
 	// The tables, decoded by their own code.
 	Data      struct{} `toml:"data"`
 	Params    struct{} `toml:"params"`
@@ -314,7 +330,7 @@ type topLevel struct {
 }
 
 func (p *specParser) top(s *Spec, root *tomlNode) {
-	t := topLevel{LogDir: s.LogDir, Repeats: s.Repeats, LogEvery: s.LogEvery}
+	t := topLevel{LogDir: s.LogDir, Repeats: s.Repeats, LogEvery: s.LogEvery, CheckpointEvery: s.CheckpointEvery}
 	p.decodeStruct(root, reflect.ValueOf(&t).Elem())
 
 	s.Name = t.Name
@@ -377,6 +393,8 @@ func (p *specParser) top(s *Spec, root *tomlNode) {
 	p.atLeast(root, "repeats", t.Repeats, 1)
 	p.atLeast(root, "retries", t.Retries, 0)
 	p.atLeast(root, "log_every", t.LogEvery, 0)
+	p.atLeast(root, "checkpoint_every", t.CheckpointEvery, 0)
+	s.CheckpointEvery = t.CheckpointEvery
 	s.Workers, s.Seed, s.Repeats, s.Retries, s.LogEvery = t.Workers, t.Seed, t.Repeats, t.Retries, t.LogEvery
 	s.ExperimentSummary = t.ExperimentSummary
 	if n := root.kid("checkpoint"); n != nil && isString(n) {

@@ -81,7 +81,7 @@ timeout = "1m30s"
 log_every = 0
 experiment_summary = true
 checkpoint = "best+last"
-
+checkpoint_every = 25
 [data]
 path = "data/train.csv"
 target = "y"
@@ -130,7 +130,7 @@ sbatch_args = ["--qos=low"]
 		Name: "full", LogDir: filepath.Join(dir, "out"), Plugin: filepath.Join(dir, "bin", "model"),
 		PluginArgs: []string{"--threads", "1"}, TrialName: "m_{lr}_{seed}",
 		Workers: 3, Seed: -7, Repeats: 2, Retries: 1, Timeout: 90 * time.Second, LogEvery: 0,
-		ExperimentSummary: true, Checkpoint: CheckpointBestLast,
+		ExperimentSummary: true, Checkpoint: CheckpointBestLast, CheckpointEvery: 25,
 		Data: dataset.Spec{Path: filepath.Join(dir, "data", "train.csv"), Target: "y", Features: []string{"a", "b"},
 			ValSplit: 0.25, Split: "chronological", Standardize: &no, Seed: 9},
 		Slurm:  slurm.Config{Partition: "cpu", CPUsPerTask: 4, ExtraArgs: []string{"--qos=low"}},
@@ -165,7 +165,8 @@ func TestDefaults(t *testing.T) {
 	s := mustParse(t, "# nothing\n")
 	if s.Name != "grid" || s.LogDir != filepath.Join(s.Dir, DefaultLogDir) || s.Model != DefaultModel || s.Plugin != "" ||
 		s.Repeats != 1 || s.Retries != 0 || s.Workers != 0 || s.LogEvery != DefaultLogEvery ||
-		s.Timeout != 0 || s.ExperimentSummary || s.TrialName != "" || s.Checkpoint != CheckpointBest {
+		s.Timeout != 0 || s.ExperimentSummary || s.TrialName != "" || s.Checkpoint != CheckpointBest ||
+		s.CheckpointEvery != DefaultCheckpointEvery {
 		t.Errorf("defaults: %+v", s)
 	}
 	trials, err := Expand(s, ffnDesc())

@@ -2,6 +2,7 @@ package builtin
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -71,4 +72,45 @@ func BenchmarkTextbookCheckpoint(b *testing.B) {
 		}
 		b.ReportMetric(float64(fi.Size()), "bytes")
 	})
+}
+
+// BenchmarkTextbookState is what resuming costs the textbook trial at
+// checkpoint_every's default: one training state (weights, Adam's moments,
+// the rows' order, the best copies, 10 epochs of events) taken, encoded and
+// written atomically (fsync included), against BenchmarkTextbookTrial's
+// ms/epoch. It reports the file's size.
+func BenchmarkTextbookState(b *testing.B) {
+	const every = 10
+	ctx := context.Background()
+	dir := b.TempDir()
+	req := plugins.TrainRequest{Seed: 1, Params: plugins.Params{"epochs": int64(every + 1)},
+		Checkpoint: plugins.Checkpoint{Dir: dir, StateEvery: every, StateFile: stateFile}}
+	var saved []byte
+	var hist history
+	data, err := processCache.Get(ctx, req.Data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	h, _ := resolve(req.Params)
+	h.net.InputDim = data.NumFeatures()
+	src := rand.NewPCG(1, 2)
+	net, _ := ffn.New(h.net, src)
+	ck := newCheckpointer(req, net, data, h)
+	fd := ffn.Data{Features: data.NumFeatures(), Targets: 1, TrainX: data.TrainX, TrainY: data.TrainY, ValX: data.ValX, ValY: data.ValY}
+	var state *ffn.State
+	_, err = ffn.TrainWith(ctx, net, fd, h.train, src, ffn.Options{StateEvery: every,
+		OnEpoch: func(r ffn.EpochReport) error { hist.add(r); ck.observe(r); return nil },
+		OnState: func(s *ffn.State) error { state = s; return errors.New("stop") }})
+	if state == nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if saved, err = encodeState(req, state, &hist, ck); err != nil {
+			b.Fatal(err)
+		}
+		if err := plugins.SaveFile(req, stateFile, saved); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(saved)), "bytes")
 }

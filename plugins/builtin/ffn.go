@@ -9,6 +9,7 @@ import (
 	"maps"
 	"math"
 	"math/rand/v2"
+	"os"
 	"slices"
 
 	"github.com/sweep-ml/sweep/plugins"
@@ -266,16 +267,19 @@ func (m ffnModel) Train(ctx context.Context, req plugins.TrainRequest, emit func
 	ck := newCheckpointer(req, net, data, h)
 	fd := ffn.Data{Features: data.NumFeatures(), Targets: 1,
 		TrainX: data.TrainX, TrainY: data.TrainY, ValX: data.ValX, ValY: data.ValY}
-	onEpoch := func(r ffn.EpochReport) error {
-		ev := plugins.Event{Step: int64(r.Epoch), Scalars: []plugins.Scalar{
-			{Tag: MetricTrainLoss, Value: r.TrainLoss},
-			{Tag: MetricValLoss, Value: r.ValLoss},
-			{Tag: MetricLearningRate, Value: r.LearningRate},
-			{Tag: MetricPredMean, Value: r.PredMean},
-			{Tag: MetricPredStd, Value: r.PredStd},
-		}}
-		if r.Epoch == 0 {
-			ev.Graph = Graph(net)
+	var hist history
+	opts := ffn.Options{}
+	if req.ResumeFrom != "" {
+		if opts.From, err = resume(req, ck, &hist, emit, net); err != nil {
+			return plugins.Outcome{}, err
+		}
+	}
+	first := opts.From == nil // the graph goes with a run's first event
+	opts.OnEpoch = func(r ffn.EpochReport) error {
+		hist.add(r)
+		ev := hist.event(r.Epoch)
+		if first {
+			ev.Graph, first = Graph(net), false
 		}
 		if req.HistogramEvery > 0 && (r.Epoch%req.HistogramEvery == 0 || r.Last) {
 			ev.Histograms = histograms(net)
@@ -285,7 +289,20 @@ func (m ffnModel) Train(ctx context.Context, req plugins.TrainRequest, emit func
 		}
 		return emit(ev)
 	}
-	res, err := ffn.Train(ctx, net, fd, h.train, src, onEpoch)
+	if c := req.Checkpoint; c.StateEvery > 0 && c.StateFile != "" {
+		opts.StateEvery = c.StateEvery
+		opts.OnState = func(s *ffn.State) error {
+			b, err := encodeState(req, s, &hist, ck)
+			if err == nil {
+				err = plugins.SaveFile(req, c.StateFile, b)
+			}
+			if err != nil {
+				return fmt.Errorf("saving the training state: %w", err)
+			}
+			return nil
+		}
+	}
+	res, err := ffn.TrainWith(ctx, net, fd, h.train, src, opts)
 	if err == nil && ck != nil {
 		err = ck.save()
 	}
@@ -305,6 +322,35 @@ func (m ffnModel) Train(ctx context.Context, req plugins.TrainRequest, emit func
 		return out, fmt.Errorf("%w (try a lower lr or clip_grad_norm)", err)
 	}
 	return out, err
+}
+
+// resume reads the training state req.ResumeFrom names and replays the
+// events of the epochs it covers; the network then continues from it. A
+// state that is missing or unusable (the interrupted run saved none, or
+// another version of the network did) is no error: the trial starts from
+// epoch 0, as an uninterrupted run would, and says so in its log.
+func resume(req plugins.TrainRequest, ck *checkpointer, hist *history, emit func(plugins.Event) error, net *ffn.Net) (*ffn.State, error) {
+	s, h, err := readState(req.ResumeFrom, req, ck)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "ffn: not resuming from %s (%v): starting from epoch 0\n", req.ResumeFrom, err)
+		if ck != nil {
+			ck.best = state{}
+		}
+		return nil, nil
+	}
+	*hist = *h
+	for e := range s.Epochs {
+		ev := hist.event(e)
+		ev.Replayed = true
+		if e == 0 {
+			ev.Graph = Graph(net)
+		}
+		if err := emit(ev); err != nil {
+			return nil, err
+		}
+	}
+	fmt.Fprintf(os.Stderr, "ffn: resuming after epoch %d from %s\n", s.Epochs-1, req.ResumeFrom)
+	return s, nil
 }
 
 // histograms copies every trainable parameter and its gradient: the event

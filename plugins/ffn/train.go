@@ -132,6 +132,14 @@ const evalChunk = 256
 // running statistics of its best epoch; an error leaves the last step's.
 // The Result describes the epochs run, also when an error ends training.
 func Train(ctx context.Context, net *Net, data Data, cfg TrainConfig, src rand.Source, onEpoch func(EpochReport) error) (Result, error) {
+	return TrainWith(ctx, net, data, cfg, src, Options{OnEpoch: onEpoch})
+}
+
+// TrainWith is Train with options: it can save the run's state every few
+// epochs and continue a run from such a state (see Options), bit for bit
+// as the uninterrupted run. Both need a source whose state can be saved
+// and set, such as *rand.PCG.
+func TrainWith(ctx context.Context, net *Net, data Data, cfg TrainConfig, src rand.Source, opts Options) (Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return Result{}, err
 	}
@@ -141,7 +149,15 @@ func Train(ctx context.Context, net *Net, data Data, cfg TrainConfig, src rand.S
 	t := newTrainer(net, data, cfg, src)
 	stop := EarlyStopping{Patience: cfg.Patience, MinDelta: cfg.MinDelta}
 	var res Result
-	for epoch := 0; epoch < cfg.Epochs; epoch++ {
+	first := 0
+	if opts.From != nil {
+		if err := t.resume(opts.From, &stop); err != nil {
+			return Result{}, err
+		}
+		res, first = opts.From.Result, opts.From.Epochs
+	}
+	var state State
+	for epoch := first; epoch < cfg.Epochs; epoch++ {
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}
@@ -164,15 +180,23 @@ func Train(ctx context.Context, net *Net, data Data, cfg TrainConfig, src rand.S
 		}
 		last := early || epoch == cfg.Epochs-1
 		res.StoppedEarly = early && epoch < cfg.Epochs-1
-		if onEpoch != nil {
-			err := onEpoch(EpochReport{Epoch: epoch, TrainLoss: trainLoss, ValLoss: valLoss, LearningRate: rate,
+		if opts.OnEpoch != nil {
+			err := opts.OnEpoch(EpochReport{Epoch: epoch, TrainLoss: trainLoss, ValLoss: valLoss, LearningRate: rate,
 				PredMean: mean, PredStd: std, Improved: improved, Last: last})
 			if err != nil {
 				return res, err
 			}
 		}
-		if early {
+		if last {
 			break
+		}
+		if opts.StateEvery > 0 && opts.OnState != nil && (epoch+1)%opts.StateEvery == 0 {
+			if err := t.capture(&state, epoch+1, res, &stop); err != nil {
+				return res, err
+			}
+			if err := opts.OnState(&state); err != nil {
+				return res, err
+			}
 		}
 	}
 	if cfg.RestoreBest {
@@ -187,6 +211,7 @@ type trainer struct {
 	net   *Net
 	data  Data
 	cfg   TrainConfig
+	src   rand.Source // behind rng; its state is part of a saved State
 	rng   *rand.Rand
 	adam  *Adam
 	perm  []int
@@ -205,7 +230,7 @@ func newTrainer(net *Net, data Data, cfg TrainConfig, src rand.Source) *trainer 
 	n := data.trainRows()
 	b := min(cfg.BatchSize, n)
 	t := &trainer{
-		net: net, data: data, cfg: cfg, rng: rand.New(src),
+		net: net, data: data, cfg: cfg, src: src, rng: rand.New(src),
 		adam:  NewAdam(net.NumParams(), cfg.LR, cfg.WeightDecay),
 		perm:  make([]int, n),
 		xb:    make([]float64, b*data.Features),

@@ -671,7 +671,14 @@ type TrainRequest struct {
 	// Where the model may keep files of the trial (its trained weights): unset
 	// when the host wants none (the grid's checkpoint = "none", or a host that
 	// keeps no run directory).
-	Checkpoint    *Checkpoint `protobuf:"bytes,7,opt,name=checkpoint,proto3" json:"checkpoint,omitempty"`
+	Checkpoint *Checkpoint `protobuf:"bytes,7,opt,name=checkpoint,proto3" json:"checkpoint,omitempty"`
+	// Continue an interrupted run of this trial rather than start from epoch
+	// 0: the absolute path of the training-state file (checkpoint.state_file's
+	// name) that an earlier, interrupted run of the same trial wrote. Empty:
+	// start from the beginning. A model that cannot resume ignores it and
+	// starts from the beginning; one that resumes first replays the events of
+	// the epochs the state covers (Event.replayed), then trains on.
+	ResumeFrom    string `protobuf:"bytes,8,opt,name=resume_from,json=resumeFrom,proto3" json:"resume_from,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -755,6 +762,13 @@ func (x *TrainRequest) GetCheckpoint() *Checkpoint {
 	return nil
 }
 
+func (x *TrainRequest) GetResumeFrom() string {
+	if x != nil {
+		return x.ResumeFrom
+	}
+	return ""
+}
+
 // Checkpoint asks a model to keep files of its trial. The model writes each
 // file into dir (the trial's run directory, or its fold's) under a plain
 // name, atomically (a temporary name, then a rename), so that a reader
@@ -771,7 +785,15 @@ type Checkpoint struct {
 	// Provenance the host asks the model to store in its files (trial id,
 	// sweep, grid hash, ...), as string pairs such as safetensors'
 	// __metadata__ holds.
-	Metadata      map[string]string `protobuf:"bytes,3,rep,name=metadata,proto3" json:"metadata,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Metadata map[string]string `protobuf:"bytes,3,rep,name=metadata,proto3" json:"metadata,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// Every state_every epochs (0: never), after that epoch's event, save the
+	// whole training state (everything the run needs to continue exactly as
+	// if never stopped: weights, optimiser, random generator, epoch, early
+	// stopping, best-so-far, the events so far) atomically into dir under
+	// state_file's name, replacing the last. The host hands it back as
+	// resume_from when the run is interrupted.
+	StateEvery    int64  `protobuf:"varint,4,opt,name=state_every,json=stateEvery,proto3" json:"state_every,omitempty"`
+	StateFile     string `protobuf:"bytes,5,opt,name=state_file,json=stateFile,proto3" json:"state_file,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -825,6 +847,20 @@ func (x *Checkpoint) GetMetadata() map[string]string {
 		return x.Metadata
 	}
 	return nil
+}
+
+func (x *Checkpoint) GetStateEvery() int64 {
+	if x != nil {
+		return x.StateEvery
+	}
+	return 0
+}
+
+func (x *Checkpoint) GetStateFile() string {
+	if x != nil {
+		return x.StateFile
+	}
+	return ""
 }
 
 type TrainEvent struct {
@@ -917,7 +953,11 @@ type Event struct {
 	Scalars    []*Scalar              `protobuf:"bytes,2,rep,name=scalars,proto3" json:"scalars,omitempty"`
 	Histograms []*Histogram           `protobuf:"bytes,3,rep,name=histograms,proto3" json:"histograms,omitempty"`
 	// Sent once, with the first event.
-	Graph         *Graph `protobuf:"bytes,4,opt,name=graph,proto3" json:"graph,omitempty"`
+	Graph *Graph `protobuf:"bytes,4,opt,name=graph,proto3" json:"graph,omitempty"`
+	// The event repeats one of the epochs that the resume_from state covers,
+	// as the interrupted run reported it: the host counts it (score, best
+	// epoch, curve) and does not log it again.
+	Replayed      bool `protobuf:"varint,5,opt,name=replayed,proto3" json:"replayed,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -978,6 +1018,13 @@ func (x *Event) GetGraph() *Graph {
 		return x.Graph
 	}
 	return nil
+}
+
+func (x *Event) GetReplayed() bool {
+	if x != nil {
+		return x.Replayed
+	}
+	return false
 }
 
 type Scalar struct {
@@ -1394,7 +1441,7 @@ const file_model_proto_rawDesc = "" +
 	"\aIntList\x12\x16\n" +
 	"\x06values\x18\x01 \x03(\x03R\x06values\"#\n" +
 	"\tFloatList\x12\x16\n" +
-	"\x06values\x18\x01 \x03(\x01R\x06values\"\xf6\x02\n" +
+	"\x06values\x18\x01 \x03(\x01R\x06values\"\x97\x03\n" +
 	"\fTrainRequest\x12\x19\n" +
 	"\btrial_id\x18\x01 \x01(\tR\atrialId\x12B\n" +
 	"\x06params\x18\x02 \x03(\v2*.sweep.plugins.v1.TrainRequest.ParamsEntryR\x06params\x12\x1b\n" +
@@ -1404,15 +1451,21 @@ const file_model_proto_rawDesc = "" +
 	"\tdata_file\x18\x06 \x01(\tR\bdataFile\x12<\n" +
 	"\n" +
 	"checkpoint\x18\a \x01(\v2\x1c.sweep.plugins.v1.CheckpointR\n" +
-	"checkpoint\x1aR\n" +
+	"checkpoint\x12\x1f\n" +
+	"\vresume_from\x18\b \x01(\tR\n" +
+	"resumeFrom\x1aR\n" +
 	"\vParamsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12-\n" +
-	"\x05value\x18\x02 \x01(\v2\x17.sweep.plugins.v1.ValueR\x05value:\x028\x01\"\xb7\x01\n" +
+	"\x05value\x18\x02 \x01(\v2\x17.sweep.plugins.v1.ValueR\x05value:\x028\x01\"\xf7\x01\n" +
 	"\n" +
 	"Checkpoint\x12\x10\n" +
 	"\x03dir\x18\x01 \x01(\tR\x03dir\x12\x12\n" +
 	"\x04last\x18\x02 \x01(\bR\x04last\x12F\n" +
-	"\bmetadata\x18\x03 \x03(\v2*.sweep.plugins.v1.Checkpoint.MetadataEntryR\bmetadata\x1a;\n" +
+	"\bmetadata\x18\x03 \x03(\v2*.sweep.plugins.v1.Checkpoint.MetadataEntryR\bmetadata\x12\x1f\n" +
+	"\vstate_every\x18\x04 \x01(\x03R\n" +
+	"stateEvery\x12\x1d\n" +
+	"\n" +
+	"state_file\x18\x05 \x01(\tR\tstateFile\x1a;\n" +
 	"\rMetadataEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"|\n" +
@@ -1420,14 +1473,15 @@ const file_model_proto_rawDesc = "" +
 	"TrainEvent\x12/\n" +
 	"\x05event\x18\x01 \x01(\v2\x17.sweep.plugins.v1.EventH\x00R\x05event\x125\n" +
 	"\aoutcome\x18\x02 \x01(\v2\x19.sweep.plugins.v1.OutcomeH\x00R\aoutcomeB\x06\n" +
-	"\x04kind\"\xbb\x01\n" +
+	"\x04kind\"\xd7\x01\n" +
 	"\x05Event\x12\x12\n" +
 	"\x04step\x18\x01 \x01(\x03R\x04step\x122\n" +
 	"\ascalars\x18\x02 \x03(\v2\x18.sweep.plugins.v1.ScalarR\ascalars\x12;\n" +
 	"\n" +
 	"histograms\x18\x03 \x03(\v2\x1b.sweep.plugins.v1.HistogramR\n" +
 	"histograms\x12-\n" +
-	"\x05graph\x18\x04 \x01(\v2\x17.sweep.plugins.v1.GraphR\x05graph\"0\n" +
+	"\x05graph\x18\x04 \x01(\v2\x17.sweep.plugins.v1.GraphR\x05graph\x12\x1a\n" +
+	"\breplayed\x18\x05 \x01(\bR\breplayed\"0\n" +
 	"\x06Scalar\x12\x10\n" +
 	"\x03tag\x18\x01 \x01(\tR\x03tag\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\x01R\x05value\"5\n" +

@@ -13,7 +13,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x0bmodel.proto\x12\x10sweep.plugins.v1\"\x11\n\x0f\x44\x65scribeRequest\"p\n\x0b\x44\x65scription\x12\x0c\n\x04name\x18\x01 \x01(\t\x12+\n\x06params\x18\x02 \x03(\x0b\x32\x1b.sweep.plugins.v1.ParamSpec\x12\x0f\n\x07metrics\x18\x03 \x03(\t\x12\x0f\n\x07version\x18\x04 \x01(\tJ\x04\x08\x05\x10\x06\"\xb0\x01\n\tParamSpec\x12\x0c\n\x04name\x18\x01 \x01(\t\x12)\n\x04type\x18\x02 \x01(\x0e\x32\x1b.sweep.plugins.v1.ParamType\x12(\n\x07\x64\x65\x66\x61ult\x18\x03 \x01(\x0b\x32\x17.sweep.plugins.v1.Value\x12\x0c\n\x04help\x18\x04 \x01(\t\x12\x32\n\x0b\x63onstraints\x18\x05 \x01(\x0b\x32\x1d.sweep.plugins.v1.Constraints\"\x8c\x01\n\x0b\x43onstraints\x12$\n\x03min\x18\x01 \x01(\x0b\x32\x17.sweep.plugins.v1.Bound\x12$\n\x03max\x18\x02 \x01(\x0b\x32\x17.sweep.plugins.v1.Bound\x12\x0f\n\x07\x63hoices\x18\x03 \x03(\t\x12\x0f\n\x07min_len\x18\x04 \x01(\x03\x12\x0f\n\x07max_len\x18\x05 \x01(\x03\")\n\x05\x42ound\x12\r\n\x05value\x18\x01 \x01(\x01\x12\x11\n\texclusive\x18\x02 \x01(\x08\"\xb3\x01\n\x05Value\x12\x0f\n\x05\x66loat\x18\x01 \x01(\x01H\x00\x12\r\n\x03int\x18\x02 \x01(\x03H\x00\x12\x10\n\x06string\x18\x03 \x01(\tH\x00\x12\x0e\n\x04\x62ool\x18\x04 \x01(\x08H\x00\x12-\n\x08int_list\x18\x05 \x01(\x0b\x32\x19.sweep.plugins.v1.IntListH\x00\x12\x31\n\nfloat_list\x18\x06 \x01(\x0b\x32\x1b.sweep.plugins.v1.FloatListH\x00\x42\x06\n\x04kind\"\x19\n\x07IntList\x12\x0e\n\x06values\x18\x01 \x03(\x03\"\x1b\n\tFloatList\x12\x0e\n\x06values\x18\x01 \x03(\x01\"\xa3\x02\n\x0cTrainRequest\x12\x10\n\x08trial_id\x18\x01 \x01(\t\x12:\n\x06params\x18\x02 \x03(\x0b\x32*.sweep.plugins.v1.TrainRequest.ParamsEntry\x12\x11\n\tdata_json\x18\x03 \x01(\x0c\x12\x0c\n\x04seed\x18\x04 \x01(\x03\x12\x17\n\x0fhistogram_every\x18\x05 \x01(\x03\x12\x11\n\tdata_file\x18\x06 \x01(\t\x12\x30\n\ncheckpoint\x18\x07 \x01(\x0b\x32\x1c.sweep.plugins.v1.Checkpoint\x1a\x46\n\x0bParamsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12&\n\x05value\x18\x02 \x01(\x0b\x32\x17.sweep.plugins.v1.Value:\x02\x38\x01\"\x96\x01\n\nCheckpoint\x12\x0b\n\x03\x64ir\x18\x01 \x01(\t\x12\x0c\n\x04last\x18\x02 \x01(\x08\x12<\n\x08metadata\x18\x03 \x03(\x0b\x32*.sweep.plugins.v1.Checkpoint.MetadataEntry\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"l\n\nTrainEvent\x12(\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x17.sweep.plugins.v1.EventH\x00\x12,\n\x07outcome\x18\x02 \x01(\x0b\x32\x19.sweep.plugins.v1.OutcomeH\x00\x42\x06\n\x04kind\"\x99\x01\n\x05\x45vent\x12\x0c\n\x04step\x18\x01 \x01(\x03\x12)\n\x07scalars\x18\x02 \x03(\x0b\x32\x18.sweep.plugins.v1.Scalar\x12/\n\nhistograms\x18\x03 \x03(\x0b\x32\x1b.sweep.plugins.v1.Histogram\x12&\n\x05graph\x18\x04 \x01(\x0b\x32\x17.sweep.plugins.v1.Graph\"$\n\x06Scalar\x12\x0b\n\x03tag\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01\"(\n\tHistogram\x12\x0b\n\x03tag\x18\x01 \x01(\t\x12\x0e\n\x06values\x18\x02 \x03(\x01\"3\n\x05Graph\x12*\n\x05nodes\x18\x01 \x03(\x0b\x32\x1b.sweep.plugins.v1.GraphNode\"D\n\tGraphNode\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\n\n\x02op\x18\x02 \x01(\t\x12\x0e\n\x06inputs\x18\x03 \x03(\t\x12\r\n\x05shape\x18\x04 \x03(\x03\"\x91\x01\n\x07Outcome\x12\x15\n\rbest_val_loss\x18\x01 \x01(\x01\x12\x12\n\nbest_epoch\x18\x02 \x01(\x03\x12\x12\n\nepochs_run\x18\x03 \x01(\x03\x12\x15\n\rstopped_early\x18\x04 \x01(\x08\x12\x18\n\x10\x66inal_train_loss\x18\x05 \x01(\x01\x12\x16\n\x0e\x66inal_val_loss\x18\x06 \x01(\x01\"\r\n\x0bWaitRequest\"\x0b\n\tWaitReply*\xb1\x01\n\tParamType\x12\x1a\n\x16PARAM_TYPE_UNSPECIFIED\x10\x00\x12\x14\n\x10PARAM_TYPE_FLOAT\x10\x01\x12\x12\n\x0ePARAM_TYPE_INT\x10\x02\x12\x15\n\x11PARAM_TYPE_STRING\x10\x03\x12\x13\n\x0fPARAM_TYPE_BOOL\x10\x04\x12\x17\n\x13PARAM_TYPE_INT_LIST\x10\x05\x12\x19\n\x15PARAM_TYPE_FLOAT_LIST\x10\x06\x32\xe2\x01\n\x05Model\x12L\n\x08\x44\x65scribe\x12!.sweep.plugins.v1.DescribeRequest\x1a\x1d.sweep.plugins.v1.Description\x12G\n\x05Train\x12\x1e.sweep.plugins.v1.TrainRequest\x1a\x1c.sweep.plugins.v1.TrainEvent0\x01\x12\x42\n\x04Wait\x12\x1d.sweep.plugins.v1.WaitRequest\x1a\x1b.sweep.plugins.v1.WaitReplyB/Z-github.com/sweep-ml/sweep/plugins/proto;protob\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x0bmodel.proto\x12\x10sweep.plugins.v1\"\x11\n\x0f\x44\x65scribeRequest\"p\n\x0b\x44\x65scription\x12\x0c\n\x04name\x18\x01 \x01(\t\x12+\n\x06params\x18\x02 \x03(\x0b\x32\x1b.sweep.plugins.v1.ParamSpec\x12\x0f\n\x07metrics\x18\x03 \x03(\t\x12\x0f\n\x07version\x18\x04 \x01(\tJ\x04\x08\x05\x10\x06\"\xb0\x01\n\tParamSpec\x12\x0c\n\x04name\x18\x01 \x01(\t\x12)\n\x04type\x18\x02 \x01(\x0e\x32\x1b.sweep.plugins.v1.ParamType\x12(\n\x07\x64\x65\x66\x61ult\x18\x03 \x01(\x0b\x32\x17.sweep.plugins.v1.Value\x12\x0c\n\x04help\x18\x04 \x01(\t\x12\x32\n\x0b\x63onstraints\x18\x05 \x01(\x0b\x32\x1d.sweep.plugins.v1.Constraints\"\x8c\x01\n\x0b\x43onstraints\x12$\n\x03min\x18\x01 \x01(\x0b\x32\x17.sweep.plugins.v1.Bound\x12$\n\x03max\x18\x02 \x01(\x0b\x32\x17.sweep.plugins.v1.Bound\x12\x0f\n\x07\x63hoices\x18\x03 \x03(\t\x12\x0f\n\x07min_len\x18\x04 \x01(\x03\x12\x0f\n\x07max_len\x18\x05 \x01(\x03\")\n\x05\x42ound\x12\r\n\x05value\x18\x01 \x01(\x01\x12\x11\n\texclusive\x18\x02 \x01(\x08\"\xb3\x01\n\x05Value\x12\x0f\n\x05\x66loat\x18\x01 \x01(\x01H\x00\x12\r\n\x03int\x18\x02 \x01(\x03H\x00\x12\x10\n\x06string\x18\x03 \x01(\tH\x00\x12\x0e\n\x04\x62ool\x18\x04 \x01(\x08H\x00\x12-\n\x08int_list\x18\x05 \x01(\x0b\x32\x19.sweep.plugins.v1.IntListH\x00\x12\x31\n\nfloat_list\x18\x06 \x01(\x0b\x32\x1b.sweep.plugins.v1.FloatListH\x00\x42\x06\n\x04kind\"\x19\n\x07IntList\x12\x0e\n\x06values\x18\x01 \x03(\x03\"\x1b\n\tFloatList\x12\x0e\n\x06values\x18\x01 \x03(\x01\"\xb8\x02\n\x0cTrainRequest\x12\x10\n\x08trial_id\x18\x01 \x01(\t\x12:\n\x06params\x18\x02 \x03(\x0b\x32*.sweep.plugins.v1.TrainRequest.ParamsEntry\x12\x11\n\tdata_json\x18\x03 \x01(\x0c\x12\x0c\n\x04seed\x18\x04 \x01(\x03\x12\x17\n\x0fhistogram_every\x18\x05 \x01(\x03\x12\x11\n\tdata_file\x18\x06 \x01(\t\x12\x30\n\ncheckpoint\x18\x07 \x01(\x0b\x32\x1c.sweep.plugins.v1.Checkpoint\x12\x13\n\x0bresume_from\x18\x08 \x01(\t\x1a\x46\n\x0bParamsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12&\n\x05value\x18\x02 \x01(\x0b\x32\x17.sweep.plugins.v1.Value:\x02\x38\x01\"\xbf\x01\n\nCheckpoint\x12\x0b\n\x03\x64ir\x18\x01 \x01(\t\x12\x0c\n\x04last\x18\x02 \x01(\x08\x12<\n\x08metadata\x18\x03 \x03(\x0b\x32*.sweep.plugins.v1.Checkpoint.MetadataEntry\x12\x13\n\x0bstate_every\x18\x04 \x01(\x03\x12\x12\n\nstate_file\x18\x05 \x01(\t\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"l\n\nTrainEvent\x12(\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x17.sweep.plugins.v1.EventH\x00\x12,\n\x07outcome\x18\x02 \x01(\x0b\x32\x19.sweep.plugins.v1.OutcomeH\x00\x42\x06\n\x04kind\"\xab\x01\n\x05\x45vent\x12\x0c\n\x04step\x18\x01 \x01(\x03\x12)\n\x07scalars\x18\x02 \x03(\x0b\x32\x18.sweep.plugins.v1.Scalar\x12/\n\nhistograms\x18\x03 \x03(\x0b\x32\x1b.sweep.plugins.v1.Histogram\x12&\n\x05graph\x18\x04 \x01(\x0b\x32\x17.sweep.plugins.v1.Graph\x12\x10\n\x08replayed\x18\x05 \x01(\x08\"$\n\x06Scalar\x12\x0b\n\x03tag\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01\"(\n\tHistogram\x12\x0b\n\x03tag\x18\x01 \x01(\t\x12\x0e\n\x06values\x18\x02 \x03(\x01\"3\n\x05Graph\x12*\n\x05nodes\x18\x01 \x03(\x0b\x32\x1b.sweep.plugins.v1.GraphNode\"D\n\tGraphNode\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\n\n\x02op\x18\x02 \x01(\t\x12\x0e\n\x06inputs\x18\x03 \x03(\t\x12\r\n\x05shape\x18\x04 \x03(\x03\"\x91\x01\n\x07Outcome\x12\x15\n\rbest_val_loss\x18\x01 \x01(\x01\x12\x12\n\nbest_epoch\x18\x02 \x01(\x03\x12\x12\n\nepochs_run\x18\x03 \x01(\x03\x12\x15\n\rstopped_early\x18\x04 \x01(\x08\x12\x18\n\x10\x66inal_train_loss\x18\x05 \x01(\x01\x12\x16\n\x0e\x66inal_val_loss\x18\x06 \x01(\x01\"\r\n\x0bWaitRequest\"\x0b\n\tWaitReply*\xb1\x01\n\tParamType\x12\x1a\n\x16PARAM_TYPE_UNSPECIFIED\x10\x00\x12\x14\n\x10PARAM_TYPE_FLOAT\x10\x01\x12\x12\n\x0ePARAM_TYPE_INT\x10\x02\x12\x15\n\x11PARAM_TYPE_STRING\x10\x03\x12\x13\n\x0fPARAM_TYPE_BOOL\x10\x04\x12\x17\n\x13PARAM_TYPE_INT_LIST\x10\x05\x12\x19\n\x15PARAM_TYPE_FLOAT_LIST\x10\x06\x32\xe2\x01\n\x05Model\x12L\n\x08\x44\x65scribe\x12!.sweep.plugins.v1.DescribeRequest\x1a\x1d.sweep.plugins.v1.Description\x12G\n\x05Train\x12\x1e.sweep.plugins.v1.TrainRequest\x1a\x1c.sweep.plugins.v1.TrainEvent0\x01\x12\x42\n\x04Wait\x12\x1d.sweep.plugins.v1.WaitRequest\x1a\x1b.sweep.plugins.v1.WaitReplyB/Z-github.com/sweep-ml/sweep/plugins/proto;protob\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'model_pb2', globals())
@@ -25,8 +25,8 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _TRAINREQUEST_PARAMSENTRY._serialized_options = b'8\001'
   _CHECKPOINT_METADATAENTRY._options = None
   _CHECKPOINT_METADATAENTRY._serialized_options = b'8\001'
-  _PARAMTYPE._serialized_start=1862
-  _PARAMTYPE._serialized_end=2039
+  _PARAMTYPE._serialized_start=1942
+  _PARAMTYPE._serialized_end=2119
   _DESCRIBEREQUEST._serialized_start=33
   _DESCRIBEREQUEST._serialized_end=50
   _DESCRIPTION._serialized_start=52
@@ -44,31 +44,31 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _FLOATLIST._serialized_start=740
   _FLOATLIST._serialized_end=767
   _TRAINREQUEST._serialized_start=770
-  _TRAINREQUEST._serialized_end=1061
-  _TRAINREQUEST_PARAMSENTRY._serialized_start=991
-  _TRAINREQUEST_PARAMSENTRY._serialized_end=1061
-  _CHECKPOINT._serialized_start=1064
-  _CHECKPOINT._serialized_end=1214
-  _CHECKPOINT_METADATAENTRY._serialized_start=1167
-  _CHECKPOINT_METADATAENTRY._serialized_end=1214
-  _TRAINEVENT._serialized_start=1216
-  _TRAINEVENT._serialized_end=1324
-  _EVENT._serialized_start=1327
-  _EVENT._serialized_end=1480
-  _SCALAR._serialized_start=1482
-  _SCALAR._serialized_end=1518
-  _HISTOGRAM._serialized_start=1520
-  _HISTOGRAM._serialized_end=1560
-  _GRAPH._serialized_start=1562
-  _GRAPH._serialized_end=1613
-  _GRAPHNODE._serialized_start=1615
-  _GRAPHNODE._serialized_end=1683
-  _OUTCOME._serialized_start=1686
-  _OUTCOME._serialized_end=1831
-  _WAITREQUEST._serialized_start=1833
-  _WAITREQUEST._serialized_end=1846
-  _WAITREPLY._serialized_start=1848
-  _WAITREPLY._serialized_end=1859
-  _MODEL._serialized_start=2042
-  _MODEL._serialized_end=2268
+  _TRAINREQUEST._serialized_end=1082
+  _TRAINREQUEST_PARAMSENTRY._serialized_start=1012
+  _TRAINREQUEST_PARAMSENTRY._serialized_end=1082
+  _CHECKPOINT._serialized_start=1085
+  _CHECKPOINT._serialized_end=1276
+  _CHECKPOINT_METADATAENTRY._serialized_start=1229
+  _CHECKPOINT_METADATAENTRY._serialized_end=1276
+  _TRAINEVENT._serialized_start=1278
+  _TRAINEVENT._serialized_end=1386
+  _EVENT._serialized_start=1389
+  _EVENT._serialized_end=1560
+  _SCALAR._serialized_start=1562
+  _SCALAR._serialized_end=1598
+  _HISTOGRAM._serialized_start=1600
+  _HISTOGRAM._serialized_end=1640
+  _GRAPH._serialized_start=1642
+  _GRAPH._serialized_end=1693
+  _GRAPHNODE._serialized_start=1695
+  _GRAPHNODE._serialized_end=1763
+  _OUTCOME._serialized_start=1766
+  _OUTCOME._serialized_end=1911
+  _WAITREQUEST._serialized_start=1913
+  _WAITREQUEST._serialized_end=1926
+  _WAITREPLY._serialized_start=1928
+  _WAITREPLY._serialized_end=1939
+  _MODEL._serialized_start=2122
+  _MODEL._serialized_end=2348
 # @@protoc_insertion_point(module_scope)
