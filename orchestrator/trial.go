@@ -543,8 +543,17 @@ func (r *trialRunner) train(ctx context.Context, t spec.Trial, tl *logger.Traini
 	emit := func(e plugins.Event) error {
 		m.observe(e)
 		if e.Replayed && res != nil {
+			first := logged == nil
 			logged = res.logged
 			rec.ResumedFrom, rec.ResumedEpochs = filepath.Base(filepath.Dir(res.state)), e.Step+1
+			if first {
+				// Said at once, not only at the end: a run killed later is
+				// still known to continue that state, so that a run that
+				// resumes it in turn can tell its curve's parts.
+				if err := results.WriteTrial(tl.Dir(), rec); err != nil {
+					return infraError{err}
+				}
+			}
 		}
 		if prog != nil {
 			prog.epoch(t, fold, e.Step, e.Scalars)

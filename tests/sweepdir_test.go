@@ -240,10 +240,13 @@ func checkEvents(dir string, rec *results.Trial, checks []succeededCheck) error 
 }
 
 // withEarlierRuns adds to a resumed run's events those of the interrupted
-// runs it continued (the trial's runs just before it that were
-// interrupted), so that the checks see the trial's whole curve; and it
+// runs it continued, so that the checks see the trial's whole curve; and it
 // checks that no step's scalars were logged twice across them: TensorBoard
-// shows the runs as one curve.
+// shows the runs as one curve. The runs it continued are the interrupted
+// runs between it and the run whose state it resumed, that run, and, back
+// the same way, the runs that run continued in turn: a run that started
+// from epoch 0 ends the chain (runs before it were restarts, curves of
+// their own).
 func withEarlierRuns(dir string, rec *results.Trial, run *logger.Run) (*logger.Run, error) {
 	siblings, err := filepath.Glob(filepath.Join(filepath.Dir(dir), "*", results.TrialFile))
 	if err != nil {
@@ -263,8 +266,12 @@ func withEarlierRuns(dir string, rec *results.Trial, run *logger.Run) (*logger.R
 	merged := *run
 	merged.Scalars, merged.Histograms = maps.Clone(run.Scalars), maps.Clone(run.Histograms)
 	resumedFound := false
-	for i := len(runs) - 1; i >= 0 && runs[i].rec.Status == results.StatusInterrupted; i-- {
-		resumedFound = resumedFound || filepath.Base(runs[i].dir) == rec.ResumedFrom
+	want := rec.ResumedFrom // the run the chain continues back to
+	for i := len(runs) - 1; i >= 0 && runs[i].rec.Status == results.StatusInterrupted && want != ""; i-- {
+		if filepath.Base(runs[i].dir) == want {
+			resumedFound = resumedFound || want == rec.ResumedFrom
+			want = runs[i].rec.ResumedFrom // "" when it started from epoch 0
+		}
 		ev, _ := logger.ReadRun(runs[i].dir) // a killed run's last record may be cut short
 		if ev == nil {
 			continue
@@ -315,10 +322,15 @@ func ffnEvents(run *logger.Run, rec *results.Trial) error {
 		}
 	}
 	// A resumed run replays its state's epochs without their histograms:
-	// the first may be lost with the events a killed run had not written.
-	first := rec.ResumedEpochs
+	// those may be lost with the events a killed run had not written, and
+	// the first is then the first histogram epoch at or after the resumed
+	// ones (histograms come every log_every epochs: the steps' spacing).
 	for _, tag := range []string{"weights/network.0.weight", "gradients/network.0.weight"} {
 		h := run.Histograms[tag]
+		first := rec.ResumedEpochs
+		if len(h) > 1 && first > 0 {
+			first += h[1].Step - h[0].Step - 1
+		}
 		if len(h) == 0 || h[0].Step > first || h[len(h)-1].Step != rec.EpochsRun-1 {
 			return fmt.Errorf("%s histograms at steps %v; want the first and the last epoch (%d)", tag, histSteps(h), rec.EpochsRun-1)
 		}
