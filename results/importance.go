@@ -41,7 +41,7 @@ type Importance struct {
 // grid, its values; for a random search, the draws, so a log-uniform
 // dimension is weighed in log space).
 type ImportanceReport struct {
-	Trials int // the succeeded trials with a finite score it is fitted to
+	Trials int // the succeeded trials with a finite score it is fitted to (at most MaxImportanceTrials)
 	Trees  int
 	// Params is sorted by Share, largest first.
 	Params []Importance
@@ -51,10 +51,31 @@ type ImportanceReport struct {
 	Interactions float64
 }
 
+// MaxImportanceTrials bounds the trials the forest is fitted to: above it,
+// a random sample of this many (the same for the same sweep) estimates the
+// variance shares as well, for a fraction of the time.
+const MaxImportanceTrials = 10_000
+
+// sample returns at most n of the trials (params, y), drawn without
+// replacement by a generator of fixed seed, in their order.
+func sample(params []map[string]any, y []float64, n int) ([]map[string]any, []float64) {
+	if len(y) <= n {
+		return params, y
+	}
+	keep := rand.New(rand.NewPCG(0x1a7, 0x5a3)).Perm(len(y))[:n]
+	slices.Sort(keep)
+	ps, ys := make([]map[string]any, n), make([]float64, n)
+	for i, k := range keep {
+		ps[i], ys[i] = params[k], y[k]
+	}
+	return ps, ys
+}
+
 // ParamImportance estimates the importance of r's swept hyperparameters
 // from the trials of s that count in r (ids restricts them as in
-// RankOptions). It is nil with fewer than MinImportanceTrials scored trials
-// or when no swept hyperparameter takes two values.
+// RankOptions), or from a sample of MaxImportanceTrials of them. It is nil
+// with fewer than MinImportanceTrials scored trials or when no swept
+// hyperparameter takes two values.
 func ParamImportance(s *Sweep, r *Ranking, ids []string) *ImportanceReport {
 	keep := idFilter(ids)
 	var params []map[string]any
@@ -72,6 +93,7 @@ func ParamImportance(s *Sweep, r *Ranking, ids []string) *ImportanceReport {
 	if len(y) < MinImportanceTrials {
 		return nil
 	}
+	params, y = sample(params, y, MaxImportanceTrials)
 	var names []string
 	var cols [][]int
 	var levels []int

@@ -6,7 +6,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
+	"sync"
 )
 
 // GridFile is the name of the grid as run, kept at the root of a sweep
@@ -94,38 +96,28 @@ func LoadSweep(dir string) (*Sweep, error) {
 	}
 	s := &Sweep{Dir: dir}
 	byID := make(map[string]*TrialRuns)
-	for _, td := range trialDirs {
-		if !isVisibleDir(td) {
+	for _, d := range readTrialDirs(dir, trialDirs) {
+		if d.err != nil {
+			s.warnf("%s: %v", d.path, d.err)
 			continue
 		}
-		tdPath := filepath.Join(dir, td.Name())
-		runDirs, err := os.ReadDir(tdPath)
-		if err != nil {
-			s.warnf("%s: %v", tdPath, err)
-			continue
-		}
-		for _, rd := range runDirs {
-			if !isVisibleDir(rd) {
+		for _, rs := range d.runs {
+			if errors.Is(rs.err, fs.ErrNotExist) {
+				s.warnf("%s: no %s (a run starting, or killed before its first record)", rs.path, TrialFile)
+				s.Unrecorded = append(s.Unrecorded, rs.path)
 				continue
 			}
-			runPath := filepath.Join(tdPath, rd.Name())
-			t, err := readTrial(filepath.Join(runPath, TrialFile))
-			if errors.Is(err, fs.ErrNotExist) {
-				s.warnf("%s: no %s (a run starting, or killed before its first record)", runPath, TrialFile)
-				s.Unrecorded = append(s.Unrecorded, runPath)
+			if rs.err != nil {
+				s.warnf("%v", rs.err)
 				continue
 			}
-			if err != nil {
-				s.warnf("%v", err)
-				continue
-			}
-			tr := byID[t.ID]
+			tr := byID[rs.trial.ID]
 			if tr == nil {
-				tr = &TrialRuns{ID: t.ID}
-				byID[t.ID] = tr
+				tr = &TrialRuns{ID: rs.trial.ID}
+				byID[rs.trial.ID] = tr
 				s.Trials = append(s.Trials, tr)
 			}
-			tr.Runs = append(tr.Runs, &Run{Dir: runPath, Trial: t})
+			tr.Runs = append(tr.Runs, &Run{Dir: rs.path, Trial: rs.trial})
 		}
 	}
 	for _, tr := range s.Trials {
@@ -148,6 +140,68 @@ func LoadSweep(dir string) (*Sweep, error) {
 		return a.ID < b.ID
 	})
 	return s, nil
+}
+
+// trialDir is what a trial's directory holds: its runs' records, in
+// directory order, or why it could not be listed.
+type trialDir struct {
+	path string
+	runs []runRecord
+	err  error
+}
+
+type runRecord struct {
+	path  string
+	trial *Trial
+	err   error
+}
+
+// readTrialDirs lists and decodes the runs of every visible directory in
+// entries, in their order, on several goroutines: a sweep of 100,000
+// trials is 100,000 directories and records, and reading them one by one
+// leaves the cores idle while the disk answers.
+func readTrialDirs(dir string, entries []fs.DirEntry) []trialDir {
+	var out []trialDir
+	for _, e := range entries {
+		if isVisibleDir(e) {
+			out = append(out, trialDir{path: filepath.Join(dir, e.Name())})
+		}
+	}
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(len(out), 4*runtime.GOMAXPROCS(0)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i].runs, out[i].err = readRuns(out[i].path)
+			}
+		}()
+	}
+	for i := range out {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return out
+}
+
+// readRuns reads the records of the run directories in a trial's
+// directory.
+func readRuns(trialPath string) ([]runRecord, error) {
+	runDirs, err := os.ReadDir(trialPath)
+	if err != nil {
+		return nil, err
+	}
+	var runs []runRecord
+	for _, rd := range runDirs {
+		if isVisibleDir(rd) {
+			path := filepath.Join(trialPath, rd.Name())
+			t, err := readTrial(filepath.Join(path, TrialFile))
+			runs = append(runs, runRecord{path, t, err})
+		}
+	}
+	return runs, nil
 }
 
 // runBefore orders runs by start time, then by directory name: timestamped
