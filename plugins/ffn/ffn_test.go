@@ -76,8 +76,8 @@ func TestKernels(t *testing.T) {
 		return v
 	}
 	forEachKernel(t, func(t *testing.T) {
-		for _, m := range []int{1, 3, 4, 7, 8, 9, 64} {
-			for _, n := range []int{1, 4, 5, 8, 13, 16, 21, 32} {
+		for _, m := range []int{1, 3, 4, 5, 7, 8, 9, 12, 13, 64} {
+			for _, n := range []int{1, 4, 5, 8, 13, 16, 21, 24, 25, 32, 50} {
 				for _, k := range []int{0, 1, 2, 8, 50} {
 					name := fmt.Sprintf("%dx%dx%d", m, n, k)
 					b := randSlice(k * n)
@@ -85,6 +85,15 @@ func TestKernels(t *testing.T) {
 					got := randSlice(m * n)
 					gemm(nil, m, n, k, a, k, 1, b, n, got, n)
 					checkNear(t, name+" plain", got, naiveGemm(m, n, k, a, k, 1, b, n), 1e-13)
+					if kernel == avx512 && k > 0 {
+						// 8×16 blocks with 4×8 edges give the 4×8
+						// kernel's bits everywhere.
+						want := make([]float64, m*n)
+						gemmTiled(nil, tiles4x8, m, n, k, a, k, 1, b, n, want, n)
+						if !slices.Equal(got, want) {
+							t.Errorf("%s: avx512 differs from the 4×8 kernel", name)
+						}
+					}
 					// Â as the transpose of a k×m matrix.
 					got = randSlice(m * n)
 					gemm(nil, m, n, k, a, 1, m, b, n, got, n)

@@ -25,15 +25,25 @@ import (
 // Â·B over k terms (see kern4x8).
 type microKernel func(k int, a *float64, rsA, psA int, b *float64, ldb int, c *float64, ldc int)
 
-// tiling is a micro-kernel with its block size.
+// tiling is a micro-kernel with its block size, and optionally a smaller
+// tiling for the edges.
 type tiling struct {
 	mr, nr int
 	kern   microKernel
+	// edge, if not nil, computes a strip of at most edge.nr columns or
+	// edge.mr rows left at an edge, where padding it to a whole block of
+	// this tiling would waste more arithmetic.
+	edge *tiling
 }
 
 var (
-	tiles4x8  = tiling{4, 8, kern4x8}
-	tiles8x16 = tiling{8, 16, kern8x16}
+	tiles4x8 = tiling{mr: 4, nr: 8, kern: kern4x8}
+	// tiles8x16 leaves edges of up to 8 columns or 4 rows to the 4×8
+	// kernel: the 2 edge columns of a 50-wide product or the one row or
+	// column of a single-output layer then cost a 4×8 block per 4 rows
+	// instead of an 8×16 one per 8. Both kernels compute each element as
+	// one FMA chain in the same order, so the results are unchanged.
+	tiles8x16 = tiling{mr: 8, nr: 16, kern: kern8x16, edge: &tiles4x8}
 )
 
 // maxTile is the largest block of any tiling, the size of gemmTiled's edge
@@ -86,12 +96,12 @@ type scratch struct {
 	tile [maxTile]float64
 }
 
-// gemmTiled is gemm with the micro-kernel t.kern everywhere: the edges that
-// do not fill a block (columns beyond a multiple of t.nr, rows beyond a
-// multiple of t.mr, e.g. the 50 inputs of a weight gradient or a layer of
-// one output) are packed into zero-padded blocks, computed whole, and the
-// valid part copied out. The wasted arithmetic on the padding costs less
-// than a scalar loop over the edge.
+// gemmTiled is gemm with the micro-kernel t.kern, or t.edge's on a narrow
+// edge: the edges that do not fill a block (columns beyond a multiple of
+// t.nr, rows beyond a multiple of t.mr, e.g. the 50 inputs of a weight
+// gradient or a layer of one output) are packed into zero-padded blocks,
+// computed whole, and the valid part copied out. The wasted arithmetic on
+// the padding costs less than a scalar loop over the edge.
 func gemmTiled(sc *scratch, t tiling, m, n, k int, a []float64, rsA, psA int, b []float64, ldb int, c []float64, ldc int) {
 	if sc == nil {
 		sc = new(scratch)
@@ -104,10 +114,12 @@ func gemmTiled(sc *scratch, t tiling, m, n, k int, a []float64, rsA, psA int, b 
 			t.kern(k, &a[i*rsA], rsA, psA, &b[j], ldb, &c[i*ldc+j], ldc)
 		}
 	}
-	// bp is b's edge columns padded to nr; ap is Â's edge rows padded to
-	// mr, laid out p-major (row stride 1, column stride mr).
-	var bp, ap []float64
-	if j0 < n {
+	// The column edge, rows [0, i0); then the row edge, all columns.
+	// bp is b's edge columns padded to nr, packed when first needed (an
+	// edge tiling reuses sc.b); ap is Â's edge rows padded to mr, laid
+	// out p-major (row stride 1, column stride mr).
+	var bp []float64
+	packB := func() {
 		sc.b = growTo(sc.b, nr*k)
 		bp = sc.b
 		for p := 0; p < k; p++ {
@@ -115,32 +127,47 @@ func gemmTiled(sc *scratch, t tiling, m, n, k int, a []float64, rsA, psA int, b 
 			copy(row, b[p*ldb+j0:p*ldb+n])
 			fill(row[n-j0:], 0)
 		}
-		for i := 0; i < i0; i += mr {
-			t.kern(k, &a[i*rsA], rsA, psA, &bp[0], nr, &tile[0], nr)
-			copyTile(c[i*ldc+j0:], ldc, tile, nr, mr, n-j0)
-		}
 	}
-	if i0 < m {
-		sc.a = growTo(sc.a, mr*k)
-		ap = sc.a
-		for p := 0; p < k; p++ {
-			col := ap[p*mr : p*mr+mr]
-			for r := range col {
-				if i0+r < m {
-					col[r] = a[(i0+r)*rsA+p*psA]
-				} else {
-					col[r] = 0
-				}
+	if j0 < n && i0 > 0 {
+		if e := t.edge; e != nil && n-j0 <= e.nr {
+			gemmTiled(sc, *e, i0, n-j0, k, a, rsA, psA, b[j0:], ldb, c[j0:], ldc)
+		} else {
+			packB()
+			for i := 0; i < i0; i += mr {
+				t.kern(k, &a[i*rsA], rsA, psA, &bp[0], nr, &tile[0], nr)
+				copyTile(c[i*ldc+j0:], ldc, tile, nr, mr, n-j0)
 			}
 		}
-		for j := 0; j < j0; j += nr {
-			t.kern(k, &ap[0], 1, mr, &b[j], ldb, &tile[0], nr)
-			copyTile(c[i0*ldc+j:], ldc, tile, nr, m-i0, nr)
+	}
+	if i0 == m {
+		return
+	}
+	if e := t.edge; e != nil && m-i0 <= e.mr {
+		gemmTiled(sc, *e, m-i0, n, k, a[i0*rsA:], rsA, psA, b, ldb, c[i0*ldc:], ldc)
+		return
+	}
+	sc.a = growTo(sc.a, mr*k)
+	ap := sc.a
+	for p := 0; p < k; p++ {
+		col := ap[p*mr : p*mr+mr]
+		for r := range col {
+			if i0+r < m {
+				col[r] = a[(i0+r)*rsA+p*psA]
+			} else {
+				col[r] = 0
+			}
 		}
-		if j0 < n {
-			t.kern(k, &ap[0], 1, mr, &bp[0], nr, &tile[0], nr)
-			copyTile(c[i0*ldc+j0:], ldc, tile, nr, m-i0, n-j0)
+	}
+	for j := 0; j < j0; j += nr {
+		t.kern(k, &ap[0], 1, mr, &b[j], ldb, &tile[0], nr)
+		copyTile(c[i0*ldc+j:], ldc, tile, nr, m-i0, nr)
+	}
+	if j0 < n {
+		if bp == nil {
+			packB()
 		}
+		t.kern(k, &ap[0], 1, mr, &bp[0], nr, &tile[0], nr)
+		copyTile(c[i0*ldc+j0:], ldc, tile, nr, m-i0, n-j0)
 	}
 }
 
