@@ -456,16 +456,37 @@ nadone:
 	VZEROUPPER
 	RET
 
+// VARSTEP adds one row of a group of four columns at Z to the sum of
+// squared deviations ACC from the group's mean MEAN; T is scratch.
+#define VARSTEP(Z, MEAN, ACC, T) \
+	VMOVUPD Z, T; \
+	VSUBPD MEAN, T, T; \
+	VMULPD T, T, T; \
+	VADDPD T, ACC, ACC
+
+// INVSTD sets ACC to the variance ACC·inv (Y12), stores it at VAR and
+// 1/sqrt(variance + eps) (eps in Y13, 1 in Y14) at INV; T is scratch.
+#define INVSTD(ACC, VAR, INV, T) \
+	VMULPD Y12, ACC, ACC; \
+	VMOVUPD ACC, VAR; \
+	VADDPD Y13, ACC, T; \
+	VSQRTPD T, T; \
+	VDIVPD T, Y14, T; \
+	VMOVUPD T, INV
+
 // func bnTrainAVX2(rows, w int, z, h, mean, variance, invStd, gamma, beta *float64, relu int, inv, eps float64)
 //
 // BatchNorm's training pass fused with the activation, for row-major
-// rows × w matrices, w a multiple of 4, rows ≥ 1: for four columns at a
-// time it sums z down the rows, sets mean = sum·inv, sums (z − mean)² down
-// the rows, sets variance = that sum·inv and invStd = 1/sqrt(variance +
-// eps), then normalises as normAffineAVX2 does, while the four columns are
-// still in the L1 cache. The sums run row by row with separate multiplies
-// and adds, as normaliseBatch's loops do, so the statistics are
-// bit-identical to the Go path's.
+// rows × w matrices, w a multiple of 4, rows ≥ 1: for a block of columns it
+// sums z down the rows, sets mean = sum·inv, sums (z − mean)² down the
+// rows, sets variance = that sum·inv and invStd = 1/sqrt(variance + eps),
+// then normalises each group of four columns as normAffineAVX2 does, while
+// the block is still in the L1 cache. Blocks are sixteen columns, whose
+// four groups' sums go down the rows together so that their add chains
+// overlap, then four for the rest. The sums run row by row with separate
+// multiplies and adds, as normaliseBatch's loops do, so the statistics are
+// bit-identical to the Go path's whatever the blocking. AX counts the
+// groups whose statistics are ready for normalising.
 TEXT ·bnTrainAVX2(SB), NOSPLIT, $0-96
 	MOVQ rows+0(FP), CX
 	MOVQ w+8(FP), BX
@@ -486,40 +507,88 @@ TEXT ·bnTrainAVX2(SB), NOSPLIT, $0-96
 	MOVQ BX, R10
 	SHLQ $3, R10
 	SHRQ $2, BX
-	JZ btdone
 
-btcol:
-	VXORPD Y8, Y8, Y8
+btnext:
+	CMPQ BX, $4
+	JLT btone
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	MOVQ SI, R11
+	MOVQ CX, DX
+
+btsum16:
+	VADDPD (R11), Y0, Y0
+	VADDPD 32(R11), Y1, Y1
+	VADDPD 64(R11), Y2, Y2
+	VADDPD 96(R11), Y3, Y3
+	ADDQ R10, R11
+	DECQ DX
+	JNZ btsum16
+
+	VMULPD Y12, Y0, Y4 // means
+	VMULPD Y12, Y1, Y5
+	VMULPD Y12, Y2, Y6
+	VMULPD Y12, Y3, Y7
+	VMOVUPD Y4, (R8)
+	VMOVUPD Y5, 32(R8)
+	VMOVUPD Y6, 64(R8)
+	VMOVUPD Y7, 96(R8)
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	MOVQ SI, R11
+	MOVQ CX, DX
+
+btvar16:
+	VARSTEP((R11), Y4, Y0, Y8)
+	VARSTEP(32(R11), Y5, Y1, Y9)
+	VARSTEP(64(R11), Y6, Y2, Y10)
+	VARSTEP(96(R11), Y7, Y3, Y8)
+	ADDQ R10, R11
+	DECQ DX
+	JNZ btvar16
+
+	INVSTD(Y0, (R9), (R13), Y8)
+	INVSTD(Y1, 32(R9), 32(R13), Y9)
+	INVSTD(Y2, 64(R9), 64(R13), Y10)
+	INVSTD(Y3, 96(R9), 96(R13), Y8)
+	MOVQ $4, AX
+	JMP btnorms
+
+btone:
+	TESTQ BX, BX
+	JZ btdone
+	VXORPD Y0, Y0, Y0
 	MOVQ SI, R11
 	MOVQ CX, DX
 
 btsum:
-	VADDPD (R11), Y8, Y8
+	VADDPD (R11), Y0, Y0
 	ADDQ R10, R11
 	DECQ DX
 	JNZ btsum
 
-	VMULPD Y12, Y8, Y4 // mean
-	VXORPD Y9, Y9, Y9
+	VMULPD Y12, Y0, Y4 // mean
+	VMOVUPD Y4, (R8)
+	VXORPD Y0, Y0, Y0
 	MOVQ SI, R11
 	MOVQ CX, DX
 
 btvar:
-	VMOVUPD (R11), Y0
-	VSUBPD Y4, Y0, Y0
-	VMULPD Y0, Y0, Y0
-	VADDPD Y0, Y9, Y9
+	VARSTEP((R11), Y4, Y0, Y8)
 	ADDQ R10, R11
 	DECQ DX
 	JNZ btvar
 
-	VMULPD Y12, Y9, Y9 // biased variance
-	VADDPD Y13, Y9, Y5
-	VSQRTPD Y5, Y5
-	VDIVPD Y5, Y14, Y5 // invStd
-	VMOVUPD Y4, (R8)
-	VMOVUPD Y9, (R9)
-	VMOVUPD Y5, (R13)
+	INVSTD(Y0, (R9), (R13), Y8)
+	MOVQ $1, AX
+
+btnorms:
+	VMOVUPD (R8), Y4  // mean
+	VMOVUPD (R13), Y5 // invStd
 	VMOVUPD (R14), Y6 // gamma
 	VMOVUPD (R15), Y7 // beta
 	MOVQ SI, R11
@@ -541,7 +610,9 @@ btnorm:
 	ADDQ $32, R14
 	ADDQ $32, R15
 	DECQ BX
-	JNZ btcol
+	DECQ AX
+	JNZ btnorms
+	JMP btnext
 
 btdone:
 	VZEROUPPER
