@@ -378,22 +378,6 @@ dzdone:
 	VZEROUPPER
 	RET
 
-// NORMROW normalises one row's four columns at R11 into place and writes
-// the affine map to R12: x = (z − mean)·invStd with mean in Y4 and invStd in
-// Y5, h = gamma·x + beta with gamma in Y6 and beta in Y7, then h = +0 where
-// the sign bit of h AND Y11 is set (Y11 is the sign bit for ReLU, else 0;
-// Y15 is 0): ReLU by the sign bit, as the Go loop does, without a branch.
-#define NORMROW \
-	VMOVUPD (R11), Y0; \
-	VSUBPD Y4, Y0, Y0; \
-	VMULPD Y5, Y0, Y0; \
-	VMOVUPD Y0, (R11); \
-	VMOVAPD Y7, Y1; \
-	VFMADD231PD Y6, Y0, Y1; \
-	VANDPD Y11, Y1, Y2; \
-	VBLENDVPD Y2, Y15, Y1, Y1; \
-	VMOVUPD Y1, (R12)
-
 // RELUMASK sets Y11 to the sign bit in every lane where the register REG is
 // non-zero, else to zero, and Y15 to zero. It uses DX.
 #define RELUMASK(REG) \
@@ -409,8 +393,13 @@ dzdone:
 //
 // For row-major rows × w matrices, w a multiple of 4, sets
 // x = (z[r][j] − mean[j])·invStd[j], z[r][j] = x and
-// h[r][j] = gamma[j]·x + beta[j], then with relu ≠ 0 replaces negative
-// h by +0 (NORMROW): four columns at a time, down the rows.
+// h[r][j] = gamma[j]·x + beta[j], then with relu ≠ 0 replaces h by +0 where
+// the sign bit of h is set (ReLU by the sign bit, as the Go loop does,
+// without a branch): four columns at a time along each row, the per-column
+// constants read from memory (they stay in the L1 cache). Going along the
+// rows rather than down columns matters: with a power-of-two width the
+// rows of a column strip of z and h fall into the same few cache sets and
+// evict each other.
 TEXT ·normAffineAVX2(SB), NOSPLIT, $0-72
 	MOVQ rows+0(FP), CX
 	MOVQ w+8(FP), BX
@@ -423,34 +412,32 @@ TEXT ·normAffineAVX2(SB), NOSPLIT, $0-72
 	MOVQ relu+64(FP), AX
 	RELUMASK(AX)
 	MOVQ BX, R10
-	SHLQ $3, R10
-	SHRQ $2, BX
+	SHLQ $3, R10 // row stride in bytes
+	SHRQ $2, BX  // column groups
 	JZ nadone
 
-nacol:
-	VMOVUPD (R8), Y4  // mean
-	VMOVUPD (R9), Y5  // invStd
-	VMOVUPD (R13), Y6 // gamma
-	VMOVUPD (R14), Y7 // beta
-	MOVQ SI, R11
-	MOVQ DI, R12
-	MOVQ CX, DX
-
 narow:
-	NORMROW
-	ADDQ R10, R11
-	ADDQ R10, R12
-	DECQ DX
-	JNZ narow
+	XORQ R11, R11 // offset of the group in the row
+	MOVQ BX, DX
 
-	ADDQ $32, SI
-	ADDQ $32, DI
-	ADDQ $32, R8
-	ADDQ $32, R9
-	ADDQ $32, R13
-	ADDQ $32, R14
-	DECQ BX
-	JNZ nacol
+nagroup:
+	VMOVUPD (SI)(R11*1), Y0
+	VSUBPD (R8)(R11*1), Y0, Y0
+	VMULPD (R9)(R11*1), Y0, Y0
+	VMOVUPD Y0, (SI)(R11*1)
+	VMOVUPD (R14)(R11*1), Y1
+	VFMADD231PD (R13)(R11*1), Y0, Y1
+	VANDPD Y11, Y1, Y2
+	VBLENDVPD Y2, Y15, Y1, Y1
+	VMOVUPD Y1, (DI)(R11*1)
+	ADDQ $32, R11
+	DECQ DX
+	JNZ nagroup
+
+	ADDQ R10, SI
+	ADDQ R10, DI
+	DECQ CX
+	JNZ narow
 
 nadone:
 	VZEROUPPER
@@ -474,33 +461,25 @@ nadone:
 	VDIVPD T, Y14, T; \
 	VMOVUPD T, INV
 
-// func bnTrainAVX2(rows, w int, z, h, mean, variance, invStd, gamma, beta *float64, relu int, inv, eps float64)
+// func bnStatsAVX2(rows, w int, z, mean, variance, invStd *float64, inv, eps float64)
 //
-// BatchNorm's training pass fused with the activation, for row-major
-// rows × w matrices, w a multiple of 4, rows ≥ 1: for a block of columns it
-// sums z down the rows, sets mean = sum·inv, sums (z − mean)² down the
-// rows, sets variance = that sum·inv and invStd = 1/sqrt(variance + eps),
-// then normalises each group of four columns as normAffineAVX2 does, while
-// the block is still in the L1 cache. Blocks are sixteen columns, whose
-// four groups' sums go down the rows together so that their add chains
-// overlap, then four for the rest. The sums run row by row with separate
-// multiplies and adds, as normaliseBatch's loops do, so the statistics are
-// bit-identical to the Go path's whatever the blocking. AX counts the
-// groups whose statistics are ready for normalising.
-TEXT ·bnTrainAVX2(SB), NOSPLIT, $0-96
+// BatchNorm's batch statistics for a row-major rows × w matrix z, w a
+// multiple of 4, rows ≥ 1: for each column it sums z down the rows, sets
+// mean = sum·inv, sums (z − mean)² down the rows, and sets variance = that
+// sum·inv and invStd = 1/sqrt(variance + eps). Sixteen columns (four groups
+// of four) go down the rows together, so that the groups' add chains
+// overlap, then four at a time for the rest. The sums run row by row with
+// separate multiplies and adds, as batchStatistics' loops do, so the
+// statistics are bit-identical to the Go path's whatever the grouping.
+TEXT ·bnStatsAVX2(SB), NOSPLIT, $0-64
 	MOVQ rows+0(FP), CX
 	MOVQ w+8(FP), BX
 	MOVQ z+16(FP), SI
-	MOVQ h+24(FP), DI
-	MOVQ mean+32(FP), R8
-	MOVQ variance+40(FP), R9
-	MOVQ invStd+48(FP), R13
-	MOVQ gamma+56(FP), R14
-	MOVQ beta+64(FP), R15
-	MOVQ relu+72(FP), AX
-	RELUMASK(AX)
-	VBROADCASTSD inv+80(FP), Y12
-	VBROADCASTSD eps+88(FP), Y13
+	MOVQ mean+24(FP), R8
+	MOVQ variance+32(FP), R9
+	MOVQ invStd+40(FP), R13
+	VBROADCASTSD inv+48(FP), Y12
+	VBROADCASTSD eps+56(FP), Y13
 	MOVQ $0x3ff0000000000000, DX // 1.0
 	MOVQ DX, X14
 	VPBROADCASTQ X14, Y14
@@ -508,9 +487,9 @@ TEXT ·bnTrainAVX2(SB), NOSPLIT, $0-96
 	SHLQ $3, R10
 	SHRQ $2, BX
 
-btnext:
+bs16:
 	CMPQ BX, $4
-	JLT btone
+	JLT bstail
 	VXORPD Y0, Y0, Y0
 	VXORPD Y1, Y1, Y1
 	VXORPD Y2, Y2, Y2
@@ -518,14 +497,14 @@ btnext:
 	MOVQ SI, R11
 	MOVQ CX, DX
 
-btsum16:
+bssum16:
 	VADDPD (R11), Y0, Y0
 	VADDPD 32(R11), Y1, Y1
 	VADDPD 64(R11), Y2, Y2
 	VADDPD 96(R11), Y3, Y3
 	ADDQ R10, R11
 	DECQ DX
-	JNZ btsum16
+	JNZ bssum16
 
 	VMULPD Y12, Y0, Y4 // means
 	VMULPD Y12, Y1, Y5
@@ -542,34 +521,40 @@ btsum16:
 	MOVQ SI, R11
 	MOVQ CX, DX
 
-btvar16:
+bsvar16:
 	VARSTEP((R11), Y4, Y0, Y8)
 	VARSTEP(32(R11), Y5, Y1, Y9)
 	VARSTEP(64(R11), Y6, Y2, Y10)
-	VARSTEP(96(R11), Y7, Y3, Y8)
+	VARSTEP(96(R11), Y7, Y3, Y11)
 	ADDQ R10, R11
 	DECQ DX
-	JNZ btvar16
+	JNZ bsvar16
 
 	INVSTD(Y0, (R9), (R13), Y8)
 	INVSTD(Y1, 32(R9), 32(R13), Y9)
 	INVSTD(Y2, 64(R9), 64(R13), Y10)
-	INVSTD(Y3, 96(R9), 96(R13), Y8)
-	MOVQ $4, AX
-	JMP btnorms
+	INVSTD(Y3, 96(R9), 96(R13), Y11)
+	ADDQ $128, SI
+	ADDQ $128, R8
+	ADDQ $128, R9
+	ADDQ $128, R13
+	SUBQ $4, BX
+	JMP bs16
 
-btone:
+bstail:
 	TESTQ BX, BX
-	JZ btdone
+	JZ bsdone
+
+bscol:
 	VXORPD Y0, Y0, Y0
 	MOVQ SI, R11
 	MOVQ CX, DX
 
-btsum:
+bssum:
 	VADDPD (R11), Y0, Y0
 	ADDQ R10, R11
 	DECQ DX
-	JNZ btsum
+	JNZ bssum
 
 	VMULPD Y12, Y0, Y4 // mean
 	VMOVUPD Y4, (R8)
@@ -577,44 +562,21 @@ btsum:
 	MOVQ SI, R11
 	MOVQ CX, DX
 
-btvar:
+bsvar:
 	VARSTEP((R11), Y4, Y0, Y8)
 	ADDQ R10, R11
 	DECQ DX
-	JNZ btvar
+	JNZ bsvar
 
 	INVSTD(Y0, (R9), (R13), Y8)
-	MOVQ $1, AX
-
-btnorms:
-	VMOVUPD (R8), Y4  // mean
-	VMOVUPD (R13), Y5 // invStd
-	VMOVUPD (R14), Y6 // gamma
-	VMOVUPD (R15), Y7 // beta
-	MOVQ SI, R11
-	MOVQ DI, R12
-	MOVQ CX, DX
-
-btnorm:
-	NORMROW
-	ADDQ R10, R11
-	ADDQ R10, R12
-	DECQ DX
-	JNZ btnorm
-
 	ADDQ $32, SI
-	ADDQ $32, DI
 	ADDQ $32, R8
 	ADDQ $32, R9
 	ADDQ $32, R13
-	ADDQ $32, R14
-	ADDQ $32, R15
 	DECQ BX
-	DECQ AX
-	JNZ btnorms
-	JMP btnext
+	JNZ bscol
 
-btdone:
+bsdone:
 	VZEROUPPER
 	RET
 

@@ -36,8 +36,8 @@ func normAffineAVX2(rows, w int, z, h, mean, invStd, gamma, beta *float64, relu 
 	panic("ffn: no assembly kernel on this architecture")
 }
 
-// bnTrainAVX2 is never called on the generic path.
-func bnTrainAVX2(rows, w int, z, h, mean, variance, invStd, gamma, beta *float64, relu int, inv, eps float64) {
+// bnStatsAVX2 is never called on the generic path.
+func bnStatsAVX2(rows, w int, z, mean, variance, invStd *float64, inv, eps float64) {
 	panic("ffn: no assembly kernel on this architecture")
 }
 
