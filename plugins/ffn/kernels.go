@@ -175,7 +175,12 @@ func gemmTiled(sc *scratch, t tiling, m, n, k int, a []float64, rsA, psA int, b 
 // ldt into c.
 func copyTile(c []float64, ldc int, tile []float64, ldt, rows, cols int) {
 	for r := 0; r < rows; r++ {
-		copy(c[r*ldc:r*ldc+cols], tile[r*ldt:r*ldt+cols])
+		// An element loop: the edges are a few columns wide, too few
+		// for copy's call to memmove to pay.
+		dst, src := c[r*ldc:r*ldc+cols], tile[r*ldt:r*ldt+cols]
+		for j, v := range src {
+			dst[j] = v
+		}
 	}
 }
 
@@ -200,6 +205,12 @@ func gemmRef(m, n, k int, a []float64, rsA, psA int, b []float64, ldb int, c []f
 // row-major src. It panics if either is shorter than rows·cols.
 func transpose(dst []float64, rows, cols int, src []float64) {
 	src, dst = src[:rows*cols], dst[:rows*cols]
+	if rows == 1 || cols == 1 {
+		// A vector's transpose has its layout (the single output row
+		// of a regression network).
+		copy(dst, src)
+		return
+	}
 	r0, c0 := 0, 0
 	if vectorised() && rows >= 4 && cols >= 4 {
 		// The kernel does the 4×4 blocks; the loops below, the edges.
