@@ -21,6 +21,11 @@ func supportedKernels() []kernelPath {
 //go:noescape
 func kern4x8(k int, a *float64, rsA, psA int, b *float64, ldb int, c *float64, ldc int)
 
+// kern8x4 is kern4x8 for an 8×4 block.
+//
+//go:noescape
+func kern8x4(k int, a *float64, rsA, psA int, b *float64, ldb int, c *float64, ldc int)
+
 // kern8x16 is kern4x8 for an 8×16 block, with AVX-512F.
 //
 //go:noescape

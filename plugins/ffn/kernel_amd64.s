@@ -84,6 +84,88 @@ store:
 	VZEROUPPER
 	RET
 
+// KSTEP8x4 adds one step p of the inner product to the 8×4 accumulators
+// Y0-Y7 (row r in Y(r)): B's row segment at B0 (Y8) times Â(r, p) at
+// A0..A7, broadcast into Y9-Y12 in turn.
+#define KSTEP8x4(B0, A0, A1, A2, A3, A4, A5, A6, A7) \
+	VMOVUPD B0, Y8; \
+	VBROADCASTSD A0, Y9; \
+	VBROADCASTSD A1, Y10; \
+	VFMADD231PD Y8, Y9, Y0; \
+	VBROADCASTSD A2, Y11; \
+	VFMADD231PD Y8, Y10, Y1; \
+	VBROADCASTSD A3, Y12; \
+	VFMADD231PD Y8, Y11, Y2; \
+	VBROADCASTSD A4, Y9; \
+	VFMADD231PD Y8, Y12, Y3; \
+	VBROADCASTSD A5, Y10; \
+	VFMADD231PD Y8, Y9, Y4; \
+	VBROADCASTSD A6, Y11; \
+	VFMADD231PD Y8, Y10, Y5; \
+	VBROADCASTSD A7, Y12; \
+	VFMADD231PD Y8, Y11, Y6; \
+	VFMADD231PD Y8, Y12, Y7
+
+// func kern8x4(k int, a *float64, rsA, psA int, b *float64, ldb int, c *float64, ldc int)
+//
+// kern4x8's 8×4 block, for edges of at most four columns (the two last
+// inputs of a 50-wide weight gradient, a layer of one output): one FMA
+// per row and step instead of kern4x8's two. Each element is the same FMA
+// chain over p in order from zero as in kern4x8, so the results are
+// bit-identical. Â's rows are addressed as in kern8x16.
+TEXT ·kern8x4(SB), NOSPLIT, $0-64
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ rsA+16(FP), R8
+	MOVQ psA+24(FP), R9
+	MOVQ b+32(FP), DI
+	MOVQ ldb+40(FP), R10
+	MOVQ c+48(FP), DX
+	MOVQ ldc+56(FP), R11
+	SHLQ $3, R8
+	SHLQ $3, R9
+	SHLQ $3, R10
+	SHLQ $3, R11
+	LEAQ (R8)(R8*2), R15
+	LEAQ (SI)(R15*1), R12
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+	TESTQ CX, CX
+	JZ store8x4
+
+loop8x4:
+	KSTEP8x4((DI), (SI), (SI)(R8*1), (SI)(R8*2), (SI)(R15*1), (SI)(R8*4), (R12)(R8*2), (R12)(R15*1), (R12)(R8*4))
+	ADDQ R9, SI
+	ADDQ R9, R12
+	ADDQ R10, DI
+	DECQ CX
+	JNZ loop8x4
+
+store8x4:
+	VMOVUPD Y0, (DX)
+	ADDQ R11, DX
+	VMOVUPD Y1, (DX)
+	ADDQ R11, DX
+	VMOVUPD Y2, (DX)
+	ADDQ R11, DX
+	VMOVUPD Y3, (DX)
+	ADDQ R11, DX
+	VMOVUPD Y4, (DX)
+	ADDQ R11, DX
+	VMOVUPD Y5, (DX)
+	ADDQ R11, DX
+	VMOVUPD Y6, (DX)
+	ADDQ R11, DX
+	VMOVUPD Y7, (DX)
+	VZEROUPPER
+	RET
+
 // func adamAVX2(n int, theta, grad, m, v *float64, c *adamConsts)
 //
 // Adam's update for n elements, n a multiple of 4, four at a time; the

@@ -11,6 +11,11 @@ func kern4x8(k int, a *float64, rsA, psA int, b *float64, ldb int, c *float64, l
 	panic("ffn: no assembly kernel on this architecture")
 }
 
+// kern8x4 is never called on the generic path.
+func kern8x4(k int, a *float64, rsA, psA int, b *float64, ldb int, c *float64, ldc int) {
+	panic("ffn: no assembly kernel on this architecture")
+}
+
 // kern8x16 is never called on the generic path.
 func kern8x16(k int, a *float64, rsA, psA int, b *float64, ldb int, c *float64, ldc int) {
 	panic("ffn: no assembly kernel on this architecture")

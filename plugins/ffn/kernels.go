@@ -25,25 +25,27 @@ import (
 // Â·B over k terms (see kern4x8).
 type microKernel func(k int, a *float64, rsA, psA int, b *float64, ldb int, c *float64, ldc int)
 
-// tiling is a micro-kernel with its block size, and optionally a smaller
-// tiling for the edges.
+// tiling is a micro-kernel with its block size, and optionally smaller
+// tilings for the edges, where padding a strip to whole blocks of this
+// tiling would waste more arithmetic.
 type tiling struct {
 	mr, nr int
 	kern   microKernel
-	// edge, if not nil, computes a strip of at most edge.nr columns or
-	// edge.mr rows left at an edge, where padding it to a whole block of
-	// this tiling would waste more arithmetic.
-	edge *tiling
+	// narrow, if not nil, computes a column edge of at most narrow.nr
+	// columns; short, a row edge of at most short.mr rows.
+	narrow, short *tiling
 }
 
+// The edge tilings: the 2 edge columns of a 50-wide weight gradient, or
+// the single output of a regression layer, cost one 8×4 block per 8 rows
+// instead of a 4×8 one per 4 (or an 8×16 one per 8), and the single row of
+// the last weight gradient a 4×8 block per 8 columns instead of an 8×16
+// one per 16. All the kernels compute each element as one FMA chain in the
+// same order, so the results do not depend on the tiling.
 var (
-	tiles4x8 = tiling{mr: 4, nr: 8, kern: kern4x8}
-	// tiles8x16 leaves edges of up to 8 columns or 4 rows to the 4×8
-	// kernel: the 2 edge columns of a 50-wide product or the one row or
-	// column of a single-output layer then cost a 4×8 block per 4 rows
-	// instead of an 8×16 one per 8. Both kernels compute each element as
-	// one FMA chain in the same order, so the results are unchanged.
-	tiles8x16 = tiling{mr: 8, nr: 16, kern: kern8x16, edge: &tiles4x8}
+	tiles8x4  = tiling{mr: 8, nr: 4, kern: kern8x4}
+	tiles4x8  = tiling{mr: 4, nr: 8, kern: kern4x8, narrow: &tiles8x4}
+	tiles8x16 = tiling{mr: 8, nr: 16, kern: kern8x16, narrow: &tiles4x8, short: &tiles4x8}
 )
 
 // maxTile is the largest block of any tiling, the size of gemmTiled's edge
@@ -96,12 +98,12 @@ type scratch struct {
 	tile [maxTile]float64
 }
 
-// gemmTiled is gemm with the micro-kernel t.kern, or t.edge's on a narrow
-// edge: the edges that do not fill a block (columns beyond a multiple of
-// t.nr, rows beyond a multiple of t.mr, e.g. the 50 inputs of a weight
-// gradient or a layer of one output) are packed into zero-padded blocks,
-// computed whole, and the valid part copied out. The wasted arithmetic on
-// the padding costs less than a scalar loop over the edge.
+// gemmTiled is gemm with the micro-kernel t.kern, or an edge tiling's on a
+// narrow or short edge: the edges that do not fill a block (columns beyond
+// a multiple of t.nr, rows beyond a multiple of t.mr, e.g. the 50 inputs of
+// a weight gradient or a layer of one output) are packed into zero-padded
+// blocks, computed whole, and the valid part copied out. The wasted
+// arithmetic on the padding costs less than a scalar loop over the edge.
 func gemmTiled(sc *scratch, t tiling, m, n, k int, a []float64, rsA, psA int, b []float64, ldb int, c []float64, ldc int) {
 	if sc == nil {
 		sc = new(scratch)
@@ -115,8 +117,8 @@ func gemmTiled(sc *scratch, t tiling, m, n, k int, a []float64, rsA, psA int, b 
 		}
 	}
 	// The column edge, rows [0, i0); then the row edge, all columns.
-	// bp is b's edge columns padded to nr, packed when first needed (an
-	// edge tiling reuses sc.b); ap is Â's edge rows padded to mr, laid
+	// bp is b's edge columns padded to nr, packed when first needed (a
+	// narrow tiling reuses sc.b); ap is Â's edge rows padded to mr, laid
 	// out p-major (row stride 1, column stride mr).
 	var bp []float64
 	packB := func() {
@@ -129,7 +131,7 @@ func gemmTiled(sc *scratch, t tiling, m, n, k int, a []float64, rsA, psA int, b 
 		}
 	}
 	if j0 < n && i0 > 0 {
-		if e := t.edge; e != nil && n-j0 <= e.nr {
+		if e := t.narrow; e != nil && n-j0 <= e.nr {
 			gemmTiled(sc, *e, i0, n-j0, k, a, rsA, psA, b[j0:], ldb, c[j0:], ldc)
 		} else {
 			packB()
@@ -142,7 +144,7 @@ func gemmTiled(sc *scratch, t tiling, m, n, k int, a []float64, rsA, psA int, b 
 	if i0 == m {
 		return
 	}
-	if e := t.edge; e != nil && m-i0 <= e.mr {
+	if e := t.short; e != nil && m-i0 <= e.mr {
 		gemmTiled(sc, *e, m-i0, n, k, a[i0*rsA:], rsA, psA, b, ldb, c[i0*ldc:], ldc)
 		return
 	}
