@@ -76,8 +76,8 @@ func TestKernels(t *testing.T) {
 		return v
 	}
 	forEachKernel(t, func(t *testing.T) {
-		for _, m := range []int{1, 3, 4, 7, 8, 9, 64} {
-			for _, n := range []int{1, 4, 5, 8, 13, 16, 21, 32} {
+		for _, m := range []int{1, 3, 4, 5, 7, 8, 9, 12, 13, 64} {
+			for _, n := range []int{1, 4, 5, 8, 13, 16, 21, 24, 25, 32, 50} {
 				for _, k := range []int{0, 1, 2, 8, 50} {
 					name := fmt.Sprintf("%dx%dx%d", m, n, k)
 					b := randSlice(k * n)
@@ -85,6 +85,15 @@ func TestKernels(t *testing.T) {
 					got := randSlice(m * n)
 					gemm(nil, m, n, k, a, k, 1, b, n, got, n)
 					checkNear(t, name+" plain", got, naiveGemm(m, n, k, a, k, 1, b, n), 1e-13)
+					if kernel != generic && k > 0 {
+						// Whatever the blocks and edge tilings, the
+						// bits are the 4×8 kernel's alone.
+						want := make([]float64, m*n)
+						gemmTiled(nil, tiling{mr: 4, nr: 8, kern: kern4x8}, m, n, k, a, k, 1, b, n, want, n)
+						if !slices.Equal(got, want) {
+							t.Errorf("%s: differs from the 4×8 kernel alone", name)
+						}
+					}
 					// Â as the transpose of a k×m matrix.
 					got = randSlice(m * n)
 					gemm(nil, m, n, k, a, 1, m, b, n, got, n)
@@ -539,7 +548,8 @@ func TestWeightDecayAndClipping(t *testing.T) {
 
 // TestAssemblyMatchesGo runs one training step and one eval pass on each
 // kernel path and on the generic one, on widths that use the vector paths
-// (multiples of 4) and the scalar ones, and requires the outputs and every
+// (multiples of 4; 20 for the BatchNorm kernels' 16-column groups and their
+// remainder) and the scalar ones, and requires the outputs and every
 // gradient to agree to 1e-12 relative (the assembly fuses multiply-adds,
 // which moves the last bits).
 func TestAssemblyMatchesGo(t *testing.T) {
@@ -547,7 +557,7 @@ func TestAssemblyMatchesGo(t *testing.T) {
 	type result struct{ train, eval, grad, stats []float64 }
 	run := func() (r result) {
 		for _, act := range []Activation{ReLU, Tanh, LeakyReLU, ELU} {
-			net := mustNew(t, Config{InputDim: 9, HiddenDims: []int{8, 12, 5, 4}, OutputDim: 3, Dropout: 0.25, Activation: act}, 3)
+			net := mustNew(t, Config{InputDim: 9, HiddenDims: []int{20, 12, 5, 4}, OutputDim: 3, Dropout: 0.25, Activation: act}, 3)
 			y := slices.Repeat(data.TrainY, 3)
 			out := net.Forward(data.TrainX, 37, true)
 			dOut := make([]float64, len(out))

@@ -21,6 +21,11 @@ func supportedKernels() []kernelPath {
 //go:noescape
 func kern4x8(k int, a *float64, rsA, psA int, b *float64, ldb int, c *float64, ldc int)
 
+// kern8x4 is kern4x8 for an 8×4 block.
+//
+//go:noescape
+func kern8x4(k int, a *float64, rsA, psA int, b *float64, ldb int, c *float64, ldc int)
+
 // kern8x16 is kern4x8 for an 8×16 block, with AVX-512F.
 //
 //go:noescape
@@ -47,18 +52,17 @@ func bnSumsAVX2(rows, w int, dg, xhat, sg, sgx, h, mask *float64, relu int)
 func bnDzAVX2(rows, w int, dg, xhat, k, mg, mgx, db *float64)
 
 // normAffineAVX2 is normaliseAffine over rows × w matrices, w a multiple of
-// 4 and rows ≥ 1, followed by ReLU when relu ≠ 0.
+// 4, followed by ReLU when relu ≠ 0.
 //
 //go:noescape
 func normAffineAVX2(rows, w int, z, h, mean, invStd, gamma, beta *float64, relu int)
 
-// bnTrainAVX2 is normaliseBatch's statistics (without the running ones)
-// and normaliseAffine in one pass per group of four columns, w a multiple of
-// 4 and rows ≥ 1, followed by ReLU when relu ≠ 0; inv is 1/rows and eps
-// BatchNorm's epsilon.
+// bnStatsAVX2 is batchStatistics (the batch's mean, biased variance and
+// 1/sqrt(variance + eps), without the running statistics) for w a multiple
+// of 4 and rows ≥ 1; inv is 1/rows and eps BatchNorm's epsilon.
 //
 //go:noescape
-func bnTrainAVX2(rows, w int, z, h, mean, variance, invStd, gamma, beta *float64, relu int, inv, eps float64)
+func bnStatsAVX2(rows, w int, z, mean, variance, invStd *float64, inv, eps float64)
 
 // transposeAVX2 is transpose for the top-left (rows&^3) × (cols&^3) part
 // of src.

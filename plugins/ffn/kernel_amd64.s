@@ -84,6 +84,88 @@ store:
 	VZEROUPPER
 	RET
 
+// KSTEP8x4 adds one step p of the inner product to the 8×4 accumulators
+// Y0-Y7 (row r in Y(r)): B's row segment at B0 (Y8) times Â(r, p) at
+// A0..A7, broadcast into Y9-Y12 in turn.
+#define KSTEP8x4(B0, A0, A1, A2, A3, A4, A5, A6, A7) \
+	VMOVUPD B0, Y8; \
+	VBROADCASTSD A0, Y9; \
+	VBROADCASTSD A1, Y10; \
+	VFMADD231PD Y8, Y9, Y0; \
+	VBROADCASTSD A2, Y11; \
+	VFMADD231PD Y8, Y10, Y1; \
+	VBROADCASTSD A3, Y12; \
+	VFMADD231PD Y8, Y11, Y2; \
+	VBROADCASTSD A4, Y9; \
+	VFMADD231PD Y8, Y12, Y3; \
+	VBROADCASTSD A5, Y10; \
+	VFMADD231PD Y8, Y9, Y4; \
+	VBROADCASTSD A6, Y11; \
+	VFMADD231PD Y8, Y10, Y5; \
+	VBROADCASTSD A7, Y12; \
+	VFMADD231PD Y8, Y11, Y6; \
+	VFMADD231PD Y8, Y12, Y7
+
+// func kern8x4(k int, a *float64, rsA, psA int, b *float64, ldb int, c *float64, ldc int)
+//
+// kern4x8's 8×4 block, for edges of at most four columns (the two last
+// inputs of a 50-wide weight gradient, a layer of one output): one FMA
+// per row and step instead of kern4x8's two. Each element is the same FMA
+// chain over p in order from zero as in kern4x8, so the results are
+// bit-identical. Â's rows are addressed as in kern8x16.
+TEXT ·kern8x4(SB), NOSPLIT, $0-64
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ rsA+16(FP), R8
+	MOVQ psA+24(FP), R9
+	MOVQ b+32(FP), DI
+	MOVQ ldb+40(FP), R10
+	MOVQ c+48(FP), DX
+	MOVQ ldc+56(FP), R11
+	SHLQ $3, R8
+	SHLQ $3, R9
+	SHLQ $3, R10
+	SHLQ $3, R11
+	LEAQ (R8)(R8*2), R15
+	LEAQ (SI)(R15*1), R12
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+	TESTQ CX, CX
+	JZ store8x4
+
+loop8x4:
+	KSTEP8x4((DI), (SI), (SI)(R8*1), (SI)(R8*2), (SI)(R15*1), (SI)(R8*4), (R12)(R8*2), (R12)(R15*1), (R12)(R8*4))
+	ADDQ R9, SI
+	ADDQ R9, R12
+	ADDQ R10, DI
+	DECQ CX
+	JNZ loop8x4
+
+store8x4:
+	VMOVUPD Y0, (DX)
+	ADDQ R11, DX
+	VMOVUPD Y1, (DX)
+	ADDQ R11, DX
+	VMOVUPD Y2, (DX)
+	ADDQ R11, DX
+	VMOVUPD Y3, (DX)
+	ADDQ R11, DX
+	VMOVUPD Y4, (DX)
+	ADDQ R11, DX
+	VMOVUPD Y5, (DX)
+	ADDQ R11, DX
+	VMOVUPD Y6, (DX)
+	ADDQ R11, DX
+	VMOVUPD Y7, (DX)
+	VZEROUPPER
+	RET
+
 // func adamAVX2(n int, theta, grad, m, v *float64, c *adamConsts)
 //
 // Adam's update for n elements, n a multiple of 4, four at a time; the
@@ -134,12 +216,36 @@ adamdone:
 	VZEROUPPER
 	RET
 
+// SUMRELU adds one row of a group of four columns to the sums SG and SGX
+// after applying dropout's mask and ReLU's derivative to g in place (see
+// bnSumsAVX2); G, M, H and X address the group's g, mask, h and xhat, and
+// T, T2 are scratch. Y15 is 0.
+#define SUMRELU(G, M, H, X, SG, SGX, T, T2) \
+	VMOVUPD G, T; \
+	VMULPD M, T, T; \
+	VMOVUPD H, T2; \
+	VCMPPD $4, Y15, T2, T2; \
+	VANDPD T2, T, T; \
+	VMOVUPD T, G; \
+	VADDPD T, SG, SG; \
+	VFMADD231PD X, T, SGX
+
+// SUMPLAIN is SUMRELU for g that is already final.
+#define SUMPLAIN(G, X, SG, SGX, T) \
+	VMOVUPD G, T; \
+	VADDPD T, SG, SG; \
+	VFMADD231PD X, T, SGX
+
 // func bnSumsAVX2(rows, w int, dg, xhat, sg, sgx, h, mask *float64, relu int)
 //
 // sg[j] += Σ_r g[r][j] and sgx[j] += Σ_r g[r][j]·xhat[r][j] for row-major
-// rows × w matrices, w a multiple of 4: four columns at a time, down the
-// rows. With relu ≠ 0 it first applies dropout's mask and ReLU's derivative
-// to g, in place: g = g·mask where h ≠ 0, else 0.
+// rows × w matrices, w a multiple of 4, down the rows. With relu ≠ 0 it
+// first applies dropout's mask and ReLU's derivative to g, in place:
+// g = g·mask where h ≠ 0, else 0. Sixteen columns (four groups of four)
+// go down the rows together, so that the four groups' add and FMA chains
+// overlap instead of each waiting out its latency; the columns left over
+// go four at a time. Each column's sums run over the rows in order either
+// way, so the results do not depend on the grouping.
 TEXT ·bnSumsAVX2(SB), NOSPLIT, $0-72
 	MOVQ rows+0(FP), CX
 	MOVQ w+8(FP), BX
@@ -153,28 +259,81 @@ TEXT ·bnSumsAVX2(SB), NOSPLIT, $0-72
 	VXORPD Y15, Y15, Y15
 	MOVQ BX, R10
 	SHLQ $3, R10 // row stride in bytes
-	SHRQ $2, BX  // column blocks
+	SHRQ $2, BX  // column groups
+
+sums16:
+	CMPQ BX, $4
+	JLT sumstail
+	VMOVUPD (R8), Y0
+	VMOVUPD 32(R8), Y1
+	VMOVUPD 64(R8), Y2
+	VMOVUPD 96(R8), Y3
+	VMOVUPD (R9), Y4
+	VMOVUPD 32(R9), Y5
+	VMOVUPD 64(R9), Y6
+	VMOVUPD 96(R9), Y7
+	XORQ R11, R11 // offset of the row
+	MOVQ CX, DX
+	TESTQ R12, R12
+	JZ sums16plain
+
+sums16relu:
+	SUMRELU((SI)(R11*1), (AX)(R11*1), (R13)(R11*1), (DI)(R11*1), Y0, Y4, Y8, Y9)
+	SUMRELU(32(SI)(R11*1), 32(AX)(R11*1), 32(R13)(R11*1), 32(DI)(R11*1), Y1, Y5, Y10, Y11)
+	SUMRELU(64(SI)(R11*1), 64(AX)(R11*1), 64(R13)(R11*1), 64(DI)(R11*1), Y2, Y6, Y12, Y13)
+	SUMRELU(96(SI)(R11*1), 96(AX)(R11*1), 96(R13)(R11*1), 96(DI)(R11*1), Y3, Y7, Y8, Y9)
+	ADDQ R10, R11
+	DECQ DX
+	JNZ sums16relu
+	JMP sums16store
+
+sums16plain:
+	SUMPLAIN((SI)(R11*1), (DI)(R11*1), Y0, Y4, Y8)
+	SUMPLAIN(32(SI)(R11*1), 32(DI)(R11*1), Y1, Y5, Y9)
+	SUMPLAIN(64(SI)(R11*1), 64(DI)(R11*1), Y2, Y6, Y10)
+	SUMPLAIN(96(SI)(R11*1), 96(DI)(R11*1), Y3, Y7, Y11)
+	ADDQ R10, R11
+	DECQ DX
+	JNZ sums16plain
+
+sums16store:
+	VMOVUPD Y0, (R8)
+	VMOVUPD Y1, 32(R8)
+	VMOVUPD Y2, 64(R8)
+	VMOVUPD Y3, 96(R8)
+	VMOVUPD Y4, (R9)
+	VMOVUPD Y5, 32(R9)
+	VMOVUPD Y6, 64(R9)
+	VMOVUPD Y7, 96(R9)
+	ADDQ $128, SI
+	ADDQ $128, DI
+	ADDQ $128, R8
+	ADDQ $128, R9
+	ADDQ $128, R13
+	ADDQ $128, AX
+	SUBQ $4, BX
+	JMP sums16
+
+sumstail:
+	TESTQ BX, BX
 	JZ sumsdone
 
 sumscol:
 	VMOVUPD (R8), Y0
 	VMOVUPD (R9), Y1
-	XORQ R11, R11 // offset of the row
+	XORQ R11, R11
 	MOVQ CX, DX
 
 sumsrow:
-	VMOVUPD (SI)(R11*1), Y2
 	TESTQ R12, R12
-	JZ sumsacc
-	VMULPD (AX)(R11*1), Y2, Y2
-	VMOVUPD (R13)(R11*1), Y3
-	VCMPPD $4, Y15, Y3, Y3 // h ≠ 0
-	VANDPD Y3, Y2, Y2
-	VMOVUPD Y2, (SI)(R11*1)
+	JZ sumsplain
+	SUMRELU((SI)(R11*1), (AX)(R11*1), (R13)(R11*1), (DI)(R11*1), Y0, Y1, Y2, Y3)
+	JMP sumsnext
 
-sumsacc:
-	VADDPD Y2, Y0, Y0
-	VFMADD231PD (DI)(R11*1), Y2, Y1
+sumsplain:
+	SUMPLAIN((SI)(R11*1), (DI)(R11*1), Y0, Y1, Y2)
+
+sumsnext:
 	ADDQ R10, R11
 	DECQ DX
 	JNZ sumsrow
@@ -194,11 +353,24 @@ sumsdone:
 	VZEROUPPER
 	RET
 
+// DZSTEP sets one row of a group of four columns of g (at G, xhat at X, k
+// at K) to k·(g − MG − xhat·MGX) and adds it to DB; T and T2 are scratch.
+#define DZSTEP(G, X, K, MG, MGX, DB, T, T2) \
+	VMOVUPD G, T; \
+	VSUBPD MG, T, T; \
+	VMOVUPD X, T2; \
+	VFNMADD231PD MGX, T2, T; \
+	VMULPD K, T, T; \
+	VMOVUPD T, G; \
+	VADDPD T, DB, DB
+
 // func bnDzAVX2(rows, w int, dg, xhat, k, mg, mgx, db *float64)
 //
 // For row-major rows × w matrices, w a multiple of 4, sets
 // g[r][j] = k[j]·(g[r][j] − mg[j] − xhat[r][j]·mgx[j]) and adds each new
-// g[r][j] to db[j]: four columns at a time, down the rows.
+// g[r][j] to db[j], down the rows: sixteen columns at a time with their
+// four db chains interleaved (k read from memory, for want of registers),
+// then four at a time, as bnSumsAVX2 does; the same results either way.
 TEXT ·bnDzAVX2(SB), NOSPLIT, $0-64
 	MOVQ rows+0(FP), CX
 	MOVQ w+8(FP), BX
@@ -211,6 +383,51 @@ TEXT ·bnDzAVX2(SB), NOSPLIT, $0-64
 	MOVQ BX, R10
 	SHLQ $3, R10
 	SHRQ $2, BX
+
+dz16:
+	CMPQ BX, $4
+	JLT dztail
+	VMOVUPD (R9), Y0 // mg
+	VMOVUPD 32(R9), Y1
+	VMOVUPD 64(R9), Y2
+	VMOVUPD 96(R9), Y3
+	VMOVUPD (R13), Y4 // mgx
+	VMOVUPD 32(R13), Y5
+	VMOVUPD 64(R13), Y6
+	VMOVUPD 96(R13), Y7
+	VMOVUPD (R14), Y8 // db
+	VMOVUPD 32(R14), Y9
+	VMOVUPD 64(R14), Y10
+	VMOVUPD 96(R14), Y11
+	MOVQ SI, R11
+	MOVQ DI, R12
+	MOVQ CX, DX
+
+dz16row:
+	DZSTEP((R11), (R12), (R8), Y0, Y4, Y8, Y12, Y13)
+	DZSTEP(32(R11), 32(R12), 32(R8), Y1, Y5, Y9, Y14, Y15)
+	DZSTEP(64(R11), 64(R12), 64(R8), Y2, Y6, Y10, Y12, Y13)
+	DZSTEP(96(R11), 96(R12), 96(R8), Y3, Y7, Y11, Y14, Y15)
+	ADDQ R10, R11
+	ADDQ R10, R12
+	DECQ DX
+	JNZ dz16row
+
+	VMOVUPD Y8, (R14)
+	VMOVUPD Y9, 32(R14)
+	VMOVUPD Y10, 64(R14)
+	VMOVUPD Y11, 96(R14)
+	ADDQ $128, SI
+	ADDQ $128, DI
+	ADDQ $128, R8
+	ADDQ $128, R9
+	ADDQ $128, R13
+	ADDQ $128, R14
+	SUBQ $4, BX
+	JMP dz16
+
+dztail:
+	TESTQ BX, BX
 	JZ dzdone
 
 dzcol:
@@ -223,13 +440,7 @@ dzcol:
 	MOVQ CX, DX
 
 dzrow:
-	VMOVUPD (R11), Y0
-	VSUBPD Y5, Y0, Y0            // g − mg
-	VMOVUPD (R12), Y1
-	VFNMADD231PD Y6, Y1, Y0      // − xhat·mgx
-	VMULPD Y4, Y0, Y0            // · k
-	VMOVUPD Y0, (R11)
-	VADDPD Y0, Y7, Y7
+	DZSTEP((R11), (R12), Y4, Y5, Y6, Y7, Y0, Y1)
 	ADDQ R10, R11
 	ADDQ R10, R12
 	DECQ DX
@@ -249,22 +460,6 @@ dzdone:
 	VZEROUPPER
 	RET
 
-// NORMROW normalises one row's four columns at R11 into place and writes
-// the affine map to R12: x = (z − mean)·invStd with mean in Y4 and invStd in
-// Y5, h = gamma·x + beta with gamma in Y6 and beta in Y7, then h = +0 where
-// the sign bit of h AND Y11 is set (Y11 is the sign bit for ReLU, else 0;
-// Y15 is 0): ReLU by the sign bit, as the Go loop does, without a branch.
-#define NORMROW \
-	VMOVUPD (R11), Y0; \
-	VSUBPD Y4, Y0, Y0; \
-	VMULPD Y5, Y0, Y0; \
-	VMOVUPD Y0, (R11); \
-	VMOVAPD Y7, Y1; \
-	VFMADD231PD Y6, Y0, Y1; \
-	VANDPD Y11, Y1, Y2; \
-	VBLENDVPD Y2, Y15, Y1, Y1; \
-	VMOVUPD Y1, (R12)
-
 // RELUMASK sets Y11 to the sign bit in every lane where the register REG is
 // non-zero, else to zero, and Y15 to zero. It uses DX.
 #define RELUMASK(REG) \
@@ -280,8 +475,13 @@ dzdone:
 //
 // For row-major rows × w matrices, w a multiple of 4, sets
 // x = (z[r][j] − mean[j])·invStd[j], z[r][j] = x and
-// h[r][j] = gamma[j]·x + beta[j], then with relu ≠ 0 replaces negative
-// h by +0 (NORMROW): four columns at a time, down the rows.
+// h[r][j] = gamma[j]·x + beta[j], then with relu ≠ 0 replaces h by +0 where
+// the sign bit of h is set (ReLU by the sign bit, as the Go loop does,
+// without a branch): four columns at a time along each row, the per-column
+// constants read from memory (they stay in the L1 cache). Going along the
+// rows rather than down columns matters: with a power-of-two width the
+// rows of a column strip of z and h fall into the same few cache sets and
+// evict each other.
 TEXT ·normAffineAVX2(SB), NOSPLIT, $0-72
 	MOVQ rows+0(FP), CX
 	MOVQ w+8(FP), BX
@@ -294,127 +494,171 @@ TEXT ·normAffineAVX2(SB), NOSPLIT, $0-72
 	MOVQ relu+64(FP), AX
 	RELUMASK(AX)
 	MOVQ BX, R10
-	SHLQ $3, R10
-	SHRQ $2, BX
+	SHLQ $3, R10 // row stride in bytes
+	SHRQ $2, BX  // column groups
 	JZ nadone
 
-nacol:
-	VMOVUPD (R8), Y4  // mean
-	VMOVUPD (R9), Y5  // invStd
-	VMOVUPD (R13), Y6 // gamma
-	VMOVUPD (R14), Y7 // beta
-	MOVQ SI, R11
-	MOVQ DI, R12
-	MOVQ CX, DX
-
 narow:
-	NORMROW
-	ADDQ R10, R11
-	ADDQ R10, R12
-	DECQ DX
-	JNZ narow
+	XORQ R11, R11 // offset of the group in the row
+	MOVQ BX, DX
 
-	ADDQ $32, SI
-	ADDQ $32, DI
-	ADDQ $32, R8
-	ADDQ $32, R9
-	ADDQ $32, R13
-	ADDQ $32, R14
-	DECQ BX
-	JNZ nacol
+nagroup:
+	VMOVUPD (SI)(R11*1), Y0
+	VSUBPD (R8)(R11*1), Y0, Y0
+	VMULPD (R9)(R11*1), Y0, Y0
+	VMOVUPD Y0, (SI)(R11*1)
+	VMOVUPD (R14)(R11*1), Y1
+	VFMADD231PD (R13)(R11*1), Y0, Y1
+	VANDPD Y11, Y1, Y2
+	VBLENDVPD Y2, Y15, Y1, Y1
+	VMOVUPD Y1, (DI)(R11*1)
+	ADDQ $32, R11
+	DECQ DX
+	JNZ nagroup
+
+	ADDQ R10, SI
+	ADDQ R10, DI
+	DECQ CX
+	JNZ narow
 
 nadone:
 	VZEROUPPER
 	RET
 
-// func bnTrainAVX2(rows, w int, z, h, mean, variance, invStd, gamma, beta *float64, relu int, inv, eps float64)
+// VARSTEP adds one row of a group of four columns at Z to the sum of
+// squared deviations ACC from the group's mean MEAN; T is scratch.
+#define VARSTEP(Z, MEAN, ACC, T) \
+	VMOVUPD Z, T; \
+	VSUBPD MEAN, T, T; \
+	VMULPD T, T, T; \
+	VADDPD T, ACC, ACC
+
+// INVSTD sets ACC to the variance ACC·inv (Y12), stores it at VAR and
+// 1/sqrt(variance + eps) (eps in Y13, 1 in Y14) at INV; T is scratch.
+#define INVSTD(ACC, VAR, INV, T) \
+	VMULPD Y12, ACC, ACC; \
+	VMOVUPD ACC, VAR; \
+	VADDPD Y13, ACC, T; \
+	VSQRTPD T, T; \
+	VDIVPD T, Y14, T; \
+	VMOVUPD T, INV
+
+// func bnStatsAVX2(rows, w int, z, mean, variance, invStd *float64, inv, eps float64)
 //
-// BatchNorm's training pass fused with the activation, for row-major
-// rows × w matrices, w a multiple of 4, rows ≥ 1: for four columns at a
-// time it sums z down the rows, sets mean = sum·inv, sums (z − mean)² down
-// the rows, sets variance = that sum·inv and invStd = 1/sqrt(variance +
-// eps), then normalises as normAffineAVX2 does, while the four columns are
-// still in the L1 cache. The sums run row by row with separate multiplies
-// and adds, as normaliseBatch's loops do, so the statistics are
-// bit-identical to the Go path's.
-TEXT ·bnTrainAVX2(SB), NOSPLIT, $0-96
+// BatchNorm's batch statistics for a row-major rows × w matrix z, w a
+// multiple of 4, rows ≥ 1: for each column it sums z down the rows, sets
+// mean = sum·inv, sums (z − mean)² down the rows, and sets variance = that
+// sum·inv and invStd = 1/sqrt(variance + eps). Sixteen columns (four groups
+// of four) go down the rows together, so that the groups' add chains
+// overlap, then four at a time for the rest. The sums run row by row with
+// separate multiplies and adds, as batchStatistics' loops do, so the
+// statistics are bit-identical to the Go path's whatever the grouping.
+TEXT ·bnStatsAVX2(SB), NOSPLIT, $0-64
 	MOVQ rows+0(FP), CX
 	MOVQ w+8(FP), BX
 	MOVQ z+16(FP), SI
-	MOVQ h+24(FP), DI
-	MOVQ mean+32(FP), R8
-	MOVQ variance+40(FP), R9
-	MOVQ invStd+48(FP), R13
-	MOVQ gamma+56(FP), R14
-	MOVQ beta+64(FP), R15
-	MOVQ relu+72(FP), AX
-	RELUMASK(AX)
-	VBROADCASTSD inv+80(FP), Y12
-	VBROADCASTSD eps+88(FP), Y13
+	MOVQ mean+24(FP), R8
+	MOVQ variance+32(FP), R9
+	MOVQ invStd+40(FP), R13
+	VBROADCASTSD inv+48(FP), Y12
+	VBROADCASTSD eps+56(FP), Y13
 	MOVQ $0x3ff0000000000000, DX // 1.0
 	MOVQ DX, X14
 	VPBROADCASTQ X14, Y14
 	MOVQ BX, R10
 	SHLQ $3, R10
 	SHRQ $2, BX
-	JZ btdone
 
-btcol:
-	VXORPD Y8, Y8, Y8
+bs16:
+	CMPQ BX, $4
+	JLT bstail
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
 	MOVQ SI, R11
 	MOVQ CX, DX
 
-btsum:
-	VADDPD (R11), Y8, Y8
+bssum16:
+	VADDPD (R11), Y0, Y0
+	VADDPD 32(R11), Y1, Y1
+	VADDPD 64(R11), Y2, Y2
+	VADDPD 96(R11), Y3, Y3
 	ADDQ R10, R11
 	DECQ DX
-	JNZ btsum
+	JNZ bssum16
 
-	VMULPD Y12, Y8, Y4 // mean
-	VXORPD Y9, Y9, Y9
-	MOVQ SI, R11
-	MOVQ CX, DX
-
-btvar:
-	VMOVUPD (R11), Y0
-	VSUBPD Y4, Y0, Y0
-	VMULPD Y0, Y0, Y0
-	VADDPD Y0, Y9, Y9
-	ADDQ R10, R11
-	DECQ DX
-	JNZ btvar
-
-	VMULPD Y12, Y9, Y9 // biased variance
-	VADDPD Y13, Y9, Y5
-	VSQRTPD Y5, Y5
-	VDIVPD Y5, Y14, Y5 // invStd
+	VMULPD Y12, Y0, Y4 // means
+	VMULPD Y12, Y1, Y5
+	VMULPD Y12, Y2, Y6
+	VMULPD Y12, Y3, Y7
 	VMOVUPD Y4, (R8)
-	VMOVUPD Y9, (R9)
-	VMOVUPD Y5, (R13)
-	VMOVUPD (R14), Y6 // gamma
-	VMOVUPD (R15), Y7 // beta
+	VMOVUPD Y5, 32(R8)
+	VMOVUPD Y6, 64(R8)
+	VMOVUPD Y7, 96(R8)
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
 	MOVQ SI, R11
-	MOVQ DI, R12
 	MOVQ CX, DX
 
-btnorm:
-	NORMROW
+bsvar16:
+	VARSTEP((R11), Y4, Y0, Y8)
+	VARSTEP(32(R11), Y5, Y1, Y9)
+	VARSTEP(64(R11), Y6, Y2, Y10)
+	VARSTEP(96(R11), Y7, Y3, Y11)
 	ADDQ R10, R11
-	ADDQ R10, R12
 	DECQ DX
-	JNZ btnorm
+	JNZ bsvar16
 
+	INVSTD(Y0, (R9), (R13), Y8)
+	INVSTD(Y1, 32(R9), 32(R13), Y9)
+	INVSTD(Y2, 64(R9), 64(R13), Y10)
+	INVSTD(Y3, 96(R9), 96(R13), Y11)
+	ADDQ $128, SI
+	ADDQ $128, R8
+	ADDQ $128, R9
+	ADDQ $128, R13
+	SUBQ $4, BX
+	JMP bs16
+
+bstail:
+	TESTQ BX, BX
+	JZ bsdone
+
+bscol:
+	VXORPD Y0, Y0, Y0
+	MOVQ SI, R11
+	MOVQ CX, DX
+
+bssum:
+	VADDPD (R11), Y0, Y0
+	ADDQ R10, R11
+	DECQ DX
+	JNZ bssum
+
+	VMULPD Y12, Y0, Y4 // mean
+	VMOVUPD Y4, (R8)
+	VXORPD Y0, Y0, Y0
+	MOVQ SI, R11
+	MOVQ CX, DX
+
+bsvar:
+	VARSTEP((R11), Y4, Y0, Y8)
+	ADDQ R10, R11
+	DECQ DX
+	JNZ bsvar
+
+	INVSTD(Y0, (R9), (R13), Y8)
 	ADDQ $32, SI
-	ADDQ $32, DI
 	ADDQ $32, R8
 	ADDQ $32, R9
 	ADDQ $32, R13
-	ADDQ $32, R14
-	ADDQ $32, R15
 	DECQ BX
-	JNZ btcol
+	JNZ bscol
 
-btdone:
+bsdone:
 	VZEROUPPER
 	RET
 

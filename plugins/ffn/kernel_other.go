@@ -11,6 +11,11 @@ func kern4x8(k int, a *float64, rsA, psA int, b *float64, ldb int, c *float64, l
 	panic("ffn: no assembly kernel on this architecture")
 }
 
+// kern8x4 is never called on the generic path.
+func kern8x4(k int, a *float64, rsA, psA int, b *float64, ldb int, c *float64, ldc int) {
+	panic("ffn: no assembly kernel on this architecture")
+}
+
 // kern8x16 is never called on the generic path.
 func kern8x16(k int, a *float64, rsA, psA int, b *float64, ldb int, c *float64, ldc int) {
 	panic("ffn: no assembly kernel on this architecture")
@@ -36,8 +41,8 @@ func normAffineAVX2(rows, w int, z, h, mean, invStd, gamma, beta *float64, relu 
 	panic("ffn: no assembly kernel on this architecture")
 }
 
-// bnTrainAVX2 is never called on the generic path.
-func bnTrainAVX2(rows, w int, z, h, mean, variance, invStd, gamma, beta *float64, relu int, inv, eps float64) {
+// bnStatsAVX2 is never called on the generic path.
+func bnStatsAVX2(rows, w int, z, mean, variance, invStd *float64, inv, eps float64) {
 	panic("ffn: no assembly kernel on this architecture")
 }
 

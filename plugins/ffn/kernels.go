@@ -25,15 +25,27 @@ import (
 // Â·B over k terms (see kern4x8).
 type microKernel func(k int, a *float64, rsA, psA int, b *float64, ldb int, c *float64, ldc int)
 
-// tiling is a micro-kernel with its block size.
+// tiling is a micro-kernel with its block size, and optionally smaller
+// tilings for the edges, where padding a strip to whole blocks of this
+// tiling would waste more arithmetic.
 type tiling struct {
 	mr, nr int
 	kern   microKernel
+	// narrow, if not nil, computes a column edge of at most narrow.nr
+	// columns; short, a row edge of at most short.mr rows.
+	narrow, short *tiling
 }
 
+// The edge tilings: the 2 edge columns of a 50-wide weight gradient, or
+// the single output of a regression layer, cost one 8×4 block per 8 rows
+// instead of a 4×8 one per 4 (or an 8×16 one per 8), and the single row of
+// the last weight gradient a 4×8 block per 8 columns instead of an 8×16
+// one per 16. All the kernels compute each element as one FMA chain in the
+// same order, so the results do not depend on the tiling.
 var (
-	tiles4x8  = tiling{4, 8, kern4x8}
-	tiles8x16 = tiling{8, 16, kern8x16}
+	tiles8x4  = tiling{mr: 8, nr: 4, kern: kern8x4}
+	tiles4x8  = tiling{mr: 4, nr: 8, kern: kern4x8, narrow: &tiles8x4}
+	tiles8x16 = tiling{mr: 8, nr: 16, kern: kern8x16, narrow: &tiles4x8, short: &tiles4x8}
 )
 
 // maxTile is the largest block of any tiling, the size of gemmTiled's edge
@@ -86,12 +98,12 @@ type scratch struct {
 	tile [maxTile]float64
 }
 
-// gemmTiled is gemm with the micro-kernel t.kern everywhere: the edges that
-// do not fill a block (columns beyond a multiple of t.nr, rows beyond a
-// multiple of t.mr, e.g. the 50 inputs of a weight gradient or a layer of
-// one output) are packed into zero-padded blocks, computed whole, and the
-// valid part copied out. The wasted arithmetic on the padding costs less
-// than a scalar loop over the edge.
+// gemmTiled is gemm with the micro-kernel t.kern, or an edge tiling's on a
+// narrow or short edge: the edges that do not fill a block (columns beyond
+// a multiple of t.nr, rows beyond a multiple of t.mr, e.g. the 50 inputs of
+// a weight gradient or a layer of one output) are packed into zero-padded
+// blocks, computed whole, and the valid part copied out. The wasted
+// arithmetic on the padding costs less than a scalar loop over the edge.
 func gemmTiled(sc *scratch, t tiling, m, n, k int, a []float64, rsA, psA int, b []float64, ldb int, c []float64, ldc int) {
 	if sc == nil {
 		sc = new(scratch)
@@ -104,10 +116,12 @@ func gemmTiled(sc *scratch, t tiling, m, n, k int, a []float64, rsA, psA int, b 
 			t.kern(k, &a[i*rsA], rsA, psA, &b[j], ldb, &c[i*ldc+j], ldc)
 		}
 	}
-	// bp is b's edge columns padded to nr; ap is Â's edge rows padded to
-	// mr, laid out p-major (row stride 1, column stride mr).
-	var bp, ap []float64
-	if j0 < n {
+	// The column edge, rows [0, i0); then the row edge, all columns.
+	// bp is b's edge columns padded to nr, packed when first needed (a
+	// narrow tiling reuses sc.b); ap is Â's edge rows padded to mr, laid
+	// out p-major (row stride 1, column stride mr).
+	var bp []float64
+	packB := func() {
 		sc.b = growTo(sc.b, nr*k)
 		bp = sc.b
 		for p := 0; p < k; p++ {
@@ -115,32 +129,47 @@ func gemmTiled(sc *scratch, t tiling, m, n, k int, a []float64, rsA, psA int, b 
 			copy(row, b[p*ldb+j0:p*ldb+n])
 			fill(row[n-j0:], 0)
 		}
-		for i := 0; i < i0; i += mr {
-			t.kern(k, &a[i*rsA], rsA, psA, &bp[0], nr, &tile[0], nr)
-			copyTile(c[i*ldc+j0:], ldc, tile, nr, mr, n-j0)
-		}
 	}
-	if i0 < m {
-		sc.a = growTo(sc.a, mr*k)
-		ap = sc.a
-		for p := 0; p < k; p++ {
-			col := ap[p*mr : p*mr+mr]
-			for r := range col {
-				if i0+r < m {
-					col[r] = a[(i0+r)*rsA+p*psA]
-				} else {
-					col[r] = 0
-				}
+	if j0 < n && i0 > 0 {
+		if e := t.narrow; e != nil && n-j0 <= e.nr {
+			gemmTiled(sc, *e, i0, n-j0, k, a, rsA, psA, b[j0:], ldb, c[j0:], ldc)
+		} else {
+			packB()
+			for i := 0; i < i0; i += mr {
+				t.kern(k, &a[i*rsA], rsA, psA, &bp[0], nr, &tile[0], nr)
+				copyTile(c[i*ldc+j0:], ldc, tile, nr, mr, n-j0)
 			}
 		}
-		for j := 0; j < j0; j += nr {
-			t.kern(k, &ap[0], 1, mr, &b[j], ldb, &tile[0], nr)
-			copyTile(c[i0*ldc+j:], ldc, tile, nr, m-i0, nr)
+	}
+	if i0 == m {
+		return
+	}
+	if e := t.short; e != nil && m-i0 <= e.mr {
+		gemmTiled(sc, *e, m-i0, n, k, a[i0*rsA:], rsA, psA, b, ldb, c[i0*ldc:], ldc)
+		return
+	}
+	sc.a = growTo(sc.a, mr*k)
+	ap := sc.a
+	for p := 0; p < k; p++ {
+		col := ap[p*mr : p*mr+mr]
+		for r := range col {
+			if i0+r < m {
+				col[r] = a[(i0+r)*rsA+p*psA]
+			} else {
+				col[r] = 0
+			}
 		}
-		if j0 < n {
-			t.kern(k, &ap[0], 1, mr, &bp[0], nr, &tile[0], nr)
-			copyTile(c[i0*ldc+j0:], ldc, tile, nr, m-i0, n-j0)
+	}
+	for j := 0; j < j0; j += nr {
+		t.kern(k, &ap[0], 1, mr, &b[j], ldb, &tile[0], nr)
+		copyTile(c[i0*ldc+j:], ldc, tile, nr, m-i0, nr)
+	}
+	if j0 < n {
+		if bp == nil {
+			packB()
 		}
+		t.kern(k, &ap[0], 1, mr, &bp[0], nr, &tile[0], nr)
+		copyTile(c[i0*ldc+j0:], ldc, tile, nr, m-i0, n-j0)
 	}
 }
 
@@ -148,7 +177,12 @@ func gemmTiled(sc *scratch, t tiling, m, n, k int, a []float64, rsA, psA int, b 
 // ldt into c.
 func copyTile(c []float64, ldc int, tile []float64, ldt, rows, cols int) {
 	for r := 0; r < rows; r++ {
-		copy(c[r*ldc:r*ldc+cols], tile[r*ldt:r*ldt+cols])
+		// An element loop: the edges are a few columns wide, too few
+		// for copy's call to memmove to pay.
+		dst, src := c[r*ldc:r*ldc+cols], tile[r*ldt:r*ldt+cols]
+		for j, v := range src {
+			dst[j] = v
+		}
 	}
 }
 
@@ -173,6 +207,12 @@ func gemmRef(m, n, k int, a []float64, rsA, psA int, b []float64, ldb int, c []f
 // row-major src. It panics if either is shorter than rows·cols.
 func transpose(dst []float64, rows, cols int, src []float64) {
 	src, dst = src[:rows*cols], dst[:rows*cols]
+	if rows == 1 || cols == 1 {
+		// A vector's transpose has its layout (the single output row
+		// of a regression network).
+		copy(dst, src)
+		return
+	}
 	r0, c0 := 0, 0
 	if vectorised() && rows >= 4 && cols >= 4 {
 		// The kernel does the 4×4 blocks; the loops below, the edges.

@@ -370,22 +370,23 @@ func (n *Net) Forward(x []float64, rows int, train bool) []float64 {
 		// 2·rows·in·out FLOPs.
 		transpose(l.wT, l.out, l.in, l.w)
 		// The bias is not added: BatchNorm subtracts a mean that includes
-		// it, so normaliseBatch and normaliseRunning fold it into that
+		// it, so batchStatistics (or bnStatsAVX2) and normaliseRunning fold it into that
 		// mean instead, saving a pass over the batch.
 		gemm(&n.sc, rows, l.out, width, in, width, 1, l.wT, l.out, z, l.out)
 		l.frozen = !train || rows == 1
 		// Normalise, activate and drop out. The kernels apply ReLU in the
-		// same pass; bnTrainAVX2 also computes the batch statistics there,
-		// while the columns it normalises are in the L1 cache.
+		// same pass as the normalisation.
 		w := l.out
 		h := l.h[:rows*w]
 		relu := n.cfg.Activation == ReLU
 		switch {
-		case vectorised() && w%4 == 0 && !l.frozen:
-			bnTrainAVX2(rows, w, &z[0], &h[0], &l.mean[0], &l.variance[0], &l.invStd[0], &l.gamma[0], &l.beta[0], flag(relu), 1/float64(rows), bnEps)
-			l.updateRunning(rows)
 		case vectorised() && w%4 == 0:
-			l.normaliseRunning()
+			if l.frozen {
+				l.normaliseRunning()
+			} else {
+				bnStatsAVX2(rows, w, &z[0], &l.mean[0], &l.variance[0], &l.invStd[0], 1/float64(rows), bnEps)
+				l.updateRunning(rows)
+			}
 			normAffineAVX2(rows, w, &z[0], &h[0], &l.mean[0], &l.invStd[0], &l.gamma[0], &l.beta[0], flag(relu))
 		default:
 			if l.frozen {
@@ -416,7 +417,7 @@ func (n *Net) Forward(x []float64, rows int, train bool) []float64 {
 }
 
 // batchStatistics sets the batch's mean, biased variance and
-// 1/sqrt(var + eps) of z (rows × out), as bnTrainAVX2 does.
+// 1/sqrt(var + eps) of z (rows × out), as bnStatsAVX2 does.
 func (l *hiddenLayer) batchStatistics(rows int) {
 	z := l.xhat[:rows*l.out]
 	colSum(l.mean, rows, l.out, z, l.out)
