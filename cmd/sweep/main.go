@@ -109,13 +109,19 @@ func exitCode(err error) int {
 	}
 }
 
-// interruptContext is cancelled by the first SIGINT or SIGTERM, so that
-// running trials close their logs and are marked interrupted; a second
-// signal exits at once.
+// interruptContext is cancelled by the first SIGINT, SIGTERM or SIGUSR1
+// (which Slurm sends a worker before its time limit: see slurm.Config's
+// SignalSeconds), with a signalCause, so that running trials close their
+// logs and are marked interrupted; a second signal exits at once.
 func interruptContext() (context.Context, func()) {
+	return interruptContextOn(os.Interrupt, syscall.SIGTERM, syscall.SIGUSR1)
+}
+
+// interruptContextOn is interruptContext for the given signals.
+func interruptContextOn(sigs ...os.Signal) (context.Context, func()) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	sig := make(chan os.Signal, 2)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(sig, sigs...)
 	go func() {
 		s, ok := <-sig
 		if !ok {
@@ -123,8 +129,12 @@ func interruptContext() (context.Context, func()) {
 		}
 		// Cancel first: whatever fails from here on is part of the
 		// interruption, and mainExit must see the context ended.
-		cancel(fmt.Errorf("stopped by signal %v", s))
-		fmt.Fprintln(os.Stderr, "\nsweep: interrupted; stopping running trials (press Ctrl-C again to exit at once)")
+		cancel(signalCause{s})
+		if s == syscall.SIGUSR1 {
+			fmt.Fprintln(os.Stderr, "\nsweep: SIGUSR1 (the Slurm time limit is near); stopping running trials, keeping their training states")
+		} else {
+			fmt.Fprintln(os.Stderr, "\nsweep: interrupted; stopping running trials (press Ctrl-C again to exit at once)")
+		}
 		if _, ok := <-sig; ok {
 			os.Exit(exitInterrupted)
 		}
@@ -134,6 +144,22 @@ func interruptContext() (context.Context, func()) {
 		close(sig)
 		cancel(nil)
 	}
+}
+
+// signalCause is the cause of a context that interruptContext cancelled:
+// the signal that stopped the command. Its text is the reason interrupted
+// trials record.
+type signalCause struct{ sig os.Signal }
+
+func (c signalCause) Error() string { return fmt.Sprintf("stopped by signal %v", c.sig) }
+
+// stoppedBy returns the signal that cancelled ctx, or nil if no signal did.
+func stoppedBy(ctx context.Context) os.Signal {
+	var c signalCause
+	if errors.As(context.Cause(ctx), &c) {
+		return c.sig
+	}
+	return nil
 }
 
 func usage(w io.Writer) {

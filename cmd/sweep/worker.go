@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"os"
+	"syscall"
 	"time"
 
 	"github.com/sweep-ml/sweep/orchestrator"
@@ -12,11 +15,18 @@ import (
 
 // runWorker runs trials of a sweep that `sweep run` prepared: a Slurm array
 // task's batch, or one trial by ID for debugging.
-func runWorker(ctx context.Context, args []string, ios *ioStreams) error {
+func runWorker(ctx context.Context, args []string, ios *ioStreams) (err error) {
 	wa, err := parseWorkerArgs(args, ios.ErrOut)
 	if err != nil {
 		return err
 	}
+	// Last, once the trials have ended and recorded their states: a
+	// requeue stops the task.
+	defer func() {
+		if rerr := requeueIfTimeLimit(ctx, workerSlurm, os.Getenv, ios.ErrOut); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
+	}()
 	var ids []string
 	switch {
 	case wa.trial != "":
@@ -55,6 +65,38 @@ func runWorker(ctx context.Context, args []string, ios *ioStreams) error {
 		fmt.Fprintf(ios.ErrOut, "sweep worker: %d of %d trials failed\n", sum.Failed, len(sum.Records))
 		return errTrialsFailed
 	}
+	return nil
+}
+
+// workerSlurm runs the Slurm commands of `sweep worker`; tests replace it.
+var workerSlurm = &slurm.Client{}
+
+// requeueIfTimeLimit requeues the worker's own Slurm task (SLURM_JOB_ID,
+// which for an array task is the task's own id) when SIGUSR1 stopped the
+// worker: the script's --signal sends it before the time limit, so the
+// task's trials, stopped with their training states kept, continue from
+// them in a new allocation instead of being killed at the limit. It does
+// nothing after any other end, or outside Slurm (where it says so).
+func requeueIfTimeLimit(ctx context.Context, c *slurm.Client, getenv func(string) string, stderr io.Writer) error {
+	if stoppedBy(ctx) != syscall.SIGUSR1 {
+		return nil
+	}
+	job := getenv("SLURM_JOB_ID")
+	if job == "" {
+		fmt.Fprintln(stderr, "sweep worker: stopped by SIGUSR1 outside a Slurm job (no SLURM_JOB_ID): nothing to requeue")
+		return nil
+	}
+	// ctx has ended: the requeue must happen all the same, but not hang
+	// past the time limit.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if err := c.Requeue(rctx, job); err != nil {
+		// Said here: mainExit reports an interrupted command's error as
+		// the interruption only.
+		fmt.Fprintf(stderr, "sweep worker: %v\n", err)
+		return err
+	}
+	fmt.Fprintf(stderr, "sweep worker: requeued Slurm job %s: its unfinished trials continue from their training states in the next allocation\n", job)
 	return nil
 }
 

@@ -162,6 +162,20 @@ func (c *Client) Cancel(ctx context.Context, jobIDs []string) error {
 	return nil
 }
 
+// Requeue puts the job (or array task) jobID back into the queue with
+// `scontrol requeue`: a running one is stopped first, and it runs again from
+// the start of its batch script in a new allocation. A worker calls it for
+// its own task (its SLURM_JOB_ID) when its time limit is near.
+func (c *Client) Requeue(ctx context.Context, jobID string) error {
+	if err := checkJobID(jobID); err != nil {
+		return err
+	}
+	if _, err := c.run(ctx, "scontrol", "requeue", jobID); err != nil {
+		return fmt.Errorf("slurm: requeueing job %s: %w", jobID, err)
+	}
+	return nil
+}
+
 // checkJobID refuses what is not a job id as sbatch --parsable prints it, so
 // that nothing else reaches Slurm's command lines.
 func checkJobID(id string) error {

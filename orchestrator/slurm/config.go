@@ -17,4 +17,14 @@ type Config struct {
 	// TrialsPerTask is 0.
 	TaskSeconds int      `toml:"task_seconds" json:"task_seconds,omitempty"`
 	ExtraArgs   []string `toml:"sbatch_args" json:"sbatch_args,omitempty"` // passed to sbatch as they are
+	// SignalSeconds is how long before a task's time limit Slurm sends its
+	// worker SIGUSR1 (sbatch --signal=B:USR1@SignalSeconds), on which the
+	// worker stops its trials, keeping their training states, and requeues
+	// its task. 0 means DefaultSignalSeconds.
+	SignalSeconds int `toml:"signal_seconds" json:"signal_seconds,omitempty"`
 }
+
+// DefaultSignalSeconds is the default of Config.SignalSeconds: time for the
+// worker to end its trials cleanly and requeue its task. Slurm sends the
+// signal up to a minute late (its event loop), so it must be more than that.
+const DefaultSignalSeconds = 120

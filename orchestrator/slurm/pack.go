@@ -73,6 +73,7 @@ func (c Config) Validate() error {
 		{"parallelism", c.Parallelism},
 		{"trials_per_task", c.TrialsPerTask},
 		{"task_seconds", c.TaskSeconds},
+		{"signal_seconds", c.SignalSeconds},
 	} {
 		if f.v < 0 {
 			return fmt.Errorf("slurm.%s = %d: must not be negative", f.key, f.v)

@@ -42,8 +42,9 @@ type Submission struct {
 
 // WorkerCommand returns the Command that runs the sweep binary at bin as
 // `sweep worker` over the task's batch, with one worker per CPU of the task.
-// exec lets scancel's SIGTERM reach the worker, which marks its trials
-// interrupted.
+// exec lets scancel's SIGTERM, and the USR1 that --signal sends before the
+// time limit, reach the worker, which marks its trials interrupted (and on
+// USR1 requeues its task).
 func WorkerCommand(bin string) string {
 	return "exec " + shellQuote(bin) +
 		` worker --sweep-dir "$SWEEP_DIR" --batch "$SWEEP_BATCH" --workers "$SWEEP_WORKERS"`
@@ -247,6 +248,13 @@ func (s Submission) script(sweepDir, dir string, a Array) string {
 	opt("array", array)
 	opt("output", filepath.Join(dir, "logs", "%A_%a.out"))
 	opt("error", filepath.Join(dir, "logs", "%A_%a.err"))
+	// A preempted task goes back to the queue rather than failing, and the
+	// worker (the batch shell, which exec became: hence B:) hears USR1
+	// before the time limit, stops its trials cleanly (their training
+	// states stay) and requeues its task, so that the trials continue in
+	// the next allocation.
+	line("#SBATCH --requeue")
+	opt("signal", fmt.Sprintf("B:USR1@%d", cmp.Or(s.Config.SignalSeconds, DefaultSignalSeconds)))
 	// The grid's own sbatch arguments come last so that they override the
 	// lines above. An argument that does not start with "-" is the value of
 	// the option before it, as in ["--account", "ml"].

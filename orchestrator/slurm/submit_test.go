@@ -29,7 +29,7 @@ func TestScriptGolden(t *testing.T) {
 			JobName: "hyperparam_search",
 			Command: WorkerCommand("/home/o'neil/bin/sweep"),
 			Config: Config{Partition: "cpu", Time: "02:00:00", CPUsPerTask: 4, Mem: "8G", Parallelism: 16,
-				ExtraArgs: []string{"--account", "ml", "--qos=low", "-C", "avx2"}},
+				ExtraArgs: []string{"--account", "ml", "--qos=low", "-C", "avx2"}, SignalSeconds: 300},
 		}, Array{Offset: 1001, Tasks: 250}},
 	} {
 		golden.Check(t, filepath.Join("testdata", tc.name), []byte(tc.sub.script(sweepDir, dir, tc.arr)))
