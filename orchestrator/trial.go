@@ -120,19 +120,29 @@ func (r *trialRunner) resumption(interrupted []*results.Run) *resumption {
 				res.state = path
 			}
 		}
-		// A killed run's last event may be cut short: what reads counts.
-		events, _ := logger.ReadRun(run.Dir)
-		if events == nil {
-			continue
-		}
-		for _, points := range events.Scalars {
-			for _, p := range points {
-				res.logged[p.Step] = true
-			}
-		}
 	}
 	if res.state == "" {
 		return nil
+	}
+	// The curve the state continues is that of the runs from the state's
+	// own back along what each resumed (a run that started from epoch 0
+	// begins it), and of the runs after it: only their steps are logged
+	// already. Runs before such a restart are another attempt's curve.
+	want := filepath.Base(filepath.Dir(res.state))
+	for _, run := range interrupted {
+		// A killed run's last event may be cut short: what reads counts.
+		if events, _ := logger.ReadRun(run.Dir); events != nil {
+			for _, points := range events.Scalars {
+				for _, p := range points {
+					res.logged[p.Step] = true
+				}
+			}
+		}
+		if filepath.Base(run.Dir) == want {
+			if want = run.Trial.ResumedFrom; want == "" {
+				break
+			}
+		}
 	}
 	return res
 }
