@@ -114,7 +114,11 @@ func exitCode(err error) int {
 // SignalSeconds), with a signalCause, so that running trials close their
 // logs and are marked interrupted; a second signal exits at once.
 func interruptContext() (context.Context, func()) {
-	return interruptContextOn(os.Interrupt, syscall.SIGTERM, syscall.SIGUSR1)
+	sigs := []os.Signal{os.Interrupt, syscall.SIGTERM}
+	if timeLimitSignal != nil {
+		sigs = append(sigs, timeLimitSignal)
+	}
+	return interruptContextOn(sigs...)
 }
 
 // interruptContextOn is interruptContext for the given signals.
@@ -130,7 +134,7 @@ func interruptContextOn(sigs ...os.Signal) (context.Context, func()) {
 		// Cancel first: whatever fails from here on is part of the
 		// interruption, and mainExit must see the context ended.
 		cancel(signalCause{s})
-		if s == syscall.SIGUSR1 {
+		if s == timeLimitSignal {
 			fmt.Fprintln(os.Stderr, "\nsweep: SIGUSR1 (the Slurm time limit is near); stopping running trials, keeping their training states")
 		} else {
 			fmt.Fprintln(os.Stderr, "\nsweep: interrupted; stopping running trials (press Ctrl-C again to exit at once)")

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"syscall"
 	"time"
 
 	"github.com/sweep-ml/sweep/orchestrator"
@@ -78,7 +77,7 @@ var workerSlurm = &slurm.Client{}
 // them in a new allocation instead of being killed at the limit. It does
 // nothing after any other end, or outside Slurm (where it says so).
 func requeueIfTimeLimit(ctx context.Context, c *slurm.Client, getenv func(string) string, stderr io.Writer) error {
-	if stoppedBy(ctx) != syscall.SIGUSR1 {
+	if timeLimitSignal == nil || stoppedBy(ctx) != timeLimitSignal {
 		return nil
 	}
 	job := getenv("SLURM_JOB_ID")
