@@ -462,11 +462,17 @@ func (f *finishedStore) curves() ([][]float64, error) {
 	defer f.mu.Unlock()
 	var out [][]float64
 	for _, rec := range f.recs {
-		if rec.Status != results.StatusSucceeded || len(rec.Curve) == 0 {
+		curve := rec.Curve
+		if len(rec.Folds) > 0 {
+			// A walk-forward trial is pruned on its first fold, so it is
+			// compared with the others' first folds, not their means.
+			curve = rec.Folds[0].Curve
+		}
+		if rec.Status != results.StatusSucceeded || len(curve) == 0 {
 			continue
 		}
-		c := make([]float64, len(rec.Curve))
-		for i, v := range rec.Curve {
+		c := make([]float64, len(curve))
+		for i, v := range curve {
 			c[i] = f.obj.Minimised(v)
 		}
 		out = append(out, c)

@@ -459,14 +459,15 @@ func (r *trialRunner) trainFolds(ctx context.Context, t spec.Trial, tl *logger.T
 		err = errors.Join(err, ftl.Close())
 		perFold = append(perFold, fm)
 		score, best := fm.score()
-		folds = append(folds, results.FoldResult{Fold: f, Score: score, BestEpoch: best, EpochsRun: fm.epochs()})
+		folds = append(folds, results.FoldResult{Fold: f, Score: score, BestEpoch: best, EpochsRun: fm.epochs(), Curve: fm.curve()})
 		if err != nil {
+			// The record and the trial's run keep the folds so far, as a
+			// trial without folds keeps its epochs so far.
 			var infra infraError
 			if errors.As(err, &infra) || errors.Is(err, errPruned) || ctx.Err() != nil {
-				m.meanOf(perFold, tl)
-				return plugins.Outcome{}, folds, err
+				return plugins.Outcome{}, folds, errors.Join(err, m.meanOf(perFold, tl))
 			}
-			return plugins.Outcome{}, folds, fmt.Errorf("fold %d of %d: %w", f, k, err)
+			return plugins.Outcome{}, folds, errors.Join(fmt.Errorf("fold %d of %d: %w", f, k, err), m.meanOf(perFold, tl))
 		}
 		stoppedEarly = stoppedEarly || out.StoppedEarly
 	}

@@ -2,6 +2,7 @@ package orchestrator
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/sweep-ml/sweep/logger"
+	"github.com/sweep-ml/sweep/orchestrator/spec"
 	"github.com/sweep-ml/sweep/plugins"
 	"github.com/sweep-ml/sweep/plugins/builtin"
 	"github.com/sweep-ml/sweep/plugins/dataset"
@@ -23,7 +25,8 @@ type foldModel struct{}
 
 func (foldModel) Describe(context.Context) (plugins.Description, error) {
 	return plugins.Description{Name: "folds", Metrics: []string{"train_loss", "val_loss"},
-		Params: []plugins.ParamSpec{{Name: "epochs", Type: plugins.TypeInt, Default: int64(2)}}}, nil
+		Params: []plugins.ParamSpec{{Name: "epochs", Type: plugins.TypeInt, Default: int64(2)},
+			{Name: "fail_fold", Type: plugins.TypeInt, Default: int64(0)}}}, nil
 }
 
 func (foldModel) Train(ctx context.Context, req plugins.TrainRequest, emit func(plugins.Event) error) (plugins.Outcome, error) {
@@ -41,6 +44,9 @@ func (foldModel) Train(ctx context.Context, req plugins.TrainRequest, emit func(
 		if err := emit(ev); err != nil {
 			return plugins.Outcome{}, err
 		}
+	}
+	if int64(req.Data.Fold) == req.Params["fail_fold"].(int64) {
+		return plugins.Outcome{}, errors.New("this fold fails")
 	}
 	return plugins.Outcome{}, nil
 }
@@ -109,6 +115,48 @@ func TestWalkForwardTrial(t *testing.T) {
 		if pts := run.Scalars["val_loss"]; len(pts) == 0 || pts[len(pts)-1].Value != sum/3 {
 			t.Errorf("%s: the trial's run has val_loss %v, want the folds' mean ending at %v", tr.Name, pts, sum/3)
 		}
+	}
+}
+
+// TestWalkForwardFailedFold: a trial whose second fold fails is recorded as
+// failed with the first two folds, and keeps their mean curve and epochs, as
+// a trial without folds keeps its epochs so far.
+func TestWalkForwardFailedFold(t *testing.T) {
+	dir := t.TempDir()
+	var rows strings.Builder
+	rows.WriteString("date,x,target\n")
+	for d := range 40 {
+		fmt.Fprintf(&rows, "%s,%d,%d\n", dayString(d), d, d)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "days.csv"), []byte(rows.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := newTestPlanIn(t, dir, "[data]\npath = \"days.csv\"\ndate = \"date\"\nsplit = \"walk_forward\"\nfolds = 3\n[params]\nfail_fold = 2\nepochs = 3\n", foldModel{})
+	mustRun(t, context.Background(), p, RunOptions{})
+	s, err := results.LoadSweep(p.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := s.Trial(p.Trials[0].ID).Finished.Trial
+	if rec.Status != results.StatusFailed || !strings.Contains(rec.Error, "fold 2 of 3: this fold fails") {
+		t.Fatalf("status %s (%s), want failed at fold 2", rec.Status, rec.Error)
+	}
+	if len(rec.Folds) != 2 || rec.EpochsRun != 3 || len(rec.Curve) != 3 || rec.FinalTrainLoss == nil {
+		t.Errorf("folds %d, epochs %d, curve %v, final train loss %v: want the two folds' mean kept", len(rec.Folds), rec.EpochsRun, rec.Curve, rec.FinalTrainLoss)
+	}
+}
+
+// TestPrunerSeesFirstFolds: the median rule compares a walk-forward trial's
+// first fold (what it is pruned on) with the other trials' first folds, not
+// with their means over folds.
+func TestPrunerSeesFirstFolds(t *testing.T) {
+	rec := &results.Trial{ID: "a", Status: results.StatusSucceeded, Curve: results.Series{9, 9},
+		Folds: []results.FoldResult{{Fold: 1, Curve: results.Series{1, 2}}, {Fold: 2, Curve: results.Series{17, 16}}}}
+	f := newFinishedStore(nil, spec.Objective{Metric: "val_loss", Mode: spec.ModeMin}, nil)
+	f.add(rec)
+	curves, err := f.curves()
+	if err != nil || len(curves) != 1 || curves[0][0] != 1 || curves[0][1] != 2 {
+		t.Errorf("curves %v, %v; want the first fold's [1 2]", curves, err)
 	}
 }
 

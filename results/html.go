@@ -159,10 +159,13 @@ func htmlRowOf(r *Ranking, row *Row) htmlRow {
 // HTMLCurves ranked configurations, each down-sampled to at most
 // HTMLCurvePoints points (evenly spaced, the best epoch kept).
 func htmlCurves(s *Sweep, r *Ranking) []htmlCurve {
-	byName := map[string]*Trial{}
+	// By run directory, which tells apart trials of the same name (an
+	// earlier grid's, in the same directory): the row's runs are the ones
+	// it counted.
+	byDir := map[string]*Trial{}
 	for _, tr := range s.Trials {
 		if tr.Finished != nil {
-			byName[tr.Finished.Trial.Name] = tr.Finished.Trial
+			byDir[tr.Finished.Dir] = tr.Finished.Trial
 		}
 	}
 	out := []htmlCurve{}
@@ -170,8 +173,8 @@ func htmlCurves(s *Sweep, r *Ranking) []htmlCurve {
 		if !row.ranked || i >= HTMLCurves {
 			break
 		}
-		for _, name := range row.Trials {
-			t := byName[name]
+		for j, name := range row.Trials {
+			t := byDir[row.Dirs[j]]
 			if t == nil || len(t.Curve) == 0 {
 				continue
 			}

@@ -153,6 +153,9 @@ type FoldResult struct {
 	Score     *float64 `json:"score"`
 	BestEpoch int64    `json:"best_epoch"`
 	EpochsRun int64    `json:"epochs_run"`
+	// Curve is the objective's metric on the fold per epoch: the first
+	// fold's is what the pruner compares trials by.
+	Curve Series `json:"curve,omitempty"`
 }
 
 // ObjectiveOrDefault returns what t's Score measures; records written before

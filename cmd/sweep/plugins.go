@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -44,7 +43,7 @@ func runPlugins(ctx context.Context, args []string, ios *ioStreams) error {
 		return usageError{msg: fmt.Sprintf("%q is not a plugin path (describe takes no other flag than --json, before the path); %s", args[1], usage)}
 	}
 	cmd := plugins.Command{Path: args[1], Args: args[2:]}
-	if _, builtin := builtinModels[args[1]]; builtin && !strings.ContainsRune(args[1], os.PathSeparator) {
+	if _, builtin := builtinModels[args[1]]; builtin { // a name: a path to a plugin has a separator
 		if len(args) > 2 {
 			return usageError{msg: fmt.Sprintf("the built-in model %s takes no arguments (--json goes before it); %s", args[1], usage)}
 		}

@@ -83,14 +83,15 @@ func (c *Cache) Get(ctx context.Context, spec Spec) (*Dataset, error) {
 
 // cacheKey identifies the data a spec (with defaults) loads: the whole
 // spec, as JSON, so that every field (a new one included) tells data apart.
-// For a CSV, stamp is the file's size and modification time, part of the
-// key.
+// For a data file read directly, stamp is its size and modification time,
+// part of the key; a prepared file (Spec.File) is named by its content, and
+// the data file it came from need not be there.
 func cacheKey(s Spec) (key, stamp string, err error) {
 	b, err := json.Marshal(s)
 	if err != nil {
 		return "", "", err
 	}
-	if s.Path == "" {
+	if s.Path == "" || s.File != "" {
 		return string(b), "", nil
 	}
 	fi, err := os.Stat(s.Path)

@@ -133,9 +133,6 @@ func walkForwardFold(t *table, spec Spec, f int) (train, val []int, err error) {
 		}
 		return order[starts[from]:end]
 	}
-	if t.dates == nil {
-		rows = func(from, to int) []int { return order[from:to] }
-	}
 	return rows(trainStart, trainEnd), rows(testStart, testStart+testSize), nil
 }
 
