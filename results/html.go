@@ -189,8 +189,8 @@ func htmlCurves(s *Sweep, r *Ranking) []htmlCurve {
 	return out
 }
 
-// downsample picks at most k of the indices 0..n-1, evenly spaced, always
-// with the first, the last and keep (when it is one of them).
+// downsample picks k of the indices 0..n-1, evenly spaced with the first
+// and the last, plus keep when it is not one of them.
 func downsample(n, k, keep int) []int {
 	if n <= k {
 		out := make([]int, n)

@@ -14,8 +14,8 @@ import (
 const MinImportanceTrials = 10
 
 // The forest behind the importance estimate. 32 trees keep the spread of
-// the estimate over trees small; the leaf size and depth stop a tree from
-// memorising seed noise; 64 bins per hyperparameter bound the cost of a
+// the estimate over trees small; the depth limit stops a tree from
+// memorising seed noise (leaves may hold one trial); 64 bins per hyperparameter bound the cost of a
 // split search at 10,000 trials without losing a grid's values (grids have
 // fewer).
 const (

@@ -709,7 +709,6 @@ func fmtDuration(sec float64) string {
 	return d.Round(time.Second).String()
 }
 
-// fmtFull shows a number exactly for machines; NaN is empty.
 // fmtMeanStd shows a mean with about 4 significant digits and its standard
 // deviation to the same decimal place, "0.3122 ± 0.0071": more digits than
 // the spread supports say nothing. CSV and JSON keep full precision.
@@ -803,6 +802,7 @@ func plural(n int, noun string) string {
 	return noun + "s"
 }
 
+// fmtFull shows a number exactly for machines; NaN is empty.
 func fmtFull(v float64) string {
 	if math.IsNaN(v) {
 		return ""

@@ -79,8 +79,8 @@ func (s *Sweep) Trial(id string) *TrialRuns {
 	return nil
 }
 
-// finished reports whether a status ends a trial run for good: succeeded
-// and failed runs count for a report; interrupted runs run again.
+// finished reports whether a status ends a trial run for good: succeeded,
+// failed and pruned runs count for a report; interrupted runs run again.
 func finished(s Status) bool { return s == StatusSucceeded || s == StatusFailed || s == StatusPruned }
 
 // LoadSweep reads every <dir>/<trial>/<run>/trial.json. Records that cannot

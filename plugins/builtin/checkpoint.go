@@ -308,10 +308,7 @@ func (t *Trained) Predict(x []float64) ([]float64, error) {
 		chunk := buf[:n*nf]
 		copy(chunk, x[start*nf:])
 		if t.Mean != nil {
-			for i, v := range chunk {
-				j := i % nf
-				chunk[i] = (v - t.Mean[j]) / t.Std[j] // as dataset standardises
-			}
+			dataset.Standardise(chunk, t.Mean, t.Std)
 		}
 		out = append(out, t.Net.Forward(chunk, n, false)...)
 	}

@@ -120,7 +120,7 @@ func (ffnModel) Describe(ctx context.Context) (plugins.Description, error) {
 	return plugins.Description{
 		Name:    FFNName,
 		Params:  params,
-		Metrics: []string{MetricTrainLoss, MetricValLoss, MetricLearningRate, MetricPredMean, MetricPredStd},
+		Metrics: slices.Clone(eventMetrics[:]), // the scalars every event carries
 	}, nil
 }
 

@@ -75,8 +75,8 @@ func Load(ctx context.Context, spec Spec) (*Dataset, error) {
 	d.ValX, d.ValY = gather(t, val)
 	if *spec.Standardize {
 		d.Mean, d.Scale = columnStats(t, train)
-		standardise(d.TrainX, d.Mean, d.Scale)
-		standardise(d.ValX, d.Mean, d.Scale)
+		Standardise(d.TrainX, d.Mean, d.Scale)
+		Standardise(d.ValX, d.Mean, d.Scale)
 	}
 	return d, nil
 }
@@ -208,8 +208,9 @@ func columnStats(t *table, rows []int) (mean, scale []float64) {
 	return mean, scale
 }
 
-// standardise sets x ← (x − mean)/scale, column by column.
-func standardise(x, mean, scale []float64) {
+// Standardise sets x ← (x − mean)/scale, column by column, as Load does to
+// both splits: a model applies it to new rows with the training statistics.
+func Standardise(x, mean, scale []float64) {
 	nf := len(mean)
 	for r := 0; r+nf <= len(x); r += nf {
 		row := x[r : r+nf]
