@@ -244,16 +244,13 @@ func askedTrials(p *Plan) ([]spec.Trial, error) {
 	return sr.planTrials(), nil
 }
 
-// checkData reads a grid's CSV once before any trial runs, so that a bad
+// checkData reads a grid's data once before any trial runs, so that a bad
 // file is one error naming its row and column, not a failure of every
 // trial, and returns how many rows missing = "drop" leaves out. The
-// built-in synthetic data cannot be bad, but a time split of it can leave
-// a fold or the validation too few rows. It writes nothing: it is what
-// `sweep plan` does.
+// built-in synthetic data cannot be bad, but its split can leave a fold or
+// the validation too few rows. It writes nothing: it is what `sweep plan`
+// does.
 func checkData(ctx context.Context, s *spec.Spec) (dropped int, err error) {
-	if s.Data.Path == "" && s.Data.Split != dataset.SplitWalkForward && s.Data.Embargo == "" {
-		return 0, nil
-	}
 	dropped, err = dataset.Check(ctx, s.Data)
 	return dropped, dataError(s, err)
 }

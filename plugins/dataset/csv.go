@@ -85,11 +85,7 @@ func parseCSV(ctx context.Context, name string, r io.Reader, spec Spec) (*table,
 	if err != nil {
 		return nil, err
 	}
-	c.take = append(slices.Clone(c.cols), c.target)
-	t := &table{features: make([]string, len(c.cols))}
-	for i, col := range c.cols {
-		t.features[i] = c.header[col]
-	}
+	t := c.newTable()
 	firstLine := 1 + bytes.Count(headerBytes, []byte{'\n'})
 	if !bytes.HasSuffix(headerBytes, []byte{'\n'}) {
 		firstLine++
@@ -105,6 +101,15 @@ func sizeOf(r io.Reader) int64 {
 		}
 	}
 	return 0
+}
+
+// newTable is an empty table of the selected features.
+func (c *columns) newTable() *table {
+	t := &table{features: make([]string, len(c.cols))}
+	for i, col := range c.cols {
+		t.features[i] = c.header[col]
+	}
+	return t
 }
 
 // selectColumns finds the target and the features in the header.
@@ -138,7 +143,6 @@ func selectColumns(name string, header []string, spec Spec) (*columns, error) {
 		if len(c.cols) == 0 {
 			return nil, fmt.Errorf("%s: line 1: no feature columns: the header has only the target %q and excluded columns", name, spec.Target)
 		}
-		return c, nil
 	}
 	for _, f := range spec.Features {
 		i, ok := index[f]
@@ -147,6 +151,7 @@ func selectColumns(name string, header []string, spec Spec) (*columns, error) {
 		}
 		c.cols = append(c.cols, i)
 	}
+	c.take = append(slices.Clone(c.cols), c.target)
 	return c, nil
 }
 

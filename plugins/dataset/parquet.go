@@ -49,7 +49,6 @@ func readParquet(ctx context.Context, spec Spec) (*table, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.take = append(append([]int{}, c.cols...), c.target)
 	leaf := make(map[int]int, len(c.take)+1) // header index -> leaf column index
 	for _, col := range append(append([]int{}, c.take...), c.date) {
 		if col < 0 {
@@ -61,10 +60,7 @@ func readParquet(ctx context.Context, spec Spec) (*table, error) {
 		}
 		leaf[col] = lc.ColumnIndex
 	}
-	t := &table{features: make([]string, len(c.cols))}
-	for i, col := range c.cols {
-		t.features[i] = header[col]
-	}
+	t := c.newTable()
 	first := 1 // the first row of the group, counted from 1 in the file
 	for _, rg := range pf.RowGroups() {
 		if err := ctx.Err(); err != nil {
