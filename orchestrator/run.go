@@ -457,7 +457,7 @@ func (localExecutor) execute(ctx context.Context, w *work) error {
 		next = sr.source()
 	}
 	var err error
-	if r.pruner, err = newPruner(p, w.finished.curves); err != nil {
+	if r.pruner, err = newPruner(p, w.finished.valuesAt); err != nil {
 		return err
 	}
 	records, err := runAll(ctx, next, Workers(w.opts.Workers, p.Spec), w.opts.FailFast,

@@ -372,7 +372,7 @@ func loadSearch(p *Plan) (*searchRun, error) {
 // newPruner builds the grid's pruner, or returns nil without one. The
 // median rule compares with the completed trials: the search's history, or
 // for a grid the finished records, kept current as trials end.
-func newPruner(p *Plan, completed func() ([][]float64, error)) (search.Pruner, error) {
+func newPruner(p *Plan, completed search.Completed) (search.Pruner, error) {
 	s := p.Spec
 	switch s.Prune.Method {
 	case spec.PruneASHA:
@@ -456,11 +456,13 @@ func (f *finishedStore) get(id string) *results.Trial {
 	return f.recs[id]
 }
 
-// curves returns the minimised curves of the trials that ran to their end.
-func (f *finishedStore) curves() ([][]float64, error) {
+// valuesAt is the search.Completed of the median rule: the trials that
+// ran to their end, and their minimised values at the epoch.
+func (f *finishedStore) valuesAt(epoch int) (int, []float64, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var out [][]float64
+	n := 0
+	var values []float64
 	for _, rec := range f.recs {
 		curve := rec.Curve
 		if len(rec.Folds) > 0 {
@@ -471,13 +473,12 @@ func (f *finishedStore) curves() ([][]float64, error) {
 		if rec.Status != results.StatusSucceeded || len(curve) == 0 {
 			continue
 		}
-		c := make([]float64, len(curve))
-		for i, v := range curve {
-			c[i] = f.obj.Minimised(v)
+		n++
+		if epoch < len(curve) {
+			values = append(values, f.obj.Minimised(curve[epoch]))
 		}
-		out = append(out, c)
 	}
-	return out, nil
+	return n, values, nil
 }
 
 // ReadSearchInfo describes the adaptive search run into sweepDir, from the

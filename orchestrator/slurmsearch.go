@@ -143,7 +143,7 @@ func claimNext(p *Plan, r *trialRunner, until time.Time) ([]Job, error) {
 		if err != nil || !ok {
 			return nil, err
 		}
-		if r.pruner, err = newPruner(p, sr.finished.curves); err != nil {
+		if r.pruner, err = newPruner(p, sr.finished.valuesAt); err != nil {
 			return nil, err
 		}
 		return append([]Job{job}, sr.queue...), nil

@@ -154,9 +154,11 @@ func TestPrunerSeesFirstFolds(t *testing.T) {
 		Folds: []results.FoldResult{{Fold: 1, Curve: results.Series{1, 2}}, {Fold: 2, Curve: results.Series{17, 16}}}}
 	f := newFinishedStore(nil, spec.Objective{Metric: "val_loss", Mode: spec.ModeMin}, nil)
 	f.add(rec)
-	curves, err := f.curves()
-	if err != nil || len(curves) != 1 || curves[0][0] != 1 || curves[0][1] != 2 {
-		t.Errorf("curves %v, %v; want the first fold's [1 2]", curves, err)
+	for epoch, want := range []float64{1, 2} {
+		n, values, err := f.valuesAt(epoch)
+		if err != nil || n != 1 || len(values) != 1 || values[0] != want {
+			t.Errorf("epoch %d: %d trials, values %v, %v; want the first fold's %v", epoch, n, values, err, want)
+		}
 	}
 }
 

@@ -85,7 +85,7 @@ func RunTrials(ctx context.Context, p *Plan, ids []string, workers int, rerun, e
 	// nodes prune against each other; the median rule sees the trials
 	// completed when this task started, and its own.
 	finished := newFinishedStore(onDisk, p.Spec.Objective, jobs)
-	if r.pruner, err = newPruner(p, finished.curves); err != nil {
+	if r.pruner, err = newPruner(p, finished.valuesAt); err != nil {
 		return nil, err
 	}
 	prog := newProgress(obs, p, len(jobs), skipped, false)

@@ -25,13 +25,19 @@ const defaultStartupTrials = 5
 // keeps nothing of its own.
 type Median struct {
 	cfg       MedianConfig
-	completed func() ([][]float64, error)
+	completed Completed
 }
 
-// NewMedian returns a median pruner. completed returns the learning curves
-// of the completed trials (not the pruned, failed or running ones); it is
-// called on each Report that passes the warm-up, and may cache.
-func NewMedian(cfg MedianConfig, completed func() ([][]float64, error)) *Median {
+// Completed describes the completed trials (not the pruned, failed or
+// running ones) to a Median pruner: how many there are, and the values
+// at epoch i (from 0) of those whose learning curves have it. Asking for
+// one epoch's values, not the curves, keeps a report's cost to one value
+// a trial however long the curves are.
+type Completed func(epoch int) (n int, values []float64, err error)
+
+// NewMedian returns a median pruner; completed is called on each Report
+// that passes the warm-up.
+func NewMedian(cfg MedianConfig, completed Completed) *Median {
 	if cfg.StartupTrials <= 0 {
 		cfg.StartupTrials = defaultStartupTrials
 	}
@@ -53,33 +59,22 @@ func (m *Median) Report(trial string, curve []float64) (bool, error) {
 	if epochs == 0 || epochs < m.cfg.MinEpochs {
 		return false, nil
 	}
-	done, err := m.completed()
+	done, values, err := m.completed(epochs - 1)
 	if err != nil {
 		return false, err
 	}
-	if len(done) == 0 || len(done) < m.cfg.StartupTrials {
+	if done == 0 || done < m.cfg.StartupTrials {
 		return false, nil
 	}
 	best := nanMin(curve)
 	if math.IsNaN(best) {
 		return true, nil // Optuna prunes a curve of NaNs before it looks at others
 	}
-	med := percentile(valuesAt(done, epochs-1), 50)
+	med := percentile(values, 50)
 	if math.IsNaN(med) {
 		return false, nil // no completed trial has a value at this epoch
 	}
 	return best > med, nil
-}
-
-// valuesAt returns curve[i] of every curve long enough to have it.
-func valuesAt(curves [][]float64, i int) []float64 {
-	vs := make([]float64, 0, len(curves))
-	for _, c := range curves {
-		if i < len(c) {
-			vs = append(vs, c[i])
-		}
-	}
-	return vs
 }
 
 var _ Pruner = (*Median)(nil)

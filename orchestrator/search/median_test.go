@@ -22,8 +22,16 @@ var medianDone = [][]float64{
 	{3.0, 2.0, 1.0, 0.9},
 }
 
-func completedOf(curves [][]float64) func() ([][]float64, error) {
-	return func() ([][]float64, error) { return curves, nil }
+func completedOf(curves [][]float64) Completed {
+	return func(i int) (int, []float64, error) {
+		var vs []float64
+		for _, c := range curves {
+			if i < len(c) {
+				vs = append(vs, c[i])
+			}
+		}
+		return len(curves), vs, nil
+	}
 }
 
 type medianCase struct {
@@ -109,7 +117,7 @@ func TestMedianNaNCompletedValues(t *testing.T) {
 
 func TestMedianCompletedError(t *testing.T) {
 	boom := errors.New("boom")
-	m := NewMedian(MedianConfig{}, func() ([][]float64, error) { return nil, boom })
+	m := NewMedian(MedianConfig{}, func(int) (int, []float64, error) { return 0, nil, boom })
 	if _, err := m.Report("3fa2c1", []float64{1}); !errors.Is(err, boom) {
 		t.Errorf("Report: error %v, want %v", err, boom)
 	}
