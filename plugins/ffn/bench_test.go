@@ -31,7 +31,7 @@ var benchWeights = func() int {
 	return weights + in // the output Linear's single row
 }()
 
-func benchTrainer(b *testing.B) *trainer {
+func benchTrainer(b *testing.B) *trainer[float64] {
 	data := randomData(1, benchTrain, benchInputs) // benchTrain/4 = benchVal validation rows
 	net := mustNew(b, Config{InputDim: benchInputs, HiddenDims: benchHidden, OutputDim: 1, Dropout: 0.3}, 1)
 	return newTrainer(net, data, TrainConfig{LR: 0.001, BatchSize: benchBatch, Epochs: 1}, rand.NewPCG(1, 1))
@@ -166,7 +166,7 @@ func BenchmarkKernels(b *testing.B) {
 	c := make([]float64, m*n)
 	dw := make([]float64, n*k)
 	dx := make([]float64, m*k)
-	var sc scratch
+	var sc scratch[float64]
 	wT := make([]float64, k*n)
 	transpose(wT, n, k, w)
 	// The three products of a Linear layer, as gemm computes them in

@@ -89,7 +89,7 @@ func TestKernels(t *testing.T) {
 						// Whatever the blocks and edge tilings, the
 						// bits are the 4×8 kernel's alone.
 						want := make([]float64, m*n)
-						gemmTiled(nil, tiling{mr: 4, nr: 8, kern: kern4x8}, m, n, k, a, k, 1, b, n, want, n)
+						gemmTiled(nil, tiling[float64]{mr: 4, nr: 8, kern: kern4x8}, m, n, k, a, k, 1, b, n, want, n)
 						if !slices.Equal(got, want) {
 							t.Errorf("%s: differs from the 4×8 kernel alone", name)
 						}
@@ -154,7 +154,7 @@ func TestAdamKernels(t *testing.T) {
 		for i := range theta {
 			theta[i] = src.NormFloat64()
 		}
-		a := NewAdam(n, 0.01, 0.1)
+		a := NewAdam[float64](n, 0.01, 0.1)
 		for range 5 {
 			grad := make([]float64, n)
 			for i := range grad {
@@ -311,7 +311,7 @@ func TestDropoutStatistics(t *testing.T) {
 		h, d, mask := make([]float64, rows*width), make([]float64, rows*width), make([]float64, rows*width)
 		fill(h, 2)
 		dm := newDropMask(p, 5)
-		dm.apply(d, mask, h)
+		applyDropout(&dm, d, mask, h)
 		kept := 0
 		for i, v := range d {
 			switch v {
@@ -329,7 +329,7 @@ func TestDropoutStatistics(t *testing.T) {
 		// The next mask differs: the generator moves on. 13 elements: a
 		// block of eight and a partial one.
 		first := slices.Clone(mask[:13])
-		dm.apply(d[:13], mask[:13], h[:13])
+		applyDropout(&dm, d[:13], mask[:13], h[:13])
 		if slices.Equal(first, mask[:13]) {
 			t.Error("two masks were equal")
 		}
@@ -526,7 +526,7 @@ func TestTrainBehaviour(t *testing.T) {
 func TestWeightDecayAndClipping(t *testing.T) {
 	// One Adam step from m = v = 0 moves each parameter by −lr·g/(|g| + eps·…):
 	// with decay the effective gradient is g + wd·θ.
-	a := NewAdam(2, 0.1, 0.5)
+	a := NewAdam[float64](2, 0.1, 0.5)
 	theta, grad := []float64{2, -4}, []float64{1, 1}
 	a.Step(theta, grad)
 	for i, g := range []float64{1 + 0.5*2, 1 + 0.5*-4} {

@@ -2,6 +2,27 @@ package ffn
 
 import "golang.org/x/sys/cpu"
 
+// The float64 tilings: 8×16 with AVX-512F, with 4×8 (AVX2) blocks for its
+// edges, and 8×4 blocks for the 4×8 tiling's narrow column edges.
+var (
+	tiles8x4  = tiling[float64]{mr: 8, nr: 4, kern: kern8x4}
+	tiles4x8  = tiling[float64]{mr: 4, nr: 8, kern: kern4x8, narrow: &tiles8x4}
+	tiles8x16 = tiling[float64]{mr: 8, nr: 16, kern: kern8x16, narrow: &tiles4x8, short: &tiles4x8}
+)
+
+// kernels64 are the float64 kernels: AVX2 for everything, plus the 8×16
+// AVX-512 matrix tiling.
+var kernels64 = kernels[float64]{
+	lanes: 4, avx512: &tiles8x16, avx2: &tiles4x8, blas: blasGemm64,
+	adam: adamAVX2, bnSums: bnSumsAVX2, bnDz: bnDzAVX2, normAffine: normAffineAVX2, bnStats: bnStatsAVX2,
+	transpose: transposeAVX2, dropout: dropoutAVX2,
+}
+
+// kernels32 are the float32 kernels.
+var kernels32 = kernels[float32]{
+	lanes: 8, blas: blasGemm32,
+}
+
 // supportedKernels lists the paths this processor executes, slowest first.
 func supportedKernels() []kernelPath {
 	paths := []kernelPath{generic}
@@ -35,7 +56,7 @@ func kern8x16(k int, a *float64, rsA, psA int, b *float64, ldb int, c *float64, 
 // constants in c; see Adam.Step.
 //
 //go:noescape
-func adamAVX2(n int, theta, grad, m, v *float64, c *adamConsts)
+func adamAVX2(n int, theta, grad, m, v *float64, c *adamConsts[float64])
 
 // bnSumsAVX2 adds the column sums of dg and of dg·xhat (rows × w, w a
 // multiple of 4, rows ≥ 1) to sg and sgx; with relu ≠ 0 it first applies

@@ -158,7 +158,7 @@ func checkReference(t *testing.T, ref refRun) {
 			t.Fatal(err)
 		}
 		setState(t, net, ref.InitialState)
-		adam := NewAdam(net.NumParams(), ref.LR, 0)
+		adam := NewAdam[float64](net.NumParams(), ref.LR, 0)
 		for s, step := range ref.Steps {
 			x, y := slices.Concat(step.X...), slices.Concat(step.Y...)
 			out := net.Forward(x, len(step.X), true)
