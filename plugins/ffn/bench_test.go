@@ -31,16 +31,24 @@ var benchWeights = func() int {
 	return weights + in // the output Linear's single row
 }()
 
-func benchTrainer(b *testing.B) *trainer[float64] {
+func benchTrainer[T Float](b *testing.B) *trainer[T] {
 	data := randomData(1, benchTrain, benchInputs) // benchTrain/4 = benchVal validation rows
-	net := mustNew(b, Config{InputDim: benchInputs, HiddenDims: benchHidden, OutputDim: 1, Dropout: 0.3}, 1)
+	net, err := NewNetwork[T](Config{InputDim: benchInputs, HiddenDims: benchHidden, OutputDim: 1, Dropout: 0.3}, rand.NewPCG(1, 2))
+	if err != nil {
+		b.Fatal(err)
+	}
 	return newTrainer(net, data, TrainConfig{LR: 0.001, BatchSize: benchBatch, Epochs: 1}, rand.NewPCG(1, 1))
 }
 
 // BenchmarkEpoch is one epoch of the textbook network: a shuffled pass over
 // the training rows with an Adam step per batch, then the validation pass.
-func BenchmarkEpoch(b *testing.B) {
-	t := benchTrainer(b)
+func BenchmarkEpoch(b *testing.B) { benchEpoch[float64](b) }
+
+// BenchmarkEpoch32 is BenchmarkEpoch for the float32 network.
+func BenchmarkEpoch32(b *testing.B) { benchEpoch[float32](b) }
+
+func benchEpoch[T Float](b *testing.B) {
+	t := benchTrainer[T](b)
 	ctx := context.Background()
 	b.ReportAllocs()
 	cpu0 := cpuTime()
@@ -51,7 +59,7 @@ func BenchmarkEpoch(b *testing.B) {
 		t.evaluate()
 	}
 	flops := 6*float64(benchWeights)*benchTrain + 2*float64(benchWeights)*benchVal
-	reportCPU(b, cpu0, benchTrain/benchBatch, flops)
+	reportCPU[T](b, cpu0, benchTrain/benchBatch, flops)
 	sec := b.Elapsed().Seconds() / float64(b.N)
 	b.ReportMetric(benchTrain/sec, "train-samples/s")
 	b.ReportMetric(flops/sec/1e9, "GFLOP/s")
@@ -60,10 +68,16 @@ func BenchmarkEpoch(b *testing.B) {
 
 // BenchmarkStep is one training step of 64 rows (forward, MSE, backward,
 // Adam); allocs/op is the allocations per step, which should be 0.
-func BenchmarkStep(b *testing.B) {
-	t := benchTrainer(b)
+func BenchmarkStep(b *testing.B) { benchStep[float64](b) }
+
+// BenchmarkStep32 is BenchmarkStep for the float32 network; its
+// peak-fraction is of the float32 peak.
+func BenchmarkStep32(b *testing.B) { benchStep[float32](b) }
+
+func benchStep[T Float](b *testing.B) {
+	t := benchTrainer[T](b)
 	x, y := t.data.TrainX[:benchBatch*benchInputs], t.data.TrainY[:benchBatch]
-	dOut := make([]float64, benchBatch)
+	dOut := make([]T, benchBatch)
 	b.ReportAllocs()
 	cpu0 := cpuTime()
 	for b.Loop() {
@@ -73,7 +87,7 @@ func BenchmarkStep(b *testing.B) {
 		t.adam.Step(t.net.theta, t.net.grad)
 	}
 	flops := 6 * float64(benchWeights) * benchBatch
-	reportCPU(b, cpu0, 1, flops)
+	reportCPU[T](b, cpu0, 1, flops)
 	sec := b.Elapsed().Seconds() / float64(b.N)
 	b.ReportMetric(flops/sec/1e9, "GFLOP/s")
 	b.ReportMetric(benchBatch/sec, "samples/s")
@@ -81,17 +95,19 @@ func BenchmarkStep(b *testing.B) {
 
 // reportCPU reports the process's CPU time per training step since cpu0,
 // for an operation of steps steps and flops FLOPs, and the fraction of this
-// core's float64 FMA peak (measuredPeak) that the FLOPs per CPU second
-// reach. On a shared machine CPU time is the number to compare, as the
-// wall-clock figures include time spent waiting for a core.
-func reportCPU(b *testing.B, cpu0 time.Duration, steps int, flops float64) {
+// core's FMA peak in T (measuredPeak) that the FLOPs per CPU second reach.
+// On a shared machine CPU time is the number to compare, as the wall-clock
+// figures include time spent waiting for a core.
+func reportCPU[T Float](b *testing.B, cpu0 time.Duration, steps int, flops float64) {
 	cpu := cpuTime() - cpu0
 	if cpu <= 0 {
 		return
 	}
 	perOp := cpu.Seconds() / float64(b.N)
 	b.ReportMetric(perOp/float64(steps)*1e6, "cpu-µs/step")
-	if peak := measuredPeak(false); peak > 0 {
+	var zero T
+	_, f32 := any(zero).(float32)
+	if peak := measuredPeak(f32); peak > 0 {
 		b.ReportMetric(flops/perOp/peak, "peak-fraction")
 	}
 }

@@ -33,8 +33,10 @@ type tiling[T Float] struct {
 	mr, nr int
 	kern   microKernel[T]
 	// narrow, if not nil, computes a column edge of at most narrow.nr
-	// columns; short, a row edge of at most short.mr rows.
+	// columns, or of at most narrowMax where that is larger (narrow then
+	// hands its own edge on); short, a row edge of at most short.mr rows.
 	narrow, short *tiling[T]
+	narrowMax     int
 }
 
 // The edge tilings: the 2 edge columns of a 50-wide weight gradient, or
@@ -144,7 +146,7 @@ func gemmTiled[T Float](sc *scratch[T], t tiling[T], m, n, k int, a []T, rsA, ps
 		}
 	}
 	if j0 < n && i0 > 0 {
-		if e := t.narrow; e != nil && n-j0 <= e.nr {
+		if e := t.narrow; e != nil && n-j0 <= max(e.nr, t.narrowMax) {
 			gemmTiled(sc, *e, i0, n-j0, k, a, rsA, psA, b[j0:], ldb, c[j0:], ldc)
 		} else {
 			packB()

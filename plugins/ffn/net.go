@@ -515,11 +515,13 @@ type dropMask struct {
 	scale     float64 // 1/(1 − p)
 	sign      uint32  // 0x80000000
 	threshold uint32  // drop when the word is below
+	scale32   float32 // scale rounded to float32, for dropoutAVX2F32
 }
 
 func newDropMask(p float64, seed uint64) dropMask {
 	thr := uint32(p * (1 << 32)) // p < 1, so below 2³²
 	dm := dropMask{thrFlip: thr ^ 0x80000000, scale: 1 / (1 - p), sign: 0x80000000, threshold: thr}
+	dm.scale32 = float32(dm.scale)
 	for l := range dm.s0 {
 		dm.s0[l], seed = splitmix64(seed)
 		dm.s1[l], seed = splitmix64(seed)
