@@ -66,92 +66,66 @@ func naiveGemm(m, n, k int, a []float64, rsA, psA int, b []float64, ldb int) []f
 // against the triple loop on shapes that exercise every edge of both
 // tilings, for plain and transposed Â. Sums of 50 products of standard
 // normals agree to 1e-13 relative whatever the order or fusing.
+//
+// The float32 kernels' blocks have twice the columns (8×32, 4×16, 8×8),
+// and the column counts exercise every edge of those tilings too. Their
+// products are compared with the triple loop in float64 on the same
+// float32 inputs within 1e-5 absolute or relative: a sum of 50 products
+// rounded at each step to float32 (6e-8) is off by about 1e-6 typically
+// and 50·6e-8·(the sum of the products' magnitudes, ~40) ≈ 1e-4 at worst;
+// a wrong element misses 1e-5 by far.
 func TestKernels(t *testing.T) {
+	t.Run("float64", func(t *testing.T) {
+		testKernels(t, []int{1, 4, 5, 8, 13, 16, 21, 24, 25, 32, 50}, 1e-13, tiling[float64]{mr: 4, nr: 8, kern: kern4x8})
+	})
+	t.Run("float32", func(t *testing.T) {
+		testKernels(t, []int{1, 7, 8, 9, 16, 17, 25, 32, 33, 50, 64}, 1e-5, tiling[float32]{mr: 4, nr: 16, kern: kern4x16F32})
+	})
+}
+
+// testKernels is TestKernels in T for products of ns columns, within tol;
+// on the assembly paths every product must have the bits of base, the
+// AVX2 kernel alone.
+func testKernels[T Float](t *testing.T, ns []int, tol float64, base tiling[T]) {
 	rng := rand.New(rand.NewPCG(3, 3))
-	randSlice := func(n int) []float64 {
-		v := make([]float64, n)
+	randSlice := func(n int) []T {
+		v := make([]T, n)
 		for i := range v {
-			v[i] = rng.NormFloat64()
+			v[i] = T(rng.NormFloat64())
 		}
 		return v
 	}
+	naive := func(m, n, k int, a []T, rsA, psA int, b []T, ldb int) []float64 {
+		return naiveGemm(m, n, k, widen(nil, a), rsA, psA, widen(nil, b), ldb)
+	}
 	forEachKernel(t, func(t *testing.T) {
 		for _, m := range []int{1, 3, 4, 5, 7, 8, 9, 12, 13, 64} {
-			for _, n := range []int{1, 4, 5, 8, 13, 16, 21, 24, 25, 32, 50} {
+			for _, n := range ns {
 				for _, k := range []int{0, 1, 2, 8, 50} {
 					name := fmt.Sprintf("%dx%dx%d", m, n, k)
 					b := randSlice(k * n)
 					a := randSlice(m * k)
 					got := randSlice(m * n)
 					gemm(nil, m, n, k, a, k, 1, b, n, got, n)
-					checkNear(t, name+" plain", got, naiveGemm(m, n, k, a, k, 1, b, n), 1e-13)
+					checkNear(t, name+" plain", widen(nil, got), naive(m, n, k, a, k, 1, b, n), tol)
 					if kernel != generic && k > 0 {
 						// Whatever the blocks and edge tilings, the
-						// bits are the 4×8 kernel's alone.
-						want := make([]float64, m*n)
-						gemmTiled(nil, tiling[float64]{mr: 4, nr: 8, kern: kern4x8}, m, n, k, a, k, 1, b, n, want, n)
+						// bits are the AVX2 kernel's alone.
+						want := make([]T, m*n)
+						gemmTiled(nil, base, m, n, k, a, k, 1, b, n, want, n)
 						if !slices.Equal(got, want) {
-							t.Errorf("%s: differs from the 4×8 kernel alone", name)
+							t.Errorf("%s: differs from the %d×%d kernel alone", name, base.mr, base.nr)
 						}
 					}
 					// Â as the transpose of a k×m matrix.
 					got = randSlice(m * n)
 					gemm(nil, m, n, k, a, 1, m, b, n, got, n)
-					checkNear(t, name+" transposed", got, naiveGemm(m, n, k, a, 1, m, b, n), 1e-13)
+					checkNear(t, name+" transposed", widen(nil, got), naive(m, n, k, a, 1, m, b, n), tol)
 					// Strides that neither layout expresses.
 					wide := randSlice(4 * m * max(k, 1))
 					got = randSlice(m * n)
 					gemm(nil, m, n, k, wide, 2*k, 2, b, n, got, n)
-					checkNear(t, name+" strided", got, naiveGemm(m, n, k, wide, 2*k, 2, b, n), 1e-13)
-				}
-			}
-		}
-	})
-}
-
-// TestKernels32 is TestKernels for the float32 kernels, whose blocks have
-// twice the columns (8×32, 4×16, 8×8): the column counts exercise every
-// edge of those tilings. The products are compared with the triple loop in
-// float64 on the same float32 inputs within 1e-5 absolute or relative: a
-// sum of 50 products of standard normals rounded at each of its 50 steps to
-// float32 (6e-8) is off by at most about 50·6e-8·(the sum of the products'
-// magnitudes, ~40) ≈ 1e-4 in the worst case and ~1e-6 typically; 1e-5 has
-// never been reached by a correct kernel here and is missed by any wrong
-// element.
-func TestKernels32(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 4))
-	randSlice := func(n int) []float32 {
-		v := make([]float32, n)
-		for i := range v {
-			v[i] = float32(rng.NormFloat64())
-		}
-		return v
-	}
-	naive := func(m, n, k int, a []float32, rsA, psA int, b []float32, ldb int) []float64 {
-		return naiveGemm(m, n, k, widen(nil, a), rsA, psA, widen(nil, b), ldb)
-	}
-	forEachKernel(t, func(t *testing.T) {
-		for _, m := range []int{1, 3, 4, 5, 8, 9, 13, 64} {
-			for _, n := range []int{1, 7, 8, 9, 16, 17, 25, 32, 33, 50, 64} {
-				for _, k := range []int{0, 1, 2, 8, 50} {
-					name := fmt.Sprintf("%dx%dx%d", m, n, k)
-					b := randSlice(k * n)
-					a := randSlice(m * k)
-					got := randSlice(m * n)
-					gemm(nil, m, n, k, a, k, 1, b, n, got, n)
-					checkNear(t, name+" plain", widen(nil, got), naive(m, n, k, a, k, 1, b, n), 1e-5)
-					if kernel != generic && k > 0 {
-						// Whatever the blocks and edge tilings, the
-						// bits are the 4×16 kernel's alone.
-						want := make([]float32, m*n)
-						gemmTiled(nil, tiling[float32]{mr: 4, nr: 16, kern: kern4x16F32}, m, n, k, a, k, 1, b, n, want, n)
-						if !slices.Equal(got, want) {
-							t.Errorf("%s: differs from the 4×16 kernel alone", name)
-						}
-					}
-					got = randSlice(m * n)
-					gemm(nil, m, n, k, a, 1, m, b, n, got, n)
-					checkNear(t, name+" transposed", widen(nil, got), naive(m, n, k, a, 1, m, b, n), 1e-5)
+					checkNear(t, name+" strided", widen(nil, got), naive(m, n, k, wide, 2*k, 2, b, n), tol)
 				}
 			}
 		}
