@@ -168,22 +168,28 @@ func BenchmarkPeak(b *testing.B) {
 // BenchmarkKernels runs gemm on every kernel path this processor executes
 // (generic is gonum's blas64.Gemm) on the textbook network's largest
 // product shapes (batch 64, 50 → 64).
-func BenchmarkKernels(b *testing.B) {
+func BenchmarkKernels(b *testing.B) { benchKernels[float64](b, "") }
+
+// BenchmarkKernels32 is BenchmarkKernels for the float32 kernels (generic
+// is gonum's blas32.Gemm).
+func BenchmarkKernels32(b *testing.B) { benchKernels[float32](b, "32") }
+
+func benchKernels[T Float](b *testing.B, suffix string) {
 	rng := rand.New(rand.NewPCG(1, 1))
-	fillRand := func(n int) []float64 {
-		v := make([]float64, n)
+	fillRand := func(n int) []T {
+		v := make([]T, n)
 		for i := range v {
-			v[i] = rng.NormFloat64()
+			v[i] = T(rng.NormFloat64())
 		}
 		return v
 	}
 	const m, n, k = benchBatch, 64, benchInputs
 	x, w, dz := fillRand(m*k), fillRand(n*k), fillRand(m*n)
-	c := make([]float64, m*n)
-	dw := make([]float64, n*k)
-	dx := make([]float64, m*k)
-	var sc scratch[float64]
-	wT := make([]float64, k*n)
+	c := make([]T, m*n)
+	dw := make([]T, n*k)
+	dx := make([]T, m*k)
+	var sc scratch[T]
+	wT := make([]T, k*n)
 	transpose(wT, n, k, w)
 	// The three products of a Linear layer, as gemm computes them in
 	// training.
@@ -197,7 +203,7 @@ func BenchmarkKernels(b *testing.B) {
 	}
 	for _, p := range products {
 		for _, path := range supportedKernels() {
-			b.Run(p.name+"/"+path.String(), func(b *testing.B) {
+			b.Run(p.name+suffix+"/"+path.String(), func(b *testing.B) {
 				defer func(saved kernelPath) { kernel = saved }(kernel)
 				kernel = path
 				cpu0 := cpuTime()
