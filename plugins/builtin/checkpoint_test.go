@@ -185,6 +185,13 @@ func TestReadCheckpointErrors(t *testing.T) {
 		{"extra tensor", func(f *safetensors.File) {
 			f.Tensors = append(f.Tensors, safetensors.Tensor{Name: "x", Shape: []int{1}, Float64: []float64{1}})
 		}},
+		{"unknown dtype", func(f *safetensors.File) { f.Metadata[MetaDType] = "float16" }},
+		{"float32 with F64 tensors", func(f *safetensors.File) { f.Metadata[MetaDType] = DTypeFloat32 }},
+		{"float64 with an F32 tensor", func(f *safetensors.File) {
+			w := f.Tensors[0]
+			w.Float32, w.Float64 = make([]float32, len(w.Float64)), nil
+			f.Tensors[0] = w
+		}},
 	} {
 		g := &safetensors.File{Metadata: maps.Clone(f.Metadata), Tensors: slices.Clone(f.Tensors)}
 		tc.change(g)
