@@ -151,7 +151,7 @@ func follow(ctx context.Context, p *Plan, jobs func() ([]Job, error), sub *slurm
 				}
 			}
 			sum.Interrupted = cancelled || lost > 0
-			return nil
+			return endInterrupted(jobs, seen, sum)
 		}
 		if ctx.Err() != nil && !cancelled {
 			if err := so.Client.Cancel(context.WithoutCancel(ctx), sub.JobIDs()); err != nil {
@@ -227,10 +227,28 @@ func settleLost(p *Plan, current func() ([]Job, error)) (int, error) {
 }
 
 // runSeen is what observeRecords last reported of a trial: the directory
-// and status of its latest run.
+// and status of its latest run, and the record of an interrupted one.
 type runSeen struct {
-	dir    string
-	status results.Status
+	dir         string
+	status      results.Status
+	interrupted *results.Trial
+}
+
+// endInterrupted adds to the summary the trials whose latest run was
+// interrupted once every task has ended. Until then a requeued task may
+// resume them, and a trial stopped at several time limits on its way to
+// the end is one trial run, not several interrupted ones.
+func endInterrupted(current func() ([]Job, error), seen map[string]runSeen, sum *Summary) error {
+	jobs, err := current()
+	if err != nil {
+		return err
+	}
+	for _, j := range jobs {
+		if rec := seen[j.Trial.ID].interrupted; rec != nil {
+			sum.Records = append(sum.Records, rec)
+		}
+	}
+	return nil
 }
 
 // observeRecords reads the current jobs' records and reports the runs that started
@@ -263,12 +281,14 @@ func observeRecords(p *Plan, current func() ([]Job, error), since time.Time, see
 			}
 			prog.started(rec)
 		}
-		seen[j.Trial.ID] = runSeen{run.Dir, rec.Status}
+		seen[j.Trial.ID] = runSeen{dir: run.Dir, status: rec.Status}
 		switch {
 		case rec.Status == results.StatusRunning:
 		case rec.Status == results.StatusFailed && rec.Attempt < j.MaxAttempts:
 			prog.retrying(rec)
-			seen[j.Trial.ID] = runSeen{run.Dir, results.StatusFailed}
+		case rec.Status == results.StatusInterrupted:
+			prog.ended(rec)
+			seen[j.Trial.ID] = runSeen{dir: run.Dir, status: rec.Status, interrupted: rec}
 		default:
 			prog.ended(rec)
 			sum.Records = append(sum.Records, rec)

@@ -108,9 +108,12 @@ type Checkpoint struct {
 	// stopped: weights, optimiser state, random generator, epoch, early
 	// stopping, the best weights so far, the events reported so far) every
 	// StateEvery epochs, after that epoch's event, as the file StateFile
-	// in Dir through SaveFile, replacing the previous one. 0 asks for
-	// none. The host hands the file back as TrainRequest.ResumeFrom when
-	// the run is interrupted, and removes it once the trial has finished.
+	// in Dir through SaveFile, replacing the previous one; and once more,
+	// after the last finished epoch, when the run is stopped (its context
+	// cancelled: Ctrl-C, SIGTERM, Slurm's time-limit signal), so that it
+	// loses at most the epoch it was in. 0 asks for none. The host hands
+	// the file back as TrainRequest.ResumeFrom when the run is
+	// interrupted, and removes it once the trial has finished.
 	StateEvery int
 	StateFile  string
 }

@@ -3,6 +3,14 @@
 // submitting host and the compute nodes share.
 package slurm
 
+import (
+	"cmp"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
 // Config is the [slurm] table of a grid; `sweep run` flags override it.
 type Config struct {
 	Partition   string `toml:"partition" json:"partition,omitempty"`
@@ -18,13 +26,75 @@ type Config struct {
 	TaskSeconds int      `toml:"task_seconds" json:"task_seconds,omitempty"`
 	ExtraArgs   []string `toml:"sbatch_args" json:"sbatch_args,omitempty"` // passed to sbatch as they are
 	// SignalSeconds is how long before a task's time limit Slurm sends its
-	// worker SIGUSR1 (sbatch --signal=B:USR1@SignalSeconds), on which the
-	// worker stops its trials, keeping their training states, and requeues
-	// its task. 0 means DefaultSignalSeconds.
+	// worker SIGUSR1 (sbatch --signal=B:USR1@SignalSeconds; up to 30 s
+	// earlier), on which the worker stops its trials, which save their
+	// training states, and requeues its task. 0 means DefaultSignalSeconds.
 	SignalSeconds int `toml:"signal_seconds" json:"signal_seconds,omitempty"`
 }
 
 // DefaultSignalSeconds is the default of Config.SignalSeconds: time for the
-// worker to end its trials cleanly and requeue its task. Slurm sends the
-// signal up to a minute late (its event loop), so it must be more than that.
+// worker to end its trials cleanly and requeue its task.
 const DefaultSignalSeconds = 120
+
+// signalEarly is how early Slurm may send the time-limit signal: slurmctld
+// checks time limits every 30 s and sends the signal at the first check
+// that is within SignalSeconds + 30 s of the limit.
+const signalEarly = 30 * time.Second
+
+// checkSignalFits refuses a time limit so short that the time-limit signal
+// would be due as the task starts: it could reach the batch shell before
+// the worker listens, and would stop every allocation at once.
+func (c Config) checkSignalFits() error {
+	limit, ok := parseTimeLimit(c.Time)
+	signal := time.Duration(cmp.Or(c.SignalSeconds, DefaultSignalSeconds)) * time.Second
+	if !ok || limit > signal+signalEarly {
+		return nil
+	}
+	return fmt.Errorf("slurm.time = %q: a task's time limit must be longer than signal_seconds (%d) + 30 s, "+
+		"as Slurm sends the time-limit signal up to 30 s early; lengthen the limit or lower slurm.signal_seconds",
+		c.Time, signal/time.Second)
+}
+
+// parseTimeLimit reads sbatch --time's formats: minutes, minutes:seconds,
+// hours:minutes:seconds, days-hours, days-hours:minutes and
+// days-hours:minutes:seconds. ok is false for no limit ("", "0",
+// "INFINITE", "UNLIMITED") and for what it cannot read, which sbatch
+// judges.
+func parseTimeLimit(s string) (d time.Duration, ok bool) {
+	days := 0
+	rest := s
+	if before, after, found := strings.Cut(s, "-"); found {
+		n, err := strconv.Atoi(before)
+		if err != nil || n < 0 {
+			return 0, false
+		}
+		days, rest = n, after
+	}
+	parts := strings.Split(rest, ":")
+	if len(parts) > 3 {
+		return 0, false
+	}
+	nums := make([]int, len(parts))
+	for i, p := range parts {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 0 {
+			return 0, false
+		}
+		nums[i] = n
+	}
+	var h, m, sec int
+	switch {
+	case s != rest && len(nums) == 1: // days-hours
+		h = nums[0]
+	case s != rest && len(nums) == 2: // days-hours:minutes
+		h, m = nums[0], nums[1]
+	case len(nums) == 1: // minutes
+		m = nums[0]
+	case len(nums) == 2: // minutes:seconds
+		m, sec = nums[0], nums[1]
+	default: // [days-]hours:minutes:seconds
+		h, m, sec = nums[0], nums[1], nums[2]
+	}
+	d = time.Duration(((days*24+h)*60+m)*60+sec) * time.Second
+	return d, d > 0
+}

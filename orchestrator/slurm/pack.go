@@ -88,6 +88,9 @@ func (c Config) Validate() error {
 			return fmt.Errorf("slurm.%s = %q: %v", f.key, f.v, err)
 		}
 	}
+	if err := c.checkSignalFits(); err != nil {
+		return err
+	}
 	// Each argument lands on an #SBATCH line (see Submission), which sbatch
 	// splits at white space.
 	for i, a := range c.ExtraArgs {

@@ -95,6 +95,14 @@ func TestValidate(t *testing.T) {
 		{Config{ExtraArgs: []string{"account"}}, "slurm.sbatch_args[0]"},
 		{Config{ExtraArgs: []string{"--comment=a b"}}, "slurm.sbatch_args[0]"},
 		{Config{ExtraArgs: []string{"--qos=low", ""}}, "slurm.sbatch_args[1]"},
+		// The time-limit signal must not be due at a task's start: the
+		// limit must exceed signal_seconds (default 120) + 30 s.
+		{Config{Time: "2"}, `slurm.time = "2": a task's time limit must be longer than signal_seconds (120) + 30 s`},
+		{Config{Time: "2:30"}, "slurm.time"},
+		{Config{Time: "2:31"}, ""},
+		{Config{Time: "1", SignalSeconds: 30}, "signal_seconds (30)"},
+		{Config{Time: "1", SignalSeconds: 29}, ""},
+		{Config{Time: "INFINITE"}, ""},
 	} {
 		err := tc.cfg.Validate()
 		switch {
@@ -102,6 +110,34 @@ func TestValidate(t *testing.T) {
 			t.Errorf("Validate(%+v) = %v, want nil", tc.cfg, err)
 		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
 			t.Errorf("Validate(%+v) = %v, want an error naming %q", tc.cfg, err, tc.want)
+		}
+	}
+}
+
+func TestParseTimeLimit(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want time.Duration // 0: no limit, or not read
+	}{
+		{"90", 90 * time.Minute},
+		{"5:30", 5*time.Minute + 30*time.Second},
+		{"01:00:00", time.Hour},
+		{"2-12", 60 * time.Hour},
+		{"1-00:30", 24*time.Hour + 30*time.Minute},
+		{"1-02:03:04", 26*time.Hour + 3*time.Minute + 4*time.Second},
+		{"0", 0},
+		{"", 0},
+		{"INFINITE", 0},
+		{"UNLIMITED", 0},
+		{"1:2:3:4", 0},
+		{"-5", 0},
+		{"1-", 0},
+		{"x-1", 0},
+		{"1:-1", 0},
+	} {
+		got, ok := parseTimeLimit(tc.in)
+		if got != tc.want || ok != (tc.want > 0) {
+			t.Errorf("parseTimeLimit(%q) = %v, %v; want %v", tc.in, got, ok, tc.want)
 		}
 	}
 }

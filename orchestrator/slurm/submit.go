@@ -269,6 +269,10 @@ func (s Submission) script(sweepDir, dir string, a Array) string {
 	}
 	line("")
 	line("set -eu")
+	// A time-limit signal due as the task starts must not kill the batch
+	// shell (Slurm would mark the task failed, not requeue it): ignored
+	// until the worker, which exec makes of this shell, listens for it.
+	line("trap '' USR1")
 	line("export SWEEP_DIR=%s", shellQuote(sweepDir))
 	line(`export SWEEP_BATCH=%s"$((SLURM_ARRAY_TASK_ID + %d)).txt"`, shellQuote(filepath.Join(dir, batchPrefix)), a.Offset)
 	line(`export SWEEP_WORKERS="${SLURM_CPUS_PER_TASK:-1}"`)

@@ -331,7 +331,7 @@ func train[T ffn.Float](ctx context.Context, req plugins.TrainRequest, emit func
 		return emit(ev)
 	}
 	if c := req.Checkpoint; c.StateEvery > 0 && c.StateFile != "" {
-		opts.StateEvery = c.StateEvery
+		opts.StateEvery, opts.StateOnStop = c.StateEvery, true
 		opts.OnState = func(s *ffn.State) error {
 			b, err := encodeState(req, s, &hist, ck)
 			if err == nil {

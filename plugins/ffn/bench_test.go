@@ -66,6 +66,22 @@ func benchEpoch[T Float](b *testing.B) {
 	b.ReportMetric(sec/(benchTrain/benchBatch)*1e6, "µs/step")
 }
 
+// BenchmarkStateCapture is the copy of the textbook run's state that
+// Options.StateOnStop takes after every epoch (parameters, running
+// statistics, Adam's moments, the order of the training rows, the random
+// source), to set against BenchmarkEpoch.
+func BenchmarkStateCapture(b *testing.B) {
+	t := benchTrainer[float64](b)
+	var s State
+	stop := EarlyStopping{}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if err := t.capture(&s, i, Result{}, &stop); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkStep is one training step of 64 rows (forward, MSE, backward,
 // Adam); allocs/op is the allocations per step, which should be 0.
 func BenchmarkStep(b *testing.B) { benchStep[float64](b) }

@@ -53,6 +53,13 @@ type Options struct {
 	// stops training and is returned.
 	StateEvery int
 	OnState    func(*State) error
+	// StateOnStop also calls OnState when cancelling ctx stops the run,
+	// with the state after its last finished epoch, unless OnState has
+	// had that one already: a stopped run then loses at most the epoch it
+	// was in, not up to StateEvery epochs. It costs a copy of the state
+	// (parameters, moments, the order of the training rows) every epoch.
+	// An error from OnState is joined to ctx's.
+	StateOnStop bool
 	// From, if not nil, continues the run it describes rather than
 	// starting one: net must be of the same configuration (its parameters
 	// are replaced), and src's state is set from From.RNG. The reports

@@ -84,12 +84,83 @@ func testResumeIsExact[T Float](t *testing.T) {
 				if saved == nil {
 					t.Fatalf("no state saved in %d epochs, every %d", stopAt, c.every)
 				}
-				got := train[T](t, net, data, c.cfg, Options{From: saved})
-				if !slices.Equal(got.reports, want.reports[saved.Epochs:]) || got.res != want.res ||
-					!slices.Equal(got.theta, want.theta) || !slices.Equal(got.stats, want.stats) {
-					t.Fatalf("resumed after %d epochs (stopped at %d): result %+v, want %+v; reports or parameters differ",
-						saved.Epochs, stopAt, got.res, want.res)
-				}
+				mustResumeExactly[T](t, net, data, c.cfg, saved, want)
+			}
+		})
+	}
+}
+
+// mustResumeExactly continues the run from saved and requires the reports
+// from the resumed epoch on, the Result and the final parameters and
+// statistics to be want's.
+func mustResumeExactly[T Float](t *testing.T, net Config, data Data, cfg TrainConfig, saved *State, want run) {
+	t.Helper()
+	got := train[T](t, net, data, cfg, Options{From: saved})
+	if !slices.Equal(got.reports, want.reports[saved.Epochs:]) || got.res != want.res ||
+		!slices.Equal(got.theta, want.theta) || !slices.Equal(got.stats, want.stats) {
+		t.Fatalf("resumed after %d epochs: result %+v, want %+v; reports or parameters differ",
+			saved.Epochs, got.res, want.res)
+	}
+}
+
+// TestStateOnStop: with StateOnStop, a run whose context is cancelled
+// saves the state after its last finished epoch, however the cancel
+// reaches it (at an epoch's start, or as the error of OnEpoch, which a
+// host's event sink returns once the trial is stopped), unless the
+// periodic save had that state already; a run resumed from it ends as the
+// uninterrupted run. Errors other than the context's save nothing.
+func TestStateOnStop(t *testing.T) {
+	data := randomData(8, 150, 5)
+	net := Config{InputDim: 5, HiddenDims: []int{7}, OutputDim: 1, Dropout: 0.1}
+	cfg := TrainConfig{LR: 0.02, BatchSize: 32, Epochs: 12, Patience: 100, RestoreBest: true}
+	want := train[float64](t, net, data, cfg, Options{})
+	errOther := errors.New("the event sink failed")
+	cases := []struct {
+		name       string
+		every      int   // StateEvery
+		stopAfter  int   // the epoch (from 0) after whose report the run stops
+		failEpoch  error // nil: cancel, honoured at the next epoch's start; else OnEpoch's error after cancelling
+		cancel     bool  // cancel the context (else only fail OnEpoch)
+		wantSaves  []int // the epochs of the states OnState gets
+		wantResume bool
+	}{
+		{"cancel at the next epoch", 0, 4, nil, true, []int{5}, true},
+		{"the sink fails once cancelled", 0, 4, context.Canceled, true, []int{5}, true},
+		{"after periodic saves", 3, 7, nil, true, []int{3, 6, 8}, true},
+		{"right after a periodic save", 3, 5, nil, true, []int{3, 6}, true},
+		{"before the first epoch ends", 0, -1, nil, true, nil, false},
+		{"another error", 0, 4, errOther, false, nil, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if c.stopAfter < 0 {
+				cancel()
+			}
+			var saves []int
+			var saved *State
+			opts := Options{StateEvery: c.every, StateOnStop: true,
+				OnState: func(s *State) error { saves, saved = append(saves, s.Epochs), deepCopy(s); return nil },
+				OnEpoch: func(r EpochReport) error {
+					if r.Epoch != c.stopAfter {
+						return nil
+					}
+					if c.cancel {
+						cancel()
+					}
+					return c.failEpoch
+				}}
+			n := mustNew(t, net, 1)
+			_, err := TrainWith(ctx, n, data, cfg, n.src, opts)
+			if err == nil {
+				t.Fatal("the run was not stopped")
+			}
+			if !slices.Equal(saves, c.wantSaves) {
+				t.Fatalf("states saved after epochs %v, want %v", saves, c.wantSaves)
+			}
+			if c.wantResume {
+				mustResumeExactly[float64](t, net, data, cfg, saved, want)
 			}
 		})
 	}

@@ -2,6 +2,7 @@ package ffn
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -159,14 +160,23 @@ func TrainWith[T Float](ctx context.Context, net *Network[T], data Data, cfg Tra
 		res, first = opts.From.Result, opts.From.Epochs
 	}
 	var state State
+	saved := first // the epochs of the newest state OnState has had, or the run resumed from
+	onStop := func(err error) (Result, error) {
+		if opts.StateOnStop && ctx.Err() != nil && state.Epochs > saved {
+			if serr := opts.OnState(&state); serr != nil {
+				err = errors.Join(err, serr)
+			}
+		}
+		return res, err
+	}
 	for epoch := first; epoch < cfg.Epochs; epoch++ {
 		if err := ctx.Err(); err != nil {
-			return res, err
+			return onStop(err)
 		}
 		rate := cfg.Schedule.Rate(cfg.LR, epoch)
 		trainLoss, err := t.epoch(ctx, epoch, rate)
 		if err != nil {
-			return res, err
+			return onStop(err)
 		}
 		valLoss, mean, std := t.evaluate()
 		res.EpochsRun, res.FinalTrainLoss, res.FinalValLoss = epoch+1, trainLoss, valLoss
@@ -182,23 +192,30 @@ func TrainWith[T Float](ctx context.Context, net *Network[T], data Data, cfg Tra
 		}
 		last := early || epoch == cfg.Epochs-1
 		res.StoppedEarly = early && epoch < cfg.Epochs-1
+		periodic := opts.StateEvery > 0 && opts.OnState != nil && (epoch+1)%opts.StateEvery == 0 && !last
+		// The state after this epoch is the same before OnEpoch as after
+		// it; taken before, it is the one to save if OnEpoch is where the
+		// run stops.
+		if periodic || opts.StateOnStop {
+			if err := t.capture(&state, epoch+1, res, &stop); err != nil {
+				return res, err
+			}
+		}
 		if opts.OnEpoch != nil {
 			err := opts.OnEpoch(EpochReport{Epoch: epoch, TrainLoss: trainLoss, ValLoss: valLoss, LearningRate: rate,
 				PredMean: mean, PredStd: std, Improved: improved, Last: last})
 			if err != nil {
-				return res, err
+				return onStop(err)
 			}
 		}
 		if last {
 			break
 		}
-		if opts.StateEvery > 0 && opts.OnState != nil && (epoch+1)%opts.StateEvery == 0 {
-			if err := t.capture(&state, epoch+1, res, &stop); err != nil {
-				return res, err
-			}
+		if periodic {
 			if err := opts.OnState(&state); err != nil {
 				return res, err
 			}
+			saved = state.Epochs
 		}
 	}
 	if cfg.RestoreBest {

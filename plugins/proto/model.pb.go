@@ -790,8 +790,9 @@ type Checkpoint struct {
 	// whole training state (everything the run needs to continue exactly as
 	// if never stopped: weights, optimiser, random generator, epoch, early
 	// stopping, best-so-far, the events so far) atomically into dir under
-	// state_file's name, replacing the last. The host hands it back as
-	// resume_from when the run is interrupted.
+	// state_file's name, replacing the last; and once more, after the last
+	// finished epoch, when the run is stopped (cancelled). The host hands it
+	// back as resume_from when the run is interrupted.
 	StateEvery    int64  `protobuf:"varint,4,opt,name=state_every,json=stateEvery,proto3" json:"state_every,omitempty"`
 	StateFile     string `protobuf:"bytes,5,opt,name=state_file,json=stateFile,proto3" json:"state_file,omitempty"`
 	unknownFields protoimpl.UnknownFields

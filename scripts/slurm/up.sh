@@ -92,6 +92,9 @@ SlurmctldHost=$host(127.0.0.1)
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
+# A requeued job waits out the credential lifetime (default 120 s) before
+# it runs again: short here, so that tests of requeued tasks run quickly.
+AuthInfo=cred_expire=15
 CredType=cred/munge
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -70,9 +71,9 @@ func TestSlurmRequeueResumes(t *testing.T) {
 
 			r := p.wait(t, 6*time.Minute)
 			mustExit(t, r, 0)
-			// Both trials succeeded; the summary also counts the first
-			// trial's interrupted run.
-			mustMatch(t, r.stderr, `(?m)^sweep: \d+ trials run \(2 succeeded, 0 failed(, 1 interrupted)?\)`)
+			// Both trials succeeded; the first trial's interrupted run,
+			// which the requeued task resumed, is no interrupted trial.
+			mustMatch(t, r.stderr, `(?m)^sweep: 2 trials run \(2 succeeded, 0 failed\)`)
 			exits := taskExits(t, sub)
 			if len(exits) != 1 || exits[0].State != "COMPLETED" {
 				t.Errorf("task exits %+v, want the one task COMPLETED", exits)
@@ -147,4 +148,78 @@ func weights(tb testing.TB, runDir string) *safetensors.File {
 	delete(f.Metadata, "sweep")
 	delete(f.Metadata, "grid_hash")
 	return f
+}
+
+// A trial longer than its task's time limit finishes over several
+// allocations: before each limit Slurm sends the worker SIGUSR1
+// (--signal), the worker stops the trial, which saves its training state,
+// and requeues its own task; each new allocation resumes the trial where
+// the last stopped. The trial ends with the numbers and weights of an
+// uninterrupted local run, and each run resumed from the newest one before
+// it that saved a state.
+func TestSlurmTimeLimit(t *testing.T) {
+	requireSlurm(t)
+	t.Parallel()
+	dir := workDir(t, "timelimit.toml")
+	writeVariant(t, dir, "grid.toml", "local.toml", `log_dir          = "runs"`, `log_dir          = "runs-local"`)
+	sweepDir := filepath.Join(dir, "runs", "timelimit")
+	p := start(t, dir, slurmRun()...)
+	local := start(t, dir, "run", "local.toml", "--executor", "local", "--workers", "1")
+	mustExit(t, local.wait(t, 5*time.Minute), 0)
+	r := p.wait(t, 10*time.Minute)
+	mustExit(t, r, 0)
+	mustMatch(t, r.stderr, `(?m)^sweep: 1 trials run \(1 succeeded, 0 failed\)`)
+	sub := submissions(t, sweepDir)
+	if len(sub) != 1 {
+		t.Fatalf("%d submissions, want 1: the requeued task should have finished the sweep", len(sub))
+	}
+	if exits := taskExits(t, sub[0]); len(exits) != 1 || exits[0].State != "COMPLETED" {
+		t.Errorf("task exits %+v, want the one task COMPLETED", exits)
+	}
+
+	onSlurm, err := results.LoadSweep(sweepDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := results.LoadSweep(filepath.Join(dir, "runs-local", "timelimit"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(onSlurm.Trials) != 1 || len(want.Trials) != 1 {
+		t.Fatalf("%d trials on Slurm, %d locally, want 1", len(onSlurm.Trials), len(want.Trials))
+	}
+	tr, l := onSlurm.Trials[0], want.Trials[0]
+	if tr.Finished == nil || l.Finished == nil {
+		t.Fatal("the trial did not finish both on Slurm and locally")
+	}
+	if len(tr.Runs) < 2 {
+		t.Fatalf("%d run(s) of the trial on Slurm, want several allocations", len(tr.Runs))
+	}
+	for i, run := range tr.Runs {
+		rec := run.Trial
+		if i == len(tr.Runs)-1 {
+			if run != tr.Finished {
+				t.Errorf("the last run %s is not the finished one", run.Dir)
+			}
+		} else if rec.Status != results.StatusInterrupted || !strings.Contains(rec.Error, "user defined signal 1") {
+			t.Errorf("run %d: %s (%q), want interrupted by SIGUSR1", i, rec.Status, rec.Error)
+		}
+		// A run resumes the newest earlier one that saved a state; one
+		// stopped before it could resume saved none.
+		if i > 0 && rec.ResumedFrom != filepath.Base(tr.Runs[i-1].Dir) &&
+			(tr.Runs[i-1].Trial.EpochsRun > 0 || rec.ResumedFrom == "") {
+			t.Errorf("run %d resumed from %q, want the run before it, %s", i, rec.ResumedFrom, filepath.Base(tr.Runs[i-1].Dir))
+		}
+	}
+	sr, lr := tr.Finished.Trial, l.Finished.Trial
+	for _, d := range outcomeDiffs(sr, lr) {
+		t.Error(d)
+	}
+	if bits(sr.Score) != bits(lr.Score) {
+		t.Errorf("score %s on Slurm, %s locally", bits(sr.Score), bits(lr.Score))
+	}
+	if !reflect.DeepEqual(weights(t, tr.Finished.Dir), weights(t, l.Finished.Dir)) {
+		t.Error("model.safetensors differs from the local run's")
+	}
+	t.Logf("the trial ran in %d allocations", len(tr.Runs))
 }
