@@ -15,7 +15,8 @@ import (
 type kernelPath int
 
 const (
-	// generic is portable Go, with gonum's blas64 for the matrix products.
+	// generic is portable Go, with gonum's blas64 (blas32 for float32) for the
+	// matrix products.
 	generic kernelPath = iota
 	// avx2 is the AVX2/FMA assembly: the 4×8 matrix kernel and the
 	// element-wise kernels (BatchNorm, dropout, Adam).
