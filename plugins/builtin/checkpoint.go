@@ -2,6 +2,7 @@ package builtin
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -41,6 +42,7 @@ const (
 	MetaOutputDim   = "output_dim"
 	MetaActivation  = "activation" // the grid's name: relu, tanh, leaky_relu, elu
 	MetaDropout     = "dropout"
+	MetaDType       = "dtype"    // float64 or float32, the tensors' F64 or F32; absent (float64) before dtype existed
 	MetaFeatures    = "features" // the feature columns in input order, ["f1","f2"]
 	MetaTarget      = "target"
 	MetaMean        = "standardize_mean" // per feature; null when standardisation is off
@@ -53,31 +55,32 @@ const (
 )
 
 // checkpointer keeps copies of the network's state (the best epoch's and,
-// if asked, the last's) while a trial trains and writes them when it ends.
-type checkpointer struct {
+// if asked, the last's) while a trial trains and writes them when it ends,
+// as F64 tensors for a float64 network and F32 for a float32 one.
+type checkpointer[T ffn.Float] struct {
 	req     plugins.TrainRequest
 	meta    map[string]string // everything but the per-file keys
 	tensors []safetensors.Tensor
-	views   [][]float64 // the network's storage behind each F64 tensor; nil for a counter
-	batches int64       // training batches per epoch that update BatchNorm's running statistics
-	best    state
-	last    state
+	views   [][]T // the network's storage behind each float tensor; nil for a counter
+	batches int64 // training batches per epoch that update BatchNorm's running statistics
+	best    state[T]
+	last    state[T]
 }
 
 // state is one copy of the network's tensors.
-type state struct {
-	values [][]float64
+type state[T ffn.Float] struct {
+	values [][]T
 	epoch  int
 	loss   float64
 	ok     bool
 }
 
 // newCheckpointer returns nil when the request asks for no checkpoint.
-func newCheckpointer(req plugins.TrainRequest, net *ffn.Net, data *dataset.Dataset, h hyper) *checkpointer {
+func newCheckpointer[T ffn.Float](req plugins.TrainRequest, net *ffn.Network[T], data *dataset.Dataset, h hyper) *checkpointer[T] {
 	if req.Checkpoint.Dir == "" {
 		return nil
 	}
-	c := &checkpointer{req: req, meta: maps.Clone(req.Checkpoint.Metadata)}
+	c := &checkpointer[T]{req: req, meta: maps.Clone(req.Checkpoint.Metadata)}
 	if c.meta == nil {
 		c.meta = map[string]string{}
 	}
@@ -91,6 +94,7 @@ func newCheckpointer(req plugins.TrainRequest, net *ffn.Net, data *dataset.Datas
 		MetaInputDim: strconv.Itoa(cfg.InputDim), MetaHiddenDims: js(cfg.HiddenDims), MetaOutputDim: strconv.Itoa(cfg.OutputDim),
 		MetaActivation: cfg.Activation.String(), MetaDropout: strconv.FormatFloat(cfg.Dropout, 'g', -1, 64),
 		MetaFeatures: js(data.Features), MetaTarget: data.Target, MetaMean: js(data.Mean), MetaStd: js(data.Scale),
+		MetaDType: h.dtype,
 	} {
 		c.meta[k] = v
 	}
@@ -121,7 +125,7 @@ func newCheckpointer(req plugins.TrainRequest, net *ffn.Net, data *dataset.Datas
 // epoch improved, as the last when it is the last and the request asks
 // for it. It copies a few thousand numbers per improving epoch, against an
 // epoch of training.
-func (c *checkpointer) observe(r ffn.EpochReport) {
+func (c *checkpointer[T]) observe(r ffn.EpochReport) {
 	if r.Improved {
 		c.best.take(c.views, r)
 	}
@@ -130,9 +134,9 @@ func (c *checkpointer) observe(r ffn.EpochReport) {
 	}
 }
 
-func (s *state) take(views [][]float64, r ffn.EpochReport) {
+func (s *state[T]) take(views [][]T, r ffn.EpochReport) {
 	if s.values == nil {
-		s.values = make([][]float64, len(views))
+		s.values = make([][]T, len(views))
 		for i, v := range views {
 			s.values[i] = slices.Clone(v)
 		}
@@ -144,10 +148,10 @@ func (s *state) take(views [][]float64, r ffn.EpochReport) {
 }
 
 // save writes the copies taken.
-func (c *checkpointer) save() error {
+func (c *checkpointer[T]) save() error {
 	for _, f := range []struct {
 		name, kind string
-		s          *state
+		s          *state[T]
 	}{{CheckpointFile, "best", &c.best}, {LastCheckpointFile, "last", &c.last}} {
 		if !f.s.ok {
 			continue
@@ -163,7 +167,7 @@ func (c *checkpointer) save() error {
 	return nil
 }
 
-func (c *checkpointer) encode(s *state, kind string) ([]byte, error) {
+func (c *checkpointer[T]) encode(s *state[T], kind string) ([]byte, error) {
 	meta := maps.Clone(c.meta)
 	meta[MetaWeights], meta[MetaEpoch] = kind, strconv.Itoa(s.epoch)
 	meta[MetaValLoss] = strconv.FormatFloat(s.loss, 'g', -1, 64)
@@ -171,8 +175,13 @@ func (c *checkpointer) encode(s *state, kind string) ([]byte, error) {
 	for i := range tensors {
 		if c.views[i] == nil {
 			tensors[i].Int64 = []int64{c.batches * int64(s.epoch+1)}
-		} else {
-			tensors[i].Float64 = s.values[i]
+			continue
+		}
+		switch v := any(s.values[i]).(type) {
+		case []float64:
+			tensors[i].Float64 = v
+		case []float32:
+			tensors[i].Float32 = v
 		}
 	}
 	var buf bytes.Buffer
@@ -183,7 +192,11 @@ func (c *checkpointer) encode(s *state, kind string) ([]byte, error) {
 // Trained is a built-in network read back from a checkpoint file, ready to
 // predict on raw (unstandardised) feature rows.
 type Trained struct {
+	// Net is the network of a float64 checkpoint (F64 tensors), Net32 that
+	// of a float32 one (F32 tensors); the other is nil.
 	Net      *ffn.Net
+	Net32    *ffn.Net32
+	DType    string   // DTypeFloat64 or DTypeFloat32
 	Features []string // the input columns, in order
 	Target   string
 	// Mean and Std standardise a row's features as training did; nil when
@@ -258,22 +271,45 @@ func fromFile(f *safetensors.File) (*Trained, error) {
 	case cfg.NumParams() > maxParams:
 		return nil, fmt.Errorf("metadata: hidden_dims %v with %d inputs makes more than %d parameters", cfg.HiddenDims, cfg.InputDim, maxParams)
 	}
+	switch t.DType = cmp.Or(m[MetaDType], DTypeFloat64); t.DType {
+	case DTypeFloat64:
+		t.Net, err = load[float64](f, cfg, safetensors.F64)
+	case DTypeFloat32:
+		t.Net32, err = load[float32](f, cfg, safetensors.F32)
+	default:
+		err = fmt.Errorf("metadata: dtype %q is not one of %s, %s", t.DType, DTypeFloat64, DTypeFloat32)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// load returns the network of cfg in T with the parameters of f, whose
+// tensors must be of dtype (F64 for float64, F32 for float32).
+func load[T ffn.Float](f *safetensors.File, cfg ffn.Config, dtype string) (*ffn.Network[T], error) {
 	// The source draws the initial weights, which the file's replace.
-	if t.Net, err = ffn.New(cfg, rand.NewPCG(0, 0)); err != nil {
+	net, err := ffn.NewNetwork[T](cfg, rand.NewPCG(0, 0))
+	if err != nil {
 		return nil, fmt.Errorf("metadata: %w", err)
 	}
 	want := 0
-	for _, l := range t.Net.Layers() {
+	for _, l := range net.Layers() {
 		for _, name := range l.Params {
-			p, _ := t.Net.Param(name)
+			p, _ := net.Param(name)
 			x, ok := f.Tensor(name)
 			switch {
 			case !ok:
 				return nil, fmt.Errorf("no tensor %s", name)
-			case x.DType() != safetensors.F64 || !slices.Equal(x.Shape, p.Shape):
-				return nil, fmt.Errorf("tensor %s is %s %v, want %s %v", name, x.DType(), x.Shape, safetensors.F64, p.Shape)
+			case x.DType() != dtype || !slices.Equal(x.Shape, p.Shape):
+				return nil, fmt.Errorf("tensor %s is %s %v, want %s %v", name, x.DType(), x.Shape, dtype, p.Shape)
 			}
-			copy(p.Value, x.Float64)
+			switch v := any(p.Value).(type) {
+			case []float64:
+				copy(v, x.Float64)
+			case []float32:
+				copy(v, x.Float32)
+			}
 			want++
 		}
 		if l.Op == "BatchNorm1d" {
@@ -286,7 +322,7 @@ func fromFile(f *safetensors.File) (*Trained, error) {
 	if len(f.Tensors) != want {
 		return nil, fmt.Errorf("%d tensors, the network of its metadata has %d", len(f.Tensors), want)
 	}
-	return t, nil
+	return net, nil
 }
 
 // predictChunk is the rows per forward pass of Predict.
@@ -295,14 +331,25 @@ const predictChunk = 256
 // Predict returns the network's outputs, in eval mode, for rows of raw
 // features x (rows × len(Features), row-major, in Features' order),
 // standardised first as training standardised them. x is not modified.
+// A float32 network predicts from the standardised rows rounded to
+// float32, as it trained.
 func (t *Trained) Predict(x []float64) ([]float64, error) {
 	nf := len(t.Features)
 	if len(x)%nf != 0 {
 		return nil, fmt.Errorf("%d values are not rows of %d features", len(x), nf)
 	}
+	if t.Net32 != nil {
+		return predict(t, t.Net32, x), nil
+	}
+	return predict(t, t.Net, x), nil
+}
+
+func predict[T ffn.Float](t *Trained, net *ffn.Network[T], x []float64) []float64 {
+	nf := len(t.Features)
 	rows := len(x) / nf
-	out := make([]float64, 0, rows*t.Net.Config().OutputDim)
+	out := make([]float64, 0, rows*net.Config().OutputDim)
 	buf := make([]float64, min(rows, predictChunk)*nf)
+	in := make([]T, len(buf))
 	for start := 0; start < rows; start += predictChunk {
 		n := min(predictChunk, rows-start)
 		chunk := buf[:n*nf]
@@ -310,7 +357,12 @@ func (t *Trained) Predict(x []float64) ([]float64, error) {
 		if t.Mean != nil {
 			dataset.Standardise(chunk, t.Mean, t.Std)
 		}
-		out = append(out, t.Net.Forward(chunk, n, false)...)
+		for i, v := range chunk {
+			in[i] = T(v)
+		}
+		for _, v := range net.Forward(in[:len(chunk)], n, false) {
+			out = append(out, float64(v))
+		}
 	}
-	return out, nil
+	return out
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -19,7 +20,10 @@ import (
 // TestCheckpoint trains with checkpoints asked for and reads them back: the
 // tensors are PyTorch's state_dict of the textbook network, and each file's
 // weights give exactly the validation loss the trial reported for its
-// epoch (the best, and the last), so they are that epoch's weights.
+// epoch (the best, and the last), so they are that epoch's weights. A
+// float32 trial's tensors are F32, and its metadata says dtype float32;
+// Predict on raw rows gives the same numbers as the network on the
+// standardised ones.
 func TestCheckpoint(t *testing.T) {
 	for _, tc := range []struct {
 		name        string
@@ -31,6 +35,10 @@ func TestCheckpoint(t *testing.T) {
 		{"best and last", plugins.Params{"epochs": int64(8), "hidden_dims": []int64{5}, "restore_best": false, "activation": "tanh",
 			"batch_size": int64(99), "patience": int64(1)}, true, 17}, // 1600 rows: 16 batches of 99 and one of 16
 		{"no hidden layer", plugins.Params{"epochs": int64(3), "hidden_dims": []int64{}}, true, 0},
+		{"float32, best and last", plugins.Params{"epochs": int64(8), "hidden_dims": []int64{16, 8}, "restore_best": false, "dtype": "float32",
+			"dropout": 0.1, "batch_size": int64(64)}, true, 25},
+		{"float32, best restored", plugins.Params{"epochs": int64(6), "hidden_dims": []int64{5}, "dtype": "float32",
+			"batch_size": int64(64)}, false, 25},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -68,22 +76,44 @@ func TestCheckpoint(t *testing.T) {
 				// Predict standardises raw rows; these are standardised
 				// already, so they go through the network directly, in the
 				// chunks that Train evaluates in.
-				preds := make([]float64, 0, data.NumVal)
-				for s := 0; s < data.NumVal; s += 256 {
-					n := min(256, data.NumVal-s)
-					preds = append(preds, tr.Net.Forward(data.ValX[s*8:(s+n)*8], n, false)...)
+				var got float64
+				var preds []float64
+				dtype, wantDType := safetensors.F64, DTypeFloat64
+				if tc.params["dtype"] == DTypeFloat32 {
+					dtype, wantDType = safetensors.F32, DTypeFloat32
+					got, preds = valLoss(tr.Net32, data)
+				} else {
+					got, preds = valLoss(tr.Net, data)
 				}
-				if got := ffn.MSE(nil, preds, data.ValY); got != vals[epoch] {
+				if tr.DType != wantDType || m[MetaDType] != wantDType {
+					t.Errorf("%s: dtype %q, metadata %q; want %s", file, tr.DType, m[MetaDType], wantDType)
+				}
+				if got != vals[epoch] {
 					t.Errorf("%s: the weights give val_loss %v, the trial reported %v at epoch %d", file, got, vals[epoch], epoch)
 				}
-				raw, _ := os.ReadFile(filepath.Join(dir, file))
-				f, err := safetensors.Read(raw)
+				// Predict takes raw rows: unstandardise the validation rows.
+				raw := slices.Clone(data.ValX)
+				for i := range raw {
+					raw[i] = raw[i]*data.Scale[i%8] + data.Mean[i%8]
+				}
+				p, err := tr.Predict(raw)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.EqualFunc(p, preds, func(a, b float64) bool { return math.Abs(a-b) <= 1e-5*math.Abs(b)+1e-6 }) {
+					t.Errorf("%s: Predict on raw rows differs from the network on standardised rows", file)
+				}
+				b, _ := os.ReadFile(filepath.Join(dir, file))
+				f, err := safetensors.Read(b)
 				if err != nil {
 					t.Fatal(err)
 				}
 				var names []string
 				for _, x := range f.Tensors {
 					names = append(names, x.Name)
+					if x.DType() != safetensors.I64 && x.DType() != dtype {
+						t.Errorf("%s: %s is %s, want %s", file, x.Name, x.DType(), dtype)
+					}
 					if x.DType() == safetensors.I64 && x.Int64[0] != tc.wantBatches*(epoch+1) {
 						t.Errorf("%s: %s = %d, want %d", file, x.Name, x.Int64[0], tc.wantBatches*(epoch+1))
 					}
@@ -94,6 +124,24 @@ func TestCheckpoint(t *testing.T) {
 			}
 		})
 	}
+}
+
+// valLoss is the validation loss of net on data's (standardised) rows, in
+// the chunks that Train evaluates in, and its predictions in float64.
+func valLoss[T ffn.Float](net *ffn.Network[T], data *dataset.Dataset) (float64, []float64) {
+	x, y := make([]T, len(data.ValX)), make([]T, len(data.ValY))
+	for i, v := range data.ValX {
+		x[i] = T(v)
+	}
+	for i, v := range data.ValY {
+		y[i] = T(v)
+	}
+	preds := make([]T, 0, data.NumVal)
+	for s := 0; s < data.NumVal; s += 256 {
+		n := min(256, data.NumVal-s)
+		preds = append(preds, net.Forward(x[s*8:(s+n)*8], n, false)...)
+	}
+	return ffn.MSE(nil, preds, y), widen(preds)
 }
 
 // stateDictNames is FeedforwardNet(...).state_dict().keys() with that many
@@ -136,6 +184,13 @@ func TestReadCheckpointErrors(t *testing.T) {
 		{"missing tensor", func(f *safetensors.File) { f.Tensors = f.Tensors[1:] }},
 		{"extra tensor", func(f *safetensors.File) {
 			f.Tensors = append(f.Tensors, safetensors.Tensor{Name: "x", Shape: []int{1}, Float64: []float64{1}})
+		}},
+		{"unknown dtype", func(f *safetensors.File) { f.Metadata[MetaDType] = "float16" }},
+		{"float32 with F64 tensors", func(f *safetensors.File) { f.Metadata[MetaDType] = DTypeFloat32 }},
+		{"float64 with an F32 tensor", func(f *safetensors.File) {
+			w := f.Tensors[0]
+			w.Float32, w.Float64 = make([]float32, len(w.Float64)), nil
+			f.Tensors[0] = w
 		}},
 	} {
 		g := &safetensors.File{Metadata: maps.Clone(f.Metadata), Tensors: slices.Clone(f.Tensors)}

@@ -100,7 +100,16 @@ var ffnParams = []plugins.ParamSpec{
 		Constraints: nonNegative},
 	{Name: "clip_grad_norm", Type: plugins.TypeFloat, Default: 0.0, Help: "clip the gradients' total L2 norm to this before each step; 0 turns clipping off",
 		Constraints: nonNegative},
+	{Name: "dtype", Type: plugins.TypeString, Default: DTypeFloat64, Help: "the numbers the network computes in: float64 (PyTorch float64 parity to 1e-9) or float32 (faster; checkpoints hold F32 tensors)",
+		Constraints: plugins.Constraints{Choices: []string{DTypeFloat64, DTypeFloat32}}},
 }
+
+// The values of the dtype hyperparameter. float64 is the default, with
+// which every trial ran before dtype existed: its numbers are unchanged.
+const (
+	DTypeFloat64 = "float64"
+	DTypeFloat32 = "float32"
+)
 
 // The two commonest constraints of ffnParams.
 var (
@@ -128,6 +137,7 @@ func (ffnModel) Describe(ctx context.Context) (plugins.Description, error) {
 type hyper struct {
 	net   ffn.Config
 	train ffn.TrainConfig
+	dtype string // DTypeFloat64 or DTypeFloat32
 }
 
 // ffnDefaults maps each declared hyperparameter to its default (read only).
@@ -160,6 +170,7 @@ func resolve(p plugins.Params) (hyper, error) {
 	h.net.OutputDim = 1
 	h.net.Dropout = get[float64](&r, "dropout")
 	actName := get[string](&r, "activation")
+	h.dtype = get[string](&r, "dtype")
 	h.train = ffn.TrainConfig{
 		LR:           get[float64](&r, "lr"),
 		WeightDecay:  get[float64](&r, "weight_decay"),
@@ -184,6 +195,9 @@ func resolve(p plugins.Params) (hyper, error) {
 	act, err := ffn.ParseActivation(actName)
 	if err != nil {
 		return hyper{}, err
+	}
+	if h.dtype != DTypeFloat64 && h.dtype != DTypeFloat32 {
+		return hyper{}, fmt.Errorf("dtype: %q is not one of %s, %s", h.dtype, DTypeFloat64, DTypeFloat32)
 	}
 	h.net.Activation = act
 	s := &h.train.Schedule
@@ -259,10 +273,37 @@ func (m ffnModel) Train(ctx context.Context, req plugins.TrainRequest, emit func
 		return plugins.Outcome{}, fmt.Errorf("hidden_dims: %v with %d inputs makes %d parameters, more than the limit of %d",
 			h.net.HiddenDims, h.net.InputDim, n, maxParams)
 	}
+	var res ffn.Result
+	if h.dtype == DTypeFloat32 {
+		res, err = train[float32](ctx, req, emit, h, data)
+	} else {
+		res, err = train[float64](ctx, req, emit, h, data)
+	}
+	out := plugins.Outcome{
+		BestValLoss:    res.BestValLoss,
+		BestEpoch:      int64(res.BestEpoch),
+		EpochsRun:      int64(res.EpochsRun),
+		StoppedEarly:   res.StoppedEarly,
+		FinalTrainLoss: res.FinalTrainLoss,
+		FinalValLoss:   res.FinalValLoss,
+	}
+	if res.EpochsRun == 0 {
+		out.BestValLoss = math.NaN()
+	}
+	var div *ffn.DivergedError
+	if errors.As(err, &div) {
+		return out, fmt.Errorf("%w (try a lower lr or clip_grad_norm)", err)
+	}
+	return out, err
+}
+
+// train builds the trial's network in T from req.Seed and trains it: Train
+// after the hyperparameters and the data.
+func train[T ffn.Float](ctx context.Context, req plugins.TrainRequest, emit func(plugins.Event) error, h hyper, data *dataset.Dataset) (ffn.Result, error) {
 	src := rand.NewPCG(uint64(req.Seed), streamTrial)
-	net, err := ffn.New(h.net, src)
+	net, err := ffn.NewNetwork[T](h.net, src)
 	if err != nil {
-		return plugins.Outcome{}, err
+		return ffn.Result{}, err
 	}
 	ck := newCheckpointer(req, net, data, h)
 	fd := ffn.Data{Features: data.NumFeatures(), Targets: 1,
@@ -271,7 +312,7 @@ func (m ffnModel) Train(ctx context.Context, req plugins.TrainRequest, emit func
 	opts := ffn.Options{}
 	if req.ResumeFrom != "" {
 		if opts.From, err = resume(req, ck, &hist, emit, net); err != nil {
-			return plugins.Outcome{}, err
+			return ffn.Result{}, err
 		}
 	}
 	first := opts.From == nil // the graph goes with a run's first event
@@ -306,22 +347,7 @@ func (m ffnModel) Train(ctx context.Context, req plugins.TrainRequest, emit func
 	if err == nil && ck != nil {
 		err = ck.save()
 	}
-	out := plugins.Outcome{
-		BestValLoss:    res.BestValLoss,
-		BestEpoch:      int64(res.BestEpoch),
-		EpochsRun:      int64(res.EpochsRun),
-		StoppedEarly:   res.StoppedEarly,
-		FinalTrainLoss: res.FinalTrainLoss,
-		FinalValLoss:   res.FinalValLoss,
-	}
-	if res.EpochsRun == 0 {
-		out.BestValLoss = math.NaN()
-	}
-	var div *ffn.DivergedError
-	if errors.As(err, &div) {
-		return out, fmt.Errorf("%w (try a lower lr or clip_grad_norm)", err)
-	}
-	return out, err
+	return res, err
 }
 
 // resume reads the training state req.ResumeFrom names and replays the
@@ -329,12 +355,12 @@ func (m ffnModel) Train(ctx context.Context, req plugins.TrainRequest, emit func
 // state that is missing or unusable (the interrupted run saved none, or
 // another version of the network did) is no error: the trial starts from
 // epoch 0, as an uninterrupted run would, and says so in its log.
-func resume(req plugins.TrainRequest, ck *checkpointer, hist *history, emit func(plugins.Event) error, net *ffn.Net) (*ffn.State, error) {
+func resume[T ffn.Float](req plugins.TrainRequest, ck *checkpointer[T], hist *history, emit func(plugins.Event) error, net *ffn.Network[T]) (*ffn.State, error) {
 	s, h, err := readState(req.ResumeFrom, req, ck)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "ffn: not resuming from %s (%v): starting from epoch 0\n", req.ResumeFrom, err)
 		if ck != nil {
-			ck.best = state{}
+			ck.best = state[T]{}
 		}
 		return nil, nil
 	}
@@ -353,24 +379,33 @@ func resume(req plugins.TrainRequest, ck *checkpointer, hist *history, emit func
 	return s, nil
 }
 
-// histograms copies every trainable parameter and its gradient: the event
-// may outlive the next training step.
-func histograms(net *ffn.Net) []plugins.Histogram {
+// histograms copies every trainable parameter and its gradient, in
+// float64: the event may outlive the next training step.
+func histograms[T ffn.Float](net *ffn.Network[T]) []plugins.Histogram {
 	params := net.Params()
 	hs := make([]plugins.Histogram, 0, 2*len(params))
 	for _, p := range params {
-		hs = append(hs, plugins.Histogram{Tag: "weights/" + p.Name, Values: slices.Clone(p.Value)})
+		hs = append(hs, plugins.Histogram{Tag: "weights/" + p.Name, Values: widen(p.Value)})
 	}
 	for _, p := range params {
-		hs = append(hs, plugins.Histogram{Tag: "gradients/" + p.Name, Values: slices.Clone(p.Grad)})
+		hs = append(hs, plugins.Histogram{Tag: "gradients/" + p.Name, Values: widen(p.Grad)})
 	}
 	return hs
+}
+
+// widen returns a float64 copy of v.
+func widen[T ffn.Float](v []T) []float64 {
+	out := make([]float64, len(v))
+	for i, x := range v {
+		out[i] = float64(x)
+	}
+	return out
 }
 
 // Graph describes net's layers for TensorBoard's graph view: an input node,
 // then one node per module under the FeedforwardNet scope, each fed by the
 // one before, with output shapes [-1, width] (-1 for the batch).
-func Graph(net *ffn.Net) *plugins.Graph {
+func Graph[T ffn.Float](net *ffn.Network[T]) *plugins.Graph {
 	layers := net.Layers()
 	g := &plugins.Graph{Nodes: make([]plugins.GraphNode, 0, len(layers)+1)}
 	prev := "input"

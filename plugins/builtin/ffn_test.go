@@ -176,6 +176,7 @@ func TestBadHyperparameters(t *testing.T) {
 		{plugins.Params{"batch_size": int64(0)}, "batch_size"},
 		{plugins.Params{"epochs": int64(0)}, "epochs"},
 		{plugins.Params{"activation": "gelu"}, "activation"},
+		{plugins.Params{"dtype": "float16"}, "dtype"},
 		{plugins.Params{"lr_schedule": "cyclic"}, "lr_schedule"},
 		{plugins.Params{"lr_schedule": "step", "step_size": int64(0)}, "step_size"},
 		{plugins.Params{"clip_grad_norm": -1.0}, "clip_grad_norm"},

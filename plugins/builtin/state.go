@@ -16,7 +16,8 @@ import (
 
 // A trial's training state (plugins.Checkpoint.StateFile) is a safetensors
 // file, so that one reader checks its layout: the network's and Adam's
-// arrays as F64 tensors, the rows' order as I64, the events reported so
+// arrays as F64 tensors (also for a float32 network, whose numbers widen
+// to float64 and narrow back exactly), the rows' order as I64, the events reported so
 // far as one F64 tensor per metric (epoch i at index i), and the rest as
 // JSON in the metadata key stateMeta. float64 numbers survive JSON bit for
 // bit (Go writes the shortest text that reads back exactly), and a state
@@ -73,7 +74,7 @@ func (h *history) event(e int) plugins.Event {
 
 // encodeState writes a training state with the events so far and the
 // checkpointer's copy of the best epoch (nil: none kept).
-func encodeState(req plugins.TrainRequest, s *ffn.State, h *history, ck *checkpointer) ([]byte, error) {
+func encodeState[T ffn.Float](req plugins.TrainRequest, s *ffn.State, h *history, ck *checkpointer[T]) ([]byte, error) {
 	hdr := stateHeader{TrialID: req.TrialID, Version: FFNVersion, Epochs: s.Epochs, Result: s.Result,
 		AdamStep: s.AdamStep, RNG: s.RNG, Stop: s.Stop}
 	perm := make([]int64, len(s.Perm))
@@ -90,7 +91,7 @@ func encodeState(req plugins.TrainRequest, s *ffn.State, h *history, ck *checkpo
 	}
 	if ck != nil && ck.best.ok {
 		hdr.KeptEpoch, hdr.KeptLoss, hdr.KeptOK = ck.best.epoch, ck.best.loss, true
-		tensors = append(tensors, vec(stKeptBest, slices.Concat(ck.best.values...)))
+		tensors = append(tensors, vec(stKeptBest, widen(slices.Concat(ck.best.values...))))
 	}
 	for i, tag := range eventMetrics {
 		tensors = append(tensors, vec(stHistoryPrefix+tag, h[i]))
@@ -109,7 +110,7 @@ func encodeState(req plugins.TrainRequest, s *ffn.State, h *history, ck *checkpo
 // continues (ffn.TrainWith); here, what only this file knows: that it is
 // the trial's, of this version of the network, and whole. ck, if not nil,
 // gets back its copy of the best epoch.
-func readState(path string, req plugins.TrainRequest, ck *checkpointer) (*ffn.State, *history, error) {
+func readState[T ffn.Float](path string, req plugins.TrainRequest, ck *checkpointer[T]) (*ffn.State, *history, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, nil, err
@@ -169,8 +170,8 @@ func readState(path string, req plugins.TrainRequest, ck *checkpointer) (*ffn.St
 	return s, h, nil
 }
 
-// set makes s a copy of flat, the tensors of views end to end.
-func (s *state) set(flat []float64, views [][]float64, epoch int, loss float64) error {
+// set makes s a copy of flat, the tensors of views end to end, in T.
+func (s *state[T]) set(flat []float64, views [][]T, epoch int, loss float64) error {
 	n := 0
 	for _, v := range views {
 		n += len(v)
@@ -178,9 +179,13 @@ func (s *state) set(flat []float64, views [][]float64, epoch int, loss float64) 
 	if len(flat) != n {
 		return fmt.Errorf("a best-epoch copy of %d numbers for a network of %d", len(flat), n)
 	}
-	s.values = make([][]float64, len(views))
+	s.values = make([][]T, len(views))
 	for i, v := range views {
-		s.values[i], flat = slices.Clone(flat[:len(v)]), flat[len(v):]
+		s.values[i] = make([]T, len(v))
+		for j, x := range flat[:len(v)] {
+			s.values[i][j] = T(x)
+		}
+		flat = flat[len(v):]
 	}
 	s.epoch, s.loss, s.ok = epoch, loss, true
 	return nil

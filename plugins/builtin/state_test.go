@@ -28,6 +28,9 @@ func TestResumeIsExact(t *testing.T) {
 		{"restore_best, dropout", plugins.Params{"epochs": int64(24), "hidden_dims": []int64{6, 4}, "dropout": 0.3}, 5},
 		{"last kept, cosine, early stopping", plugins.Params{"epochs": int64(30), "hidden_dims": []int64{5}, "restore_best": false,
 			"lr_schedule": "cosine", "patience": int64(3), "lr": 0.02}, 2},
+		{"float32, last kept, dropout", plugins.Params{"epochs": int64(20), "hidden_dims": []int64{16, 8}, "restore_best": false,
+			"dropout": 0.2, "dtype": "float32"}, 3},
+		{"float32, restore_best", plugins.Params{"epochs": int64(20), "hidden_dims": []int64{6}, "dtype": "float32"}, 4},
 	}
 	rng := rand.New(rand.NewPCG(14, 3))
 	for _, c := range cases {

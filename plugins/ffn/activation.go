@@ -3,6 +3,7 @@ package ffn
 import (
 	"fmt"
 	"math"
+	"unsafe"
 )
 
 // Activation is a hidden layer's nonlinearity.
@@ -64,19 +65,18 @@ func (a Activation) String() string {
 // torchName is the activation's module class in PyTorch, for the graph.
 func (a Activation) torchName() string { return activations[a].torch }
 
-// apply replaces every x in v by the activation of x.
-func (a Activation) apply(v []float64) {
+// activate replaces every x in v by a(x).
+func activate[T Float](a Activation, v []T) {
 	switch a {
 	case ReLU:
 		// Clear negative values through their sign bit: a branch would be
 		// mispredicted on about half the elements.
 		for i, x := range v {
-			b := math.Float64bits(x)
-			v[i] = math.Float64frombits(b &^ uint64(int64(b)>>63))
+			v[i] = reluBits(x)
 		}
 	case Tanh:
 		for i, x := range v {
-			v[i] = math.Tanh(x)
+			v[i] = T(math.Tanh(float64(x)))
 		}
 	case LeakyReLU:
 		for i, x := range v {
@@ -87,28 +87,26 @@ func (a Activation) apply(v []float64) {
 	case ELU:
 		for i, x := range v {
 			if x <= 0 {
-				v[i] = math.Expm1(x)
+				v[i] = T(math.Expm1(float64(x)))
 			}
 		}
 	}
 }
 
-// backward sets each gradient g[i] to g[i]·mask[i]·f′, the dropout mask's
+// activationBackward sets each gradient g[i] to g[i]·mask[i]·f′, the dropout mask's
 // scale times the activation's derivative, given the activation's output
 // h[i] (one pass instead of two). Every derivative is a function of the
 // output (for ELU, exp(x) = h + 1 when x ≤ 0), so the input need not be
 // kept. At 0 the derivative taken is PyTorch's: 0 for ReLU, the slope for
 // LeakyReLU, 1 for ELU.
-func (a Activation) backward(g, h, mask []float64) {
+func activationBackward[T Float](a Activation, g, h, mask []T) {
 	h, mask = h[:len(g)], mask[:len(g)]
 	switch a {
 	case ReLU:
 		// The output is +0 or positive: keep g where its bits are not zero,
 		// without a branch that would be mispredicted half the time.
 		for i, y := range h {
-			b := math.Float64bits(y)
-			keep := uint64(int64(b|-b) >> 63)
-			g[i] = math.Float64frombits(math.Float64bits(g[i]*mask[i]) & keep)
+			g[i] = keepNonzero(g[i]*mask[i], y)
 		}
 	case Tanh:
 		for i, y := range h {
@@ -116,7 +114,7 @@ func (a Activation) backward(g, h, mask []float64) {
 		}
 	case LeakyReLU:
 		for i, y := range h {
-			d := 1.0
+			d := T(1)
 			if y <= 0 {
 				d = leakySlope
 			}
@@ -124,11 +122,36 @@ func (a Activation) backward(g, h, mask []float64) {
 		}
 	case ELU:
 		for i, y := range h {
-			d := 1.0
+			d := T(1)
 			if y < 0 {
 				d = y + 1
 			}
 			g[i] = g[i] * mask[i] * d
 		}
 	}
+}
+
+// reluBits returns x with its bits cleared when its sign bit is set: +0
+// for a negative x or −0, else x. The size test is a constant of each
+// instantiation.
+func reluBits[T Float](x T) T {
+	if unsafe.Sizeof(x) == 4 {
+		b := math.Float32bits(float32(x))
+		return T(math.Float32frombits(b &^ uint32(int32(b)>>31)))
+	}
+	b := math.Float64bits(float64(x))
+	return T(math.Float64frombits(b &^ uint64(int64(b)>>63)))
+}
+
+// keepNonzero returns g where the bits of y are not all zero (y is not +0),
+// else +0, without a branch.
+func keepNonzero[T Float](g, y T) T {
+	if unsafe.Sizeof(y) == 4 {
+		b := math.Float32bits(float32(y))
+		keep := uint32(int32(b|-b) >> 31)
+		return T(math.Float32frombits(math.Float32bits(float32(g)) & keep))
+	}
+	b := math.Float64bits(float64(y))
+	keep := uint64(int64(b|-b) >> 63)
+	return T(math.Float64frombits(math.Float64bits(float64(g)) & keep))
 }

@@ -31,16 +31,24 @@ var benchWeights = func() int {
 	return weights + in // the output Linear's single row
 }()
 
-func benchTrainer(b *testing.B) *trainer {
+func benchTrainer[T Float](b *testing.B) *trainer[T] {
 	data := randomData(1, benchTrain, benchInputs) // benchTrain/4 = benchVal validation rows
-	net := mustNew(b, Config{InputDim: benchInputs, HiddenDims: benchHidden, OutputDim: 1, Dropout: 0.3}, 1)
+	net, err := NewNetwork[T](Config{InputDim: benchInputs, HiddenDims: benchHidden, OutputDim: 1, Dropout: 0.3}, rand.NewPCG(1, 2))
+	if err != nil {
+		b.Fatal(err)
+	}
 	return newTrainer(net, data, TrainConfig{LR: 0.001, BatchSize: benchBatch, Epochs: 1}, rand.NewPCG(1, 1))
 }
 
 // BenchmarkEpoch is one epoch of the textbook network: a shuffled pass over
 // the training rows with an Adam step per batch, then the validation pass.
-func BenchmarkEpoch(b *testing.B) {
-	t := benchTrainer(b)
+func BenchmarkEpoch(b *testing.B) { benchEpoch[float64](b) }
+
+// BenchmarkEpoch32 is BenchmarkEpoch for the float32 network.
+func BenchmarkEpoch32(b *testing.B) { benchEpoch[float32](b) }
+
+func benchEpoch[T Float](b *testing.B) {
+	t := benchTrainer[T](b)
 	ctx := context.Background()
 	b.ReportAllocs()
 	cpu0 := cpuTime()
@@ -51,7 +59,7 @@ func BenchmarkEpoch(b *testing.B) {
 		t.evaluate()
 	}
 	flops := 6*float64(benchWeights)*benchTrain + 2*float64(benchWeights)*benchVal
-	reportCPU(b, cpu0, benchTrain/benchBatch, flops)
+	reportCPU[T](b, cpu0, benchTrain/benchBatch, flops)
 	sec := b.Elapsed().Seconds() / float64(b.N)
 	b.ReportMetric(benchTrain/sec, "train-samples/s")
 	b.ReportMetric(flops/sec/1e9, "GFLOP/s")
@@ -63,7 +71,7 @@ func BenchmarkEpoch(b *testing.B) {
 // statistics, Adam's moments, the order of the training rows, the random
 // source), to set against BenchmarkEpoch.
 func BenchmarkStateCapture(b *testing.B) {
-	t := benchTrainer(b)
+	t := benchTrainer[float64](b)
 	var s State
 	stop := EarlyStopping{}
 	b.ReportAllocs()
@@ -76,10 +84,16 @@ func BenchmarkStateCapture(b *testing.B) {
 
 // BenchmarkStep is one training step of 64 rows (forward, MSE, backward,
 // Adam); allocs/op is the allocations per step, which should be 0.
-func BenchmarkStep(b *testing.B) {
-	t := benchTrainer(b)
+func BenchmarkStep(b *testing.B) { benchStep[float64](b) }
+
+// BenchmarkStep32 is BenchmarkStep for the float32 network; its
+// peak-fraction is of the float32 peak.
+func BenchmarkStep32(b *testing.B) { benchStep[float32](b) }
+
+func benchStep[T Float](b *testing.B) {
+	t := benchTrainer[T](b)
 	x, y := t.data.TrainX[:benchBatch*benchInputs], t.data.TrainY[:benchBatch]
-	dOut := make([]float64, benchBatch)
+	dOut := make([]T, benchBatch)
 	b.ReportAllocs()
 	cpu0 := cpuTime()
 	for b.Loop() {
@@ -89,7 +103,7 @@ func BenchmarkStep(b *testing.B) {
 		t.adam.Step(t.net.theta, t.net.grad)
 	}
 	flops := 6 * float64(benchWeights) * benchBatch
-	reportCPU(b, cpu0, 1, flops)
+	reportCPU[T](b, cpu0, 1, flops)
 	sec := b.Elapsed().Seconds() / float64(b.N)
 	b.ReportMetric(flops/sec/1e9, "GFLOP/s")
 	b.ReportMetric(benchBatch/sec, "samples/s")
@@ -97,17 +111,19 @@ func BenchmarkStep(b *testing.B) {
 
 // reportCPU reports the process's CPU time per training step since cpu0,
 // for an operation of steps steps and flops FLOPs, and the fraction of this
-// core's float64 FMA peak (measuredPeak) that the FLOPs per CPU second
-// reach. On a shared machine CPU time is the number to compare, as the
-// wall-clock figures include time spent waiting for a core.
-func reportCPU(b *testing.B, cpu0 time.Duration, steps int, flops float64) {
+// core's FMA peak in T (measuredPeak) that the FLOPs per CPU second reach.
+// On a shared machine CPU time is the number to compare, as the wall-clock
+// figures include time spent waiting for a core.
+func reportCPU[T Float](b *testing.B, cpu0 time.Duration, steps int, flops float64) {
 	cpu := cpuTime() - cpu0
 	if cpu <= 0 {
 		return
 	}
 	perOp := cpu.Seconds() / float64(b.N)
 	b.ReportMetric(perOp/float64(steps)*1e6, "cpu-µs/step")
-	if peak := measuredPeak(false); peak > 0 {
+	var zero T
+	_, f32 := any(zero).(float32)
+	if peak := measuredPeak(f32); peak > 0 {
 		b.ReportMetric(flops/perOp/peak, "peak-fraction")
 	}
 }
@@ -168,22 +184,28 @@ func BenchmarkPeak(b *testing.B) {
 // BenchmarkKernels runs gemm on every kernel path this processor executes
 // (generic is gonum's blas64.Gemm) on the textbook network's largest
 // product shapes (batch 64, 50 → 64).
-func BenchmarkKernels(b *testing.B) {
+func BenchmarkKernels(b *testing.B) { benchKernels[float64](b, "") }
+
+// BenchmarkKernels32 is BenchmarkKernels for the float32 kernels (generic
+// is gonum's blas32.Gemm).
+func BenchmarkKernels32(b *testing.B) { benchKernels[float32](b, "32") }
+
+func benchKernels[T Float](b *testing.B, suffix string) {
 	rng := rand.New(rand.NewPCG(1, 1))
-	fillRand := func(n int) []float64 {
-		v := make([]float64, n)
+	fillRand := func(n int) []T {
+		v := make([]T, n)
 		for i := range v {
-			v[i] = rng.NormFloat64()
+			v[i] = T(rng.NormFloat64())
 		}
 		return v
 	}
 	const m, n, k = benchBatch, 64, benchInputs
 	x, w, dz := fillRand(m*k), fillRand(n*k), fillRand(m*n)
-	c := make([]float64, m*n)
-	dw := make([]float64, n*k)
-	dx := make([]float64, m*k)
-	var sc scratch
-	wT := make([]float64, k*n)
+	c := make([]T, m*n)
+	dw := make([]T, n*k)
+	dx := make([]T, m*k)
+	var sc scratch[T]
+	wT := make([]T, k*n)
 	transpose(wT, n, k, w)
 	// The three products of a Linear layer, as gemm computes them in
 	// training.
@@ -197,7 +219,7 @@ func BenchmarkKernels(b *testing.B) {
 	}
 	for _, p := range products {
 		for _, path := range supportedKernels() {
-			b.Run(p.name+"/"+path.String(), func(b *testing.B) {
+			b.Run(p.name+suffix+"/"+path.String(), func(b *testing.B) {
 				defer func(saved kernelPath) { kernel = saved }(kernel)
 				kernel = path
 				cpu0 := cpuTime()

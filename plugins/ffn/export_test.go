@@ -5,4 +5,4 @@ package ffn
 
 // Buffers returns the BatchNorm running statistics in state_dict order. The
 // views alias the network; the returned slice must not be modified.
-func (n *Net) Buffers() []Param { return n.buffers }
+func (n *Network[T]) Buffers() []Param[T] { return n.buffers }

@@ -66,43 +66,68 @@ func naiveGemm(m, n, k int, a []float64, rsA, psA int, b []float64, ldb int) []f
 // against the triple loop on shapes that exercise every edge of both
 // tilings, for plain and transposed Â. Sums of 50 products of standard
 // normals agree to 1e-13 relative whatever the order or fusing.
+//
+// The float32 kernels' blocks have twice the columns (8×32, 4×16, 8×8),
+// and the column counts exercise every edge of those tilings too. Their
+// products are compared with the triple loop in float64 on the same
+// float32 inputs within 1e-5 absolute or relative: a sum of 50 products
+// rounded at each step to float32 (6e-8) is off by about 1e-6 typically
+// and 50·6e-8·(the sum of the products' magnitudes, ~40) ≈ 1e-4 at worst;
+// a wrong element misses 1e-5 by far.
 func TestKernels(t *testing.T) {
+	t.Run("float64", func(t *testing.T) {
+		testKernels[float64](t, []int{1, 4, 5, 8, 13, 16, 21, 24, 25, 32, 50}, 1e-13)
+	})
+	t.Run("float32", func(t *testing.T) {
+		testKernels[float32](t, []int{1, 7, 8, 9, 16, 17, 25, 32, 33, 50, 64}, 1e-5)
+	})
+}
+
+// testKernels is TestKernels in T for products of ns columns, within tol;
+// on the assembly paths every product must have the bits of the AVX2
+// kernel alone (4×8 for float64, 4×16 for float32), without edge tilings.
+func testKernels[T Float](t *testing.T, ns []int, tol float64) {
 	rng := rand.New(rand.NewPCG(3, 3))
-	randSlice := func(n int) []float64 {
-		v := make([]float64, n)
+	randSlice := func(n int) []T {
+		v := make([]T, n)
 		for i := range v {
-			v[i] = rng.NormFloat64()
+			v[i] = T(rng.NormFloat64())
 		}
 		return v
 	}
+	naive := func(m, n, k int, a []T, rsA, psA int, b []T, ldb int) []float64 {
+		return naiveGemm(m, n, k, widen(nil, a), rsA, psA, widen(nil, b), ldb)
+	}
 	forEachKernel(t, func(t *testing.T) {
 		for _, m := range []int{1, 3, 4, 5, 7, 8, 9, 12, 13, 64} {
-			for _, n := range []int{1, 4, 5, 8, 13, 16, 21, 24, 25, 32, 50} {
+			for _, n := range ns {
 				for _, k := range []int{0, 1, 2, 8, 50} {
 					name := fmt.Sprintf("%dx%dx%d", m, n, k)
 					b := randSlice(k * n)
 					a := randSlice(m * k)
 					got := randSlice(m * n)
 					gemm(nil, m, n, k, a, k, 1, b, n, got, n)
-					checkNear(t, name+" plain", got, naiveGemm(m, n, k, a, k, 1, b, n), 1e-13)
+					checkNear(t, name+" plain", widen(nil, got), naive(m, n, k, a, k, 1, b, n), tol)
 					if kernel != generic && k > 0 {
 						// Whatever the blocks and edge tilings, the
-						// bits are the 4×8 kernel's alone.
-						want := make([]float64, m*n)
-						gemmTiled(nil, tiling{mr: 4, nr: 8, kern: kern4x8}, m, n, k, a, k, 1, b, n, want, n)
+						// bits are the AVX2 kernel's alone.
+						a2 := kernelsOf[T]().avx2
+						base := tiling[T]{mr: a2.mr, nr: a2.nr, kern: a2.kern}
+						want := make([]T, m*n)
+						gemmTiled(nil, base, m, n, k, a, k, 1, b, n, want, n)
 						if !slices.Equal(got, want) {
-							t.Errorf("%s: differs from the 4×8 kernel alone", name)
+							t.Errorf("%s: differs from the %d×%d kernel alone", name, base.mr, base.nr)
 						}
 					}
 					// Â as the transpose of a k×m matrix.
 					got = randSlice(m * n)
 					gemm(nil, m, n, k, a, 1, m, b, n, got, n)
-					checkNear(t, name+" transposed", got, naiveGemm(m, n, k, a, 1, m, b, n), 1e-13)
+					checkNear(t, name+" transposed", widen(nil, got), naive(m, n, k, a, 1, m, b, n), tol)
 					// Strides that neither layout expresses.
 					wide := randSlice(4 * m * max(k, 1))
 					got = randSlice(m * n)
 					gemm(nil, m, n, k, wide, 2*k, 2, b, n, got, n)
-					checkNear(t, name+" strided", got, naiveGemm(m, n, k, wide, 2*k, 2, b, n), 1e-13)
+					checkNear(t, name+" strided", widen(nil, got), naive(m, n, k, wide, 2*k, 2, b, n), tol)
 				}
 			}
 		}
@@ -112,14 +137,19 @@ func TestKernels(t *testing.T) {
 // TestTranspose checks transpose on every path against the definition, on
 // shapes with and without 4×4 blocks and edges; copies are exact.
 func TestTranspose(t *testing.T) {
+	t.Run("float64", testTranspose[float64])
+	t.Run("float32", testTranspose[float32])
+}
+
+func testTranspose[T Float](t *testing.T) {
 	forEachKernel(t, func(t *testing.T) {
 		for rows := 1; rows <= 9; rows++ {
 			for cols := 1; cols <= 9; cols++ {
-				src := make([]float64, rows*cols)
+				src := make([]T, rows*cols)
 				for i := range src {
-					src[i] = float64(i)
+					src[i] = T(i)
 				}
-				dst := make([]float64, rows*cols)
+				dst := make([]T, rows*cols)
 				transpose(dst, rows, cols, src)
 				for i := range rows {
 					for j := range cols {
@@ -146,19 +176,28 @@ func forEachKernel(t *testing.T, f func(t *testing.T)) {
 // TestAdamKernels compares the Adam step of each assembly path with the Go
 // one, which follows PyTorch's operations exactly; fused multiply-adds and a
 // reciprocal move results by a few ulps, far inside 1e-14 relative.
+//
+// For float32 the bound is 1e-6: a few ulps (6e-8 each) of the update,
+// which is the learning rate times a quotient of order one, on parameters
+// of order one.
 func TestAdamKernels(t *testing.T) {
-	const n = 103 // not a multiple of 4: the tail goes through Go
+	t.Run("float64", func(t *testing.T) { testAdamKernels[float64](t, 1e-14) })
+	t.Run("float32", func(t *testing.T) { testAdamKernels[float32](t, 1e-6) })
+}
+
+func testAdamKernels[T Float](t *testing.T, tol float64) {
+	const n = 103 // not a multiple of 4 or 8: the tail goes through Go
 	run := func(t *testing.T) []float64 {
 		src := rand.New(rand.NewPCG(9, 9))
-		theta := make([]float64, n)
+		theta := make([]T, n)
 		for i := range theta {
-			theta[i] = src.NormFloat64()
+			theta[i] = T(src.NormFloat64())
 		}
-		a := NewAdam(n, 0.01, 0.1)
+		a := NewAdam[T](n, 0.01, 0.1)
 		for range 5 {
-			grad := make([]float64, n)
+			grad := make([]T, n)
 			for i := range grad {
-				grad[i] = src.NormFloat64() * math.Exp(3*src.NormFloat64())
+				grad[i] = T(src.NormFloat64() * math.Exp(3*src.NormFloat64()))
 			}
 			given := slices.Clone(grad)
 			a.Step(theta, grad)
@@ -166,11 +205,11 @@ func TestAdamKernels(t *testing.T) {
 				t.Errorf("Step changed the gradient (weight decay belongs in the update only)")
 			}
 		}
-		return theta
+		return widen(nil, theta)
 	}
 	want := onPath(generic, func() []float64 { return run(t) })
 	forEachKernel(t, func(t *testing.T) {
-		checkNear(t, "Adam vs the generic path", run(t), want, 1e-14)
+		checkNear(t, "Adam vs the generic path", run(t), want, tol)
 	})
 }
 
@@ -304,22 +343,42 @@ func paramOf(n *Net, i int) string {
 // far below 1e-6; every kept element must be scaled by exactly 1/(1 − p).
 // The assembly and Go generators must draw the same masks, bit for bit,
 // also for lengths that leave a partial block of eight.
+//
+// The float32 masks are the float64 ones rounded to float32, on every path.
 func TestDropoutStatistics(t *testing.T) {
+	var m64 []float64
+	var m32 []float32
+	t.Run("float64", func(t *testing.T) { m64 = dropoutMasks[float64](t) })
+	t.Run("float32", func(t *testing.T) { m32 = dropoutMasks[float32](t) })
+	if len(m64) != len(m32) {
+		t.Fatalf("%d float64 and %d float32 mask elements", len(m64), len(m32))
+	}
+	for i, m := range m64 {
+		if m32[i] != float32(m) {
+			t.Fatalf("float32 mask element %d is %v, the float64 one %v", i, m32[i], m)
+		}
+	}
+}
+
+// dropoutMasks is TestDropoutStatistics in T: it checks every path's masks
+// and returns them.
+func dropoutMasks[T Float](t *testing.T) []T {
 	const p, rows, width = 0.3, 1000, 1000
-	var masks [][]float64
+	var masks [][]T
 	forEachKernel(t, func(t *testing.T) {
-		h, d, mask := make([]float64, rows*width), make([]float64, rows*width), make([]float64, rows*width)
+		h, d, mask := make([]T, rows*width), make([]T, rows*width), make([]T, rows*width)
 		fill(h, 2)
 		dm := newDropMask(p, 5)
-		dm.apply(d, mask, h)
+		applyDropout(&dm, d, mask, h)
 		kept := 0
+		scaled := 2 * T(1/(1-p)) // as the masks scale, in T
 		for i, v := range d {
 			switch v {
 			case 0:
-			case 2 / (1 - p):
+			case scaled:
 				kept++
 			default:
-				t.Fatalf("element %d: %v, want 0 or %v", i, v, 2/(1-p))
+				t.Fatalf("element %d: %v, want 0 or %v", i, v, scaled)
 			}
 		}
 		rate := float64(kept) / (rows * width)
@@ -329,7 +388,7 @@ func TestDropoutStatistics(t *testing.T) {
 		// The next mask differs: the generator moves on. 13 elements: a
 		// block of eight and a partial one.
 		first := slices.Clone(mask[:13])
-		dm.apply(d[:13], mask[:13], h[:13])
+		applyDropout(&dm, d[:13], mask[:13], h[:13])
 		if slices.Equal(first, mask[:13]) {
 			t.Error("two masks were equal")
 		}
@@ -340,6 +399,7 @@ func TestDropoutStatistics(t *testing.T) {
 			t.Error("the assembly and Go generators drew different masks")
 		}
 	}
+	return masks[0]
 }
 
 func TestEarlyStopping(t *testing.T) {
@@ -429,8 +489,8 @@ func TestValidation(t *testing.T) {
 // trainLosses trains a fresh network with the given hidden widths from seed
 // and returns its epoch losses. It reports errors rather than failing a
 // test, so that concurrent trials can call it off the test's goroutine.
-func trainLosses(data Data, seed uint64, cfg TrainConfig, hidden []int) ([]float64, error) {
-	net, err := New(Config{InputDim: data.Features, HiddenDims: hidden, OutputDim: 1, Dropout: 0.3}, rand.NewPCG(seed, 2))
+func trainLosses[T Float](data Data, seed uint64, cfg TrainConfig, hidden []int) ([]float64, error) {
+	net, err := NewNetwork[T](Config{InputDim: data.Features, HiddenDims: hidden, OutputDim: 1, Dropout: 0.3}, rand.NewPCG(seed, 2))
 	if err != nil {
 		return nil, err
 	}
@@ -446,11 +506,16 @@ func trainLosses(data Data, seed uint64, cfg TrainConfig, hidden []int) ([]float
 // while other trials train concurrently on the same shared data (as the
 // sweep's workers do), on every kernel path.
 func TestDeterminism(t *testing.T) {
+	t.Run("float64", testDeterminism[float64])
+	t.Run("float32", testDeterminism[float32])
+}
+
+func testDeterminism[T Float](t *testing.T) {
 	data := randomData(4, 300, 5)
 	cfg := TrainConfig{LR: 0.01, BatchSize: 32, Epochs: 5, Patience: 10}
 	hidden := []int{16, 8}
 	forEachKernel(t, func(t *testing.T) {
-		want, err := trainLosses(data, 11, cfg, hidden)
+		want, err := trainLosses[T](data, 11, cfg, hidden)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -459,7 +524,7 @@ func TestDeterminism(t *testing.T) {
 		for i := range got {
 			wg.Go(func() {
 				var err error
-				if got[i], err = trainLosses(data, 11+uint64(i%2), cfg, hidden); err != nil {
+				if got[i], err = trainLosses[T](data, 11+uint64(i%2), cfg, hidden); err != nil {
 					t.Error(err) // t.Fatal may only stop the test's own goroutine
 				}
 			})
@@ -526,7 +591,7 @@ func TestTrainBehaviour(t *testing.T) {
 func TestWeightDecayAndClipping(t *testing.T) {
 	// One Adam step from m = v = 0 moves each parameter by −lr·g/(|g| + eps·…):
 	// with decay the effective gradient is g + wd·θ.
-	a := NewAdam(2, 0.1, 0.5)
+	a := NewAdam[float64](2, 0.1, 0.5)
 	theta, grad := []float64{2, -4}, []float64{1, 1}
 	a.Step(theta, grad)
 	for i, g := range []float64{1 + 0.5*2, 1 + 0.5*-4} {
@@ -552,56 +617,74 @@ func TestWeightDecayAndClipping(t *testing.T) {
 // remainder) and the scalar ones, and requires the outputs and every
 // gradient to agree to 1e-12 relative (the assembly fuses multiply-adds,
 // which moves the last bits).
+//
+// For float32, widths of 40 and 16 use the vector paths (multiples of 8;
+// 40 for a 32-column group and its remainder), and results agree to 1e-4:
+// float32's unit roundoff is 6e-8, and the gradients' sums over 37 rows
+// and the normalisation by batch deviations amplify it by up to about 100.
 func TestAssemblyMatchesGo(t *testing.T) {
+	t.Run("float64", func(t *testing.T) { testAssemblyMatchesGo[float64](t, []int{20, 12, 5, 4}, 1e-12) })
+	t.Run("float32", func(t *testing.T) { testAssemblyMatchesGo[float32](t, []int{40, 16, 5, 4}, 1e-4) })
+}
+
+func testAssemblyMatchesGo[T Float](t *testing.T, hidden []int, tol float64) {
 	data := randomData(6, 37, 9)
+	x, valX, y := asFloat[T](data.TrainX), asFloat[T](data.ValX), asFloat[T](slices.Repeat(data.TrainY, 3))
 	type result struct{ train, eval, grad, stats []float64 }
 	run := func() (r result) {
 		for _, act := range []Activation{ReLU, Tanh, LeakyReLU, ELU} {
-			net := mustNew(t, Config{InputDim: 9, HiddenDims: []int{20, 12, 5, 4}, OutputDim: 3, Dropout: 0.25, Activation: act}, 3)
-			y := slices.Repeat(data.TrainY, 3)
-			out := net.Forward(data.TrainX, 37, true)
-			dOut := make([]float64, len(out))
+			net, err := NewNetwork[T](Config{InputDim: 9, HiddenDims: hidden, OutputDim: 3, Dropout: 0.25, Activation: act}, rand.NewPCG(3, 2))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := net.Forward(x, 37, true)
+			dOut := make([]T, len(out))
 			MSE(dOut, out, y)
 			net.Backward(dOut)
-			r.train = append(r.train, out...)
-			r.grad = append(r.grad, net.grad...)
-			r.stats = append(r.stats, net.stats...)
-			r.eval = append(r.eval, net.Forward(data.ValX, len(data.ValY), false)...)
+			r.train = append(r.train, widen(nil, out)...)
+			r.grad = append(r.grad, widen(nil, net.grad)...)
+			r.stats = append(r.stats, widen(nil, net.stats)...)
+			r.eval = append(r.eval, widen(nil, net.Forward(valX, len(data.ValY), false))...)
 		}
 		return r
 	}
 	want := onPath(generic, run)
 	forEachKernel(t, func(t *testing.T) {
 		got := run()
-		checkNear(t, "train output", got.train, want.train, 1e-12)
-		checkNear(t, "gradient", got.grad, want.grad, 1e-12)
-		checkNear(t, "running statistics", got.stats, want.stats, 1e-12)
-		checkNear(t, "eval output", got.eval, want.eval, 1e-12)
+		checkNear(t, "train output", got.train, want.train, tol)
+		checkNear(t, "gradient", got.grad, want.grad, tol)
+		checkNear(t, "running statistics", got.stats, want.stats, tol)
+		checkNear(t, "eval output", got.eval, want.eval, tol)
 	})
 }
 
 // TestAVX512MatchesAVX2 requires the two assembly paths to train to
-// bit-identical losses: both matrix kernels compute each element as one FMA
-// chain in the same order, and they share the element-wise kernels.
+// bit-identical losses, in float64 and in float32: both matrix kernels of
+// a type compute each element as one FMA chain in the same order, and they
+// share the element-wise kernels.
 func TestAVX512MatchesAVX2(t *testing.T) {
 	if !slices.Contains(supportedKernels(), avx512) {
 		t.Skip("no AVX-512F on this processor")
 	}
 	// 21 inputs and widths [24, 10]: full 8×16 blocks and edges of both
 	// tilings, in every product.
+	// For float32, widths [40, 10]: full 8×32 blocks and the edges.
 	data := randomData(8, 300, 21)
 	cfg := TrainConfig{LR: 0.01, BatchSize: 40, Epochs: 3}
-	losses := func(k kernelPath) []float64 {
+	losses := func(k kernelPath, f func(Data, uint64, TrainConfig, []int) ([]float64, error), hidden []int) []float64 {
 		return onPath(k, func() []float64 {
-			l, err := trainLosses(data, 11, cfg, []int{24, 10})
+			l, err := f(data, 11, cfg, hidden)
 			if err != nil {
 				t.Fatal(err)
 			}
 			return l
 		})
 	}
-	if a, b := losses(avx2), losses(avx512); !slices.Equal(a, b) {
-		t.Errorf("losses differ: avx2 %v, avx512 %v", a, b)
+	if a, b := losses(avx2, trainLosses[float64], []int{24, 10}), losses(avx512, trainLosses[float64], []int{24, 10}); !slices.Equal(a, b) {
+		t.Errorf("float64 losses differ: avx2 %v, avx512 %v", a, b)
+	}
+	if a, b := losses(avx2, trainLosses[float32], []int{40, 10}), losses(avx512, trainLosses[float32], []int{40, 10}); !slices.Equal(a, b) {
+		t.Errorf("float32 losses differ: avx2 %v, avx512 %v", a, b)
 	}
 }
 
@@ -637,9 +720,17 @@ func TestChooseKernel(t *testing.T) {
 // TestStepAllocations requires a steady-state training step to allocate
 // nothing, with every kernel path.
 func TestStepAllocations(t *testing.T) {
+	t.Run("float64", testStepAllocations[float64])
+	t.Run("float32", testStepAllocations[float32])
+}
+
+func testStepAllocations[T Float](t *testing.T) {
 	data := randomData(7, 256, 10)
 	forEachKernel(t, func(t *testing.T) {
-		net := mustNew(t, Config{InputDim: 10, HiddenDims: []int{16, 8}, OutputDim: 1, Dropout: 0.2}, 1)
+		net, err := NewNetwork[T](Config{InputDim: 10, HiddenDims: []int{16, 8}, OutputDim: 1, Dropout: 0.2}, rand.NewPCG(1, 2))
+		if err != nil {
+			t.Fatal(err)
+		}
 		tr := newTrainer(net, data, TrainConfig{LR: 0.01, BatchSize: 64, Epochs: 1}, rand.NewPCG(1, 1))
 		ctx := context.Background()
 		if _, err := tr.epoch(ctx, 0, 0.01); err != nil { // warm-up: workspace and scratch

@@ -2,6 +2,98 @@ package ffn
 
 import "golang.org/x/sys/cpu"
 
+// The float64 tilings: 8×16 with AVX-512F, with 4×8 (AVX2) blocks for its
+// edges, and 8×4 blocks for the 4×8 tiling's narrow column edges.
+var (
+	tiles8x4  = tiling[float64]{mr: 8, nr: 4, kern: kern8x4}
+	tiles4x8  = tiling[float64]{mr: 4, nr: 8, kern: kern4x8, narrow: &tiles8x4}
+	tiles8x16 = tiling[float64]{mr: 8, nr: 16, kern: kern8x16, narrow: &tiles4x8, short: &tiles4x8}
+)
+
+// kernels64 are the float64 kernels: AVX2 for everything, plus the 8×16
+// AVX-512 matrix tiling.
+var kernels64 = kernels[float64]{
+	lanes: 4, avx512: &tiles8x16, avx2: &tiles4x8, blas: blasGemm64,
+	adam: adamAVX2, bnSums: bnSumsAVX2, bnDz: bnDzAVX2, normAffine: normAffineAVX2, bnStats: bnStatsAVX2,
+	transpose: transposeAVX2, dropout: dropoutAVX2,
+}
+
+// The float32 tilings, the float64 ones with twice the columns
+// (kernel32_amd64.s): 8×32 with AVX-512F and 4×16 blocks for its edges,
+// and 8×8 blocks for the 4×16 tiling's narrow column edges. A column edge
+// of the 8×32 tiling of up to 31 columns goes to the 4×16 tiling, whose
+// own edge then goes to the 8×8 one: the 18 edge columns of a 50-wide
+// product cost a 4×16 and an 8×8 block instead of a padded 8×32 one.
+var (
+	tiles8x8F32  = tiling[float32]{mr: 8, nr: 8, kern: kern8x8F32}
+	tiles4x16F32 = tiling[float32]{mr: 4, nr: 16, kern: kern4x16F32, narrow: &tiles8x8F32}
+	tiles8x32F32 = tiling[float32]{mr: 8, nr: 32, kern: kern8x32F32, narrow: &tiles4x16F32, narrowMax: 31, short: &tiles4x16F32}
+)
+
+// kernels32 are the float32 kernels, one for each of kernels64's.
+var kernels32 = kernels[float32]{
+	lanes: 8, avx512: &tiles8x32F32, avx2: &tiles4x16F32, blas: blasGemm32,
+	adam: adamAVX2F32, bnSums: bnSumsAVX2F32, bnDz: bnDzAVX2F32, normAffine: normAffineAVX2F32, bnStats: bnStatsAVX2F32,
+	transpose: transposeAVX2F32, dropout: dropoutAVX2F32,
+}
+
+//go:generate go run gen_f32asm.go
+
+// The float32 kernels of kernel32_amd64.s, generated from the float64 ones
+// above: each is its float64 twin on registers of twice the elements.
+
+// kern4x16F32 is kern4x8 for a 4×16 float32 block.
+//
+//go:noescape
+func kern4x16F32(k int, a *float32, rsA, psA int, b *float32, ldb int, c *float32, ldc int)
+
+// kern8x8F32 is kern8x4 for an 8×8 float32 block.
+//
+//go:noescape
+func kern8x8F32(k int, a *float32, rsA, psA int, b *float32, ldb int, c *float32, ldc int)
+
+// kern8x32F32 is kern8x16 for an 8×32 float32 block, with AVX-512F.
+//
+//go:noescape
+func kern8x32F32(k int, a *float32, rsA, psA int, b *float32, ldb int, c *float32, ldc int)
+
+// adamAVX2F32 is adamAVX2 for n a multiple of 8.
+//
+//go:noescape
+func adamAVX2F32(n int, theta, grad, m, v *float32, c *adamConsts[float32])
+
+// bnSumsAVX2F32 is bnSumsAVX2 for w a multiple of 8.
+//
+//go:noescape
+func bnSumsAVX2F32(rows, w int, dg, xhat, sg, sgx, h, mask *float32, relu int)
+
+// bnDzAVX2F32 is bnDzAVX2 for w a multiple of 8.
+//
+//go:noescape
+func bnDzAVX2F32(rows, w int, dg, xhat, k, mg, mgx, db *float32)
+
+// normAffineAVX2F32 is normAffineAVX2 for w a multiple of 8.
+//
+//go:noescape
+func normAffineAVX2F32(rows, w int, z, h, mean, invStd, gamma, beta *float32, relu int)
+
+// dropoutAVX2F32 is dropoutAVX2 for float32 (in kernel_amd64.s: the
+// float64 kernel widens each word's mask to 64 bits, this one does not).
+//
+//go:noescape
+func dropoutAVX2F32(blocks int, h, d, mask *float32, dm *dropMask)
+
+// transposeAVX2F32 is transposeAVX2 for float32 (in kernel_amd64.s: 4×4
+// blocks of XMM registers, shuffled otherwise than doubles).
+//
+//go:noescape
+func transposeAVX2F32(rows, cols int, dst, src *float32)
+
+// bnStatsAVX2F32 is bnStatsAVX2 for w a multiple of 8.
+//
+//go:noescape
+func bnStatsAVX2F32(rows, w int, z, mean, variance, invStd *float32, inv, eps float32)
+
 // supportedKernels lists the paths this processor executes, slowest first.
 func supportedKernels() []kernelPath {
 	paths := []kernelPath{generic}
@@ -35,7 +127,7 @@ func kern8x16(k int, a *float64, rsA, psA int, b *float64, ldb int, c *float64, 
 // constants in c; see Adam.Step.
 //
 //go:noescape
-func adamAVX2(n int, theta, grad, m, v *float64, c *adamConsts)
+func adamAVX2(n int, theta, grad, m, v *float64, c *adamConsts[float64])
 
 // bnSumsAVX2 adds the column sums of dg and of dg·xhat (rows × w, w a
 // multiple of 4, rows ≥ 1) to sg and sgx; with relu ≠ 0 it first applies

@@ -720,6 +720,54 @@ dropdone:
 	VZEROUPPER
 	RET
 
+// func dropoutAVX2F32(blocks int, h, d, mask *float32, dm *dropMask)
+//
+// dropoutAVX2 for float32: the same generator steps and words, and one
+// vector of eight float32 masks per block (the float32 scale at 88(DX)).
+TEXT ·dropoutAVX2F32(SB), NOSPLIT, $0-40
+	MOVQ blocks+0(FP), CX
+	MOVQ h+8(FP), SI
+	MOVQ d+16(FP), DI
+	MOVQ mask+24(FP), R8
+	MOVQ dm+32(FP), DX
+	VMOVDQU 0(DX), Y0
+	VMOVDQU 32(DX), Y1
+	VPBROADCASTD 64(DX), Y2 // threshold ^ 0x80000000
+	VBROADCASTSS 88(DX), Y3 // scale
+	VPBROADCASTD 80(DX), Y4 // 0x80000000
+	TESTQ CX, CX
+	JLE drop32done
+
+drop32loop:
+	VMOVDQA Y1, Y5          // y = s1
+	VPSLLQ $23, Y0, Y6
+	VPXOR Y6, Y0, Y0        // x ^= x << 23
+	VPSRLQ $17, Y0, Y6
+	VPXOR Y5, Y0, Y7        // x ^ y
+	VPXOR Y6, Y7, Y7        // ^ x >> 17
+	VPSRLQ $26, Y5, Y6
+	VPXOR Y6, Y7, Y1        // s1 = x ^ y ^ x>>17 ^ y>>26
+	VMOVDQA Y5, Y0          // s0 = y
+	VPADDQ Y5, Y1, Y6       // out = s1 + y
+	VPXOR Y4, Y6, Y6        // flip each word's sign bit
+	VPCMPGTD Y6, Y2, Y7     // drop where threshold > word
+	VPANDN Y3, Y7, Y8       // mask = scale where kept, 0 where dropped
+	VMOVUPS Y8, (R8)
+	VMULPS (SI), Y8, Y10
+	VMOVUPS Y10, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	ADDQ $32, R8
+	DECQ CX
+	JNZ drop32loop
+
+	VMOVDQU Y0, 0(DX)
+	VMOVDQU Y1, 32(DX)
+
+drop32done:
+	VZEROUPPER
+	RET
+
 // KSTEP16 adds one step p of the inner product to the 8×16 accumulators:
 // B's row segment at B0 and B1 (Z24, Z25) times Â(r, p) for rows 0-7 at
 // A0..A7, each broadcast into Z26-Z29 in turn.
@@ -886,5 +934,65 @@ trcol:
 	JNZ trrow
 
 trdone:
+	VZEROUPPER
+	RET
+
+// func transposeAVX2F32(rows, cols int, dst, src *float32)
+//
+// transposeAVX2 for float32, in 4×4 blocks of XMM registers: four row
+// loads, two rounds of unpacks (singles, then pairs of singles as doubles),
+// four column stores.
+TEXT ·transposeAVX2F32(SB), NOSPLIT, $0-32
+	MOVQ rows+0(FP), CX
+	MOVQ cols+8(FP), DX
+	MOVQ dst+16(FP), DI
+	MOVQ src+24(FP), SI
+	MOVQ DX, R8
+	SHLQ $2, R8          // src row stride in bytes
+	MOVQ CX, R9
+	SHLQ $2, R9          // dst row stride in bytes
+	LEAQ (R8)(R8*2), R15 // 3 src rows
+	LEAQ (R9)(R9*2), BX  // 3 dst rows
+	SHRQ $2, CX          // row blocks
+	SHRQ $2, DX          // column blocks
+	JZ tr32done
+	TESTQ CX, CX
+	JZ tr32done
+	MOVQ SI, R11 // src at row block i
+	MOVQ DI, R12 // dst at column block i
+
+tr32row:
+	MOVQ R11, R13
+	MOVQ R12, R14
+	MOVQ DX, AX
+
+tr32col:
+	VMOVUPS (R13), X0
+	VMOVUPS (R13)(R8*1), X1
+	VMOVUPS (R13)(R8*2), X2
+	VMOVUPS (R13)(R15*1), X3
+	VUNPCKLPS X1, X0, X4 // r0[0] r1[0] r0[1] r1[1]
+	VUNPCKHPS X1, X0, X5 // r0[2] r1[2] r0[3] r1[3]
+	VUNPCKLPS X3, X2, X6 // r2[0] r3[0] r2[1] r3[1]
+	VUNPCKHPS X3, X2, X7
+	VUNPCKLPD X6, X4, X8  // column 0
+	VUNPCKHPD X6, X4, X9  // column 1
+	VUNPCKLPD X7, X5, X10 // column 2
+	VUNPCKHPD X7, X5, X11 // column 3
+	VMOVUPS X8, (R14)
+	VMOVUPS X9, (R14)(R9*1)
+	VMOVUPS X10, (R14)(R9*2)
+	VMOVUPS X11, (R14)(BX*1)
+	ADDQ $16, R13
+	LEAQ (R14)(R9*4), R14
+	DECQ AX
+	JNZ tr32col
+
+	LEAQ (R11)(R8*4), R11
+	ADDQ $16, R12
+	DECQ CX
+	JNZ tr32row
+
+tr32done:
 	VZEROUPPER
 	RET

@@ -2,6 +2,7 @@ package ffn
 
 import (
 	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
 	"gonum.org/v1/gonum/blas/blas64"
 )
 
@@ -16,24 +17,27 @@ import (
 //
 // The assembly paths tile C into blocks whose sums stay in vector registers
 // for the whole inner product (kernel_amd64.s): 4×8 in eight YMM registers
-// with AVX2, 8×16 in sixteen ZMM registers with AVX-512. The generic path
-// calls gonum's blas64.Gemm, which BenchmarkKernels measured a little
+// with AVX2, 8×16 in sixteen ZMM registers with AVX-512 (float32: 4×16 and
+// 8×32, kernel32_amd64.s). The generic path calls gonum's blas64.Gemm
+// (blas32.Gemm for float32), which BenchmarkKernels measured a little
 // faster than a register-tiled Go loop (about 8 against 6.5 GFLOP/s) and 5×
 // slower than the assembly.
 
 // microKernel is an assembly kernel: it sets the mr×nr block of C at c to
 // Â·B over k terms (see kern4x8).
-type microKernel func(k int, a *float64, rsA, psA int, b *float64, ldb int, c *float64, ldc int)
+type microKernel[T Float] func(k int, a *T, rsA, psA int, b *T, ldb int, c *T, ldc int)
 
 // tiling is a micro-kernel with its block size, and optionally smaller
 // tilings for the edges, where padding a strip to whole blocks of this
 // tiling would waste more arithmetic.
-type tiling struct {
+type tiling[T Float] struct {
 	mr, nr int
-	kern   microKernel
+	kern   microKernel[T]
 	// narrow, if not nil, computes a column edge of at most narrow.nr
-	// columns; short, a row edge of at most short.mr rows.
-	narrow, short *tiling
+	// columns, or of at most narrowMax where that is larger (narrow then
+	// hands its own edge on); short, a row edge of at most short.mr rows.
+	narrow, short *tiling[T]
+	narrowMax     int
 }
 
 // The edge tilings: the 2 edge columns of a 50-wide weight gradient, or
@@ -42,21 +46,19 @@ type tiling struct {
 // the last weight gradient a 4×8 block per 8 columns instead of an 8×16
 // one per 16. All the kernels compute each element as one FMA chain in the
 // same order, so the results do not depend on the tiling.
-var (
-	tiles8x4  = tiling{mr: 8, nr: 4, kern: kern8x4}
-	tiles4x8  = tiling{mr: 4, nr: 8, kern: kern4x8, narrow: &tiles8x4}
-	tiles8x16 = tiling{mr: 8, nr: 16, kern: kern8x16, narrow: &tiles4x8, short: &tiles4x8}
-)
+//
+// The float32 tilings (kernel_amd64.go) have the same shapes with twice the
+// columns, as a vector register holds twice as many float32 numbers.
 
 // maxTile is the largest block of any tiling, the size of gemmTiled's edge
 // buffer.
-const maxTile = 8 * 16
+const maxTile = 8 * 32
 
 // gemm sets c = Â·b for m×k Â (element (r, p) at a[r*rsA+p*psA]), k×n b
 // with row stride ldb, and m×n c with row stride ldc. sc holds the packing
 // buffers of the edges; a nil sc allocates them. It panics if a slice is
 // too short for its shape.
-func gemm(sc *scratch, m, n, k int, a []float64, rsA, psA int, b []float64, ldb int, c []float64, ldc int) {
+func gemm[T Float](sc *scratch[T], m, n, k int, a []T, rsA, psA int, b []T, ldb int, c []T, ldc int) {
 	if m == 0 || n == 0 {
 		return
 	}
@@ -70,32 +72,46 @@ func gemm(sc *scratch, m, n, k int, a []float64, rsA, psA int, b []float64, ldb 
 	_ = a[(m-1)*rsA+(k-1)*psA]
 	_ = b[(k-1)*ldb+n-1]
 	_ = c[(m-1)*ldc+n-1]
-	switch kernel {
-	case avx512:
-		gemmTiled(sc, tiles8x16, m, n, k, a, rsA, psA, b, ldb, c, ldc)
-		return
-	case avx2:
-		gemmTiled(sc, tiles4x8, m, n, k, a, rsA, psA, b, ldb, c, ldc)
-		return
-	}
-	bg := blas64.General{Rows: k, Cols: n, Stride: ldb, Data: b}
-	cg := blas64.General{Rows: m, Cols: n, Stride: ldc, Data: c}
+	ks := kernelsOf[T]()
 	switch {
+	case kernel == avx512 && ks.avx512 != nil:
+		gemmTiled(sc, *ks.avx512, m, n, k, a, rsA, psA, b, ldb, c, ldc)
+	case kernel >= avx2 && ks.avx2 != nil:
+		gemmTiled(sc, *ks.avx2, m, n, k, a, rsA, psA, b, ldb, c, ldc)
 	case psA == 1 && rsA >= k:
-		blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, blas64.General{Rows: m, Cols: k, Stride: rsA, Data: a}, bg, 0, cg)
+		ks.blas(blas.NoTrans, m, n, k, a, rsA, b, ldb, c, ldc)
 	case rsA == 1 && psA >= m:
-		blas64.Gemm(blas.Trans, blas.NoTrans, 1, blas64.General{Rows: k, Cols: m, Stride: psA, Data: a}, bg, 0, cg)
+		ks.blas(blas.Trans, m, n, k, a, psA, b, ldb, c, ldc)
 	default:
 		gemmRef(m, n, k, a, rsA, psA, b, ldb, c, ldc)
 	}
 }
 
+// blasGemm64 and blasGemm32 set c = op(a)·b with gonum's BLAS, op(a) being
+// the m×k a (row stride lda) or, with tA = blas.Trans, the transpose of the
+// k×m a: the generic path's matrix products.
+func blasGemm64(tA blas.Transpose, m, n, k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int) {
+	ga := blas64.General{Rows: m, Cols: k, Stride: lda, Data: a}
+	if tA == blas.Trans {
+		ga.Rows, ga.Cols = k, m
+	}
+	blas64.Gemm(tA, blas.NoTrans, 1, ga, blas64.General{Rows: k, Cols: n, Stride: ldb, Data: b}, 0, blas64.General{Rows: m, Cols: n, Stride: ldc, Data: c})
+}
+
+func blasGemm32(tA blas.Transpose, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	ga := blas32.General{Rows: m, Cols: k, Stride: lda, Data: a}
+	if tA == blas.Trans {
+		ga.Rows, ga.Cols = k, m
+	}
+	blas32.Gemm(tA, blas.NoTrans, 1, ga, blas32.General{Rows: k, Cols: n, Stride: ldb, Data: b}, 0, blas32.General{Rows: m, Cols: n, Stride: ldc, Data: c})
+}
+
 // scratch holds gemm's packing buffers and edge block, so that
 // steady-state training allocates nothing (a block on the stack would
 // escape through the micro-kernel's function value).
-type scratch struct {
-	a, b []float64
-	tile [maxTile]float64
+type scratch[T Float] struct {
+	a, b []T
+	tile [maxTile]T
 }
 
 // gemmTiled is gemm with the micro-kernel t.kern, or an edge tiling's on a
@@ -104,9 +120,9 @@ type scratch struct {
 // a weight gradient or a layer of one output) are packed into zero-padded
 // blocks, computed whole, and the valid part copied out. The wasted
 // arithmetic on the padding costs less than a scalar loop over the edge.
-func gemmTiled(sc *scratch, t tiling, m, n, k int, a []float64, rsA, psA int, b []float64, ldb int, c []float64, ldc int) {
+func gemmTiled[T Float](sc *scratch[T], t tiling[T], m, n, k int, a []T, rsA, psA int, b []T, ldb int, c []T, ldc int) {
 	if sc == nil {
-		sc = new(scratch)
+		sc = new(scratch[T])
 	}
 	mr, nr := t.mr, t.nr
 	i0, j0 := m-m%mr, n-n%nr
@@ -120,7 +136,7 @@ func gemmTiled(sc *scratch, t tiling, m, n, k int, a []float64, rsA, psA int, b 
 	// bp is b's edge columns padded to nr, packed when first needed (a
 	// narrow tiling reuses sc.b); ap is Â's edge rows padded to mr, laid
 	// out p-major (row stride 1, column stride mr).
-	var bp []float64
+	var bp []T
 	packB := func() {
 		sc.b = growTo(sc.b, nr*k)
 		bp = sc.b
@@ -131,7 +147,7 @@ func gemmTiled(sc *scratch, t tiling, m, n, k int, a []float64, rsA, psA int, b 
 		}
 	}
 	if j0 < n && i0 > 0 {
-		if e := t.narrow; e != nil && n-j0 <= e.nr {
+		if e := t.narrow; e != nil && n-j0 <= max(e.nr, t.narrowMax) {
 			gemmTiled(sc, *e, i0, n-j0, k, a, rsA, psA, b[j0:], ldb, c[j0:], ldc)
 		} else {
 			packB()
@@ -175,7 +191,7 @@ func gemmTiled(sc *scratch, t tiling, m, n, k int, a []float64, rsA, psA int, b 
 
 // copyTile copies the top-left rows × cols of a block with row stride
 // ldt into c.
-func copyTile(c []float64, ldc int, tile []float64, ldt, rows, cols int) {
+func copyTile[T Float](c []T, ldc int, tile []T, ldt, rows, cols int) {
 	for r := 0; r < rows; r++ {
 		// An element loop: the edges are a few columns wide, too few
 		// for copy's call to memmove to pay.
@@ -187,11 +203,11 @@ func copyTile(c []float64, ldc int, tile []float64, ldt, rows, cols int) {
 }
 
 // gemmRef is gemm with plain loops, one strided dot product per element:
-// the portable fallback for strides that blas64 cannot express.
-func gemmRef(m, n, k int, a []float64, rsA, psA int, b []float64, ldb int, c []float64, ldc int) {
+// the portable fallback for strides that gonum's BLAS cannot express.
+func gemmRef[T Float](m, n, k int, a []T, rsA, psA int, b []T, ldb int, c []T, ldc int) {
 	for i := 0; i < m; i++ {
 		for j := 0; j < n; j++ {
-			var s float64
+			var s T
 			pa, pb := i*rsA, j
 			for p := 0; p < k; p++ {
 				s += a[pa] * b[pb]
@@ -205,7 +221,7 @@ func gemmRef(m, n, k int, a []float64, rsA, psA int, b []float64, ldb int, c []f
 
 // transpose sets dst (cols × rows) to the transpose of the rows × cols
 // row-major src. It panics if either is shorter than rows·cols.
-func transpose(dst []float64, rows, cols int, src []float64) {
+func transpose[T Float](dst []T, rows, cols int, src []T) {
 	src, dst = src[:rows*cols], dst[:rows*cols]
 	if rows == 1 || cols == 1 {
 		// A vector's transpose has its layout (the single output row
@@ -214,10 +230,10 @@ func transpose(dst []float64, rows, cols int, src []float64) {
 		return
 	}
 	r0, c0 := 0, 0
-	if vectorised() && rows >= 4 && cols >= 4 {
+	if tr := kernelsOf[T]().transpose; tr != nil && vectorised() && rows >= 4 && cols >= 4 {
 		// The kernel does the 4×4 blocks; the loops below, the edges.
 		r0, c0 = rows&^3, cols&^3
-		transposeAVX2(rows, cols, &dst[0], &src[0])
+		tr(rows, cols, &dst[0], &src[0])
 	}
 	transposeBlock(dst, rows, cols, src, 0, rows, c0, cols)
 	transposeBlock(dst, rows, cols, src, r0, rows, 0, c0)
@@ -225,7 +241,7 @@ func transpose(dst []float64, rows, cols int, src []float64) {
 
 // transposeBlock is transpose restricted to src's rows [i0, i1) and
 // columns [j0, j1).
-func transposeBlock(dst []float64, rows, cols int, src []float64, i0, i1, j0, j1 int) {
+func transposeBlock[T Float](dst []T, rows, cols int, src []T, i0, i1, j0, j1 int) {
 	for j := j0; j < j1; j++ {
 		d := dst[j*rows+i0 : j*rows+i1]
 		for i := range d {
@@ -235,7 +251,7 @@ func transposeBlock(dst []float64, rows, cols int, src []float64, i0, i1, j0, j1
 }
 
 // addRow adds v to every row of the row-major matrix a with len(v) columns.
-func addRow(a, v []float64) {
+func addRow[T Float](a, v []T) {
 	w := len(v)
 	for r := 0; r+w <= len(a); r += w {
 		row := a[r : r+w]
@@ -246,7 +262,7 @@ func addRow(a, v []float64) {
 }
 
 // colSum sets dst[j] to the sum of column j of the m×n matrix a.
-func colSum(dst []float64, m, n int, a []float64, lda int) {
+func colSum[T Float](dst []T, m, n int, a []T, lda int) {
 	dst = dst[:n]
 	fill(dst, 0)
 	for i := 0; i < m; i++ {

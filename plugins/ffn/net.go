@@ -1,6 +1,6 @@
 // Package ffn is the built-in feedforward network: the textbook's
-// return-prediction model and everything needed to train it, in float64 on
-// the CPU, matching PyTorch's numbers.
+// return-prediction model and everything needed to train it, in float64
+// (Net) or float32 (Net32) on the CPU, matching PyTorch's numbers.
 //
 // Each hidden layer is Linear → BatchNorm1d → activation → Dropout, followed
 // by a final Linear with no activation, as
@@ -12,7 +12,7 @@
 // Parameters are named as PyTorch's state_dict names them, e.g.
 // "network.0.weight", "network.1.running_mean".
 //
-// A Net is not safe for concurrent use; concurrent trials each build their
+// A Network is not safe for concurrent use; concurrent trials each build their
 // own (they may share the read-only training data).
 package ffn
 
@@ -76,11 +76,11 @@ func (c Config) NumParams() int {
 // storage, so they show the current values without copying; they stay valid
 // for the network's life. Grad is nil for a buffer (BatchNorm's running
 // statistics).
-type Param struct {
+type Param[T Float] struct {
 	Name  string // e.g. "network.0.weight"
 	Shape []int  // PyTorch's shape: [out, in] for a Linear weight
-	Value []float64
-	Grad  []float64
+	Value []T
+	Grad  []T
 }
 
 // Layer describes one module of the network for a graph view.
@@ -93,73 +93,85 @@ type Layer struct {
 }
 
 // hiddenLayer holds the views and per-batch workspace of one hidden layer.
-type hiddenLayer struct {
+type hiddenLayer[T Float] struct {
 	in, out               int
-	w, b, gamma, beta     []float64 // parameter views into Net.theta
-	wT                    []float64 // w transposed (in × out), refreshed by each Forward
-	dw, db, dgamma, dbeta []float64 // gradient views into Net.grad
-	runMean, runVar       []float64 // buffer views into Net.stats
+	w, b, gamma, beta     []T // parameter views into Network.theta
+	wT                    []T // w transposed (in × out), refreshed by each Forward
+	dw, db, dgamma, dbeta []T // gradient views into Network.grad
+	runMean, runVar       []T // buffer views into Network.stats
 
 	// Workspace for one batch, rows × out, row-major.
-	xhat []float64 // normalised pre-activation (BatchNorm's x̂)
-	h    []float64 // activation output
-	d    []float64 // dropout output: the next layer's input (aliases h without dropout)
-	mask []float64 // dropout scale per element: 0 or 1/(1−p); all ones without dropout
+	xhat []T // normalised pre-activation (BatchNorm's x̂)
+	h    []T // activation output
+	d    []T // dropout output: the next layer's input (aliases h without dropout)
+	mask []T // dropout scale per element: 0 or 1/(1−p); all ones without dropout
 	// Per feature, of the last forward pass: 1/sqrt(var + eps), and the mean
 	// subtracted from the Linear's output without its bias (the batch mean,
 	// or running_mean − bias; see Forward). Backward reuses mean as scratch.
 	// variance is the batch's biased variance of the last training pass.
-	invStd   []float64
-	mean     []float64
-	variance []float64
+	invStd   []T
+	mean     []T
+	variance []T
 	// Backward scratch per feature: the means of g and g·x̂.
-	meanG, meanGX []float64
+	meanG, meanGX []T
 	// frozen is set when the last training pass normalised with the running
 	// statistics (a batch of one row; see Forward).
 	frozen bool
 }
 
-// Net is a feedforward network with its parameters, gradients and the
-// workspace of one batch.
-type Net struct {
+// Network is a feedforward network computing in T, with its parameters,
+// gradients and the workspace of one batch.
+type Network[T Float] struct {
 	cfg    Config
-	hidden []hiddenLayer
-	outW   []float64 // final Linear, OutputDim × last width
-	outB   []float64
-	outDW  []float64
-	outDB  []float64
-	outWT  []float64 // outW transposed
+	hidden []hiddenLayer[T]
+	outW   []T // final Linear, OutputDim × last width
+	outB   []T
+	outDW  []T
+	outDB  []T
+	outWT  []T // outW transposed
 
-	theta []float64 // every trainable parameter, in state_dict order
-	grad  []float64 // their gradients, laid out as theta
-	stats []float64 // BatchNorm running statistics
+	theta []T // every trainable parameter, in state_dict order
+	grad  []T // their gradients, laid out as theta
+	stats []T // BatchNorm running statistics
 
-	params  []Param
-	buffers []Param
+	params  []Param[T]
+	buffers []Param[T]
 	layers  []Layer
 
 	src  rand.Source // dropout masks
+	dm   dropMask    // the last mask's generator (here, not on the stack, for the assembly)
 	rows int         // rows the workspace holds
-	out  []float64   // rows × OutputDim output of the last forward pass
-	in   []float64   // input of the last forward pass (not owned)
+	out  []T         // rows × OutputDim output of the last forward pass
+	in   []T         // input of the last forward pass (not owned)
 	// trained records that the last forward pass was in training mode.
 	trained bool
-	gbufA   []float64 // backward scratch, rows × widest layer
-	gbufB   []float64
-	sc      scratch // gemm's packing buffers
+	gbufA   []T // backward scratch, rows × widest layer
+	gbufB   []T
+	sc      scratch[T] // gemm's packing buffers
 }
 
-// New returns a network initialised as PyTorch initialises its modules:
-// Linear weights Kaiming-uniform with a = √5, i.e. U(±1/√fan_in), biases
-// U(±1/√fan_in), BatchNorm γ = 1, β = 0, running mean 0 and variance 1. The
-// source src draws the initial weights and, later, the dropout masks; the
-// same source state gives the same network and masks.
-func New(cfg Config, src rand.Source) (*Net, error) {
+// Net is the float64 network, the default; Net32 the float32 one.
+type (
+	Net   = Network[float64]
+	Net32 = Network[float32]
+)
+
+// New returns a float64 network; see NewNetwork.
+func New(cfg Config, src rand.Source) (*Net, error) { return NewNetwork[float64](cfg, src) }
+
+// NewNetwork returns a network computing in T, initialised as PyTorch
+// initialises its modules: Linear weights Kaiming-uniform with a = √5, i.e.
+// U(±1/√fan_in), biases U(±1/√fan_in), BatchNorm γ = 1, β = 0, running mean
+// 0 and variance 1. The source src draws the initial weights and, later,
+// the dropout masks; the same source state gives the same network and
+// masks. The float32 network's initial weights are the float64 network's,
+// rounded to float32.
+func NewNetwork[T Float](cfg Config, src rand.Source) (*Network[T], error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	cfg.HiddenDims = append([]int(nil), cfg.HiddenDims...)
-	n := &Net{cfg: cfg, src: src}
+	n := &Network[T]{cfg: cfg, src: src}
 	n.allocate()
 	n.initialise(rand.New(src))
 	return n, nil
@@ -167,35 +179,35 @@ func New(cfg Config, src rand.Source) (*Net, error) {
 
 // allocate lays out the parameters, gradients and buffers and builds their
 // named views and the layer list.
-func (n *Net) allocate() {
+func (n *Network[T]) allocate() {
 	cfg := n.cfg
 	nstats := 0
 	for _, h := range cfg.HiddenDims {
 		nstats += 2 * h // running mean and variance
 	}
-	n.theta = make([]float64, cfg.NumParams())
-	n.grad = make([]float64, len(n.theta))
-	n.stats = make([]float64, nstats)
+	n.theta = make([]T, cfg.NumParams())
+	n.grad = make([]T, len(n.theta))
+	n.stats = make([]T, nstats)
 
 	off, soff := 0, 0
 	in := cfg.InputDim
-	take := func(name string, shape ...int) ([]float64, []float64) {
+	take := func(name string, shape ...int) ([]T, []T) {
 		k := 1
 		for _, s := range shape {
 			k *= s
 		}
 		v, g := n.theta[off:off+k:off+k], n.grad[off:off+k:off+k]
 		off += k
-		n.params = append(n.params, Param{Name: name, Shape: shape, Value: v, Grad: g})
+		n.params = append(n.params, Param[T]{Name: name, Shape: shape, Value: v, Grad: g})
 		return v, g
 	}
-	buffer := func(name string, k int) []float64 {
+	buffer := func(name string, k int) []T {
 		v := n.stats[soff : soff+k : soff+k]
 		soff += k
-		n.buffers = append(n.buffers, Param{Name: name, Shape: []int{k}, Value: v})
+		n.buffers = append(n.buffers, Param[T]{Name: name, Shape: []int{k}, Value: v})
 		return v
 	}
-	n.hidden = make([]hiddenLayer, len(cfg.HiddenDims))
+	n.hidden = make([]hiddenLayer[T], len(cfg.HiddenDims))
 	for i, h := range cfg.HiddenDims {
 		l := &n.hidden[i]
 		l.in, l.out = in, h
@@ -206,12 +218,12 @@ func (n *Net) allocate() {
 		l.beta, l.dbeta = take(bn+".bias", h)
 		l.runMean = buffer(bn+".running_mean", h)
 		l.runVar = buffer(bn+".running_var", h)
-		l.wT = make([]float64, in*h)
-		l.invStd = make([]float64, h)
-		l.variance = make([]float64, h)
-		l.mean = make([]float64, h)
-		l.meanG = make([]float64, h)
-		l.meanGX = make([]float64, h)
+		l.wT = make([]T, in*h)
+		l.invStd = make([]T, h)
+		l.variance = make([]T, h)
+		l.mean = make([]T, h)
+		l.meanG = make([]T, h)
+		l.meanGX = make([]T, h)
 		n.layers = append(n.layers,
 			Layer{Name: lin, Op: "Linear", Params: []string{lin + ".weight", lin + ".bias"}, In: in, Out: h},
 			Layer{Name: bn, Op: "BatchNorm1d", Params: []string{bn + ".weight", bn + ".bias", bn + ".running_mean", bn + ".running_var"}, In: h, Out: h},
@@ -223,17 +235,17 @@ func (n *Net) allocate() {
 	last := moduleName(4 * len(cfg.HiddenDims))
 	n.outW, n.outDW = take(last+".weight", cfg.OutputDim, in)
 	n.outB, n.outDB = take(last+".bias", cfg.OutputDim)
-	n.outWT = make([]float64, in*cfg.OutputDim)
+	n.outWT = make([]T, in*cfg.OutputDim)
 	n.layers = append(n.layers, Layer{Name: last, Op: "Linear", Params: []string{last + ".weight", last + ".bias"}, In: in, Out: cfg.OutputDim})
 }
 
 func moduleName(i int) string { return "network." + strconv.Itoa(i) }
 
 // initialise draws the parameters as PyTorch's reset_parameters does.
-func (n *Net) initialise(rng *rand.Rand) {
-	uniform := func(v []float64, bound float64) {
+func (n *Network[T]) initialise(rng *rand.Rand) {
+	uniform := func(v []T, bound float64) {
 		for i := range v {
-			v[i] = (2*rng.Float64() - 1) * bound
+			v[i] = T((2*rng.Float64() - 1) * bound)
 		}
 	}
 	for i := range n.hidden {
@@ -260,21 +272,21 @@ func flag(b bool) int {
 }
 
 // growTo returns v resliced to n elements, reallocated only if too short.
-func growTo(v []float64, n int) []float64 {
+func growTo[T Float](v []T, n int) []T {
 	if cap(v) < n {
-		return make([]float64, n)
+		return make([]T, n)
 	}
 	return v[:n]
 }
 
-func fill(v []float64, x float64) {
+func fill[T Float](v []T, x T) {
 	for i := range v {
 		v[i] = x
 	}
 }
 
 // lastWidth is the width of the final Linear's input.
-func (n *Net) lastWidth() int {
+func (n *Network[T]) lastWidth() int {
 	if len(n.hidden) == 0 {
 		return n.cfg.InputDim
 	}
@@ -282,7 +294,7 @@ func (n *Net) lastWidth() int {
 }
 
 // Config returns the network's architecture.
-func (n *Net) Config() Config {
+func (n *Network[T]) Config() Config {
 	c := n.cfg
 	c.HiddenDims = append([]int(nil), c.HiddenDims...)
 	return c
@@ -290,31 +302,31 @@ func (n *Net) Config() Config {
 
 // Params returns the trainable parameters in state_dict order. The views
 // alias the network; the returned slice must not be modified.
-func (n *Net) Params() []Param { return n.params }
+func (n *Network[T]) Params() []Param[T] { return n.params }
 
 // Param returns the parameter or buffer with the given name.
-func (n *Net) Param(name string) (Param, bool) {
-	for _, list := range [][]Param{n.params, n.buffers} {
+func (n *Network[T]) Param(name string) (Param[T], bool) {
+	for _, list := range [][]Param[T]{n.params, n.buffers} {
 		for _, p := range list {
 			if p.Name == name {
 				return p, true
 			}
 		}
 	}
-	return Param{}, false
+	return Param[T]{}, false
 }
 
 // Layers describes the modules in order, with their widths, for a graph
 // view. The returned slice must not be modified.
-func (n *Net) Layers() []Layer { return n.layers }
+func (n *Network[T]) Layers() []Layer { return n.layers }
 
 // NumParams returns the number of trainable scalars.
-func (n *Net) NumParams() int { return len(n.theta) }
+func (n *Network[T]) NumParams() int { return len(n.theta) }
 
 // reserve sizes the workspace for batches of up to rows rows. It allocates
 // only when a batch is larger than any before, so steady-state training
 // allocates nothing.
-func (n *Net) reserve(rows int) {
+func (n *Network[T]) reserve(rows int) {
 	if rows <= n.rows {
 		return
 	}
@@ -322,11 +334,11 @@ func (n *Net) reserve(rows int) {
 	for i := range n.hidden {
 		l := &n.hidden[i]
 		k := rows * l.out
-		l.xhat = make([]float64, k)
-		l.h = make([]float64, k)
-		l.mask = make([]float64, k)
+		l.xhat = make([]T, k)
+		l.h = make([]T, k)
+		l.mask = make([]T, k)
 		if n.cfg.Dropout > 0 {
-			l.d = make([]float64, k)
+			l.d = make([]T, k)
 		} else {
 			// Without dropout the mask is all ones, so that Backward
 			// multiplies by it unconditionally.
@@ -335,9 +347,9 @@ func (n *Net) reserve(rows int) {
 		}
 		widest = max(widest, l.out)
 	}
-	n.out = make([]float64, rows*n.cfg.OutputDim)
-	n.gbufA = make([]float64, rows*widest)
-	n.gbufB = make([]float64, rows*widest)
+	n.out = make([]T, rows*n.cfg.OutputDim)
+	n.gbufA = make([]T, rows*widest)
+	n.gbufB = make([]T, rows*widest)
 	n.rows = rows
 }
 
@@ -354,7 +366,7 @@ func (n *Net) reserve(rows int) {
 //
 // Forward keeps a reference to x for Backward. It panics if len(x) is not
 // rows·InputDim or rows < 1.
-func (n *Net) Forward(x []float64, rows int, train bool) []float64 {
+func (n *Network[T]) Forward(x []T, rows int, train bool) []T {
 	if rows < 1 || len(x) != rows*n.cfg.InputDim {
 		panic(fmt.Sprintf("ffn: Forward: %d values for %d rows of %d inputs", len(x), rows, n.cfg.InputDim))
 	}
@@ -379,33 +391,31 @@ func (n *Net) Forward(x []float64, rows int, train bool) []float64 {
 		w := l.out
 		h := l.h[:rows*w]
 		relu := n.cfg.Activation == ReLU
-		switch {
-		case vectorised() && w%4 == 0:
-			if l.frozen {
-				l.normaliseRunning()
-			} else {
-				bnStatsAVX2(rows, w, &z[0], &l.mean[0], &l.variance[0], &l.invStd[0], 1/float64(rows), bnEps)
-				l.updateRunning(rows)
-			}
-			normAffineAVX2(rows, w, &z[0], &h[0], &l.mean[0], &l.invStd[0], &l.gamma[0], &l.beta[0], flag(relu))
-		default:
-			if l.frozen {
-				l.normaliseRunning()
+		ks := kernelsOf[T]()
+		if l.frozen {
+			l.normaliseRunning()
+		} else {
+			if f := ks.bnStats; f != nil && ks.elementwise(w) {
+				f(rows, w, &z[0], &l.mean[0], &l.variance[0], &l.invStd[0], 1/T(rows), bnEps)
 			} else {
 				l.batchStatistics(rows)
-				l.updateRunning(rows)
 			}
+			l.updateRunning(rows)
+		}
+		if f := ks.normAffine; f != nil && ks.elementwise(w) {
+			f(rows, w, &z[0], &h[0], &l.mean[0], &l.invStd[0], &l.gamma[0], &l.beta[0], flag(relu))
+		} else {
 			normaliseAffine(z, h, l.mean, l.invStd, l.gamma, l.beta)
 			relu = false
 		}
 		if !relu {
-			n.cfg.Activation.apply(h)
+			activate(n.cfg.Activation, h)
 		}
 		in = h
 		if n.cfg.Dropout > 0 && train {
-			dm := newDropMask(n.cfg.Dropout, n.src.Uint64())
+			n.dm = newDropMask(n.cfg.Dropout, n.src.Uint64())
 			in = l.d[:rows*w]
-			dm.apply(in, l.mask[:rows*w], h)
+			applyDropout(&n.dm, in, l.mask[:rows*w], h)
 		}
 		width = w
 	}
@@ -418,10 +428,10 @@ func (n *Net) Forward(x []float64, rows int, train bool) []float64 {
 
 // batchStatistics sets the batch's mean, biased variance and
 // 1/sqrt(var + eps) of z (rows × out), as bnStatsAVX2 does.
-func (l *hiddenLayer) batchStatistics(rows int) {
+func (l *hiddenLayer[T]) batchStatistics(rows int) {
 	z := l.xhat[:rows*l.out]
 	colSum(l.mean, rows, l.out, z, l.out)
-	inv := 1 / float64(rows)
+	inv := 1 / T(rows)
 	for j := range l.mean {
 		l.mean[j] *= inv
 	}
@@ -437,14 +447,18 @@ func (l *hiddenLayer) batchStatistics(rows int) {
 	}
 	for j, s := range variance {
 		variance[j] = s * inv
-		l.invStd[j] = 1 / math.Sqrt(variance[j]+bnEps)
+		l.invStd[j] = 1 / sqrt(variance[j]+bnEps)
 	}
 }
 
+// sqrt is math.Sqrt in T: for float32, the square root of a float32 number
+// computed in float64 and rounded is the correctly rounded float32 one.
+func sqrt[T Float](x T) T { return T(math.Sqrt(float64(x))) }
+
 // updateRunning moves the running statistics toward the batch's mean and
 // unbiased variance (of a batch of rows ≥ 2 rows).
-func (l *hiddenLayer) updateRunning(rows int) {
-	unbias := float64(rows) / float64(rows-1)
+func (l *hiddenLayer[T]) updateRunning(rows int) {
+	unbias := T(rows) / T(rows-1)
 	for j, v := range l.variance {
 		// z lacks the Linear's bias (see Forward): the batch mean of the
 		// layer's real output is mean + b.
@@ -456,16 +470,16 @@ func (l *hiddenLayer) updateRunning(rows int) {
 // normaliseRunning sets the mean and 1/sqrt(var + eps) that normalise with
 // the running statistics. The mean absorbs the Linear's bias, which z lacks
 // (see Forward): (z + b − running_mean) = (z − (running_mean − b)).
-func (l *hiddenLayer) normaliseRunning() {
+func (l *hiddenLayer[T]) normaliseRunning() {
 	for j, v := range l.runVar {
 		l.mean[j] = l.runMean[j] - l.b[j]
-		l.invStd[j] = 1 / math.Sqrt(v+bnEps)
+		l.invStd[j] = 1 / sqrt(v+bnEps)
 	}
 }
 
 // normaliseAffine sets, row by row, x̂ = (z − mean)·invStd in place of z
 // and h = γ·x̂ + β: BatchNorm's normalisation and affine map in one pass.
-func normaliseAffine(z, h, mean, invStd, gamma, beta []float64) {
+func normaliseAffine[T Float](z, h, mean, invStd, gamma, beta []T) {
 	w := len(mean)
 	for r := 0; r+w <= len(z); r += w {
 		zr := z[r : r+w]
@@ -501,11 +515,13 @@ type dropMask struct {
 	scale     float64 // 1/(1 − p)
 	sign      uint32  // 0x80000000
 	threshold uint32  // drop when the word is below
+	scale32   float32 // scale rounded to float32, for dropoutAVX2F32
 }
 
 func newDropMask(p float64, seed uint64) dropMask {
 	thr := uint32(p * (1 << 32)) // p < 1, so below 2³²
 	dm := dropMask{thrFlip: thr ^ 0x80000000, scale: 1 / (1 - p), sign: 0x80000000, threshold: thr}
+	dm.scale32 = float32(dm.scale)
 	for l := range dm.s0 {
 		dm.s0[l], seed = splitmix64(seed)
 		dm.s1[l], seed = splitmix64(seed)
@@ -527,16 +543,16 @@ func splitmix64(s uint64) (out, next uint64) {
 }
 
 // apply draws a mask for h, stores it in mask and sets d = h·mask.
-func (dm *dropMask) apply(d, mask, h []float64) {
+func applyDropout[T Float](dm *dropMask, d, mask, h []T) {
 	d, mask = d[:len(h)], mask[:len(h)]
 	start := 0
-	if vectorised() {
+	if f := kernelsOf[T]().dropout; f != nil && vectorised() {
 		start = len(h) &^ 7
 		if start > 0 {
-			dropoutAVX2(start/8, &h[0], &d[0], &mask[0], dm)
+			f(start/8, &h[0], &d[0], &mask[0], dm)
 		}
 	}
-	scale := math.Float64bits(dm.scale)
+	scale := T(dm.scale)
 	var words [8]uint32
 	for base := start; base < len(h); base += 8 {
 		for l := range dm.s0 {
@@ -548,8 +564,8 @@ func (dm *dropMask) apply(d, mask, h []float64) {
 			words[2*l], words[2*l+1] = uint32(o), uint32(o>>32)
 		}
 		for q, word := range words[:min(8, len(h)-base)] {
-			drop := uint64((int64(word) - int64(dm.threshold)) >> 63) // all ones to drop
-			m := math.Float64frombits(scale &^ drop)
+			keep := 1 + (int64(word)-int64(dm.threshold))>>63 // 0 to drop, else 1: no branch
+			m := T(keep) * scale                              // +0 or the scale, exactly
 			mask[base+q] = m
 			d[base+q] = h[base+q] * m
 		}
@@ -562,7 +578,7 @@ func (dm *dropMask) apply(d, mask, h []float64) {
 // accumulate. It panics if the last Forward pass was not in training mode
 // (an eval pass keeps no dropout mask or batch statistics) or if dOut's
 // length does not match it.
-func (n *Net) Backward(dOut []float64) {
+func (n *Network[T]) Backward(dOut []T) {
 	if !n.trained {
 		panic("ffn: Backward without a training-mode Forward pass")
 	}
@@ -611,25 +627,25 @@ func (n *Net) Backward(dOut []float64) {
 //	dz = γ·invStd/N · (N·g − Σg − x̂·Σ(g·x̂)).
 //
 // With running statistics (a frozen pass), dz = γ·invStd·g.
-func (l *hiddenLayer) batchNormBackward(g []float64, rows int, act Activation) {
+func (l *hiddenLayer[T]) batchNormBackward(g []T, rows int, act Activation) {
 	w := l.out
 	xhat := l.xhat[:rows*w]
 	sumG, sumGX, db := l.dbeta[:w], l.dgamma[:w], l.db[:w]
 	fill(sumG, 0)
 	fill(sumGX, 0)
 	fill(db, 0)
-	vector := vectorised() && w%4 == 0
-	if vector {
+	ks := kernelsOf[T]()
+	if f := ks.bnSums; f != nil && ks.elementwise(w) {
 		// The kernel applies ReLU's derivative and the mask itself.
 		relu := act == ReLU
 		if !relu {
-			act.backward(g, l.h, l.mask)
+			activationBackward(act, g, l.h, l.mask)
 		}
-		bnSumsAVX2(rows, w, &g[0], &xhat[0], &sumG[0], &sumGX[0], &l.h[0], &l.mask[0], flag(relu))
+		f(rows, w, &g[0], &xhat[0], &sumG[0], &sumGX[0], &l.h[0], &l.mask[0], flag(relu))
 	} else {
 		for r := 0; r < rows; r++ {
 			gr := g[r*w : (r+1)*w]
-			act.backward(gr, l.h[r*w:(r+1)*w], l.mask[r*w:(r+1)*w])
+			activationBackward(act, gr, l.h[r*w:(r+1)*w], l.mask[r*w:(r+1)*w])
 			xr, sg, sgx := xhat[r*w:r*w+len(gr)], sumG[:len(gr)], sumGX[:len(gr)]
 			for j, v := range gr {
 				sg[j] += v
@@ -655,14 +671,14 @@ func (l *hiddenLayer) batchNormBackward(g []float64, rows int, act Activation) {
 		}
 		return
 	}
-	inv := 1 / float64(rows)
+	inv := 1 / T(rows)
 	meanG, meanGX := l.meanG[:w], l.meanGX[:w]
 	for j := range sumG {
 		meanG[j] = inv * sumG[j]
 		meanGX[j] = inv * sumGX[j]
 	}
-	if vector {
-		bnDzAVX2(rows, w, &g[0], &xhat[0], &k[0], &meanG[0], &meanGX[0], &db[0])
+	if f := ks.bnDz; f != nil && ks.elementwise(w) {
+		f(rows, w, &g[0], &xhat[0], &k[0], &meanG[0], &meanGX[0], &db[0])
 		return
 	}
 	for r := 0; r < rows; r++ {
@@ -678,17 +694,18 @@ func (l *hiddenLayer) batchNormBackward(g []float64, rows int, act Activation) {
 
 // MSE sets dst to the gradient of the mean squared error between out and y
 // with respect to out and returns the error, the mean over all elements as
-// nn.MSELoss computes it. A nil dst skips the gradient. It panics if the
-// lengths differ.
-func MSE(dst, out, y []float64) float64 {
+// nn.MSELoss computes it. A nil dst skips the gradient. The differences
+// are taken in T and the error summed in float64. It panics if the lengths
+// differ.
+func MSE[T Float](dst, out, y []T) float64 {
 	if len(out) != len(y) || (dst != nil && len(dst) != len(out)) {
 		panic("ffn: MSE: length mismatch")
 	}
 	var s float64
-	scale := 2 / float64(len(out))
+	scale := 2 / T(len(out))
 	for i, o := range out {
 		d := o - y[i]
-		s += d * d
+		s += float64(d) * float64(d)
 		if dst != nil {
 			dst[i] = scale * d
 		}

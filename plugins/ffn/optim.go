@@ -8,30 +8,34 @@ import (
 // Adam is torch.optim.Adam (not AdamW): weight decay adds WeightDecay·θ to
 // the gradient before the moment estimates, as PyTorch's L2 term does. The
 // arithmetic follows PyTorch 1.13's single-tensor implementation step for
-// step, so that parameters agree with PyTorch's to rounding.
-type Adam struct {
+// step, so that parameters agree with PyTorch's to rounding. The
+// hyperparameters are float64; the moments and the update are in T, with
+// each step's constants computed in float64 and rounded to T, as PyTorch
+// applies its Python-float constants to a float32 tensor.
+type Adam[T Float] struct {
 	LR          float64 // learning rate; the schedule may change it between steps
 	Beta1       float64
 	Beta2       float64
 	Eps         float64
 	WeightDecay float64
 
-	m, v []float64
+	m, v []T
 	t    int
+	c    adamConsts[T] // the step's constants, here for the assembly to read
 }
 
-// NewAdam returns an Adam optimiser for n parameters with PyTorch's default
-// betas (0.9, 0.999) and eps 1e-8.
-func NewAdam(n int, lr, weightDecay float64) *Adam {
-	return &Adam{LR: lr, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: weightDecay,
-		m: make([]float64, n), v: make([]float64, n)}
+// NewAdam returns an Adam optimiser for n parameters of type T with
+// PyTorch's default betas (0.9, 0.999) and eps 1e-8.
+func NewAdam[T Float](n int, lr, weightDecay float64) *Adam[T] {
+	return &Adam[T]{LR: lr, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: weightDecay,
+		m: make([]T, n), v: make([]T, n)}
 }
 
 // Step updates theta in place from its gradient grad, which it leaves as it
 // is: as in PyTorch, the decay term enters the update but not the gradient
 // (which weight and gradient histograms show). It panics if the lengths
 // differ from the optimiser's.
-func (a *Adam) Step(theta, grad []float64) {
+func (a *Adam[T]) Step(theta, grad []T) {
 	if len(theta) != len(a.m) || len(grad) != len(a.m) {
 		panic(fmt.Sprintf("ffn: Adam.Step: %d parameters and %d gradients for an optimiser of %d", len(theta), len(grad), len(a.m)))
 	}
@@ -39,28 +43,30 @@ func (a *Adam) Step(theta, grad []float64) {
 	b1, b2 := a.Beta1, a.Beta2
 	bc1 := 1 - math.Pow(b1, float64(a.t))
 	bc2 := 1 - math.Pow(b2, float64(a.t))
-	c := adamConsts{beta1: b1, omb1: 1 - b1, beta2: b2, omb2: 1 - b2, wd: a.WeightDecay,
-		stepSize: a.LR / bc1, invBc2Sqrt: 1 / math.Sqrt(bc2), eps: a.Eps}
+	c := &a.c
+	*c = adamConsts[T]{beta1: T(b1), omb1: T(1 - b1), beta2: T(b2), omb2: T(1 - b2), wd: T(a.WeightDecay),
+		stepSize: T(a.LR / bc1), invBc2Sqrt: T(1 / math.Sqrt(bc2)), eps: T(a.Eps)}
 	start := 0
-	if vectorised() {
-		start = len(a.m) &^ 3
+	ks := kernelsOf[T]()
+	if ks.adam != nil && vectorised() {
+		start = len(a.m) - len(a.m)%ks.lanes
 		if start > 0 {
-			adamAVX2(start, &theta[0], &grad[0], &a.m[0], &a.v[0], &c)
+			ks.adam(start, &theta[0], &grad[0], &a.m[0], &a.v[0], c)
 		}
 	}
-	adamGo(theta[start:], grad[start:], a.m[start:], a.v[start:], math.Sqrt(bc2), &c)
+	adamGo(theta[start:], grad[start:], a.m[start:], a.v[start:], T(math.Sqrt(bc2)), c)
 }
 
 // adamConsts are one Adam step's constants, laid out as the assembly
 // kernel reads them.
-type adamConsts struct {
-	beta1, omb1, beta2, omb2, wd, stepSize, invBc2Sqrt, eps float64
+type adamConsts[T Float] struct {
+	beta1, omb1, beta2, omb2, wd, stepSize, invBc2Sqrt, eps T
 }
 
 // adamGo is Adam's update in Go, with PyTorch's operations in PyTorch's
 // order (the assembly kernel fuses multiply-adds and multiplies by
 // 1/sqrt(bc2), which moves results by an ulp or so).
-func adamGo(theta, grad, m, v []float64, bc2Sqrt float64, c *adamConsts) {
+func adamGo[T Float](theta, grad, m, v []T, bc2Sqrt T, c *adamConsts[T]) {
 	theta, grad, v = theta[:len(m)], grad[:len(m)], v[:len(m)]
 	for i, g := range grad {
 		if c.wd != 0 {
@@ -69,22 +75,23 @@ func adamGo(theta, grad, m, v []float64, bc2Sqrt float64, c *adamConsts) {
 		mi := m[i]*c.beta1 + c.omb1*g
 		vi := v[i]*c.beta2 + c.omb2*(g*g)
 		m[i], v[i] = mi, vi
-		theta[i] -= c.stepSize * (mi / (math.Sqrt(vi)/bc2Sqrt + c.eps))
+		theta[i] -= c.stepSize * (mi / (sqrt(vi)/bc2Sqrt + c.eps))
 	}
 }
 
 // clipGradNorm scales grad so that its Euclidean norm is at most maxNorm, as
 // torch.nn.utils.clip_grad_norm_ does (factor maxNorm/(norm + 1e-6) when
-// that is below 1), and returns the norm before clipping.
-func clipGradNorm(grad []float64, maxNorm float64) float64 {
+// that is below 1), and returns the norm before clipping. The norm is
+// summed in float64 and the factor rounded to T.
+func clipGradNorm[T Float](grad []T, maxNorm float64) float64 {
 	var s float64
 	for _, g := range grad {
-		s += g * g
+		s += float64(g) * float64(g)
 	}
 	norm := math.Sqrt(s)
 	if c := maxNorm / (norm + 1e-6); c < 1 {
 		for i := range grad {
-			grad[i] *= c
+			grad[i] *= T(c)
 		}
 	}
 	return norm

@@ -14,6 +14,9 @@ type State struct {
 	Epochs int    // epochs done: the run continues with epoch Epochs (from 0)
 	Result Result // of those epochs
 
+	// The arrays are float64 also for a float32 network: its numbers
+	// widen exactly and narrow back to themselves.
+
 	Theta []float64 // the parameters, in state_dict order
 	Stats []float64 // the BatchNorm running statistics
 
@@ -66,7 +69,7 @@ type Options struct {
 
 // capture fills s with the run's state after epochs epochs; the slices
 // are reused from one call to the next.
-func (t *trainer) capture(s *State, epochs int, res Result, stop *EarlyStopping) error {
+func (t *trainer[T]) capture(s *State, epochs int, res Result, stop *EarlyStopping) error {
 	m, ok := t.src.(encoding.BinaryMarshaler)
 	if !ok {
 		return fmt.Errorf("ffn: the random source %T cannot save its state (it is no encoding.BinaryMarshaler)", t.src)
@@ -76,22 +79,22 @@ func (t *trainer) capture(s *State, epochs int, res Result, stop *EarlyStopping)
 		return fmt.Errorf("ffn: saving the random source's state: %w", err)
 	}
 	s.Epochs, s.Result, s.RNG, s.AdamStep = epochs, res, rng, t.adam.t
-	s.Theta = append(s.Theta[:0], t.net.theta...)
-	s.Stats = append(s.Stats[:0], t.net.stats...)
+	s.Theta = widen(s.Theta, t.net.theta)
+	s.Stats = widen(s.Stats, t.net.stats)
 	s.Perm = append(s.Perm[:0], t.perm...)
-	s.AdamM = append(s.AdamM[:0], t.adam.m...)
-	s.AdamV = append(s.AdamV[:0], t.adam.v...)
+	s.AdamM = widen(s.AdamM, t.adam.m)
+	s.AdamV = widen(s.AdamV, t.adam.v)
 	s.Stop = EarlyStopState{Best: stop.best, BestEpoch: stop.bestEpoch, Bad: stop.bad, Seen: stop.seen}
 	if t.bestTheta != nil {
-		s.BestTheta = append(s.BestTheta[:0], t.bestTheta...)
-		s.BestStats = append(s.BestStats[:0], t.bestStats...)
+		s.BestTheta = widen(s.BestTheta, t.bestTheta)
+		s.BestStats = widen(s.BestStats, t.bestStats)
 	}
 	return nil
 }
 
 // resume sets the run's state from s, after checking that s fits the
 // network, the configuration and the source.
-func (t *trainer) resume(s *State, stop *EarlyStopping) error {
+func (t *trainer[T]) resume(s *State, stop *EarlyStopping) error {
 	u, ok := t.src.(encoding.BinaryUnmarshaler)
 	if !ok {
 		return fmt.Errorf("ffn: the random source %T cannot take a saved state (it is no encoding.BinaryUnmarshaler)", t.src)
@@ -130,13 +133,30 @@ func (t *trainer) resume(s *State, stop *EarlyStopping) error {
 		return fmt.Errorf("ffn: the saved random state: %w", err)
 	}
 	copy(t.perm, s.Perm)
-	copy(t.net.theta, s.Theta)
-	copy(t.net.stats, s.Stats)
-	copy(t.adam.m, s.AdamM)
-	copy(t.adam.v, s.AdamV)
+	narrow(t.net.theta, s.Theta)
+	narrow(t.net.stats, s.Stats)
+	narrow(t.adam.m, s.AdamM)
+	narrow(t.adam.v, s.AdamV)
 	t.adam.t = s.AdamStep
-	copy(t.bestTheta, s.BestTheta)
-	copy(t.bestStats, s.BestStats)
+	narrow(t.bestTheta, s.BestTheta)
+	narrow(t.bestStats, s.BestStats)
 	stop.best, stop.bestEpoch, stop.bad, stop.seen = s.Stop.Best, s.Stop.BestEpoch, s.Stop.Bad, s.Stop.Seen
 	return nil
+}
+
+// widen sets dst, reused, to the values of src in float64 and returns it.
+func widen[T Float](dst []float64, src []T) []float64 {
+	dst = growTo(dst, len(src))
+	for i, v := range src {
+		dst[i] = float64(v)
+	}
+	return dst
+}
+
+// narrow copies src into dst, rounding to T (exact for numbers that widen
+// made); it copies min(len(dst), len(src)) values.
+func narrow[T Float](dst []T, src []float64) {
+	for i, v := range src[:min(len(src), len(dst))] {
+		dst[i] = T(v)
+	}
 }

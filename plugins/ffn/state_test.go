@@ -33,7 +33,15 @@ type run struct {
 // must replace everything), and requires the reports from the resumed
 // epoch on, the Result and the final parameters and statistics to be
 // bit for bit those of the uninterrupted run.
+//
+// It runs for the float64 and the float32 network: a float32 run's state
+// holds its numbers widened to float64, which narrow back exactly.
 func TestResumeIsExact(t *testing.T) {
+	t.Run("float64", testResumeIsExact[float64])
+	t.Run("float32", testResumeIsExact[float32])
+}
+
+func testResumeIsExact[T Float](t *testing.T) {
 	data := randomData(21, 200, 6)
 	net := Config{InputDim: 6, HiddenDims: []int{12, 6}, OutputDim: 1, Dropout: 0.2}
 	cases := []struct {
@@ -50,7 +58,7 @@ func TestResumeIsExact(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 5))
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			want := train(t, net, data, c.cfg, Options{})
+			want := train[T](t, net, data, c.cfg, Options{})
 			for range 4 {
 				// Stop during an epoch after the first saved state.
 				stopAt := c.every + rng.IntN(want.res.EpochsRun-c.every)
@@ -64,8 +72,11 @@ func TestResumeIsExact(t *testing.T) {
 						}
 						return nil
 					}}
-				n := mustNew(t, net, 1)
-				_, err := TrainWith(ctx, n, data, c.cfg, n.src, opts)
+				n, err := NewNetwork[T](net, rand.NewPCG(1, 2))
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, err = TrainWith(ctx, n, data, c.cfg, n.src, opts)
 				cancel()
 				if stopAt < want.res.EpochsRun && !errors.Is(err, context.Canceled) {
 					t.Fatalf("stopped after epoch %d: %v", stopAt-1, err)
@@ -73,7 +84,7 @@ func TestResumeIsExact(t *testing.T) {
 				if saved == nil {
 					t.Fatalf("no state saved in %d epochs, every %d", stopAt, c.every)
 				}
-				mustResumeExactly(t, net, data, c.cfg, saved, want)
+				mustResumeExactly[T](t, net, data, c.cfg, saved, want)
 			}
 		})
 	}
@@ -82,9 +93,9 @@ func TestResumeIsExact(t *testing.T) {
 // mustResumeExactly continues the run from saved and requires the reports
 // from the resumed epoch on, the Result and the final parameters and
 // statistics to be want's.
-func mustResumeExactly(t *testing.T, net Config, data Data, cfg TrainConfig, saved *State, want run) {
+func mustResumeExactly[T Float](t *testing.T, net Config, data Data, cfg TrainConfig, saved *State, want run) {
 	t.Helper()
-	got := train(t, net, data, cfg, Options{From: saved})
+	got := train[T](t, net, data, cfg, Options{From: saved})
 	if !slices.Equal(got.reports, want.reports[saved.Epochs:]) || got.res != want.res ||
 		!slices.Equal(got.theta, want.theta) || !slices.Equal(got.stats, want.stats) {
 		t.Fatalf("resumed after %d epochs: result %+v, want %+v; reports or parameters differ",
@@ -102,7 +113,7 @@ func TestStateOnStop(t *testing.T) {
 	data := randomData(8, 150, 5)
 	net := Config{InputDim: 5, HiddenDims: []int{7}, OutputDim: 1, Dropout: 0.1}
 	cfg := TrainConfig{LR: 0.02, BatchSize: 32, Epochs: 12, Patience: 100, RestoreBest: true}
-	want := train(t, net, data, cfg, Options{})
+	want := train[float64](t, net, data, cfg, Options{})
 	errOther := errors.New("the event sink failed")
 	cases := []struct {
 		name       string
@@ -149,7 +160,7 @@ func TestStateOnStop(t *testing.T) {
 				t.Fatalf("states saved after epochs %v, want %v", saves, c.wantSaves)
 			}
 			if c.wantResume {
-				mustResumeExactly(t, net, data, cfg, saved, want)
+				mustResumeExactly[float64](t, net, data, cfg, saved, want)
 			}
 		})
 	}
@@ -157,20 +168,22 @@ func TestStateOnStop(t *testing.T) {
 
 // train trains a network of seed 1 (or, to resume, of another seed whose
 // numbers the state replaces).
-func train(t *testing.T, cfg Config, data Data, tc TrainConfig, opts Options) run {
+func train[T Float](t *testing.T, cfg Config, data Data, tc TrainConfig, opts Options) run {
 	t.Helper()
 	seed := uint64(1)
 	if opts.From != nil {
 		seed = 99
 	}
-	n := mustNew(t, cfg, seed)
+	n, err := NewNetwork[T](cfg, rand.NewPCG(seed, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
 	var r run
 	opts.OnEpoch = func(e EpochReport) error { r.reports = append(r.reports, e); return nil }
-	var err error
 	if r.res, err = TrainWith(context.Background(), n, data, tc, n.src, opts); err != nil {
 		t.Fatal(err)
 	}
-	r.theta, r.stats = slices.Clone(n.theta), slices.Clone(n.stats)
+	r.theta, r.stats = widen(nil, n.theta), widen(nil, n.stats)
 	return r
 }
 

@@ -132,7 +132,7 @@ const evalChunk = 256
 // that ends without an error leaves the network with the parameters and
 // running statistics of its best epoch; an error leaves the last step's.
 // The Result describes the epochs run, also when an error ends training.
-func Train(ctx context.Context, net *Net, data Data, cfg TrainConfig, src rand.Source, onEpoch func(EpochReport) error) (Result, error) {
+func Train[T Float](ctx context.Context, net *Network[T], data Data, cfg TrainConfig, src rand.Source, onEpoch func(EpochReport) error) (Result, error) {
 	return TrainWith(ctx, net, data, cfg, src, Options{OnEpoch: onEpoch})
 }
 
@@ -140,7 +140,9 @@ func Train(ctx context.Context, net *Net, data Data, cfg TrainConfig, src rand.S
 // epochs and continue a run from such a state (see Options), bit for bit
 // as the uninterrupted run. Both need a source whose state can be saved
 // and set, such as *rand.PCG.
-func TrainWith(ctx context.Context, net *Net, data Data, cfg TrainConfig, src rand.Source, opts Options) (Result, error) {
+//
+// A float32 network trains on a float32 copy of data, converted once.
+func TrainWith[T Float](ctx context.Context, net *Network[T], data Data, cfg TrainConfig, src rand.Source, opts Options) (Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return Result{}, err
 	}
@@ -224,43 +226,77 @@ func TrainWith(ctx context.Context, net *Net, data Data, cfg TrainConfig, src ra
 
 // trainer holds one run's optimiser state and buffers, so that a training
 // step allocates nothing.
-type trainer struct {
-	net   *Net
-	data  Data
-	cfg   TrainConfig
-	src   rand.Source // behind rng; its state is part of a saved State
-	rng   *rand.Rand
-	adam  *Adam
-	perm  []int
-	xb    []float64 // the batch's rows, gathered
-	yb    []float64
-	dOut  []float64
-	preds []float64 // validation predictions of the last evaluation
+type trainer[T Float] struct {
+	net  *Network[T]
+	data dataOf[T]
+	cfg  TrainConfig
+	src  rand.Source // behind rng; its state is part of a saved State
+	rng  *rand.Rand
+	adam *Adam[T]
+	perm []int
+	xb   []T // the batch's rows, gathered
+	yb   []T
+	dOut []T
+	// The validation predictions of the last evaluation, and in float64
+	// for their statistics (the same slice for a float64 network).
+	preds   []T
+	preds64 []float64
 
 	// With RestoreBest, the parameters and running statistics of the best
 	// epoch so far. The first epoch always improves, so they are set
 	// before Train can reach restore.
-	bestTheta, bestStats []float64
+	bestTheta, bestStats []T
 }
 
-func newTrainer(net *Net, data Data, cfg TrainConfig, src rand.Source) *trainer {
+// dataOf is Data in T.
+type dataOf[T Float] struct {
+	Features, Targets          int
+	TrainX, TrainY, ValX, ValY []T
+}
+
+// convert returns d in T: d's own slices for float64, else converted
+// copies.
+func convert[T Float](d Data) dataOf[T] {
+	return dataOf[T]{Features: d.Features, Targets: d.Targets,
+		TrainX: asFloat[T](d.TrainX), TrainY: asFloat[T](d.TrainY), ValX: asFloat[T](d.ValX), ValY: asFloat[T](d.ValY)}
+}
+
+// asFloat returns v itself as a []T when T is float64, else a copy of v
+// rounded to T.
+func asFloat[T Float](v []float64) []T {
+	if same, ok := any(v).([]T); ok {
+		return same
+	}
+	out := make([]T, len(v))
+	for i, x := range v {
+		out[i] = T(x)
+	}
+	return out
+}
+
+func newTrainer[T Float](net *Network[T], data Data, cfg TrainConfig, src rand.Source) *trainer[T] {
 	n := data.trainRows()
 	b := min(cfg.BatchSize, n)
-	t := &trainer{
-		net: net, data: data, cfg: cfg, src: src, rng: rand.New(src),
-		adam:  NewAdam(net.NumParams(), cfg.LR, cfg.WeightDecay),
+	t := &trainer[T]{
+		net: net, data: convert[T](data), cfg: cfg, src: src, rng: rand.New(src),
+		adam:  NewAdam[T](net.NumParams(), cfg.LR, cfg.WeightDecay),
 		perm:  make([]int, n),
-		xb:    make([]float64, b*data.Features),
-		yb:    make([]float64, b*data.Targets),
-		dOut:  make([]float64, b*data.Targets),
-		preds: make([]float64, data.valRows()*data.Targets),
+		xb:    make([]T, b*data.Features),
+		yb:    make([]T, b*data.Targets),
+		dOut:  make([]T, b*data.Targets),
+		preds: make([]T, data.valRows()*data.Targets),
+	}
+	if p, ok := any(t.preds).([]float64); ok {
+		t.preds64 = p
+	} else {
+		t.preds64 = make([]float64, len(t.preds))
 	}
 	for i := range t.perm {
 		t.perm[i] = i
 	}
 	if cfg.RestoreBest {
-		t.bestTheta = make([]float64, len(net.theta))
-		t.bestStats = make([]float64, len(net.stats))
+		t.bestTheta = make([]T, len(net.theta))
+		t.bestStats = make([]T, len(net.stats))
 	}
 	net.reserve(max(b, min(evalChunk, data.valRows())))
 	return t
@@ -268,7 +304,7 @@ func newTrainer(net *Net, data Data, cfg TrainConfig, src rand.Source) *trainer 
 
 // epoch runs one pass over the shuffled training rows at learning rate
 // rate and returns the mean batch loss.
-func (t *trainer) epoch(ctx context.Context, epoch int, rate float64) (float64, error) {
+func (t *trainer[T]) epoch(ctx context.Context, epoch int, rate float64) (float64, error) {
 	t.shuffle()
 	t.adam.LR = rate
 	f, o := t.data.Features, t.data.Targets
@@ -304,7 +340,7 @@ func (t *trainer) epoch(ctx context.Context, epoch int, rate float64) (float64, 
 }
 
 // shuffle permutes t.perm in place (Fisher–Yates) with the trial's source.
-func (t *trainer) shuffle() {
+func (t *trainer[T]) shuffle() {
 	for i := len(t.perm) - 1; i > 0; i-- {
 		j := t.rng.IntN(i + 1)
 		t.perm[i], t.perm[j] = t.perm[j], t.perm[i]
@@ -313,16 +349,19 @@ func (t *trainer) shuffle() {
 
 // evaluate returns the validation MSE over all rows and the mean and sample
 // standard deviation of the predictions.
-func (t *trainer) evaluate() (loss, mean, std float64) {
+func (t *trainer[T]) evaluate() (loss, mean, std float64) {
 	f, o := t.data.Features, t.data.Targets
-	n := t.data.valRows()
+	n := len(t.data.ValY) / o
 	for start := 0; start < n; start += evalChunk {
 		rows := min(evalChunk, n-start)
 		out := t.net.Forward(t.data.ValX[start*f:(start+rows)*f], rows, false)
 		copy(t.preds[start*o:], out)
 	}
 	loss = MSE(nil, t.preds, t.data.ValY)
-	mean, std = meanStd(t.preds)
+	for i, p := range t.preds {
+		t.preds64[i] = float64(p)
+	}
+	mean, std = meanStd(t.preds64)
 	return loss, mean, std
 }
 
@@ -336,13 +375,13 @@ func meanStd(v []float64) (mean, std float64) {
 }
 
 // snapshot keeps the current parameters and running statistics as the best.
-func (t *trainer) snapshot() {
+func (t *trainer[T]) snapshot() {
 	copy(t.bestTheta, t.net.theta)
 	copy(t.bestStats, t.net.stats)
 }
 
 // restore puts back the best snapshot.
-func (t *trainer) restore() {
+func (t *trainer[T]) restore() {
 	copy(t.net.theta, t.bestTheta)
 	copy(t.net.stats, t.bestStats)
 }

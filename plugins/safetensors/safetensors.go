@@ -12,9 +12,10 @@
 // (offsets of its first and past-the-last byte, from the start of the data)
 // and may hold "__metadata__", a map of strings to strings.
 //
-// Only the two types sweep's models need are supported: F64 (float64) and
-// I64 (int64, BatchNorm's num_batches_tracked). Write keeps the tensors in
-// the order given (a state_dict's), both in the header and in the data.
+// Only the types sweep's models need are supported: F64 (float64), F32
+// (float32, the weights of a float32 network) and I64 (int64, BatchNorm's
+// num_batches_tracked). Write keeps the tensors in the order given (a
+// state_dict's), both in the header and in the data.
 package safetensors
 
 import (
@@ -33,8 +34,12 @@ import (
 // The data types a Tensor may have, as the header names them.
 const (
 	F64 = "F64"
+	F32 = "F32"
 	I64 = "I64"
 )
+
+// size is the bytes per element of each data type.
+var size = map[string]int64{F64: 8, F32: 4, I64: 8}
 
 // MetadataKey is the header's entry for the file's metadata.
 const MetadataKey = "__metadata__"
@@ -44,25 +49,34 @@ const MetadataKey = "__metadata__"
 // than an allocation of exabytes.
 const maxHeader = 100 << 20
 
-// Tensor is a named array: F64 data in Float64, or I64 data in Int64.
+// Tensor is a named array: F64 data in Float64, F32 data in Float32, or
+// I64 data in Int64. At most one of them is not nil; with none, the tensor
+// is an F64 one of no elements.
 type Tensor struct {
 	Name    string
 	Shape   []int
 	Float64 []float64 // for dtype F64
+	Float32 []float32 // for dtype F32
 	Int64   []int64   // for dtype I64
 }
 
-// DType returns the tensor's data type, F64 or I64.
+// DType returns the tensor's data type, F64, F32 or I64.
 func (t Tensor) DType() string {
-	if t.Int64 != nil {
+	switch {
+	case t.Int64 != nil:
 		return I64
+	case t.Float32 != nil:
+		return F32
 	}
 	return F64
 }
 
 func (t Tensor) len() int {
-	if t.Int64 != nil {
+	switch {
+	case t.Int64 != nil:
 		return len(t.Int64)
+	case t.Float32 != nil:
+		return len(t.Float32)
 	}
 	return len(t.Float64)
 }
@@ -72,8 +86,8 @@ func (t Tensor) check() error {
 	switch {
 	case t.Name == "" || t.Name == MetadataKey:
 		return fmt.Errorf("safetensors: invalid tensor name %q", t.Name)
-	case t.Int64 != nil && t.Float64 != nil:
-		return fmt.Errorf("safetensors: tensor %s has both float64 and int64 data", t.Name)
+	case (t.Int64 != nil) && (t.Float64 != nil || t.Float32 != nil) || t.Float64 != nil && t.Float32 != nil:
+		return fmt.Errorf("safetensors: tensor %s has data of more than one type", t.Name)
 	}
 	n := 1
 	for _, d := range t.Shape {
@@ -119,7 +133,7 @@ func Write(w io.Writer, tensors []Tensor, metadata map[string]string) error {
 			return fmt.Errorf("safetensors: tensor %s appears twice", t.Name)
 		}
 		seen[t.Name] = true
-		size := int64(8 * t.len())
+		size := size[t.DType()] * int64(t.len())
 		e, err := json.Marshal(entry{DType: t.DType(), Shape: shape(t.Shape), DataOffsets: [2]int64{off, off + size}})
 		if err != nil {
 			return err
@@ -143,6 +157,9 @@ func Write(w io.Writer, tensors []Tensor, metadata map[string]string) error {
 	for _, t := range tensors {
 		for _, v := range t.Float64 {
 			buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(v))
+		}
+		for _, v := range t.Float32 {
+			buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
 		}
 		for _, v := range t.Int64 {
 			buf = binary.LittleEndian.AppendUint64(buf, uint64(v))
@@ -178,12 +195,12 @@ func (f *File) Tensor(name string) (Tensor, bool) {
 
 // ErrFormat is wrapped by every error Read returns for data that is not a
 // safetensors file it can read.
-var ErrFormat = errors.New("not a safetensors file of F64 and I64 tensors")
+var ErrFormat = errors.New("not a safetensors file of F64, F32 and I64 tensors")
 
 // Read parses a safetensors file held in data. It checks what the
 // specification requires (a header within the file that is a JSON object,
 // tensors whose offsets fit their shapes and tile the data without gaps or
-// overlaps) and refuses types other than F64 and I64.
+// overlaps) and refuses types other than F64, F32 and I64.
 func Read(data []byte) (*File, error) {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: %s", ErrFormat, fmt.Sprintf(format, args...))
@@ -221,7 +238,8 @@ func Read(data []byte) (*File, error) {
 		if err := json.Unmarshal(msg, &e); err != nil {
 			return nil, bad("tensor %s: %v", name, err)
 		}
-		if e.DType != F64 && e.DType != I64 {
+		es, ok := size[e.DType]
+		if !ok {
 			return nil, bad("tensor %s: dtype %q", name, e.DType)
 		}
 		count := int64(1)
@@ -231,7 +249,7 @@ func Read(data []byte) (*File, error) {
 			}
 			count *= int64(d)
 		}
-		if e.DataOffsets[1]-e.DataOffsets[0] != 8*count {
+		if e.DataOffsets[1]-e.DataOffsets[0] != es*count {
 			return nil, bad("tensor %s: offsets %v for shape %v of %s", name, e.DataOffsets, e.Shape, e.DType)
 		}
 		list = append(list, located{t: Tensor{Name: name, Shape: e.Shape}, dtype: e.DType, off: e.DataOffsets})
@@ -253,12 +271,18 @@ func Read(data []byte) (*File, error) {
 	for _, l := range list {
 		b := body[l.off[0]:l.off[1]]
 		t := l.t
-		if l.dtype == I64 {
+		switch l.dtype {
+		case I64:
 			t.Int64 = make([]int64, len(b)/8)
 			for i := range t.Int64 {
 				t.Int64[i] = int64(binary.LittleEndian.Uint64(b[8*i:]))
 			}
-		} else {
+		case F32:
+			t.Float32 = make([]float32, len(b)/4)
+			for i := range t.Float32 {
+				t.Float32[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+			}
+		default:
 			t.Float64 = make([]float64, len(b)/8)
 			for i := range t.Float64 {
 				t.Float64[i] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:]))

@@ -76,7 +76,9 @@ func TestGolden(t *testing.T) {
 
 func TestRoundTrip(t *testing.T) {
 	tensors, meta := small()
-	tensors = append(tensors, Tensor{Name: "empty", Shape: []int{0, 4}, Float64: []float64{}})
+	tensors = append(tensors, Tensor{Name: "empty", Shape: []int{0, 4}, Float64: []float64{}},
+		Tensor{Name: "single", Shape: []int{3}, Float32: []float32{1.5, -float32(math.Pi), math.SmallestNonzeroFloat32}},
+		Tensor{Name: "after", Shape: []int{1}, Float64: []float64{-0.5}}) // at an offset of 4 mod 8
 	for _, meta := range []map[string]string{meta, nil} {
 		var buf bytes.Buffer
 		if err := Write(&buf, tensors, meta); err != nil {
@@ -109,6 +111,7 @@ func TestWriteErrors(t *testing.T) {
 		{"metadata name", []Tensor{{Name: MetadataKey, Shape: []int{1}, Float64: []float64{1}}}},
 		{"twice", []Tensor{{Name: "w", Shape: []int{1}, Float64: []float64{1}}, {Name: "w", Shape: []int{1}, Float64: []float64{1}}}},
 		{"both types", []Tensor{{Name: "w", Shape: []int{1}, Float64: []float64{1}, Int64: []int64{1}}}},
+		{"both floats", []Tensor{{Name: "w", Shape: []int{1}, Float64: []float64{1}, Float32: []float32{1}}}},
 	} {
 		if err := Write(&bytes.Buffer{}, tc.tensors, nil); err == nil {
 			t.Errorf("%s: no error", tc.name)
@@ -131,7 +134,8 @@ func TestReadErrors(t *testing.T) {
 		{"length past the end", binary.LittleEndian.AppendUint64(nil, 1<<40)},
 		{"not an object", withHeader(`[1]     `, 0)},
 		{"not JSON", withHeader(`{"a":`, 0)},
-		{"dtype", withHeader(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`, 4)},
+		{"dtype", withHeader(`{"a":{"dtype":"F16","shape":[1],"data_offsets":[0,2]}}`, 2)},
+		{"F32 offsets", withHeader(`{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,16]}}`, 16)},
 		{"offsets and shape", withHeader(`{"a":{"dtype":"F64","shape":[2],"data_offsets":[0,8]}}`, 8)},
 		{"gap", withHeader(`{"a":{"dtype":"F64","shape":[1],"data_offsets":[8,16]}}`, 16)},
 		{"trailing data", withHeader(`{"a":{"dtype":"F64","shape":[1],"data_offsets":[0,8]}}`, 16)},
@@ -141,5 +145,25 @@ func TestReadErrors(t *testing.T) {
 		if _, err := Read(tc.data); !errors.Is(err, ErrFormat) {
 			t.Errorf("%s: got %v, want an ErrFormat", tc.name, err)
 		}
+	}
+}
+
+// TestF32Layout checks an F32 tensor's bytes: 4 per element, little-endian
+// IEEE single precision, and the offsets of the tensor after it.
+func TestF32Layout(t *testing.T) {
+	var buf bytes.Buffer
+	err := Write(&buf, []Tensor{{Name: "w", Shape: []int{3}, Float32: []float32{1, -2, 0.1}}, {Name: "n", Shape: []int{}, Int64: []int64{5}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := buf.Bytes()
+	n := binary.LittleEndian.Uint64(got)
+	const wantHeader = `{"w":{"dtype":"F32","shape":[3],"data_offsets":[0,12]},"n":{"dtype":"I64","shape":[],"data_offsets":[12,20]}}`
+	if h := string(bytes.TrimRight(got[8:8+n], " ")); h != wantHeader {
+		t.Errorf("header\n%s\nwant\n%s", h, wantHeader)
+	}
+	body := got[8+n:]
+	if len(body) != 20 || binary.LittleEndian.Uint32(body[8:]) != 0x3dcccccd || binary.LittleEndian.Uint32(body[4:]) != 0xc0000000 {
+		t.Errorf("data % x, want 1, -2, 0.1 as float32 then 5 as int64", body)
 	}
 }
