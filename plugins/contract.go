@@ -46,6 +46,13 @@ type ParamSpec struct {
 	// every value of Type. The host refuses a grid that breaks them before
 	// any trial starts.
 	Constraints Constraints
+	// NeutralDefault says that the default leaves the model's numbers as
+	// they were before the hyperparameter existed, so that a trial at the
+	// default keeps the identity it had and an upgrade does not run it
+	// again. It matters for built-in models, whose identity names their
+	// version: a plugin's names its executable's hash, which any change
+	// of the plugin changes.
+	NeutralDefault bool
 }
 
 // Description is what a model says about itself before any trial runs.

@@ -92,7 +92,8 @@ func describeToProto(d Description) (*pb.Description, error) {
 		if err != nil {
 			return nil, fmt.Errorf("parameter %q: %w", p.Name, err)
 		}
-		spec := &pb.ParamSpec{Name: p.Name, Type: t, Help: p.Help, Constraints: constraintsToProto(p.Constraints)}
+		spec := &pb.ParamSpec{Name: p.Name, Type: t, Help: p.Help, Constraints: constraintsToProto(p.Constraints),
+			NeutralDefault: p.NeutralDefault}
 		if p.Default != nil {
 			if spec.Default, err = valueToProto(p.Default); err != nil {
 				return nil, fmt.Errorf("parameter %q: default: %w", p.Name, err)
@@ -110,7 +111,8 @@ func describeFromProto(d *pb.Description) (Description, error) {
 		if err != nil {
 			return Description{}, fmt.Errorf("parameter %q: %w", p.GetName(), err)
 		}
-		spec := ParamSpec{Name: p.GetName(), Type: t, Help: p.GetHelp(), Constraints: constraintsFromProto(p.GetConstraints())}
+		spec := ParamSpec{Name: p.GetName(), Type: t, Help: p.GetHelp(), Constraints: constraintsFromProto(p.GetConstraints()),
+			NeutralDefault: p.GetNeutralDefault()}
 		if p.Default != nil {
 			if spec.Default, err = valueFromProto(p.Default); err != nil {
 				return Description{}, fmt.Errorf("parameter %q: default: %w", p.GetName(), err)

@@ -106,6 +106,7 @@ func TestDescriptionAndEventRoundTrip(t *testing.T) {
 		{Name: "lr", Type: TypeFloat, Default: 1e-3, Help: "learning rate"},
 		{Name: "dims", Type: TypeIntList, Default: []int64{8}},
 		{Name: "act", Type: TypeString}, // no default
+		{Name: "dtype", Type: TypeString, Default: "float64", NeutralDefault: true},
 	}}
 	pd, err := describeToProto(d)
 	if err != nil {

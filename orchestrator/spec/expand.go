@@ -134,7 +134,7 @@ func Expand(s *Spec, desc plugins.Description) ([]Trial, error) {
 	configs := r.configs()
 	bodies := make([]string, len(configs))
 	for i, params := range configs {
-		bodies[i] = configBody(r.model, params, s.Data, dataHash)
+		bodies[i] = configBody(r.model, r.identityParams(params), s.Data, dataHash)
 	}
 	trials := make([]Trial, 0, n)
 	for rep := 0; rep < s.Repeats; rep++ {
@@ -199,10 +199,25 @@ func (s *Spec) errAt(key, format string, args ...any) error {
 	return &SpecError{File: s.File, Line: s.lines[key], Key: key, Msg: fmt.Sprintf(format, args...)}
 }
 
+// identityParams returns params without the hyperparameters at a neutral
+// default, which a trial's identity leaves out: the trials of a built-in
+// model keep their IDs when it gains a hyperparameter whose default
+// changes no number.
+func (r *resolved) identityParams(params plugins.Params) plugins.Params {
+	out := make(plugins.Params, len(params))
+	for name, v := range params {
+		if d, ok := r.neutral[name]; !ok || canonicalValue(v) != canonicalValue(d) {
+			out[name] = v
+		}
+	}
+	return out
+}
+
 // resolved is a spec checked against a model: typed values, ready to expand.
 type resolved struct {
 	model    string
 	base     plugins.Params // defaults, then [params]
+	neutral  plugins.Params // the defaults that identities leave out (ParamSpec.NeutralDefault)
 	dims     []dimension
 	space    search.Space // an adaptive search's dimensions
 	swept    []string
@@ -294,7 +309,7 @@ func (s *Spec) resolve(desc plugins.Description) (*resolved, error) {
 		return nil, err
 	}
 	p := &specParser{file: s.File}
-	r := &resolved{model: desc.Name, base: plugins.Params{}}
+	r := &resolved{model: desc.Name, base: plugins.Params{}, neutral: plugins.Params{}}
 	if r.model == "" {
 		r.model = s.Model
 	}
@@ -304,6 +319,9 @@ func (s *Spec) resolve(desc plugins.Description) (*resolved, error) {
 	for _, ps := range desc.Params {
 		if ps.Default != nil {
 			r.base[ps.Name] = CloneValue(ps.Default)
+			if ps.NeutralDefault {
+				r.neutral[ps.Name] = ps.Default
+			}
 		}
 	}
 	lookup := func(line int, key toml.Key) (plugins.ParamSpec, bool) {

@@ -102,6 +102,13 @@ func TestIdentitySensitivity(t *testing.T) {
 	otherDefault.Params[2].Default = "tanh" // activation
 	renamed := ffnDesc()
 	renamed.Name = "ffn2"
+	// A hyperparameter the model gained: at a neutral default it leaves
+	// the identity as it was before it existed; any other new one is new.
+	gained := func(neutral bool) plugins.Description {
+		d := ffnDesc()
+		d.Params = append(d.Params, plugins.ParamSpec{Name: "dtype", Type: plugins.TypeString, Default: "float64", NeutralDefault: neutral})
+		return d
+	}
 	for _, c := range []struct {
 		name       string
 		grid, csv  string
@@ -130,6 +137,11 @@ func TestIdentitySensitivity(t *testing.T) {
 		{"things that do not change training", "name = \"other\"\nlog_dir = \"elsewhere\"\nworkers = 7\nretries = 3\n" +
 			"timeout = \"1h\"\nlog_every = 1\ntrial_name = \"t{lr}\"\n" + csvGrid, csvData, "", ffnDesc(), true, true},
 		{"a default written as a fixed value", csvGrid + "[params]\nepochs = 100\nhidden_dims = [64, 32]\n", csvData, "", ffnDesc(), true, true},
+		{"a new hyperparameter at a neutral default", csvGrid, csvData, "", gained(true), true, true},
+		{"a neutral default written out", csvGrid + "[params]\ndtype = \"float64\"\n", csvData, "", gained(true), true, true},
+		// Changed identity again:
+		{"a neutral default's other value", csvGrid + "[params]\ndtype = \"float32\"\n", csvData, "", gained(true), false, false},
+		{"a new hyperparameter", csvGrid, csvData, "", gained(false), false, false},
 	} {
 		// expandIn uses a new directory each time: the same CSV at another
 		// path keeps the identity.

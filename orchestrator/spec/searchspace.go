@@ -68,7 +68,7 @@ func (ss *SearchSpace) Trials(number int, sampled map[string]any) ([]Trial, erro
 	for k, v := range sampled {
 		params[k] = CloneValue(v)
 	}
-	body := configBody(ss.r.model, params, ss.spec.Data, ss.dataHash)
+	body := configBody(ss.r.model, ss.r.identityParams(params), ss.spec.Data, ss.dataHash)
 	out := make([]Trial, ss.spec.Repeats)
 	for rep := range out {
 		out[rep] = ss.r.trial(ss.spec, number*ss.spec.Repeats+rep, number, cloneParams(params), body, rep)

@@ -101,7 +101,8 @@ var ffnParams = []plugins.ParamSpec{
 	{Name: "clip_grad_norm", Type: plugins.TypeFloat, Default: 0.0, Help: "clip the gradients' total L2 norm to this before each step; 0 turns clipping off",
 		Constraints: nonNegative},
 	{Name: "dtype", Type: plugins.TypeString, Default: DTypeFloat64, Help: "the numbers the network computes in: float64 (PyTorch float64 parity to 1e-9) or float32 (faster; checkpoints hold F32 tensors)",
-		Constraints: plugins.Constraints{Choices: []string{DTypeFloat64, DTypeFloat32}}},
+		Constraints:    plugins.Constraints{Choices: []string{DTypeFloat64, DTypeFloat32}},
+		NeutralDefault: true}, // trials from before dtype existed keep their IDs
 }
 
 // The values of the dtype hyperparameter. float64 is the default, with

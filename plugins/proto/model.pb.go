@@ -209,9 +209,12 @@ type ParamSpec struct {
 	Default *Value `protobuf:"bytes,3,opt,name=default,proto3" json:"default,omitempty"`
 	Help    string `protobuf:"bytes,4,opt,name=help,proto3" json:"help,omitempty"`
 	// The values the model accepts; unset accepts every value of the type.
-	Constraints   *Constraints `protobuf:"bytes,5,opt,name=constraints,proto3" json:"constraints,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Constraints *Constraints `protobuf:"bytes,5,opt,name=constraints,proto3" json:"constraints,omitempty"`
+	// The default leaves the model's numbers as they were before this
+	// hyperparameter existed: trials at the default keep their identity.
+	NeutralDefault bool `protobuf:"varint,6,opt,name=neutral_default,json=neutralDefault,proto3" json:"neutral_default,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *ParamSpec) Reset() {
@@ -277,6 +280,13 @@ func (x *ParamSpec) GetConstraints() *Constraints {
 		return x.Constraints
 	}
 	return nil
+}
+
+func (x *ParamSpec) GetNeutralDefault() bool {
+	if x != nil {
+		return x.NeutralDefault
+	}
+	return false
 }
 
 // Constraints restrict a hyperparameter's values. The host checks every value
@@ -1414,13 +1424,14 @@ const file_model_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x123\n" +
 	"\x06params\x18\x02 \x03(\v2\x1b.sweep.plugins.v1.ParamSpecR\x06params\x12\x18\n" +
 	"\ametrics\x18\x03 \x03(\tR\ametrics\x12\x18\n" +
-	"\aversion\x18\x04 \x01(\tR\aversionJ\x04\b\x05\x10\x06\"\xd8\x01\n" +
+	"\aversion\x18\x04 \x01(\tR\aversionJ\x04\b\x05\x10\x06\"\x81\x02\n" +
 	"\tParamSpec\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12/\n" +
 	"\x04type\x18\x02 \x01(\x0e2\x1b.sweep.plugins.v1.ParamTypeR\x04type\x121\n" +
 	"\adefault\x18\x03 \x01(\v2\x17.sweep.plugins.v1.ValueR\adefault\x12\x12\n" +
 	"\x04help\x18\x04 \x01(\tR\x04help\x12?\n" +
-	"\vconstraints\x18\x05 \x01(\v2\x1d.sweep.plugins.v1.ConstraintsR\vconstraints\"\xaf\x01\n" +
+	"\vconstraints\x18\x05 \x01(\v2\x1d.sweep.plugins.v1.ConstraintsR\vconstraints\x12'\n" +
+	"\x0fneutral_default\x18\x06 \x01(\bR\x0eneutralDefault\"\xaf\x01\n" +
 	"\vConstraints\x12)\n" +
 	"\x03min\x18\x01 \x01(\v2\x17.sweep.plugins.v1.BoundR\x03min\x12)\n" +
 	"\x03max\x18\x02 \x01(\v2\x17.sweep.plugins.v1.BoundR\x03max\x12\x18\n" +

@@ -4,20 +4,23 @@
 # stopping: patience 1000) through `sweep run` with 2 workers, against
 # torch_textbook.py --grid with 2 worker processes of 1 thread each on the
 # same prepared data, back to back, ROUNDS times (default 2). It prints each
-# wall time and CPU time, the ratios and each side's best val loss.
+# wall time and CPU time, the ratios and each side's best val loss. DTYPE
+# (default float64) is the built-in network's dtype; PyTorch's script trains
+# in float32, as users run it.
 #
-#   scripts/bench/textbook_vs_torch.sh [WORKDIR [ROUNDS]]
+#   scripts/bench/textbook_vs_torch.sh [WORKDIR [ROUNDS [DTYPE]]]
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 work=${1:-$(mktemp -d)}
 rounds=${2:-2}
+dtype=${3:-float64}
 mkdir -p "$work"
 cd "$repo" && go build -o "$work/sweep" ./cmd/sweep
 cd "$work"
 sed -e 's/^name  *= "hyperparam_search".*/name = "textbook_nostop"/' \
     -e 's/^log_dir  *= .*/log_dir = "runs"/' \
     -e 's/^workers  *= 0.*/workers = 2/' \
-    -e 's/^epochs  *= 100$/epochs = 100\npatience = 1000/' \
+    -e "s/^epochs  *= 100$/epochs = 100\npatience = 1000\ndtype = \"$dtype\"/" \
     "$repo/sweeps/hyperparam_search.toml" > nostop.toml
 lscpu | grep 'Model name' || true
 for round in $(seq "$rounds"); do
