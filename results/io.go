@@ -28,17 +28,22 @@ func WriteTrial(runDir string, t *Trial) error {
 		return errors.New("results: WriteTrial: nil trial")
 	}
 	path := filepath.Join(runDir, TrialFile)
-	c := *sanitized(t)
-	c.ParamTypes = paramTypes(t.Params)
-	data, err := json.MarshalIndent(&c, "", "  ")
+	data, err := encodeTrial(t)
 	if err != nil {
 		return fmt.Errorf("results: encode %s: %w", path, err)
 	}
-	data = append(data, '\n')
 	if err := atomicfile.Write(path, data); err != nil {
 		return fmt.Errorf("results: write %s: %w", path, err)
 	}
 	return nil
+}
+
+// encodeTrial is trial.json's content for t.
+func encodeTrial(t *Trial) ([]byte, error) {
+	c := *sanitized(t)
+	c.ParamTypes = paramTypes(t.Params)
+	data, err := json.MarshalIndent(&c, "", "  ")
+	return append(data, '\n'), err
 }
 
 // sanitized returns t, or a copy of t whose non-finite metrics are nil.

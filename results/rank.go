@@ -219,6 +219,7 @@ func Rank(s *Sweep, opts RankOptions) Ranking {
 	}
 
 	metrics := map[string]bool{}
+	r.Rows = make([]Row, 0, len(order))
 	for _, key := range order {
 		members := groups[key]
 		if len(members)+pendingIn[key] > 1 {
@@ -233,7 +234,7 @@ func Rank(s *Sweep, opts RankOptions) Ranking {
 		}
 	}
 	r.Metrics = slices.Sorted(maps.Keys(metrics))
-	sort.SliceStable(r.Rows, func(i, j int) bool { return rowBefore(r.Objective, &r.Rows[i], &r.Rows[j]) })
+	r.Rows = sortRows(r.Objective, r.Rows)
 	for i := range r.Rows {
 		if r.Rows[i].ranked {
 			r.Rows[i].Rank = i + 1
@@ -241,6 +242,31 @@ func Rank(s *Sweep, opts RankOptions) Ranking {
 	}
 	r.compareWithBest()
 	return r
+}
+
+// sortRows returns rows ordered by rowBefore, stably. It sorts indices and
+// copies each row once: a Row is several hundred bytes, and a stable sort
+// moving them in place spent more time in memmove than in comparisons at
+// 100,000 configurations.
+func sortRows(obj Objective, rows []Row) []Row {
+	idx := make([]int, len(rows))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(i, j int) int {
+		switch {
+		case rowBefore(obj, &rows[i], &rows[j]):
+			return -1
+		case rowBefore(obj, &rows[j], &rows[i]):
+			return 1
+		}
+		return 0
+	})
+	out := make([]Row, len(rows))
+	for k, i := range idx {
+		out[k] = rows[i]
+	}
+	return out
 }
 
 // idFilter returns whether Rank keeps a trial ID: every ID when ids is

@@ -90,13 +90,21 @@ func finished(s Status) bool { return s == StatusSucceeded || s == StatusFailed 
 // ignored, as is GridFile. LoadSweep fails only when dir itself cannot be
 // read.
 func LoadSweep(dir string) (*Sweep, error) {
-	trialDirs, err := os.ReadDir(dir)
+	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("results: sweep directory: %w", err)
 	}
+	dirs := visibleTrialDirs(dir, entries)
+	parallel(len(dirs), func(i int) { dirs[i].runs, dirs[i].err = readRuns(dirs[i].path) })
+	return assemble(dir, dirs), nil
+}
+
+// assemble groups the runs read from a sweep's trial directories into a
+// Sweep, noting what could not be read among its warnings.
+func assemble(dir string, dirs []trialDir) *Sweep {
 	s := &Sweep{Dir: dir}
 	byID := make(map[string]*TrialRuns)
-	for _, d := range readTrialDirs(dir, trialDirs) {
+	for _, d := range dirs {
 		if d.err != nil {
 			s.warnf("%s: %v", d.path, d.err)
 			continue
@@ -121,16 +129,7 @@ func LoadSweep(dir string) (*Sweep, error) {
 		}
 	}
 	for _, tr := range s.Trials {
-		sort.SliceStable(tr.Runs, func(i, j int) bool { return runBefore(tr.Runs[i], tr.Runs[j]) })
-		tr.Name = tr.Latest().Trial.Name
-		if tr.Name == "" {
-			tr.Name = filepath.Base(filepath.Dir(tr.Latest().Dir))
-		}
-		for _, r := range tr.Runs {
-			if finished(r.Trial.Status) {
-				tr.Finished = r
-			}
-		}
+		tr.settle()
 	}
 	sort.SliceStable(s.Trials, func(i, j int) bool {
 		a, b := s.Trials[i], s.Trials[j]
@@ -139,15 +138,37 @@ func LoadSweep(dir string) (*Sweep, error) {
 		}
 		return a.ID < b.ID
 	})
-	return s, nil
+	return s
+}
+
+// settle orders a trial's runs and picks its name and finished run.
+func (tr *TrialRuns) settle() {
+	sort.SliceStable(tr.Runs, func(i, j int) bool { return runBefore(tr.Runs[i], tr.Runs[j]) })
+	tr.Name = tr.Latest().Trial.Name
+	if tr.Name == "" {
+		tr.Name = filepath.Base(filepath.Dir(tr.Latest().Dir))
+	}
+	for _, r := range tr.Runs {
+		if finished(r.Trial.Status) {
+			tr.Finished = r
+		}
+	}
 }
 
 // trialDir is what a trial's directory holds: its runs' records, in
 // directory order, or why it could not be listed.
 type trialDir struct {
+	name string // the directory's name in the sweep directory
 	path string
 	runs []runRecord
 	err  error
+
+	// For LoadSweepIndexed: what the next index holds of the directory,
+	// and whether this load read from the files something that the index
+	// did not hold; fromIndex counts the runs taken from the index.
+	indexed   *indexedDir
+	reread    bool
+	fromIndex int
 }
 
 type runRecord struct {
@@ -156,34 +177,38 @@ type runRecord struct {
 	err   error
 }
 
-// readTrialDirs lists and decodes the runs of every visible directory in
-// entries, in their order, on several goroutines: a sweep of 100,000
-// trials is 100,000 directories and records, and reading them one by one
-// leaves the cores idle while the disk answers.
-func readTrialDirs(dir string, entries []fs.DirEntry) []trialDir {
+// visibleTrialDirs returns the trial directories among a sweep
+// directory's entries, in their order: the visible directories.
+func visibleTrialDirs(dir string, entries []fs.DirEntry) []trialDir {
 	var out []trialDir
 	for _, e := range entries {
 		if isVisibleDir(e) {
-			out = append(out, trialDir{path: filepath.Join(dir, e.Name())})
+			out = append(out, trialDir{name: e.Name(), path: filepath.Join(dir, e.Name())})
 		}
 	}
+	return out
+}
+
+// parallel calls f(0), ..., f(n-1) on several goroutines: a sweep of
+// 100,000 trials is 100,000 directories and records, and reading them one
+// by one leaves the cores idle while the disk answers.
+func parallel(n int, f func(i int)) {
 	next := make(chan int)
 	var wg sync.WaitGroup
-	for range min(len(out), 4*runtime.GOMAXPROCS(0)) {
+	for range min(n, 4*runtime.GOMAXPROCS(0)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				out[i].runs, out[i].err = readRuns(out[i].path)
+				f(i)
 			}
 		}()
 	}
-	for i := range out {
+	for i := range n {
 		next <- i
 	}
 	close(next)
 	wg.Wait()
-	return out
 }
 
 // readRuns reads the records of the run directories in a trial's

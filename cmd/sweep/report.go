@@ -54,6 +54,7 @@ func parseReportArgs(args []string, stderr io.Writer) (string, results.ReportOpt
 	fs.BoolVar(&opts.LogY, "log-y", false, "with --plot: a logarithmic loss axis")
 	fs.StringVar(&opts.HTML, "html", "", "also write the whole report as one self-contained page to FILE.html: the ranking (sortable, filterable), parallel coordinates with brushing, importance, history, learning curves, failures and the grid")
 	fs.StringVar(&opts.History, "history", "", "also draw the best score so far against the configuration number to FILE.png or FILE.svg")
+	fs.BoolVar(&opts.Reread, "reread", false, "read every trial.json again, ignoring the sweep's record index ("+results.IndexFile+", which report keeps as a cache and then writes anew)")
 	metrics := fs.String("metrics", "", "comma-separated metrics whose best and final values the table and markdown also show, e.g. val_ic,train_loss (csv and json carry every metric)")
 	target, err := exactlyOne(fs, args, "sweep directory or grid file")
 	opts.Metrics = metricNames(*metrics)
