@@ -181,7 +181,6 @@ func Rank(s *Sweep, opts RankOptions) Ranking {
 	groups := make(map[string][]*Run)
 	var order []string
 	pendingIn := make(map[string]int) // configuration -> trials without a finished run
-	seenSwept := make(map[string]bool)
 	failuresOf := make(map[string][]Failure)
 	for _, tr := range s.Trials {
 		if !keep(tr.ID) {
@@ -195,12 +194,6 @@ func Rank(s *Sweep, opts RankOptions) Ranking {
 		t := tr.Finished.Trial
 		r.Objective = t.ObjectiveOrDefault()
 		key := configKey(t)
-		for _, k := range t.Swept {
-			if !seenSwept[k] {
-				seenSwept[k] = true
-				r.Swept = append(r.Swept, k)
-			}
-		}
 		if t.Status == StatusPruned {
 			if r.Pruned == nil {
 				r.Pruned = map[int64]int{}
@@ -218,6 +211,7 @@ func Rank(s *Sweep, opts RankOptions) Ranking {
 		groups[key] = append(groups[key], tr.Finished)
 	}
 
+	r.Swept = sweptParams(s, keep)
 	metrics := map[string]bool{}
 	r.Rows = make([]Row, 0, len(order))
 	for _, key := range order {
@@ -242,6 +236,26 @@ func Rank(s *Sweep, opts RankOptions) Ranking {
 	}
 	r.compareWithBest()
 	return r
+}
+
+// sweptParams names the hyperparameters that the finished trials of s
+// that keep selects sweep, in grid order (the first trial's, then those
+// later trials add).
+func sweptParams(s *Sweep, keep func(id string) bool) []string {
+	var swept []string
+	seen := make(map[string]bool)
+	for _, tr := range s.Trials {
+		if !keep(tr.ID) || tr.Finished == nil {
+			continue
+		}
+		for _, k := range tr.Finished.Trial.Swept {
+			if !seen[k] {
+				seen[k] = true
+				swept = append(swept, k)
+			}
+		}
+	}
+	return swept
 }
 
 // sortRows returns rows ordered by rowBefore, stably. It sorts indices and

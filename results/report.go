@@ -60,9 +60,14 @@ func Report(w io.Writer, sweepDir string, opts ReportOptions) (warnings []string
 	if format == "" {
 		format = FormatTable
 	}
+	// Importance takes a quarter second at 10,000 trials and more; it needs
+	// only the trials and which parameters are swept, so it runs beside
+	// the ranking.
+	importance := make(chan *ImportanceReport, 1)
+	go func() { importance <- paramImportance(s, sweptParams(s, idFilter(opts.IDs)), opts.IDs) }()
 	r := Rank(s, RankOptions{IDs: opts.IDs})
 	r.Search = opts.Search
-	r.Importance = ParamImportance(s, &r, opts.IDs)
+	r.Importance = <-importance
 	if err := Render(w, r, format, RenderOptions{Top: opts.Top, Metrics: opts.Metrics}); err != nil {
 		return nil, err
 	}
