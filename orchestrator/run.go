@@ -410,7 +410,9 @@ func Run(ctx context.Context, p *Plan, opts RunOptions) (*Summary, error) {
 	if err != nil || w.detached {
 		return sum, err
 	}
-	sum.Sweep, err = results.LoadSweep(p.Dir)
+	// The last load of the run writes the record index for the reports
+	// that follow (some seconds at 100,000 trials, saved on the first).
+	sum.Sweep, err = results.LoadSweepReindexed(p.Dir)
 	if err != nil {
 		return sum, err
 	}
