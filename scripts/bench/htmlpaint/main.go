@@ -57,7 +57,7 @@ const result = `window.__tablePainted == null ? null : JSON.stringify({
 
 type timing struct {
 	Table, Idle, FCP, Load float64
-	Marks            string // the page's own performance marks, if any
+	Marks                  string // the page's own performance marks, if any
 }
 
 func main() {
