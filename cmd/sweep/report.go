@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 
@@ -28,6 +29,7 @@ func runReport(_ context.Context, args []string, ios *ioStreams) error {
 		return fmt.Errorf("no sweep at %s: %w", dir, err)
 	}
 	fmt.Fprintf(stderr, "sweep: report of the sweep in %s\n", dir)
+	lessGC()
 	if opts.Search, err = orchestrator.ReadSearchInfo(dir); err != nil {
 		return err
 	}
@@ -41,6 +43,17 @@ func runReport(_ context.Context, args []string, ios *ioStreams) error {
 		}
 	}
 	return err
+}
+
+// lessGC lets the heap grow to three times what is live between
+// collections instead of twice, unless GOGC says otherwise. A report builds
+// its whole heap and exits: at 100,000 trials this cut its CPU time by a
+// fifth (3.4-4.2 s to 2.9-3.1 s, user+sys) for 80-110 MB more peak memory
+// (560-600 to 676-683 MB).
+func lessGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(200)
+	}
 }
 
 // parseReportArgs parses a `sweep report` command line into its target (a
