@@ -409,17 +409,7 @@ func (d *trialDir) runNames(ix *sweepIndex, e *indexedDir, k fileKey) ([]string,
 		return names, nil
 	}
 	d.reread = true
-	entries, err := os.ReadDir(d.path)
-	if err != nil {
-		return nil, err
-	}
-	var names []string
-	for _, rd := range entries {
-		if isVisibleDir(rd) {
-			names = append(names, rd.Name())
-		}
-	}
-	return names, nil
+	return runDirNames(d.path)
 }
 
 // readRun reads one run's record, from the index if its trial.json is

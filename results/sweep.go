@@ -224,19 +224,33 @@ func parallel(n int, f func(i int)) {
 // readRuns reads the records of the run directories in a trial's
 // directory.
 func readRuns(trialPath string) ([]runRecord, error) {
-	runDirs, err := os.ReadDir(trialPath)
+	names, err := runDirNames(trialPath)
 	if err != nil {
 		return nil, err
 	}
-	var runs []runRecord
-	for _, rd := range runDirs {
-		if isVisibleDir(rd) {
-			path := filepath.Join(trialPath, rd.Name())
-			t, err := readTrial(filepath.Join(path, TrialFile))
-			runs = append(runs, runRecord{path, t, err})
-		}
+	runs := make([]runRecord, len(names))
+	for i, name := range names {
+		path := filepath.Join(trialPath, name)
+		t, err := readTrial(filepath.Join(path, TrialFile))
+		runs[i] = runRecord{path, t, err}
 	}
 	return runs, nil
+}
+
+// runDirNames lists the run directories in a trial's directory: the
+// visible directories.
+func runDirNames(trialPath string) ([]string, error) {
+	entries, err := os.ReadDir(trialPath)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range entries {
+		if isVisibleDir(e) {
+			names = append(names, e.Name())
+		}
+	}
+	return names, nil
 }
 
 // runBefore orders runs by start time, then by directory name: timestamped
