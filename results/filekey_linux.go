@@ -2,9 +2,20 @@ package results
 
 import (
 	"os"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
+
+// fileKeyOf is fi's key, with the inode and change time that stat(2) gives.
+func fileKeyOf(fi os.FileInfo) fileKey {
+	k := fileKey{size: fi.Size(), mtime: fi.ModTime().UnixNano()}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		k.ino = uint64(st.Ino)
+		k.ctime = st.Ctim.Nano()
+	}
+	return k
+}
 
 // statAt returns the key of rel, a path under the directory open as dir,
 // without following a final symbolic link. fstatat(2) from the sweep

@@ -413,21 +413,21 @@ func (d *trialDir) runNames(ix *sweepIndex, e *indexedDir, k fileKey) ([]string,
 }
 
 // readRun reads one run's record, from the index if its trial.json is
-// the same file as then. The file is looked at before it is read, so that
-// a record replaced in between is cached under the old key, and read again
-// next time. It notes in d.reread that the index lacks what it read.
+// the same file as then, else from the file, taking the key from the open
+// file (see readTrialKeyed). It notes in d.reread that the index lacks
+// what it read.
 func (d *trialDir) readRun(root *os.File, ix *sweepIndex, e *indexedDir, name string) (runRecord, indexedRun) {
 	path := filepath.Join(d.path, name)
 	now, old := indexedRun{name: name}, e.find(name)
-	if key, err := statAt(root, filepath.Join(d.name, name, TrialFile)); err == nil {
-		now.key = key
-		if old != nil && old.trial != nil && old.key == now.key && ix.settled(now.key) {
-			now.trial = old.trial
+	if old != nil && old.trial != nil {
+		if key, err := statAt(root, filepath.Join(d.name, name, TrialFile)); err == nil && key == old.key && ix.settled(key) {
+			now.key, now.trial = key, old.trial
 			d.fromIndex++
 			return runRecord{path: path, trial: now.trial}, now
 		}
 	}
-	t, err := readTrial(filepath.Join(path, TrialFile))
+	t, key, err := readTrialKeyed(filepath.Join(path, TrialFile))
+	now.key = key
 	if err == nil && t.Status != StatusRunning {
 		now.trial = t
 	}
