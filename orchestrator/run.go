@@ -75,6 +75,10 @@ type Summary struct {
 	// failed trial.
 	FailedFast bool
 	Elapsed    time.Duration
+	// Sweep is the sweep directory as loaded once the trials ended, for
+	// the caller's ranking (loading 100,000 records takes seconds); nil
+	// when Run returned an error or detached.
+	Sweep *results.Sweep
 }
 
 // ended says how a run that returned err with this summary ended.
@@ -406,8 +410,14 @@ func Run(ctx context.Context, p *Plan, opts RunOptions) (*Summary, error) {
 	if err != nil || w.detached {
 		return sum, err
 	}
-	sum.Failed, err = countSweepFailures(p)
-	return sum, err
+	// The last load of the run writes the record index for the reports
+	// that follow (some seconds at 100,000 trials, saved on the first).
+	sum.Sweep, err = results.LoadSweepReindexed(p.Dir)
+	if err != nil {
+		return sum, err
+	}
+	sum.Failed = countSweepFailures(p, sum.Sweep)
+	return sum, nil
 }
 
 // Executor runs a sweep's trials somewhere: this process's pool of model
@@ -524,11 +534,7 @@ func slurmJobName() string {
 
 // countSweepFailures counts the plan's trials whose latest finished run
 // failed, this invocation's and earlier ones'.
-func countSweepFailures(p *Plan) (int, error) {
-	onDisk, err := results.LoadSweep(p.Dir)
-	if err != nil {
-		return 0, err
-	}
+func countSweepFailures(p *Plan, onDisk *results.Sweep) int {
 	n := 0
 	for _, t := range p.Trials {
 		if runs := onDisk.Trial(t.ID); runs != nil && runs.Finished != nil &&
@@ -536,7 +542,7 @@ func countSweepFailures(p *Plan) (int, error) {
 			n++
 		}
 	}
-	return n, nil
+	return n
 }
 
 // The executors a trial's provenance names.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -31,6 +32,10 @@ const (
 )
 
 // The data the page draws from. Numbers that are not finite are null.
+// Per-trial data (the ranking, the history) is kept by column, an array
+// per field, with repeated strings (hyperparameter values, statuses) as
+// indices into their distinct values: at 100,000 configurations, an object
+// per row repeated every key and the file was 27 MB.
 type (
 	htmlData struct {
 		Title      string           `json:"title"`
@@ -38,9 +43,9 @@ type (
 		Tested     bool             `json:"tested"`
 		Note       string           `json:"note"`
 		Swept      []string         `json:"swept"`
-		Rows       []htmlRow        `json:"rows"`
+		Table      htmlTable        `json:"table"`
 		Importance *jsonImportance  `json:"importance"`
-		History    []htmlPoint      `json:"history"`
+		History    htmlHistory      `json:"history"`
 		Curves     []htmlCurve      `json:"curves"`
 		Failed     []jsonFailure    `json:"failed"`
 		Pruned     []htmlPrunedInfo `json:"pruned"`
@@ -48,33 +53,40 @@ type (
 		Grid       string           `json:"grid"`
 		Warnings   []string         `json:"warnings"`
 	}
-	htmlRow struct {
-		Rank   int      `json:"rank"` // 0: not ranked
-		Name   string   `json:"name"`
-		Params []string `json:"params"` // as shown, in Swept order
-		// Values are the params as numbers where they are numbers (else
-		// null): the parallel coordinates draw numeric axes to scale.
-		Values []*float64 `json:"values"`
-		Mean   *float64   `json:"mean"`
-		Lo     *float64   `json:"lo"`
-		Hi     *float64   `json:"hi"`
-		N      int        `json:"n"`
-		Versus string     `json:"vs"`
-		Tied   bool       `json:"tied"`
-		Kind   string     `json:"kind"` // "ranked", "pruned" or "failed": the status filter
-		Status string     `json:"status"`
+	// htmlTable is the ranking, row i at index i of every column.
+	htmlTable struct {
+		Rank []int    `json:"rank"` // 0: not ranked
+		Name []string `json:"name"`
+		// Params holds a column per swept hyperparameter, in Swept order.
+		Params []*htmlParam `json:"params"`
+		Mean   []*float64   `json:"mean"` // full precision: the page sorts by it
+		Lo     []*shown     `json:"lo"`   // empty when the ranking is not Tested
+		Hi     []*shown     `json:"hi"`
+		N      []int        `json:"n"`
+		Versus *htmlStrings `json:"vs"`
+		Tied   []int        `json:"tied"` // the rows tied with the best
+		Kind   *htmlStrings `json:"kind"` // "ranked", "pruned" or "failed": the status filter
+		Status *htmlStrings `json:"status"`
 	}
-	htmlPoint struct {
-		Number int      `json:"i"`
-		Score  *float64 `json:"y"`
-		Pruned bool     `json:"p"`
+	// htmlParam is a hyperparameter's column: its values as shown, and as
+	// numbers where they are numbers (else null), so that the parallel
+	// coordinates draw numeric axes to scale.
+	htmlParam struct {
+		htmlStrings
+		Numbers []*float64 `json:"numbers"`
+	}
+	// htmlHistory is every finished trial's score in the order asked.
+	htmlHistory struct {
+		Number []int    `json:"i"`
+		Score  []*shown `json:"y"`
+		Pruned []int    `json:"pruned"` // indices of the pruned trials
 	}
 	htmlCurve struct {
-		Name   string     `json:"name"`
-		Config string     `json:"config"` // the configuration's name: one colour and checkbox per configuration
-		Rank   int        `json:"rank"`
-		Steps  []int      `json:"x"` // 1-based epochs
-		Y      []*float64 `json:"y"`
+		Name   string   `json:"name"`
+		Config string   `json:"config"` // the configuration's name: one colour and checkbox per configuration
+		Rank   int      `json:"rank"`
+		Steps  []int    `json:"x"` // 1-based epochs
+		Y      []*shown `json:"y"`
 	}
 	htmlPrunedInfo struct {
 		Name   string   `json:"name"`
@@ -83,20 +95,69 @@ type (
 	}
 )
 
+// htmlStrings is a column of strings that repeat: each distinct string
+// once, in Values, and for each row the index of its string.
+type htmlStrings struct {
+	Values []string `json:"values"`
+	Codes  []int    `json:"codes"`
+	index  map[string]int
+}
+
+func newHTMLStrings() *htmlStrings {
+	return &htmlStrings{Values: []string{}, Codes: []int{}, index: map[string]int{}}
+}
+
+// add appends a row's string and reports whether it is new to the column.
+func (c *htmlStrings) add(s string) bool {
+	i, ok := c.index[s]
+	if !ok {
+		i = len(c.Values)
+		c.index[s] = i
+		c.Values = append(c.Values, s)
+	}
+	c.Codes = append(c.Codes, i)
+	return !ok
+}
+
+// add appends a row's value of the hyperparameter.
+func (p *htmlParam) add(v any) {
+	if p.htmlStrings.add(FormatValue(v)) {
+		x, ok := number(v)
+		if !ok {
+			x = math.NaN()
+		}
+		p.Numbers = append(p.Numbers, Metric(x))
+	}
+}
+
+// shown is a number the page only displays or draws: six significant
+// digits are more than it shows, and take half the bytes of the 17 that
+// tell every float64 apart.
+type shown float64
+
+func (x shown) MarshalJSON() ([]byte, error) {
+	return strconv.AppendFloat(nil, float64(x), 'g', 6, 64), nil
+}
+
+// shownOf is x to display, or nil (null) when it is not finite.
+func shownOf(x float64) *shown {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return nil
+	}
+	v := shown(x)
+	return &v
+}
+
 // WriteHTML writes r, with what s holds beyond it (every trial's score in
 // order, the learning curves, the grid as run), as one self-contained HTML
 // page: no network access, so that it opens from disk or a mail.
 func WriteHTML(w io.Writer, s *Sweep, r Ranking, ids []string) error {
 	d := htmlData{Title: filepath.Base(filepath.Clean(s.Dir)), Objective: r.Objective, Tested: r.Tested,
 		Note: r.significanceNote(), Swept: nonNil(r.Swept), Warnings: nonNil(r.Warnings),
-		Failed: []jsonFailure{}, Pruned: []htmlPrunedInfo{}, Rows: []htmlRow{}, Curves: []htmlCurve{}}
+		Failed: []jsonFailure{}, Pruned: []htmlPrunedInfo{}}
 	d.Importance = toJSONImportance(r.Importance)
-	for i := range r.Rows {
-		d.Rows = append(d.Rows, htmlRowOf(&r, &r.Rows[i]))
-	}
-	for _, p := range History(s, ids) {
-		d.History = append(d.History, htmlPoint{Number: p.Number, Score: Metric(p.Score), Pruned: p.Pruned})
-	}
+	d.Table = htmlTableOf(&r)
+	d.History = htmlHistoryOf(History(s, ids))
 	d.Curves = htmlCurves(s, &r)
 	for _, f := range r.Failed {
 		d.Failed = append(d.Failed, jsonFailure{Trial: f.Name, ID: f.ID, Seed: f.Seed, Repeat: f.Repeat,
@@ -131,25 +192,62 @@ func scoreOf(t *Trial) *float64 {
 	return nil
 }
 
-func htmlRowOf(r *Ranking, row *Row) htmlRow {
-	h := htmlRow{Rank: row.Rank, Name: row.Name, Mean: Metric(row.Score.Mean), Lo: Metric(row.CILow),
-		Hi: Metric(row.CIHigh), N: row.Score.N, Status: row.Status, Kind: "ranked"}
+// htmlTableOf lays out r's rows by column.
+func htmlTableOf(r *Ranking) htmlTable {
+	n := len(r.Rows)
+	t := htmlTable{Rank: make([]int, 0, n), Name: make([]string, 0, n), Mean: make([]*float64, 0, n),
+		Lo: make([]*shown, 0, n), Hi: make([]*shown, 0, n), N: make([]int, 0, n), Tied: []int{},
+		Versus: newHTMLStrings(), Kind: newHTMLStrings(), Status: newHTMLStrings(), Params: []*htmlParam{}}
+	for range r.Swept {
+		t.Params = append(t.Params, &htmlParam{htmlStrings: *newHTMLStrings(), Numbers: []*float64{}})
+	}
+	for i := range r.Rows {
+		t.add(r, &r.Rows[i])
+	}
+	if !r.Tested { // no row has two scores, so none has an interval: a megabyte of nulls at 100,000
+		t.Lo, t.Hi = []*shown{}, []*shown{}
+	}
+	return t
+}
+
+// add appends a row to every column.
+func (t *htmlTable) add(r *Ranking, row *Row) {
+	i := len(t.Rank)
+	t.Rank = append(t.Rank, row.Rank)
+	t.Name = append(t.Name, row.Name)
+	t.Mean = append(t.Mean, Metric(row.Score.Mean))
+	t.Lo = append(t.Lo, shownOf(row.CILow))
+	t.Hi = append(t.Hi, shownOf(row.CIHigh))
+	t.N = append(t.N, row.Score.N)
+	t.Status.add(row.Status)
+	kind := "ranked"
 	switch {
 	case row.pruned:
-		h.Kind = "pruned"
+		kind = "pruned"
 	case !row.ranked:
-		h.Kind = "failed"
+		kind = "failed"
 	}
+	t.Kind.add(kind)
+	versus := ""
 	if row.Versus != nil {
-		h.Versus, h.Tied = versusCell(row.Versus), row.Versus.Tied
+		versus = versusCell(row.Versus)
+		if row.Versus.Tied {
+			t.Tied = append(t.Tied, i)
+		}
 	}
-	for _, k := range r.Swept {
-		v := row.Params[k]
-		h.Params = append(h.Params, FormatValue(v))
-		if x, ok := number(v); ok {
-			h.Values = append(h.Values, Metric(x))
-		} else {
-			h.Values = append(h.Values, nil)
+	t.Versus.add(versus)
+	for j, k := range r.Swept {
+		t.Params[j].add(row.Params[k])
+	}
+}
+
+// htmlHistoryOf lays out the history by column.
+func htmlHistoryOf(points []HistoryPoint) htmlHistory {
+	h := htmlHistory{Number: make([]int, len(points)), Score: make([]*shown, len(points)), Pruned: []int{}}
+	for i, p := range points {
+		h.Number[i], h.Score[i] = p.Number, shownOf(p.Score)
+		if p.Pruned {
+			h.Pruned = append(h.Pruned, i)
 		}
 	}
 	return h
@@ -181,7 +279,7 @@ func htmlCurves(s *Sweep, r *Ranking) []htmlCurve {
 			c := htmlCurve{Name: name, Config: row.Name, Rank: row.Rank}
 			for _, i := range downsample(len(t.Curve), HTMLCurvePoints, int(t.BestEpoch)-1) {
 				c.Steps = append(c.Steps, i+1)
-				c.Y = append(c.Y, Metric(t.Curve[i]))
+				c.Y = append(c.Y, shownOf(t.Curve[i]))
 			}
 			out = append(out, c)
 		}

@@ -64,9 +64,27 @@ func TestHTMLSelfContained(t *testing.T) {
 	if err := json.Unmarshal([]byte(page[start:start+end]), &d); err != nil {
 		t.Fatal(err)
 	}
-	if len(d.Rows) != len(r.Rows) || len(d.Failed) != 1 || len(d.Pruned) != 1 || d.Importance == nil || len(d.Curves) == 0 {
+	if len(d.Table.Name) != len(r.Rows) || len(d.Failed) != 1 || len(d.Pruned) != 1 || d.Importance == nil || len(d.Curves) == 0 {
 		t.Errorf("data: %d rows (want %d), %d failed, %d pruned, importance %v, %d curves",
-			len(d.Rows), len(r.Rows), len(d.Failed), len(d.Pruned), d.Importance, len(d.Curves))
+			len(d.Table.Name), len(r.Rows), len(d.Failed), len(d.Pruned), d.Importance, len(d.Curves))
+	}
+	// Every column has a value per row.
+	tb := d.Table
+	if r.Tested || len(tb.Lo)+len(tb.Hi) != 0 {
+		t.Errorf("untested ranking: %d and %d interval bounds, want none", len(tb.Lo), len(tb.Hi))
+	}
+	for name, n := range map[string]int{"rank": len(tb.Rank), "mean": len(tb.Mean), "n": len(tb.N), "vs": len(tb.Versus.Codes), "kind": len(tb.Kind.Codes), "status": len(tb.Status.Codes)} {
+		if n != len(tb.Name) {
+			t.Errorf("column %s has %d values for %d rows", name, n, len(tb.Name))
+		}
+	}
+	if len(tb.Params) != len(r.Swept) {
+		t.Fatalf("%d parameter columns, want %d", len(tb.Params), len(r.Swept))
+	}
+	for j, p := range tb.Params {
+		if len(p.Codes) != len(tb.Name) || len(p.Numbers) != len(p.Values) {
+			t.Errorf("parameter %s: %d codes for %d rows, %d numbers for %d values", r.Swept[j], len(p.Codes), len(tb.Name), len(p.Numbers), len(p.Values))
+		}
 	}
 }
 

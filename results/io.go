@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -28,17 +29,22 @@ func WriteTrial(runDir string, t *Trial) error {
 		return errors.New("results: WriteTrial: nil trial")
 	}
 	path := filepath.Join(runDir, TrialFile)
-	c := *sanitized(t)
-	c.ParamTypes = paramTypes(t.Params)
-	data, err := json.MarshalIndent(&c, "", "  ")
+	data, err := encodeTrial(t)
 	if err != nil {
 		return fmt.Errorf("results: encode %s: %w", path, err)
 	}
-	data = append(data, '\n')
 	if err := atomicfile.Write(path, data); err != nil {
 		return fmt.Errorf("results: write %s: %w", path, err)
 	}
 	return nil
+}
+
+// encodeTrial is trial.json's content for t.
+func encodeTrial(t *Trial) ([]byte, error) {
+	c := *sanitized(t)
+	c.ParamTypes = paramTypes(t.Params)
+	data, err := json.MarshalIndent(&c, "", "  ")
+	return append(data, '\n'), err
 }
 
 // sanitized returns t, or a copy of t whose non-finite metrics are nil.
@@ -69,15 +75,34 @@ func ReadTrial(path string) (*Trial, error) {
 // readTrial is ReadTrial with errors that start with the path, as LoadSweep
 // lists them among its warnings.
 func readTrial(path string) (*Trial, error) {
-	data, err := os.ReadFile(path)
+	t, _, err := readTrialKeyed(path)
+	return t, err
+}
+
+// readTrialKeyed is readTrial that also returns the key (see fileKey) of
+// the file it read, taken from the open file before reading it: the file
+// read is the one the key names, or if it was changed in place meanwhile,
+// one the key no longer matches. The record index needs no stat of its
+// own then.
+func readTrialKeyed(path string) (*Trial, fileKey, error) {
+	f, err := os.Open(path)
 	if err != nil {
-		return nil, err // an *fs.PathError names path
+		return nil, fileKey{}, err // an *fs.PathError names path
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fileKey{}, err
+	}
+	data := make([]byte, fi.Size())
+	if _, err := io.ReadFull(f, data); err != nil {
+		return nil, fileKey{}, fmt.Errorf("%s: %w", path, err)
 	}
 	t, err := decodeTrial(data)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fileKeyOf(fi), fmt.Errorf("%s: %w", path, err)
 	}
-	return t, nil
+	return t, fileKeyOf(fi), nil
 }
 
 // decodeTrial parses and checks one record; its errors do not name a file.

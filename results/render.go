@@ -2,6 +2,7 @@ package results
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -225,20 +226,27 @@ func renderTable(w *bufio.Writer, r Ranking, metrics []string) {
 			width[j] = max(width[j], utf8.RuneCountInString(row[j]))
 		}
 	}
+	// One buffer for every line: at 100,000 rows, building each line as
+	// strings was a fifth of the report's allocations.
+	var buf []byte
 	line := func(row []string) {
-		var b strings.Builder
+		buf = buf[:0]
 		for j, s := range row {
 			if j > 0 {
-				b.WriteString("  ")
+				buf = append(buf, "  "...)
 			}
-			pad := strings.Repeat(" ", width[j]-utf8.RuneCountInString(s))
+			pad := width[j] - utf8.RuneCountInString(s)
+			if !cols[j].numeric {
+				buf = append(buf, s...)
+			}
+			for range pad {
+				buf = append(buf, ' ')
+			}
 			if cols[j].numeric {
-				b.WriteString(pad + s)
-			} else {
-				b.WriteString(s + pad)
+				buf = append(buf, s...)
 			}
 		}
-		w.WriteString(strings.TrimRight(b.String(), " ") + "\n")
+		w.Write(append(bytes.TrimRight(buf, " "), '\n'))
 	}
 	header := make([]string, len(cols))
 	for j, c := range cols {

@@ -37,9 +37,13 @@ type ReportOptions struct {
 	// HTML, if not empty, is a path for the whole report as one
 	// self-contained HTML page (see WriteHTML).
 	HTML string
+	// Reread reads every trial.json, ignoring the sweep's record index
+	// (which it then writes anew); see LoadSweepIndexed.
+	Reread bool
 }
 
-// Report loads the sweep in sweepDir, ranks it, renders the ranking to w
+// Report loads the sweep in sweepDir (with its record index, see
+// LoadSweepIndexed), ranks it, renders the ranking to w
 // and draws the plot if asked: the whole of `sweep report`. It returns the
 // warnings that the chosen format does not show itself (for CSV, the
 // loading warnings; for any format, trials the plot had to leave out), for
@@ -48,7 +52,7 @@ type ReportOptions struct {
 // plot that cannot be drawn; the report is rendered before the plot is
 // attempted.
 func Report(w io.Writer, sweepDir string, opts ReportOptions) (warnings []string, err error) {
-	s, err := LoadSweep(sweepDir)
+	s, _, err := loadIndexed(sweepDir, !opts.Reread)
 	if err != nil {
 		return nil, err
 	}
@@ -56,9 +60,14 @@ func Report(w io.Writer, sweepDir string, opts ReportOptions) (warnings []string
 	if format == "" {
 		format = FormatTable
 	}
+	// Importance takes a quarter second at 10,000 trials and more; it needs
+	// only the trials and which parameters are swept, so it runs beside
+	// the ranking.
+	importance := make(chan *ImportanceReport, 1)
+	go func() { importance <- paramImportance(s, sweptParams(s, idFilter(opts.IDs)), opts.IDs) }()
 	r := Rank(s, RankOptions{IDs: opts.IDs})
 	r.Search = opts.Search
-	r.Importance = ParamImportance(s, &r, opts.IDs)
+	r.Importance = <-importance
 	if err := Render(w, r, format, RenderOptions{Top: opts.Top, Metrics: opts.Metrics}); err != nil {
 		return nil, err
 	}

@@ -132,3 +132,41 @@ func TestLoadSweepMissingDir(t *testing.T) {
 		t.Errorf("error %v, want one naming %s", err, missing)
 	}
 }
+
+// Sweep.Trial finds trials through its map for a loaded sweep, and by
+// scanning for one built or extended by hand.
+func TestSweepTrialLookup(t *testing.T) {
+	dir := t.TempDir()
+	writeRun(t, dir, runName(0), trialSpec{name: "a", id: "ida", status: StatusSucceeded}.record(nil))
+	loaded, err := LoadSweep(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	extended, err := LoadSweep(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	added := &TrialRuns{ID: "idb", Name: "b"}
+	extended.Trials = append(extended.Trials, added)
+	byHand := &Sweep{Trials: []*TrialRuns{added}}
+	for _, tc := range []struct {
+		name string
+		s    *Sweep
+		id   string
+		want string // the name found, "" for none
+	}{
+		{"loaded", loaded, "ida", "a"},
+		{"loaded, absent", loaded, "idb", ""},
+		{"extended after loading", extended, "idb", "b"},
+		{"built by hand", byHand, "idb", "b"},
+		{"built by hand, absent", byHand, "ida", ""},
+	} {
+		got := ""
+		if tr := tc.s.Trial(tc.id); tr != nil {
+			got = tr.Name
+		}
+		if got != tc.want {
+			t.Errorf("%s: Trial(%q) found %q, want %q", tc.name, tc.id, got, tc.want)
+		}
+	}
+}

@@ -101,7 +101,7 @@ func runLocal(ctx context.Context, grid string, opts orchestrator.RunOptions, js
 func finishRun(sum *orchestrator.Summary, plan *orchestrator.Plan, jsonLines bool, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stderr, "sweep: %s\n", sum)
 	if !jsonLines {
-		if err := showRanking(plan, 5, stdout); err != nil {
+		if err := showRanking(plan, sum.Sweep, 5, stdout); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "\nLogs: %s\nView: tensorboard --logdir %s\nPage: sweep report %s --html report.html\n",
@@ -117,11 +117,14 @@ func finishRun(sum *orchestrator.Summary, plan *orchestrator.Plan, jsonLines boo
 	return nil
 }
 
-// showRanking prints the top of the ranking of the plan's trials.
-func showRanking(plan *orchestrator.Plan, top int, stdout io.Writer) error {
-	sweep, err := results.LoadSweep(plan.Dir)
-	if err != nil {
-		return err
+// showRanking prints the top of the ranking of the plan's trials in sweep,
+// the sweep as Run left it, or if that is nil, as loaded now.
+func showRanking(plan *orchestrator.Plan, sweep *results.Sweep, top int, stdout io.Writer) error {
+	if sweep == nil {
+		var err error
+		if sweep, err = results.LoadSweep(plan.Dir); err != nil {
+			return err
+		}
 	}
 	ids := make([]string, len(plan.Trials))
 	for i, t := range plan.Trials {
