@@ -410,9 +410,9 @@ func Run(ctx context.Context, p *Plan, opts RunOptions) (*Summary, error) {
 	if err != nil || w.detached {
 		return sum, err
 	}
-	// The last load of the run writes the record index for the reports
-	// that follow (some seconds at 100,000 trials, saved on the first).
-	sum.Sweep, err = results.LoadSweepReindexed(p.Dir)
+	// The last load of the run reads what the run wrote and writes the
+	// record index anew for the reports that follow.
+	sum.Sweep, err = results.LoadSweepIndexed(p.Dir)
 	if err != nil {
 		return sum, err
 	}
@@ -507,7 +507,9 @@ func prepare(p *Plan) (*Lock, *results.Sweep, error) {
 	}
 	var onDisk *results.Sweep
 	if err == nil {
-		onDisk, err = results.LoadSweep(p.Dir)
+		// Through the index: resuming a large sweep reads only what
+		// changed since its last load (and running records, always).
+		onDisk, err = results.LoadSweepIndexed(p.Dir)
 	}
 	if err != nil {
 		lock.Release()

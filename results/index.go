@@ -303,16 +303,6 @@ func LoadSweepIndexed(dir string) (*Sweep, error) {
 	return s, err
 }
 
-// LoadSweepReindexed is LoadSweep that also writes the sweep's record
-// index anew from the files it read. `sweep run` loads its sweep this way
-// when the trials end, so that the first report after it finds the
-// finished records in the index; the records themselves are read as
-// LoadSweep reads them, whatever the index held.
-func LoadSweepReindexed(dir string) (*Sweep, error) {
-	s, _, err := loadIndexed(dir, false)
-	return s, err
-}
-
 // indexUse says what a load took from the index and what from the files.
 type indexUse struct {
 	fromIndex, fromFiles int // records

@@ -206,21 +206,6 @@ func TestLoadIndexedReread(t *testing.T) {
 	}
 }
 
-// LoadSweepReindexed reads every record from its file, whatever the index
-// holds, and writes the index anew.
-func TestLoadSweepReindexed(t *testing.T) {
-	dir := indexedSweep(t)
-	writeFile(t, filepath.Join(dir, IndexFile), "corrupt")
-	s, err := LoadSweepReindexed(dir)
-	if err != nil || len(s.Trials) != 4 {
-		t.Fatalf("%v, %d trials; want 4", err, len(s.Trials))
-	}
-	settle(t, dir)
-	if _, use, err := loadIndexed(dir, true); err != nil || use.fromIndex != 4 {
-		t.Errorf("after reindexing: %+v, %v; want the 4 finished records from the index", use, err)
-	}
-}
-
 // A sweep directory the report cannot write to keeps no index, and the
 // report still loads it.
 func TestLoadSweepIndexedReadOnly(t *testing.T) {

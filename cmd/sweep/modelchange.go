@@ -11,13 +11,13 @@ import (
 	"github.com/sweep-ml/sweep/results"
 )
 
-// sweepOnDisk loads a plan's sweep directory; a sweep not yet run has none,
-// and nothing on disk.
+// sweepOnDisk loads a plan's sweep directory, through its record index;
+// a sweep not yet run has none, and nothing on disk.
 func sweepOnDisk(plan *orchestrator.Plan) (*results.Sweep, error) {
 	if _, err := os.Stat(plan.Dir); err != nil {
 		return &results.Sweep{Dir: plan.Dir}, nil
 	}
-	return results.LoadSweep(plan.Dir)
+	return results.LoadSweepIndexed(plan.Dir)
 }
 
 // The plan's notes on a trial that runs again because of its model.
