@@ -187,6 +187,19 @@ func train[T Float](t *testing.T, cfg Config, data Data, tc TrainConfig, opts Op
 	return r
 }
 
+// TestStateOnStopWithoutOnState: StateOnStop without OnState saves nothing
+// and stops as any cancelled run does, without a panic.
+func TestStateOnStopWithoutOnState(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	n := mustNew(t, Config{InputDim: 3, HiddenDims: []int{4}, OutputDim: 1}, 1)
+	opts := Options{StateOnStop: true, OnEpoch: func(EpochReport) error { cancel(); return nil }}
+	_, err := TrainWith(ctx, n, randomData(2, 40, 3), TrainConfig{LR: 0.01, BatchSize: 8, Epochs: 5}, n.src, opts)
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("error %v, want the context's", err)
+	}
+}
+
 // TestResumeRefusesMismatch: a state of another network or run is an error
 // naming what differs, never a panic or a silent mix.
 func TestResumeRefusesMismatch(t *testing.T) {

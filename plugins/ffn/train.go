@@ -161,8 +161,9 @@ func TrainWith[T Float](ctx context.Context, net *Network[T], data Data, cfg Tra
 	}
 	var state State
 	saved := first // the epochs of the newest state OnState has had, or the run resumed from
+	saveOnStop := opts.StateOnStop && opts.OnState != nil
 	onStop := func(err error) (Result, error) {
-		if opts.StateOnStop && ctx.Err() != nil && state.Epochs > saved {
+		if saveOnStop && ctx.Err() != nil && state.Epochs > saved {
 			if serr := opts.OnState(&state); serr != nil {
 				err = errors.Join(err, serr)
 			}
@@ -196,7 +197,7 @@ func TrainWith[T Float](ctx context.Context, net *Network[T], data Data, cfg Tra
 		// The state after this epoch is the same before OnEpoch as after
 		// it; taken before, it is the one to save if OnEpoch is where the
 		// run stops.
-		if periodic || opts.StateOnStop {
+		if periodic || saveOnStop {
 			if err := t.capture(&state, epoch+1, res, &stop); err != nil {
 				return res, err
 			}
