@@ -129,6 +129,10 @@ func TestStateOnStop(t *testing.T) {
 		{"after periodic saves", 3, 7, nil, true, []int{3, 6, 8}, true},
 		{"right after a periodic save", 3, 5, nil, true, []int{3, 6}, true},
 		{"before the first epoch ends", 0, -1, nil, true, nil, false},
+		// After the last epoch there is nothing to continue: the periodic
+		// states stay the newest.
+		{"the sink fails at the last epoch", 0, 11, context.Canceled, true, nil, false},
+		{"the sink fails at the last epoch, after periodic saves", 5, 11, context.Canceled, true, []int{5, 10}, true},
 		{"another error", 0, 4, errOther, false, nil, false},
 	}
 	for _, c := range cases {

@@ -196,8 +196,8 @@ func TrainWith[T Float](ctx context.Context, net *Network[T], data Data, cfg Tra
 		periodic := opts.StateEvery > 0 && opts.OnState != nil && (epoch+1)%opts.StateEvery == 0 && !last
 		// The state after this epoch is the same before OnEpoch as after
 		// it; taken before, it is the one to save if OnEpoch is where the
-		// run stops.
-		if periodic || saveOnStop {
+		// run stops. After the last epoch there is nothing to continue.
+		if periodic || (saveOnStop && !last) {
 			if err := t.capture(&state, epoch+1, res, &stop); err != nil {
 				return res, err
 			}
@@ -205,6 +205,11 @@ func TrainWith[T Float](ctx context.Context, net *Network[T], data Data, cfg Tra
 		if opts.OnEpoch != nil {
 			err := opts.OnEpoch(EpochReport{Epoch: epoch, TrainLoss: trainLoss, ValLoss: valLoss, LearningRate: rate,
 				PredMean: mean, PredStd: std, Improved: improved, Last: last})
+			if err != nil && last {
+				// No state to save: the one taken before this epoch would
+				// miss what OnEpoch has seen of it.
+				return res, err
+			}
 			if err != nil {
 				return onStop(err)
 			}
