@@ -100,7 +100,13 @@ func TestCheckpoint(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if !slices.EqualFunc(p, preds, func(a, b float64) bool { return math.Abs(a-b) <= 1e-5*math.Abs(b)+1e-6 }) {
+				// Only the round trip through the standardisation differs:
+				// by rounding, which float32 inputs make coarser.
+				tol := 1e-12
+				if tc.params["dtype"] == "float32" {
+					tol = 1e-5
+				}
+				if !slices.EqualFunc(p, preds, func(a, b float64) bool { return math.Abs(a-b) <= tol*(math.Abs(b)+0.1) }) {
 					t.Errorf("%s: Predict on raw rows differs from the network on standardised rows", file)
 				}
 				b, _ := os.ReadFile(filepath.Join(dir, file))
