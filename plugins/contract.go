@@ -79,8 +79,9 @@ type TrainRequest struct {
 	// HistogramEvery asks for weight and gradient histograms every N epochs
 	// and at the last epoch; 0 asks for none.
 	HistogramEvery int
-	// DataFile is the absolute path of the prepared arrays, for a model whose
-	// Description sets WantsDataFile; empty otherwise.
+	// DataFile is the absolute path of the prepared arrays the host made
+	// of Data (the fold's, for a walk-forward split), which every model
+	// trains from.
 	DataFile string
 	// Checkpoint says where the model may keep files of the trial (its
 	// trained weights, its training state); its zero value asks for none.

@@ -118,11 +118,6 @@ func interruptContext() (context.Context, func()) {
 	if timeLimitSignal != nil {
 		sigs = append(sigs, timeLimitSignal)
 	}
-	return interruptContextOn(sigs...)
-}
-
-// interruptContextOn is interruptContext for the given signals.
-func interruptContextOn(sigs ...os.Signal) (context.Context, func()) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	sig := make(chan os.Signal, 2)
 	signal.Notify(sig, sigs...)

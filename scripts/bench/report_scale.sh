@@ -45,13 +45,14 @@ fi
 echo "$(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # timed LABEL CMD...: runs CMD with its output discarded and prints the
-# wall and CPU seconds; appends the wall seconds to $work/LABEL.times.
+# wall and CPU seconds and the peak memory; appends the wall seconds to
+# $work/LABEL.times.
 timed() {
   local label=$1
   shift
-  /usr/bin/time -f "%e %U %S" -o "$work/time.out" "$@" > /dev/null 2>> "$work/report.err"
-  read -r wall user sys < "$work/time.out"
-  echo "$label: $wall s [$(echo "$user + $sys" | bc) s CPU]"
+  /usr/bin/time -f "%e %U %S %M" -o "$work/time.out" "$@" > /dev/null 2>> "$work/report.err"
+  read -r wall user sys maxkb < "$work/time.out"
+  echo "$label: $wall s [$(echo "$user + $sys" | bc) s CPU, peak $((maxkb / 1024)) MiB]"
   echo "$wall" >> "$work/$label.times"
 }
 median() { sort -n "$work/$1.times" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -62,4 +63,7 @@ for _ in $(seq "$runs"); do timed "report" "$work/sweep" report "$dir"; done
 for _ in $(seq "$runs"); do timed "report-html" "$work/sweep" report "$dir" --html "$work/report.html"; done
 echo "report.html: $(stat -c %s "$work/report.html") bytes"
 "$work/htmlpaint" -runs "$runs" "$work/report.html"
-echo "median of $runs: report $(median report) s, report --html $(median report-html) s"
+# sweep run again on the finished sweep: nothing to run, the sweep loaded
+# through its index.
+for _ in $(seq "$runs"); do timed "run-again" "$work/sweep" run --workers 2 "$work/grid.toml"; done
+echo "median of $runs: report $(median report) s, report --html $(median report-html) s, run again $(median run-again) s"

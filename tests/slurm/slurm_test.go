@@ -317,11 +317,15 @@ func TestSlurmInterrupt(t *testing.T) {
 func TestSlurmDetach(t *testing.T) {
 	requireSlurm(t)
 	dir := workDir(t, "slow.toml")
+	// Trials of 4 s, so that each task's last trial is still queued (its
+	// task 8 s from it) when `sweep plan` looks, however slowly a loaded
+	// machine starts it.
+	writeVariant(t, dir, "grid.toml", "grid.toml", "sleep_ms = 250", "sleep_ms = 1000")
 	sweepDir := filepath.Join(dir, "runs", "slow")
 	r := sweep(t, dir, slurmRun("--trials-per-task", "3", "--cpus-per-task", "1", "--detach")...)
 	mustExit(t, r, 0)
-	// Six trials of a second on two CPUs take three seconds at least: a
-	// command that waited for them would find them all finished.
+	// Six trials of 4 s on two CPUs take 12 s at least: a command that
+	// waited for them would find them all finished.
 	finished := 0
 	for _, tr := range load(t, sweepDir) {
 		if tr.Finished != nil {

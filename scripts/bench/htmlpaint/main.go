@@ -52,12 +52,10 @@ const result = `window.__tablePainted == null ? null : JSON.stringify({
   table: window.__tablePainted,
   idle: performance.now(),
   fcp: (performance.getEntriesByName("first-contentful-paint")[0] || {}).startTime || null,
-  load: performance.getEntriesByType("navigation")[0].loadEventEnd || null,
-  marks: performance.getEntriesByType("mark").map(m => m.name + " " + Math.round(m.startTime)).join(", ")})`
+  load: performance.getEntriesByType("navigation")[0].loadEventEnd || null})`
 
 type timing struct {
 	Table, Idle, FCP, Load float64
-	Marks                  string // the page's own performance marks, if any
 }
 
 func main() {
@@ -80,9 +78,6 @@ func main() {
 		}
 		fmt.Printf("run %d: table painted %.0f ms, first contentful paint %.0f ms, load %.0f ms, idle at %.0f ms\n",
 			i+1, t.Table, t.FCP, t.Load, t.Idle)
-		if t.Marks != "" {
-			fmt.Printf("  marks (ms): %s\n", t.Marks)
-		}
 		table = append(table, t.Table)
 	}
 	slices.Sort(table)
