@@ -215,7 +215,10 @@ func planSpec(ctx context.Context, s *spec.Spec, opts PlanOptions) (*Plan, error
 	if pool != nil {
 		p.Trainer = pool
 	}
-	if s.ModelHash, err = spec.ModelHash(s, version, desc.Version); err != nil {
+	if s.ModelHash, err = spec.ModelHash(s, version, desc.Version); err == nil {
+		err = s.HashData()
+	}
+	if err != nil {
 		p.Close()
 		return nil, err
 	}

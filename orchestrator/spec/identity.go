@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"os"
 	"sort"
 	"strconv"
@@ -38,26 +37,25 @@ func GridHash(src []byte) string {
 }
 
 // DataHash returns the hex SHA-256 of the content of the data file d.Path
-// names, or "" for the synthetic dataset, which its spec fully determines.
+// names (d.ContentSHA256 when set), or "" for the synthetic dataset, which
+// its spec fully determines.
 func DataHash(d dataset.Spec) (string, error) {
-	if d.Path == "" {
-		return "", nil
+	if d.Path == "" || d.ContentSHA256 != "" {
+		return d.ContentSHA256, nil
 	}
-	return fileHash(d.Path)
+	return dataset.FileSHA256(d.Path)
 }
 
-// fileHash returns the hex SHA-256 of a file's content.
-func fileHash(path string) (string, error) {
-	f, err := os.Open(path)
+// HashData reads the data file once for everything that needs its content's
+// hash (the trials' identity, the prepared data's name): it sets
+// s.Data.ContentSHA256.
+func (s *Spec) HashData() error {
+	sum, err := DataHash(s.Data)
 	if err != nil {
-		return "", err
+		return s.errAt("data.path", "cannot read the data file: %v", err)
 	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("reading %s: %w", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	s.Data.ContentSHA256 = sum
+	return nil
 }
 
 // ModelHash returns the fingerprint of the model that trains a spec's
@@ -82,7 +80,7 @@ func ModelHash(s *Spec, builtinVersion, modelVersion string) (string, error) {
 	if s.Plugin == "" {
 		fmt.Fprintf(&b, "builtin %q version %q\n", s.Model, builtinVersion)
 	} else {
-		sum, err := fileHash(s.Plugin)
+		sum, err := dataset.FileSHA256(s.Plugin)
 		if err != nil {
 			return "", s.errAt("plugin", "cannot fingerprint the model: %v", err)
 		}
@@ -95,7 +93,7 @@ func ModelHash(s *Spec, builtinVersion, modelVersion string) (string, error) {
 		for _, arg := range s.PluginArgs {
 			fmt.Fprintf(&b, "arg %q", arg)
 			if path := s.absPath(arg); isFile(path) {
-				sum, err := fileHash(path)
+				sum, err := dataset.FileSHA256(path)
 				if err != nil {
 					return "", s.errAt("plugin_args", "cannot fingerprint the model: %v", err)
 				}

@@ -193,23 +193,38 @@ func writeFold(t *table, spec Spec, name, path string) error {
 }
 
 // arraysKey names the prepared arrays of spec: the SHA-256 of the spec (as
-// JSON) and, for a CSV, of the file's content.
+// JSON) and, for a data file, of its content's SHA-256 (ContentSHA256, or
+// read here).
 func arraysKey(spec Spec) (string, error) {
 	sum := sha256.New()
 	if err := json.NewEncoder(sum).Encode(spec); err != nil {
 		return "", err
 	}
 	if spec.Path != "" {
-		f, err := os.Open(spec.Path)
-		if err != nil {
-			return "", fmt.Errorf("data.path: %w", err)
+		content := spec.ContentSHA256
+		if content == "" {
+			var err error
+			if content, err = FileSHA256(spec.Path); err != nil {
+				return "", fmt.Errorf("data.path: %w", err)
+			}
 		}
-		defer f.Close()
-		if _, err := io.Copy(sum, f); err != nil {
-			return "", fmt.Errorf("data.path: %w", err)
-		}
+		io.WriteString(sum, content)
 	}
 	return hex.EncodeToString(sum.Sum(nil))[:24], nil
+}
+
+// FileSHA256 returns the hex SHA-256 of the content of the file at path.
+func FileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("reading %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // allValid reports whether every file has a whole prepared-arrays layout: a

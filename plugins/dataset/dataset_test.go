@@ -465,6 +465,9 @@ func TestCacheKeyCoversEverySetting(t *testing.T) {
 			if f.Name == "Path" || f.Name == "Synthetic" {
 				continue // what kind of data it is: both kinds are tried
 			}
+			if f.Name == "ContentSHA256" {
+				continue // a hash of Path's content, which the key stamps itself
+			}
 			changed := base
 			setNonZero(reflect.ValueOf(&changed).Elem().Field(i))
 			if keyOf(changed) == baseKey {

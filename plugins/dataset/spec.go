@@ -44,6 +44,11 @@ type Spec struct {
 	// which Load maps instead of reading and splitting the data again. The
 	// orchestrator sets it; a grid does not.
 	File string `toml:"-" json:"file,omitempty"`
+	// ContentSHA256 is the hex SHA-256 of Path's content when the caller
+	// has it already (the trials' identity needs it), so that
+	// PrepareArrays need not read the file to name what it prepares. The
+	// orchestrator sets it; a grid does not.
+	ContentSHA256 string `toml:"-" json:"-"`
 	// ValSplit is the fraction of rows held out for validation (default 0.2).
 	ValSplit float64 `toml:"val_split" json:"val_split,omitempty"`
 	// Split is "random" (default: a seeded permutation, as the textbook's

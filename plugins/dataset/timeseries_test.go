@@ -318,5 +318,21 @@ func TestPreparedArraysLoadAsTheData(t *testing.T) {
 		if info2, _ := os.Stat(files[0]); info2.Size() != info.Size() {
 			t.Errorf("a cut-short file was not written again: %d bytes, want %d", info2.Size(), info.Size())
 		}
+		// A caller that hashed the file already (ContentSHA256) names the
+		// same files, without the file read again; a different hash names
+		// other files.
+		if spec.Path != "" {
+			hashed := spec
+			if hashed.ContentSHA256, err = FileSHA256(spec.Path); err != nil {
+				t.Fatal(err)
+			}
+			if p, err := PrepareArrays(context.Background(), hashed, dir); err != nil || !p.Reused || !slices.Equal(p.Files, files) {
+				t.Errorf("with the content's hash given: %+v, %v; want the same files, reused", p, err)
+			}
+			hashed.ContentSHA256 = strings.Repeat("0", 64)
+			if p, err := PrepareArrays(context.Background(), hashed, dir); err != nil || slices.Equal(p.Files, files) {
+				t.Errorf("with another content hash: %+v, %v; want other files", p, err)
+			}
+		}
 	}
 }
