@@ -94,6 +94,9 @@ type kernels[T Float] struct {
 	bnStats    func(rows, w int, z, mean, variance, invStd *T, inv, eps T)
 	transpose  func(rows, cols int, dst, src *T)
 	dropout    func(blocks int, h, d, mask *T, dm *dropMask)
+	// normDrop fuses normAffine (with ReLU) and dropout for widths that are
+	// multiples of dropBlock.
+	normDrop func(rows, w int, z, d, mask, mean, invStd, gamma, beta *T, dm *dropMask)
 }
 
 // kernelsOf returns the kernels of T, kernels64 or kernels32 (defined per

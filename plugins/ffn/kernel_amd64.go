@@ -15,7 +15,7 @@ var (
 var kernels64 = kernels[float64]{
 	lanes: 4, avx512: &tiles8x16, avx2: &tiles4x8, blas: blasGemm64,
 	adam: adamAVX2, bnSums: bnSumsAVX2, bnDz: bnDzAVX2, normAffine: normAffineAVX2, bnStats: bnStatsAVX2,
-	transpose: transposeAVX2, dropout: dropoutAVX2,
+	transpose: transposeAVX2, dropout: dropoutAVX2, normDrop: normDropAVX2,
 }
 
 // The float32 tilings, the float64 ones with twice the columns
@@ -34,7 +34,7 @@ var (
 var kernels32 = kernels[float32]{
 	lanes: 8, avx512: &tiles8x32F32, avx2: &tiles4x16F32, blas: blasGemm32,
 	adam: adamAVX2F32, bnSums: bnSumsAVX2F32, bnDz: bnDzAVX2F32, normAffine: normAffineAVX2F32, bnStats: bnStatsAVX2F32,
-	transpose: transposeAVX2F32, dropout: dropoutAVX2F32,
+	transpose: transposeAVX2F32, dropout: dropoutAVX2F32, normDrop: normDropAVX2F32,
 }
 
 //go:generate go run gen_f32asm.go
@@ -167,3 +167,16 @@ func transposeAVX2(rows, cols int, dst, src *float64)
 //
 //go:noescape
 func dropoutAVX2(blocks int, h, d, mask *float64, dm *dropMask)
+
+// normDropAVX2 is normaliseAffine, ReLU and dropout in one pass over
+// rows × w matrices, w a multiple of 8, leaving in mask the dropout mask
+// with ReLU's derivative applied; see Network.Forward.
+//
+//go:noescape
+func normDropAVX2(rows, w int, z, d, mask, mean, invStd, gamma, beta *float64, dm *dropMask)
+
+// normDropAVX2F32 is normDropAVX2 for float32 (normdrop_amd64.s, written
+// by hand like dropoutAVX2F32).
+//
+//go:noescape
+func normDropAVX2F32(rows, w int, z, d, mask, mean, invStd, gamma, beta *float32, dm *dropMask)
