@@ -65,7 +65,7 @@ func adamAVX2F32(n int, theta, grad, m, v *float32, c *adamConsts[float32])
 // bnSumsAVX2F32 is bnSumsAVX2 for w a multiple of 8.
 //
 //go:noescape
-func bnSumsAVX2F32(rows, w int, dg, xhat, sg, sgx, h, mask *float32, relu int)
+func bnSumsAVX2F32(rows, w int, dg, xhat, sg, sgx, h, mask *float32, mode int)
 
 // bnDzAVX2F32 is bnDzAVX2 for w a multiple of 8.
 //
@@ -130,12 +130,12 @@ func kern8x16(k int, a *float64, rsA, psA int, b *float64, ldb int, c *float64, 
 func adamAVX2(n int, theta, grad, m, v *float64, c *adamConsts[float64])
 
 // bnSumsAVX2 adds the column sums of dg and of dg·xhat (rows × w, w a
-// multiple of 4, rows ≥ 1) to sg and sgx; with relu ≠ 0 it first applies
-// the dropout mask and ReLU's derivative (from its output h) to dg. See
-// batchNormBackward.
+// multiple of 4, rows ≥ 1) to sg and sgx; with mode sumsReLU it first
+// applies the dropout mask and ReLU's derivative (from its output h) to dg,
+// with sumsMask only the mask. See batchNormBackward.
 //
 //go:noescape
-func bnSumsAVX2(rows, w int, dg, xhat, sg, sgx, h, mask *float64, relu int)
+func bnSumsAVX2(rows, w int, dg, xhat, sg, sgx, h, mask *float64, mode int)
 
 // bnDzAVX2 is batchNormBackward's second pass for w a multiple of 4 and
 // rows ≥ 1.

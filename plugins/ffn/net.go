@@ -119,10 +119,11 @@ type hiddenLayer[T Float] struct {
 	frozen bool
 	// fused is set when the last pass ran normDrop: h was not stored, and
 	// mask holds dropout's factor only where ReLU kept h, 0 where it cut
-	// it. Being zero exactly where the gradient of d must not pass, that
-	// mask then stands in for h in the backward pass (which keeps
-	// g·mask where its indicator is non-zero), and the backward sums
-	// read one matrix fewer.
+	// it, so that the backward pass multiplies by the mask alone (bnSums'
+	// sumsMask), reading neither h nor a compare's worth of instructions.
+	// These passes are bound by instruction throughput, not memory: a
+	// version that kept one bit per element and recomputed x̂ from z in
+	// the backward pass moved less data and ran slower.
 	fused bool
 }
 
@@ -639,6 +640,14 @@ func (n *Network[T]) Backward(dOut []T) {
 	}
 }
 
+// The modes of the bnSums kernels: g as it is, g times the mask where
+// ReLU's output h is not zero, g times the mask.
+const (
+	sumsPlain = iota
+	sumsReLU
+	sumsMask
+)
+
 // batchNormBackward replaces g, the gradient with respect to the layer's
 // dropout output, by the gradient with respect to the Linear's output
 // (through dropout, the activation act and BatchNorm), and sets the
@@ -657,17 +666,24 @@ func (l *hiddenLayer[T]) batchNormBackward(g []T, rows int, act Activation) {
 	fill(sumGX, 0)
 	fill(db, 0)
 	ks := kernelsOf[T]()
+	// After a fused pass the mask is zero where ReLU cut h: it is the
+	// whole derivative, and h was not stored.
 	h := l.h
 	if l.fused {
 		h = l.mask
 	}
 	if f := ks.bnSums; f != nil && ks.elementwise(w) {
 		// The kernel applies ReLU's derivative and the mask itself.
-		relu := act == ReLU
-		if !relu {
-			activationBackward(act, g, h, l.mask)
+		mode := sumsPlain
+		switch {
+		case l.fused:
+			mode = sumsMask
+		case act == ReLU:
+			mode = sumsReLU
+		default:
+			activationBackward(act, g, l.h, l.mask)
 		}
-		f(rows, w, &g[0], &xhat[0], &sumG[0], &sumGX[0], &h[0], &l.mask[0], flag(relu))
+		f(rows, w, &g[0], &xhat[0], &sumG[0], &sumGX[0], &h[0], &l.mask[0], mode)
 	} else {
 		for r := 0; r < rows; r++ {
 			gr := g[r*w : (r+1)*w]
