@@ -279,7 +279,7 @@ func colSum[T Float](dst []T, m, n int, a []T, lda int) {
 		dst[0] = s
 		return
 	}
-	fill(dst, 0)
+	clear(dst)
 	for i := 0; i < m; i++ {
 		row := a[i*lda : i*lda+n]
 		d := dst[:len(row)]

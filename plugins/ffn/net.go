@@ -662,9 +662,9 @@ func (l *hiddenLayer[T]) batchNormBackward(g []T, rows int, act Activation) {
 	w := l.out
 	xhat := l.xhat[:rows*w]
 	sumG, sumGX, db := l.dbeta[:w], l.dgamma[:w], l.db[:w]
-	fill(sumG, 0)
-	fill(sumGX, 0)
-	fill(db, 0)
+	clear(sumG)
+	clear(sumGX)
+	clear(db)
 	ks := kernelsOf[T]()
 	// After a fused pass the mask is zero where ReLU cut h: it is the
 	// whole derivative, and h was not stored.
