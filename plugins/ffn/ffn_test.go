@@ -794,3 +794,51 @@ func TestLayers(t *testing.T) {
 		}
 	}
 }
+
+// TestFusedDropout requires the fused normalise-ReLU-dropout pass
+// (normDrop) to train exactly as the separate passes do: the same losses
+// and parameters, compared with ==, on every assembly path and in both
+// types. 41 rows in batches of 20 leave a one-row batch, normalised with the
+// running statistics; widths 24 and 16 are fused, 12 is not (not a multiple
+// of the generator's block of eight), and the network mixes them.
+func TestFusedDropout(t *testing.T) {
+	t.Run("float64", testFusedDropout[float64])
+	t.Run("float32", testFusedDropout[float32])
+}
+
+func testFusedDropout[T Float](t *testing.T) {
+	data := randomData(4, 41, 7)
+	cfg := TrainConfig{LR: 0.01, BatchSize: 20, Epochs: 3}
+	run := func(t *testing.T) (losses, theta []float64) {
+		net, err := NewNetwork[T](Config{InputDim: 7, HiddenDims: []int{24, 12, 16}, OutputDim: 1, Dropout: 0.3}, rand.NewPCG(9, 2))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = Train(context.Background(), net, data, cfg, rand.NewPCG(9, 7), func(r EpochReport) error {
+			losses = append(losses, r.TrainLoss, r.ValLoss)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		net.Forward(asFloat[T](data.TrainX[:2*7]), 2, true)
+		if fused := kernelsOf[T]().normDrop != nil && vectorised(); net.hidden[0].fused != fused || net.hidden[1].fused {
+			t.Fatalf("fused passes %v %v, want %v false", net.hidden[0].fused, net.hidden[1].fused, fused)
+		}
+		return losses, widen(nil, net.theta)
+	}
+	forEachKernel(t, func(t *testing.T) {
+		losses, theta := run(t)
+		ks := kernelsOf[T]()
+		saved := ks.normDrop
+		ks.normDrop = nil
+		defer func() { ks.normDrop = saved }()
+		wantLosses, wantTheta := run(t)
+		if !slices.Equal(losses, wantLosses) {
+			t.Errorf("losses %v, separate passes %v", losses, wantLosses)
+		}
+		if !slices.Equal(theta, wantTheta) {
+			t.Error("parameters differ from the separate passes'")
+		}
+	})
+}

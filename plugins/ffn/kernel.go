@@ -88,12 +88,15 @@ type kernels[T Float] struct {
 	blas func(tA blas.Transpose, m, n, k int, a []T, lda int, b []T, ldb int, c []T, ldc int)
 
 	adam       func(n int, theta, grad, m, v *T, c *adamConsts[T])
-	bnSums     func(rows, w int, dg, xhat, sg, sgx, h, mask *T, relu int)
+	bnSums     func(rows, w int, dg, xhat, sg, sgx, h, mask *T, mode int)
 	bnDz       func(rows, w int, dg, xhat, k, mg, mgx, db *T)
 	normAffine func(rows, w int, z, h, mean, invStd, gamma, beta *T, relu int)
 	bnStats    func(rows, w int, z, mean, variance, invStd *T, inv, eps T)
 	transpose  func(rows, cols int, dst, src *T)
 	dropout    func(blocks int, h, d, mask *T, dm *dropMask)
+	// normDrop fuses normAffine (with ReLU) and dropout for widths that are
+	// multiples of dropBlock.
+	normDrop func(rows, w int, z, d, mask, mean, invStd, gamma, beta *T, dm *dropMask)
 }
 
 // kernelsOf returns the kernels of T, kernels64 or kernels32 (defined per

@@ -237,18 +237,28 @@ adamdone:
 	VADDPS T, SG, SG; \
 	VFMADD231PS X, T, SGX
 
+// SUMMASK is SUMRELU for a mask that is already zero where ReLU cut h (see
+// hiddenLayer.fused): g = g·mask, without h.
+#define SUMMASK(G, M, X, SG, SGX, T) \
+	VMOVUPS G, T; \
+	VMULPS M, T, T; \
+	VMOVUPS T, G; \
+	VADDPS T, SG, SG; \
+	VFMADD231PS X, T, SGX
+
 // SUMPLAIN is SUMRELU for g that is already final.
 #define SUMPLAIN(G, X, SG, SGX, T) \
 	VMOVUPS G, T; \
 	VADDPS T, SG, SG; \
 	VFMADD231PS X, T, SGX
 
-// func bnSumsAVX2F32(rows, w int, dg, xhat, sg, sgx, h, mask *float32, relu int)
+// func bnSumsAVX2F32(rows, w int, dg, xhat, sg, sgx, h, mask *float32, mode int)
 //
 // sg[j] += Σ_r g[r][j] and sgx[j] += Σ_r g[r][j]·xhat[r][j] for row-major
-// rows × w matrices, w a multiple of 4, down the rows. With relu ≠ 0 it
+// rows × w matrices, w a multiple of 4, down the rows. With mode 1 it
 // first applies dropout's mask and ReLU's derivative to g, in place:
-// g = g·mask where h ≠ 0, else 0. Sixteen columns (four groups of four)
+// g = g·mask where h ≠ 0, else 0; with mode 2 only the mask (h is not
+// read). Sixteen columns (four groups of four)
 // go down the rows together, so that the four groups' add and FMA chains
 // overlap instead of each waiting out its latency; the columns left over
 // go four at a time. Each column's sums run over the rows in order either
@@ -262,7 +272,7 @@ TEXT ·bnSumsAVX2F32(SB), NOSPLIT, $0-72
 	MOVQ sgx+40(FP), R9
 	MOVQ h+48(FP), R13
 	MOVQ mask+56(FP), AX
-	MOVQ relu+64(FP), R12
+	MOVQ mode+64(FP), R12
 	VXORPS Y15, Y15, Y15
 	MOVQ BX, R10
 	SHLQ $2, R10 // row stride in bytes
@@ -283,6 +293,8 @@ sums16:
 	MOVQ CX, DX
 	TESTQ R12, R12
 	JZ sums16plain
+	CMPQ R12, $2
+	JEQ sums16mask
 
 sums16relu:
 	SUMRELU((SI)(R11*1), (AX)(R11*1), (R13)(R11*1), (DI)(R11*1), Y0, Y4, Y8, Y9)
@@ -292,6 +304,16 @@ sums16relu:
 	ADDQ R10, R11
 	DECQ DX
 	JNZ sums16relu
+	JMP sums16store
+
+sums16mask:
+	SUMMASK((SI)(R11*1), (AX)(R11*1), (DI)(R11*1), Y0, Y4, Y8)
+	SUMMASK(32(SI)(R11*1), 32(AX)(R11*1), 32(DI)(R11*1), Y1, Y5, Y9)
+	SUMMASK(64(SI)(R11*1), 64(AX)(R11*1), 64(DI)(R11*1), Y2, Y6, Y10)
+	SUMMASK(96(SI)(R11*1), 96(AX)(R11*1), 96(DI)(R11*1), Y3, Y7, Y11)
+	ADDQ R10, R11
+	DECQ DX
+	JNZ sums16mask
 	JMP sums16store
 
 sums16plain:
@@ -334,7 +356,13 @@ sumscol:
 sumsrow:
 	TESTQ R12, R12
 	JZ sumsplain
+	CMPQ R12, $2
+	JEQ sumsmask
 	SUMRELU((SI)(R11*1), (AX)(R11*1), (R13)(R11*1), (DI)(R11*1), Y0, Y1, Y2, Y3)
+	JMP sumsnext
+
+sumsmask:
+	SUMMASK((SI)(R11*1), (AX)(R11*1), (DI)(R11*1), Y0, Y1, Y2)
 	JMP sumsnext
 
 sumsplain:

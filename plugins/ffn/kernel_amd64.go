@@ -15,7 +15,7 @@ var (
 var kernels64 = kernels[float64]{
 	lanes: 4, avx512: &tiles8x16, avx2: &tiles4x8, blas: blasGemm64,
 	adam: adamAVX2, bnSums: bnSumsAVX2, bnDz: bnDzAVX2, normAffine: normAffineAVX2, bnStats: bnStatsAVX2,
-	transpose: transposeAVX2, dropout: dropoutAVX2,
+	transpose: transposeAVX2, dropout: dropoutAVX2, normDrop: normDropAVX2,
 }
 
 // The float32 tilings, the float64 ones with twice the columns
@@ -34,7 +34,7 @@ var (
 var kernels32 = kernels[float32]{
 	lanes: 8, avx512: &tiles8x32F32, avx2: &tiles4x16F32, blas: blasGemm32,
 	adam: adamAVX2F32, bnSums: bnSumsAVX2F32, bnDz: bnDzAVX2F32, normAffine: normAffineAVX2F32, bnStats: bnStatsAVX2F32,
-	transpose: transposeAVX2F32, dropout: dropoutAVX2F32,
+	transpose: transposeAVX2F32, dropout: dropoutAVX2F32, normDrop: normDropAVX2F32,
 }
 
 //go:generate go run gen_f32asm.go
@@ -65,7 +65,7 @@ func adamAVX2F32(n int, theta, grad, m, v *float32, c *adamConsts[float32])
 // bnSumsAVX2F32 is bnSumsAVX2 for w a multiple of 8.
 //
 //go:noescape
-func bnSumsAVX2F32(rows, w int, dg, xhat, sg, sgx, h, mask *float32, relu int)
+func bnSumsAVX2F32(rows, w int, dg, xhat, sg, sgx, h, mask *float32, mode int)
 
 // bnDzAVX2F32 is bnDzAVX2 for w a multiple of 8.
 //
@@ -130,12 +130,12 @@ func kern8x16(k int, a *float64, rsA, psA int, b *float64, ldb int, c *float64, 
 func adamAVX2(n int, theta, grad, m, v *float64, c *adamConsts[float64])
 
 // bnSumsAVX2 adds the column sums of dg and of dg·xhat (rows × w, w a
-// multiple of 4, rows ≥ 1) to sg and sgx; with relu ≠ 0 it first applies
-// the dropout mask and ReLU's derivative (from its output h) to dg. See
-// batchNormBackward.
+// multiple of 4, rows ≥ 1) to sg and sgx; with mode sumsReLU it first
+// applies the dropout mask and ReLU's derivative (from its output h) to dg,
+// with sumsMask only the mask. See batchNormBackward.
 //
 //go:noescape
-func bnSumsAVX2(rows, w int, dg, xhat, sg, sgx, h, mask *float64, relu int)
+func bnSumsAVX2(rows, w int, dg, xhat, sg, sgx, h, mask *float64, mode int)
 
 // bnDzAVX2 is batchNormBackward's second pass for w a multiple of 4 and
 // rows ≥ 1.
@@ -167,3 +167,16 @@ func transposeAVX2(rows, cols int, dst, src *float64)
 //
 //go:noescape
 func dropoutAVX2(blocks int, h, d, mask *float64, dm *dropMask)
+
+// normDropAVX2 is normaliseAffine, ReLU and dropout in one pass over
+// rows × w matrices, w a multiple of 8, leaving in mask the dropout mask
+// with ReLU's derivative applied; see Network.Forward.
+//
+//go:noescape
+func normDropAVX2(rows, w int, z, d, mask, mean, invStd, gamma, beta *float64, dm *dropMask)
+
+// normDropAVX2F32 is normDropAVX2 for float32 (normdrop_amd64.s, written
+// by hand like dropoutAVX2F32).
+//
+//go:noescape
+func normDropAVX2F32(rows, w int, z, d, mask, mean, invStd, gamma, beta *float32, dm *dropMask)

@@ -253,6 +253,13 @@ func transposeBlock[T Float](dst []T, rows, cols int, src []T, i0, i1, j0, j1 in
 // addRow adds v to every row of the row-major matrix a with len(v) columns.
 func addRow[T Float](a, v []T) {
 	w := len(v)
+	if w == 1 { // one output: a plain loop, not one row slice per element
+		x := v[0]
+		for i := range a {
+			a[i] += x
+		}
+		return
+	}
 	for r := 0; r+w <= len(a); r += w {
 		row := a[r : r+w]
 		for j, x := range v[:len(row)] {
@@ -264,7 +271,15 @@ func addRow[T Float](a, v []T) {
 // colSum sets dst[j] to the sum of column j of the m×n matrix a.
 func colSum[T Float](dst []T, m, n int, a []T, lda int) {
 	dst = dst[:n]
-	fill(dst, 0)
+	if n == 1 { // one column: the same sum in the same order, without a row slice per element
+		var s T
+		for i := 0; i < m; i++ {
+			s += a[i*lda]
+		}
+		dst[0] = s
+		return
+	}
+	clear(dst)
 	for i := 0; i < m; i++ {
 		row := a[i*lda : i*lda+n]
 		d := dst[:len(row)]

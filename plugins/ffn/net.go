@@ -117,6 +117,14 @@ type hiddenLayer[T Float] struct {
 	// frozen is set when the last training pass normalised with the running
 	// statistics (a batch of one row; see Forward).
 	frozen bool
+	// fused is set when the last pass ran normDrop: h was not stored, and
+	// mask holds dropout's factor only where ReLU kept h, 0 where it cut
+	// it, so that the backward pass multiplies by the mask alone (bnSums'
+	// sumsMask), reading neither h nor a compare's worth of instructions.
+	// These passes are bound by instruction throughput, not memory: a
+	// version that kept one bit per element and recomputed x̂ from z in
+	// the backward pass moved less data and ran slower.
+	fused bool
 }
 
 // Network is a feedforward network computing in T, with its parameters,
@@ -402,6 +410,19 @@ func (n *Network[T]) Forward(x []T, rows int, train bool) []T {
 			}
 			l.updateRunning(rows)
 		}
+		dropout := n.cfg.Dropout > 0 && train
+		if dropout {
+			n.dm = newDropMask(n.cfg.Dropout, n.src.Uint64())
+		}
+		width = w
+		// With ReLU and dropout one pass normalises, activates and drops
+		// out, reading z once and not storing h (see hiddenLayer.fused).
+		l.fused = dropout && relu && ks.normDrop != nil && ks.elementwise(w) && w%dropBlock == 0
+		if l.fused {
+			in = l.d[:rows*w]
+			ks.normDrop(rows, w, &z[0], &in[0], &l.mask[0], &l.mean[0], &l.invStd[0], &l.gamma[0], &l.beta[0], &n.dm)
+			continue
+		}
 		if f := ks.normAffine; f != nil && ks.elementwise(w) {
 			f(rows, w, &z[0], &h[0], &l.mean[0], &l.invStd[0], &l.gamma[0], &l.beta[0], flag(relu))
 		} else {
@@ -412,12 +433,10 @@ func (n *Network[T]) Forward(x []T, rows int, train bool) []T {
 			activate(n.cfg.Activation, h)
 		}
 		in = h
-		if n.cfg.Dropout > 0 && train {
-			n.dm = newDropMask(n.cfg.Dropout, n.src.Uint64())
+		if dropout {
 			in = l.d[:rows*w]
 			applyDropout(&n.dm, in, l.mask[:rows*w], h)
 		}
-		width = w
 	}
 	out := n.out[:rows*n.cfg.OutputDim]
 	transpose(n.outWT, n.cfg.OutputDim, width, n.outW)
@@ -518,6 +537,10 @@ type dropMask struct {
 	scale32   float32 // scale rounded to float32, for dropoutAVX2F32
 }
 
+// dropBlock is the number of elements one step of dropMask's generator
+// decides.
+const dropBlock = 8
+
 func newDropMask(p float64, seed uint64) dropMask {
 	thr := uint32(p * (1 << 32)) // p < 1, so below 2³²
 	dm := dropMask{thrFlip: thr ^ 0x80000000, scale: 1 / (1 - p), sign: 0x80000000, threshold: thr}
@@ -547,14 +570,14 @@ func applyDropout[T Float](dm *dropMask, d, mask, h []T) {
 	d, mask = d[:len(h)], mask[:len(h)]
 	start := 0
 	if f := kernelsOf[T]().dropout; f != nil && vectorised() {
-		start = len(h) &^ 7
+		start = len(h) - len(h)%dropBlock
 		if start > 0 {
-			f(start/8, &h[0], &d[0], &mask[0], dm)
+			f(start/dropBlock, &h[0], &d[0], &mask[0], dm)
 		}
 	}
 	scale := T(dm.scale)
-	var words [8]uint32
-	for base := start; base < len(h); base += 8 {
+	var words [dropBlock]uint32
+	for base := start; base < len(h); base += dropBlock {
 		for l := range dm.s0 {
 			x, y := dm.s0[l], dm.s1[l]
 			dm.s0[l] = y
@@ -563,7 +586,7 @@ func applyDropout[T Float](dm *dropMask, d, mask, h []T) {
 			o := dm.s1[l] + y
 			words[2*l], words[2*l+1] = uint32(o), uint32(o>>32)
 		}
-		for q, word := range words[:min(8, len(h)-base)] {
+		for q, word := range words[:min(dropBlock, len(h)-base)] {
 			keep := 1 + (int64(word)-int64(dm.threshold))>>63 // 0 to drop, else 1: no branch
 			m := T(keep) * scale                              // +0 or the scale, exactly
 			mask[base+q] = m
@@ -617,6 +640,14 @@ func (n *Network[T]) Backward(dOut []T) {
 	}
 }
 
+// The modes of the bnSums kernels: g as it is, g times the mask where
+// ReLU's output h is not zero, g times the mask.
+const (
+	sumsPlain = iota
+	sumsReLU
+	sumsMask
+)
+
 // batchNormBackward replaces g, the gradient with respect to the layer's
 // dropout output, by the gradient with respect to the Linear's output
 // (through dropout, the activation act and BatchNorm), and sets the
@@ -631,21 +662,32 @@ func (l *hiddenLayer[T]) batchNormBackward(g []T, rows int, act Activation) {
 	w := l.out
 	xhat := l.xhat[:rows*w]
 	sumG, sumGX, db := l.dbeta[:w], l.dgamma[:w], l.db[:w]
-	fill(sumG, 0)
-	fill(sumGX, 0)
-	fill(db, 0)
+	clear(sumG)
+	clear(sumGX)
+	clear(db)
 	ks := kernelsOf[T]()
+	// After a fused pass the mask is zero where ReLU cut h: it is the
+	// whole derivative, and h was not stored.
+	h := l.h
+	if l.fused {
+		h = l.mask
+	}
 	if f := ks.bnSums; f != nil && ks.elementwise(w) {
 		// The kernel applies ReLU's derivative and the mask itself.
-		relu := act == ReLU
-		if !relu {
+		mode := sumsPlain
+		switch {
+		case l.fused:
+			mode = sumsMask
+		case act == ReLU:
+			mode = sumsReLU
+		default:
 			activationBackward(act, g, l.h, l.mask)
 		}
-		f(rows, w, &g[0], &xhat[0], &sumG[0], &sumGX[0], &l.h[0], &l.mask[0], flag(relu))
+		f(rows, w, &g[0], &xhat[0], &sumG[0], &sumGX[0], &h[0], &l.mask[0], mode)
 	} else {
 		for r := 0; r < rows; r++ {
 			gr := g[r*w : (r+1)*w]
-			activationBackward(act, gr, l.h[r*w:(r+1)*w], l.mask[r*w:(r+1)*w])
+			activationBackward(act, gr, h[r*w:(r+1)*w], l.mask[r*w:(r+1)*w])
 			xr, sg, sgx := xhat[r*w:r*w+len(gr)], sumG[:len(gr)], sumGX[:len(gr)]
 			for j, v := range gr {
 				sg[j] += v

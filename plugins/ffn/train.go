@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"unsafe"
 
 	"gonum.org/v1/gonum/stat"
 )
@@ -338,11 +339,27 @@ func (t *trainer[T]) epoch(ctx context.Context, epoch int, rate float64) (float6
 		if t.cfg.ClipGradNorm > 0 {
 			clipGradNorm(t.net.grad, t.cfg.ClipGradNorm)
 		}
+		t.prefetchBatch(start + t.cfg.BatchSize)
 		t.adam.Step(t.net.theta, t.net.grad)
 		sum += loss
 		batches++
 	}
 	return sum / float64(batches), nil
+}
+
+// prefetchBatch asks for the rows of the training batch at start to be
+// brought into the caches while the current batch finishes: the rows are
+// drawn at random from the training matrices (6.4 MB for the textbook's
+// 16,000 rows, beyond the L2 cache), and gathering them on demand waited
+// on memory for a fifth of an epoch's time.
+func (t *trainer[T]) prefetchBatch(start int) {
+	if start >= len(t.perm) {
+		return
+	}
+	batch := t.perm[start:min(start+t.cfg.BatchSize, len(t.perm))]
+	size := int(unsafe.Sizeof(T(0)))
+	prefetchRows(unsafe.Pointer(&t.data.TrainX[0]), batch, t.data.Features*size)
+	prefetchRows(unsafe.Pointer(&t.data.TrainY[0]), batch, t.data.Targets*size)
 }
 
 // shuffle permutes t.perm in place (Fisher–Yates) with the trial's source.
