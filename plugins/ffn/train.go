@@ -338,7 +338,7 @@ func (t *trainer[T]) epoch(ctx context.Context, epoch int, rate float64) (float6
 		if t.cfg.ClipGradNorm > 0 {
 			clipGradNorm(t.net.grad, t.cfg.ClipGradNorm)
 		}
-		t.adam.Step(t.net.theta, t.net.grad)
+		t.net.adamStep(t.adam)
 		sum += loss
 		batches++
 	}
@@ -388,6 +388,7 @@ func (t *trainer[T]) snapshot() {
 
 // restore puts back the best snapshot.
 func (t *trainer[T]) restore() {
+	t.net.transposed = false
 	copy(t.net.theta, t.bestTheta)
 	copy(t.net.stats, t.bestStats)
 }
