@@ -1,5 +1,9 @@
 package ffn
 
+// Every Forward of the tests that keeps the transposed weights as they are
+// checks them against the weights (see Network.transposed).
+func init() { checkTransposed = true }
+
 // The tests compare the BatchNorm running statistics with PyTorch's
 // buffers; nothing else reads them from outside.
 

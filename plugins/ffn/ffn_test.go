@@ -299,6 +299,7 @@ func TestGradientFiniteDifference(t *testing.T) {
 				stats := slices.Clone(net.stats)
 				loss := func(theta []float64) float64 {
 					copy(net.theta, theta)
+					net.transposed = false
 					copy(net.stats, stats) // Forward moves the running statistics
 					src.Seed(1, 1)         // the same dropout mask every time
 					return MSE(nil, net.Forward(x, s.rows, true), y)
@@ -306,6 +307,7 @@ func TestGradientFiniteDifference(t *testing.T) {
 				theta := slices.Clone(net.theta)
 				want := fd.Gradient(nil, loss, theta, &fd.Settings{Formula: fd.Central, Step: 1e-6})
 				copy(net.theta, theta)
+				net.transposed = false
 				copy(net.stats, stats)
 				src.Seed(1, 1)
 				out := net.Forward(x, s.rows, true)

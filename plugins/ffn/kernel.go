@@ -88,6 +88,7 @@ type kernels[T Float] struct {
 	blas func(tA blas.Transpose, m, n, k int, a []T, lda int, b []T, ldb int, c []T, ldc int)
 
 	adam       func(n int, theta, grad, m, v *T, c *adamConsts[T])
+	adamT      func(rows, cols int, theta, grad, m, v, wt *T, ldt int, c *adamConsts[T])
 	bnSums     func(rows, w int, dg, xhat, sg, sgx, h, mask *T, mode int)
 	bnDz       func(rows, w int, dg, xhat, k, mg, mgx, db *T)
 	normAffine func(rows, w int, z, h, mean, invStd, gamma, beta *T, relu int)

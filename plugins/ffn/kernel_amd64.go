@@ -14,7 +14,7 @@ var (
 // AVX-512 matrix tiling.
 var kernels64 = kernels[float64]{
 	lanes: 4, avx512: &tiles8x16, avx2: &tiles4x8, blas: blasGemm64,
-	adam: adamAVX2, bnSums: bnSumsAVX2, bnDz: bnDzAVX2, normAffine: normAffineAVX2, bnStats: bnStatsAVX2,
+	adam: adamAVX2, adamT: adamTAVX2, bnSums: bnSumsAVX2, bnDz: bnDzAVX2, normAffine: normAffineAVX2, bnStats: bnStatsAVX2,
 	transpose: transposeAVX2, dropout: dropoutAVX2, normDrop: normDropAVX2,
 }
 
@@ -30,7 +30,9 @@ var (
 	tiles8x32F32 = tiling[float32]{mr: 8, nr: 32, kern: kern8x32F32, narrow: &tiles4x16F32, narrowMax: 31, short: &tiles4x16F32}
 )
 
-// kernels32 are the float32 kernels, one for each of kernels64's.
+// kernels32 are the float32 kernels, one for each of kernels64's but
+// adamT: an 8-lane float32 update would need 8×8 transposes, so float32
+// networks transpose their weights in each forward pass instead.
 var kernels32 = kernels[float32]{
 	lanes: 8, avx512: &tiles8x32F32, avx2: &tiles4x16F32, blas: blasGemm32,
 	adam: adamAVX2F32, bnSums: bnSumsAVX2F32, bnDz: bnDzAVX2F32, normAffine: normAffineAVX2F32, bnStats: bnStatsAVX2F32,

@@ -11,7 +11,7 @@ import (
 // one function serves a plain A (row stride lda, column stride 1) and a
 // transposed one (row stride 1, column stride lda):
 //
-//	forward:      Z  = X·Wᵀ    (Wᵀ materialised once per pass, see Net.Forward)
+//	forward:      Z  = X·Wᵀ    (Wᵀ a copy that Adam's step keeps, see Network.transposed)
 //	weight grad:  dW = dZᵀ·X   (Â = dZᵀ, read through strides)
 //	input grad:   dX = dZ·W
 //
@@ -223,12 +223,6 @@ func gemmRef[T Float](m, n, k int, a []T, rsA, psA int, b []T, ldb int, c []T, l
 // row-major src. It panics if either is shorter than rows·cols.
 func transpose[T Float](dst []T, rows, cols int, src []T) {
 	src, dst = src[:rows*cols], dst[:rows*cols]
-	if rows == 1 || cols == 1 {
-		// A vector's transpose has its layout (the single output row
-		// of a regression network).
-		copy(dst, src)
-		return
-	}
 	r0, c0 := 0, 0
 	if tr := kernelsOf[T]().transpose; tr != nil && vectorised() && rows >= 4 && cols >= 4 {
 		// The kernel does the 4×4 blocks; the loops below, the edges.

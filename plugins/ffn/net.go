@@ -96,7 +96,7 @@ type Layer struct {
 type hiddenLayer[T Float] struct {
 	in, out               int
 	w, b, gamma, beta     []T // parameter views into Network.theta
-	wT                    []T // w transposed (in × out), refreshed by each Forward
+	wT                    []T // w transposed (in × out); see Network.transposed
 	dw, db, dgamma, dbeta []T // gradient views into Network.grad
 	runMean, runVar       []T // buffer views into Network.stats
 
@@ -136,7 +136,7 @@ type Network[T Float] struct {
 	outB   []T
 	outDW  []T
 	outDB  []T
-	outWT  []T // outW transposed
+	outWT  []T // outW transposed; see transposed
 
 	theta []T // every trainable parameter, in state_dict order
 	grad  []T // their gradients, laid out as theta
@@ -145,6 +145,19 @@ type Network[T Float] struct {
 	params  []Param[T]
 	buffers []Param[T]
 	layers  []Layer
+
+	// The forward pass multiplies by each Linear weight's transpose (in ×
+	// out, where the weight is PyTorch's out × in). mats are the weights
+	// whose transpose is a copy of its own (a weight of one row or column
+	// has its transpose's layout, and its wT is w itself), and transposed
+	// says that every copy is the transpose of the current weights. Forward
+	// makes the copies when it is false; the trainer's Adam step (adamStep)
+	// keeps them current as it updates the weights. Whatever else may write
+	// the parameters clears it: Params and Param, which hand out writable
+	// views, and the trainer's restore and resume. A stale copy would give
+	// wrong outputs silently; checkTransposed makes the tests catch one.
+	mats       []transposedWeight[T]
+	transposed bool
 
 	src  rand.Source // dropout masks
 	dm   dropMask    // the last mask's generator (here, not on the stack, for the assembly)
@@ -220,13 +233,13 @@ func (n *Network[T]) allocate() {
 		l := &n.hidden[i]
 		l.in, l.out = in, h
 		lin, bn := moduleName(4*i), moduleName(4*i+1)
+		l.wT = n.transposeOf(off, h, in)
 		l.w, l.dw = take(lin+".weight", h, in)
 		l.b, l.db = take(lin+".bias", h)
 		l.gamma, l.dgamma = take(bn+".weight", h)
 		l.beta, l.dbeta = take(bn+".bias", h)
 		l.runMean = buffer(bn+".running_mean", h)
 		l.runVar = buffer(bn+".running_var", h)
-		l.wT = make([]T, in*h)
 		l.invStd = make([]T, h)
 		l.variance = make([]T, h)
 		l.mean = make([]T, h)
@@ -241,10 +254,22 @@ func (n *Network[T]) allocate() {
 		in = h
 	}
 	last := moduleName(4 * len(cfg.HiddenDims))
+	n.outWT = n.transposeOf(off, cfg.OutputDim, in)
 	n.outW, n.outDW = take(last+".weight", cfg.OutputDim, in)
 	n.outB, n.outDB = take(last+".bias", cfg.OutputDim)
-	n.outWT = make([]T, in*cfg.OutputDim)
 	n.layers = append(n.layers, Layer{Name: last, Op: "Linear", Params: []string{last + ".weight", last + ".bias"}, In: in, Out: cfg.OutputDim})
+}
+
+// transposeOf returns the storage of the transpose of the rows × cols
+// weight at theta[off:]: the weight itself for a single row or column, else
+// a new copy, which it adds to mats.
+func (n *Network[T]) transposeOf(off, rows, cols int) []T {
+	if rows == 1 || cols == 1 {
+		return n.theta[off : off+rows*cols : off+rows*cols]
+	}
+	t := make([]T, rows*cols)
+	n.mats = append(n.mats, transposedWeight[T]{off: off, rows: rows, cols: cols, t: t})
+	return t
 }
 
 func moduleName(i int) string { return "network." + strconv.Itoa(i) }
@@ -309,11 +334,20 @@ func (n *Network[T]) Config() Config {
 }
 
 // Params returns the trainable parameters in state_dict order. The views
-// alias the network; the returned slice must not be modified.
-func (n *Network[T]) Params() []Param[T] { return n.params }
+// alias the network; the returned slice must not be modified. The network
+// takes each call as a write of the parameters: values written through the
+// views before the next Forward are used. Writing through views after a
+// Forward requires another call (of Params or Param) before the next one,
+// as the forward pass keeps copies of the weights.
+func (n *Network[T]) Params() []Param[T] {
+	n.transposed = false
+	return n.params
+}
 
-// Param returns the parameter or buffer with the given name.
+// Param returns the parameter or buffer with the given name. Writing
+// through its views is as for Params.
 func (n *Network[T]) Param(name string) (Param[T], bool) {
+	n.transposed = false
 	for _, list := range [][]Param[T]{n.params, n.buffers} {
 		for _, p := range list {
 			if p.Name == name {
@@ -381,14 +415,18 @@ func (n *Network[T]) Forward(x []T, rows int, train bool) []T {
 	n.reserve(rows)
 	n.in = x
 	n.trained = train
+	if !n.transposed {
+		for _, w := range n.mats {
+			transpose(w.t, w.rows, w.cols, n.theta[w.off:w.off+w.rows*w.cols])
+		}
+		n.transposed = true
+	} else if checkTransposed {
+		n.checkTransposes()
+	}
 	in, width := x, n.cfg.InputDim
 	for i := range n.hidden {
 		l := &n.hidden[i]
 		z := l.xhat[:rows*l.out]
-		// Parameters change between passes (Adam, restores, tests), so the
-		// transpose is refreshed every pass: in·out copies against
-		// 2·rows·in·out FLOPs.
-		transpose(l.wT, l.out, l.in, l.w)
 		// The bias is not added: BatchNorm subtracts a mean that includes
 		// it, so batchStatistics (or bnStatsAVX2) and normaliseRunning fold it into that
 		// mean instead, saving a pass over the batch.
@@ -439,10 +477,37 @@ func (n *Network[T]) Forward(x []T, rows int, train bool) []T {
 		}
 	}
 	out := n.out[:rows*n.cfg.OutputDim]
-	transpose(n.outWT, n.cfg.OutputDim, width, n.outW)
 	gemm(&n.sc, rows, n.cfg.OutputDim, width, in, width, 1, n.outWT, n.cfg.OutputDim, out, n.cfg.OutputDim)
 	addRow(out, n.outB)
 	return out
+}
+
+// checkTransposed makes Forward check, where it uses its copies of the
+// transposed weights as they are, that each is the transpose of its weight,
+// and panic if not. The tests set it, so that every flow they run checks
+// that whatever writes the parameters marks the copies stale.
+var checkTransposed bool
+
+// checkTransposes panics unless every copy in mats is the transpose of its
+// weight, element for element (NaN equal to NaN).
+func (n *Network[T]) checkTransposes() {
+	for _, w := range n.mats {
+		src := n.theta[w.off : w.off+w.rows*w.cols]
+		for i := range w.rows {
+			for j := range w.cols {
+				if x, y := src[i*w.cols+j], w.t[j*w.rows+i]; x != y && (x == x || y == y) {
+					panic(fmt.Sprintf("ffn: the transposed copy of the %d×%d weight at %d is stale at (%d, %d): %v, the weight %v",
+						w.rows, w.cols, w.off, i, j, y, x))
+				}
+			}
+		}
+	}
+}
+
+// adamStep is one step of a on the parameters from their gradients, which
+// keeps the transposed weights current where a has a fused kernel for T.
+func (n *Network[T]) adamStep(a *Adam[T]) {
+	n.transposed = a.stepTransposing(n.theta, n.grad, n.mats)
 }
 
 // batchStatistics sets the batch's mean, biased variance and

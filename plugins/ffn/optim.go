@@ -22,6 +22,7 @@ type Adam[T Float] struct {
 	m, v []T
 	t    int
 	c    adamConsts[T] // the step's constants, here for the assembly to read
+	plan *transposePlan[T]
 }
 
 // NewAdam returns an Adam optimiser for n parameters of type T with
@@ -36,6 +37,19 @@ func NewAdam[T Float](n int, lr, weightDecay float64) *Adam[T] {
 // (which weight and gradient histograms show). It panics if the lengths
 // differ from the optimiser's.
 func (a *Adam[T]) Step(theta, grad []T) {
+	bc2Sqrt, start := a.begin(theta, grad)
+	if start > 0 {
+		kernelsOf[T]().adam(start, &theta[0], &grad[0], &a.m[0], &a.v[0], &a.c)
+	}
+	adamGo(theta[start:], grad[start:], a.m[start:], a.v[start:], bc2Sqrt, &a.c)
+}
+
+// begin checks the lengths, counts the step and sets its constants. It
+// returns sqrt(bc2) for adamGo and start: the assembly kernel updates the
+// elements before start, adamGo those from start on (fewer than a vector
+// register's). Step and stepTransposing split theta so, and so give each
+// element the same arithmetic.
+func (a *Adam[T]) begin(theta, grad []T) (bc2Sqrt T, start int) {
 	if len(theta) != len(a.m) || len(grad) != len(a.m) {
 		panic(fmt.Sprintf("ffn: Adam.Step: %d parameters and %d gradients for an optimiser of %d", len(theta), len(grad), len(a.m)))
 	}
@@ -43,18 +57,157 @@ func (a *Adam[T]) Step(theta, grad []T) {
 	b1, b2 := a.Beta1, a.Beta2
 	bc1 := 1 - math.Pow(b1, float64(a.t))
 	bc2 := 1 - math.Pow(b2, float64(a.t))
-	c := &a.c
-	*c = adamConsts[T]{beta1: T(b1), omb1: T(1 - b1), beta2: T(b2), omb2: T(1 - b2), wd: T(a.WeightDecay),
+	a.c = adamConsts[T]{beta1: T(b1), omb1: T(1 - b1), beta2: T(b2), omb2: T(1 - b2), wd: T(a.WeightDecay),
 		stepSize: T(a.LR / bc1), invBc2Sqrt: T(1 / math.Sqrt(bc2)), eps: T(a.Eps)}
-	start := 0
-	ks := kernelsOf[T]()
-	if ks.adam != nil && vectorised() {
+	if ks := kernelsOf[T](); ks.adam != nil && vectorised() {
 		start = len(a.m) - len(a.m)%ks.lanes
-		if start > 0 {
-			ks.adam(start, &theta[0], &grad[0], &a.m[0], &a.v[0], c)
+	}
+	return T(math.Sqrt(bc2)), start
+}
+
+// transposedWeight is a rows × cols weight matrix at theta[off:] whose
+// transpose (cols × rows, row-major) the forward pass multiplies by, kept
+// in t.
+type transposedWeight[T Float] struct {
+	off, rows, cols int
+	t               []T
+}
+
+// stepTransposing is Step, which also sets each matrix of mats' t to the
+// transpose of its updated values, and reports that it did. It reports
+// false where T has no fused kernel on the path in use: it has then done
+// Step and left the t as they were.
+//
+// The fused kernel (adamTAVX2) updates each matrix's rows in groups of 4,
+// as far as they lie below start, and writes their transposes from its
+// registers: the update waits on square roots and divisions, so the
+// shuffles cost next to nothing, and the forward pass needs no transpose.
+// Every other element below start goes through the assembly kernel of
+// Step, in place where it lies in a run of 4 and through the plan's
+// scratch arrays where not; those from start on through adamGo, as in
+// Step. Each element's update depends only on its own θ, g, m and v, so
+// the results are Step's bit for bit. The transposes' entries of the
+// matrices' other rows are then copied from the updated weights.
+func (a *Adam[T]) stepTransposing(theta, grad []T, mats []transposedWeight[T]) bool {
+	ks := kernelsOf[T]()
+	if ks.adamT == nil || !vectorised() {
+		a.Step(theta, grad)
+		return false
+	}
+	bc2Sqrt, start := a.begin(theta, grad)
+	p := a.planFor(mats, start)
+	c := &a.c
+	for i, rows := range p.rows {
+		if rows > 0 {
+			w := mats[i]
+			ks.adamT(rows, w.cols, &theta[w.off], &grad[w.off], &a.m[w.off], &a.v[w.off], &w.t[0], w.rows, c)
 		}
 	}
-	adamGo(theta[start:], grad[start:], a.m[start:], a.v[start:], T(math.Sqrt(bc2)), c)
+	for _, r := range p.runs {
+		ks.adam(r.n, &theta[r.off], &grad[r.off], &a.m[r.off], &a.v[r.off], c)
+	}
+	if n := len(p.gather); n > 0 {
+		// In locals, the slices' headers are not reloaded after each store.
+		gather, m, v := p.gather, a.m, a.v
+		pt, pg, pm, pv := p.theta[:n], p.grad[:n], p.m[:n], p.v[:n]
+		for k, i := range gather {
+			pt[k], pg[k], pm[k], pv[k] = theta[i], grad[i], m[i], v[i]
+		}
+		ks.adam(len(p.theta), &p.theta[0], &p.grad[0], &p.m[0], &p.v[0], c)
+		for k, i := range gather {
+			theta[i], m[i], v[i] = pt[k], pm[k], pv[k]
+		}
+	}
+	adamGo(theta[start:], grad[start:], a.m[start:], a.v[start:], bc2Sqrt, c)
+	for _, e := range p.edges {
+		*e.dst = theta[e.src]
+	}
+	return true
+}
+
+// transposePlan is how stepTransposing covers the parameters of one
+// layout, worked out at its first step.
+type transposePlan[T Float] struct {
+	mats  []transposedWeight[T] // the layout it was made for
+	start int
+	// rows are the rows of each matrix, from its first, that the fused
+	// kernel updates (a multiple of 4, possibly 0).
+	rows []int
+	// runs are the other elements below start that lie in runs of 4.
+	runs []struct{ off, n int }
+	// gather are the rest of the elements below start, updated through
+	// theta, grad, m and v, padded with zeros to a multiple of 4 (which
+	// Adam keeps at zero: g = 0 leaves m = v = 0, and θ −= 0/eps).
+	gather      []int
+	theta, grad []T
+	m, v        []T
+	// edges are the matrices' elements in the other rows, by index in
+	// theta, with the place of each in its transpose.
+	edges []struct {
+		src int
+		dst *T
+	}
+}
+
+// planFor returns the plan for mats, making it at the first step. An Adam
+// serves one network, so its layout does not change; a different one is a
+// bug.
+func (a *Adam[T]) planFor(mats []transposedWeight[T], start int) *transposePlan[T] {
+	if p := a.plan; p != nil {
+		if len(p.mats) != len(mats) || (len(mats) > 0 && &p.mats[0] != &mats[0]) || p.start != start {
+			panic("ffn: Adam.stepTransposing: another network's layout")
+		}
+		return p
+	}
+	p := &transposePlan[T]{mats: mats, start: start}
+	fused := make([]bool, start)
+	for _, w := range mats {
+		if w.off < 0 || w.rows < 1 || w.cols < 1 || w.off+w.rows*w.cols > len(a.m) || len(w.t) < w.rows*w.cols {
+			panic(fmt.Sprintf("ffn: Adam.stepTransposing: a %d×%d matrix at %d of %d parameters", w.rows, w.cols, w.off, len(a.m)))
+		}
+		// The fused rows stay below start, where Step uses the assembly.
+		rows := w.rows &^ 3
+		for rows > 0 && w.off+rows*w.cols > start {
+			rows -= 4
+		}
+		p.rows = append(p.rows, rows)
+		for r := range w.rows {
+			for j := range w.cols {
+				i := w.off + r*w.cols + j
+				if r >= rows {
+					p.edges = append(p.edges, struct {
+						src int
+						dst *T
+					}{i, &w.t[j*w.rows+r]})
+				} else if fused[i] {
+					panic("ffn: Adam.stepTransposing: overlapping matrices")
+				} else {
+					fused[i] = true
+				}
+			}
+		}
+	}
+	for i := 0; i < start; {
+		if fused[i] {
+			i++
+			continue
+		}
+		j := i
+		for j < start && !fused[j] {
+			j++
+		}
+		if n := (j - i) &^ 3; n > 0 {
+			p.runs = append(p.runs, struct{ off, n int }{i, n})
+		}
+		for k := i + (j-i)&^3; k < j; k++ {
+			p.gather = append(p.gather, k)
+		}
+		i = j
+	}
+	n := (len(p.gather) + 3) &^ 3
+	p.theta, p.grad, p.m, p.v = make([]T, n), make([]T, n), make([]T, n), make([]T, n)
+	a.plan = p
+	return p
 }
 
 // adamConsts are one Adam step's constants, laid out as the assembly

@@ -133,6 +133,7 @@ func (t *trainer[T]) resume(s *State, stop *EarlyStopping) error {
 		return fmt.Errorf("ffn: the saved random state: %w", err)
 	}
 	copy(t.perm, s.Perm)
+	t.net.transposed = false
 	narrow(t.net.theta, s.Theta)
 	narrow(t.net.stats, s.Stats)
 	narrow(t.adam.m, s.AdamM)

@@ -340,7 +340,7 @@ func (t *trainer[T]) epoch(ctx context.Context, epoch int, rate float64) (float6
 			clipGradNorm(t.net.grad, t.cfg.ClipGradNorm)
 		}
 		t.prefetchBatch(start + t.cfg.BatchSize)
-		t.adam.Step(t.net.theta, t.net.grad)
+		t.net.adamStep(t.adam)
 		sum += loss
 		batches++
 	}
@@ -405,6 +405,7 @@ func (t *trainer[T]) snapshot() {
 
 // restore puts back the best snapshot.
 func (t *trainer[T]) restore() {
+	t.net.transposed = false
 	copy(t.net.theta, t.bestTheta)
 	copy(t.net.stats, t.bestStats)
 }
