@@ -836,10 +836,11 @@ func testFusedDropout[T Float](t *testing.T) {
 		ks.normDrop = nil
 		defer func() { ks.normDrop = saved }()
 		wantLosses, wantTheta := run(t)
-		if !slices.Equal(losses, wantLosses) {
+		bits := func(a, b float64) bool { return math.Float64bits(a) == math.Float64bits(b) }
+		if !slices.EqualFunc(losses, wantLosses, bits) {
 			t.Errorf("losses %v, separate passes %v", losses, wantLosses)
 		}
-		if !slices.Equal(theta, wantTheta) {
+		if !slices.EqualFunc(theta, wantTheta, bits) {
 			t.Error("parameters differ from the separate passes'")
 		}
 	})

@@ -102,9 +102,9 @@ type hiddenLayer[T Float] struct {
 
 	// Workspace for one batch, rows × out, row-major.
 	xhat []T // normalised pre-activation (BatchNorm's x̂)
-	h    []T // activation output
+	h    []T // activation output (not written by a fused pass; see fused)
 	d    []T // dropout output: the next layer's input (aliases h without dropout)
-	mask []T // dropout scale per element: 0 or 1/(1−p); all ones without dropout
+	mask []T // dropout scale per element: 0 or 1/(1−p); all ones without dropout; 0 also where ReLU cut h after a fused pass
 	// Per feature, of the last forward pass: 1/sqrt(var + eps), and the mean
 	// subtracted from the Linear's output without its bias (the batch mean,
 	// or running_mean − bias; see Forward). Backward reuses mean as scratch.
@@ -123,7 +123,10 @@ type hiddenLayer[T Float] struct {
 	// sumsMask), reading neither h nor a compare's worth of instructions.
 	// These passes are bound by instruction throughput, not memory: a
 	// version that kept one bit per element and recomputed x̂ from z in
-	// the backward pass moved less data and ran slower.
+	// the backward pass moved less data and ran slower. The results are
+	// the separate passes', bit for bit: where ReLU cut h both give the
+	// gradient +0 or g·0, and g is finite there unless the loss already
+	// diverged (an infinite g would give NaN here, +0 there).
 	fused bool
 }
 

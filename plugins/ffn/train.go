@@ -206,6 +206,9 @@ func TrainWith[T Float](ctx context.Context, net *Network[T], data Data, cfg Tra
 		if opts.OnEpoch != nil {
 			err := opts.OnEpoch(EpochReport{Epoch: epoch, TrainLoss: trainLoss, ValLoss: valLoss, LearningRate: rate,
 				PredMean: mean, PredStd: std, Improved: improved, Last: last})
+			// It may have written the parameters through views taken before
+			// training: one transpose an epoch keeps that safe.
+			t.net.transposed = false
 			if err != nil && last {
 				// No state to save: the one taken before this epoch would
 				// miss what OnEpoch has seen of it.
