@@ -3,6 +3,7 @@ package orchestrator
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -126,5 +127,78 @@ func TestSearchRefusesAChangedModel(t *testing.T) {
 	_, err = newModelPlan(t, dir, bowlSearch(3), &bowlModel{}, "a")
 	if err == nil || !strings.Contains(err.Error(), "000000.json: this search asked for its configurations before sweep fingerprinted models") {
 		t.Errorf("a claim without a model: %v", err)
+	}
+}
+
+// countLoads counts the sweep loads that Run makes through the record
+// index until the test ends.
+func countLoads(t *testing.T) *int {
+	n := new(int)
+	orig := loadIndexed
+	loadIndexed = func(dir string) (*results.Sweep, error) {
+		*n++
+		return orig(dir)
+	}
+	t.Cleanup(func() { loadIndexed = orig })
+	return n
+}
+
+// Run loads the sweep once under its lock, and tells the model changes from
+// that load before any trial runs; a run with nothing to run loads nothing
+// more, a run that ran trials loads again for the ranking.
+func TestRunLoadsOnceAndTellsModelChanges(t *testing.T) {
+	dir := t.TempDir()
+	const grid = "[grid]\nlr = [0.1, 0.2]\n"
+	a, err := newModelPlan(t, dir, grid, &scriptedModel{}, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, context.Background(), a, RunOptions{Workers: 1})
+
+	// run runs plan with a counter of loads, and returns its summary, the
+	// loads and what OnModelChanges was told.
+	run := func(p *Plan, m *scriptedModel) (*Summary, int, []ModelChanges) {
+		loads := countLoads(t)
+		var told []ModelChanges
+		onChanges := func(mc ModelChanges) {
+			if m.callCount() != 0 {
+				t.Errorf("told of the model changes after %d trials ran", m.callCount())
+			}
+			if l, err := AcquireLock(p.Dir); !errors.Is(err, ErrLocked) {
+				l.Release()
+				t.Errorf("told of the model changes without the lock held: AcquireLock gave %v", err)
+			}
+			told = append(told, mc)
+		}
+		sum := mustRun(t, context.Background(), p, RunOptions{Workers: 1, OnModelChanges: onChanges})
+		return sum, *loads, told
+	}
+
+	same := &scriptedModel{}
+	again, err := newModelPlan(t, dir, grid, same, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, loads, told := run(again, same)
+	if loads != 1 || len(told) != 1 || len(told[0].Changed)+len(told[0].Unknown) != 0 {
+		t.Errorf("nothing to run: %d loads, told %+v; want 1 load and one call with no changes", loads, told)
+	}
+	if sum.Skipped != 2 || sum.Sweep == nil || len(sum.Sweep.Trials) != 2 || sum.Failed != 0 {
+		t.Errorf("nothing to run: skipped %d, failed %d, sweep %v; want both trials skipped and in the summary's sweep",
+			sum.Skipped, sum.Failed, sum.Sweep)
+	}
+
+	changed := &scriptedModel{}
+	b, err := newModelPlan(t, dir, grid, changed, "b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, loads, told = run(b, changed)
+	if loads != 2 || len(told) != 1 || strings.Join(names(told[0].Changed), " ") != "scripted_lr0.1 scripted_lr0.2" {
+		t.Errorf("model changed: %d loads, told %+v; want 2 loads and both trials changed", loads, told)
+	}
+	if len(sum.Records) != 2 || len(sum.Sweep.Trials) != 4 {
+		t.Errorf("model changed: %d run, %d trials in the summary's sweep; want 2 run, 4 (both models')",
+			len(sum.Records), len(sum.Sweep.Trials))
 	}
 }

@@ -60,6 +60,10 @@ type RunOptions struct {
 	// Executor runs the trials: nil (or LocalExecutor()) for this
 	// process's model plugins, SlurmExecutor for array tasks.
 	Executor Executor
+	// OnModelChanges, if set, is told before anything runs which of the
+	// plan's trials run again because of their model (FindModelChanges),
+	// from the records loaded under the sweep's lock.
+	OnModelChanges func(ModelChanges)
 }
 
 // Summary is what a `sweep run` did.
@@ -75,7 +79,8 @@ type Summary struct {
 	// failed trial.
 	FailedFast bool
 	Elapsed    time.Duration
-	// Sweep is the sweep directory as loaded once the trials ended, for
+	// Sweep is the sweep directory as loaded once the trials ended (or,
+	// when nothing ran or was rewritten, as loaded under the lock), for
 	// the caller's ranking (loading 100,000 records takes seconds); nil
 	// when Run returned an error or detached.
 	Sweep *results.Sweep
@@ -358,7 +363,8 @@ func countFailed(runs *results.TrialRuns) int {
 // Run runs a plan's pending trials, and for a search the configurations
 // its budget has left, on the options' executor (locally by default).
 //
-// It takes the sweep's lock, records the grid as run, marks runs that a
+// It takes the sweep's lock, records the grid as run, loads the records on
+// disk (once: opts.OnModelChanges is told from them too), marks runs that a
 // killed sweep left "running" as interrupted (those no executor may still
 // be running), then runs. Cancelling ctx stops launching trials and
 // interrupts those running; their records say so and a later Run resumes.
@@ -378,6 +384,9 @@ func Run(ctx context.Context, p *Plan, opts RunOptions) (*Summary, error) {
 		return nil, err
 	}
 	defer lock.Release()
+	if opts.OnModelChanges != nil {
+		opts.OnModelChanges(FindModelChanges(p, onDisk))
+	}
 	var sr *searchRun
 	if p.Search != nil {
 		// The claims on disk are the history: take them under the lock.
@@ -389,7 +398,8 @@ func Run(ctx context.Context, p *Plan, opts RunOptions) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := markAbandoned(p, onDisk, live); err != nil {
+	rewrote, err := markAbandoned(p, onDisk, live)
+	if err != nil {
 		return nil, err
 	}
 	jobs, skipped := Pending(p.Trials, onDisk, p.Spec.Retries, opts.Rerun)
@@ -413,14 +423,22 @@ func Run(ctx context.Context, p *Plan, opts RunOptions) (*Summary, error) {
 	if err != nil || w.detached {
 		return sum, err
 	}
-	// The last load of the run reads what the run wrote and writes the
-	// record index anew for the reports that follow.
-	sum.Sweep, err = results.LoadSweepIndexed(p.Dir)
-	if err != nil {
+	if sum.Sweep, err = sweepAfter(p, onDisk, w.total > 0 || rewrote); err != nil {
 		return sum, err
 	}
 	sum.Failed = countSweepFailures(p, sum.Sweep)
 	return sum, nil
+}
+
+// sweepAfter returns the sweep as a run left it: onDisk, as loaded under
+// the lock, if nothing was written since; else loaded again, which reads
+// what the run wrote and writes the record index anew for the reports that
+// follow.
+func sweepAfter(p *Plan, onDisk *results.Sweep, written bool) (*results.Sweep, error) {
+	if !written {
+		return onDisk, nil
+	}
+	return loadIndexed(p.Dir)
 }
 
 // Executor runs a sweep's trials somewhere: this process's pool of model
@@ -493,6 +511,10 @@ func (localExecutor) execute(ctx context.Context, w *work) error {
 	return err
 }
 
+// loadIndexed loads a sweep directory through its record index; tests
+// count the loads through it.
+var loadIndexed = results.LoadSweepIndexed
+
 // prepare takes the sweep directory's lock, records the grid as run (and
 // the experiment summary if the grid asks for it) and loads the records on
 // disk.
@@ -512,7 +534,7 @@ func prepare(p *Plan) (*Lock, *results.Sweep, error) {
 	if err == nil {
 		// Through the index: resuming a large sweep reads only what
 		// changed since its last load (and running records, always).
-		onDisk, err = results.LoadSweepIndexed(p.Dir)
+		onDisk, err = loadIndexed(p.Dir)
 	}
 	if err != nil {
 		lock.Release()
@@ -576,10 +598,11 @@ func noneLives(string) bool { return false }
 // markAbandoned rewrites the records of runs still marked running that no
 // executor may still be running, as interrupted: they belong to a sweep or
 // task that was killed. Their directories stay; the trials run again in new
-// ones. Run directories killed before their first record get one.
-func markAbandoned(p *Plan, s *results.Sweep, live mayLive) error {
-	if err := recordUnrecorded(p, s, live); err != nil {
-		return err
+// ones. Run directories killed before their first record get one. It
+// reports whether it wrote any record.
+func markAbandoned(p *Plan, s *results.Sweep, live mayLive) (wrote bool, err error) {
+	if wrote, err = recordUnrecorded(p, s, live); err != nil {
+		return wrote, err
 	}
 	for _, tr := range s.Trials {
 		for _, run := range tr.InProgress() {
@@ -590,11 +613,12 @@ func markAbandoned(p *Plan, s *results.Sweep, live mayLive) error {
 			rec.Status = results.StatusInterrupted
 			rec.Error = fmt.Sprintf("abandoned: the sweep running it (pid %d on %s) stopped without finishing it", rec.PID, rec.Host)
 			if err := results.WriteTrial(run.Dir, rec); err != nil {
-				return err
+				return wrote, err
 			}
+			wrote = true
 		}
 	}
-	return nil
+	return wrote, nil
 }
 
 // recordUnrecorded gives a record to each run directory that a killed sweep
@@ -603,8 +627,9 @@ func markAbandoned(p *Plan, s *results.Sweep, live mayLive) error {
 // it was, and removes the temporary file a write in flight left there. The
 // trial is known by its directory's name. The writer of such a directory is
 // unknown: while an executor that ran the trial before may live (a Slurm
-// task still writing its first record), the directory waits.
-func recordUnrecorded(p *Plan, s *results.Sweep, live mayLive) error {
+// task still writing its first record), the directory waits. It reports
+// whether it wrote any record.
+func recordUnrecorded(p *Plan, s *results.Sweep, live mayLive) (wrote bool, err error) {
 	byName := make(map[string]spec.Trial, len(p.Trials))
 	for _, t := range p.Trials {
 		byName[t.Name] = t
@@ -615,7 +640,7 @@ func recordUnrecorded(p *Plan, s *results.Sweep, live mayLive) error {
 			continue
 		}
 		if err := atomicfile.RemoveTemps(dir); err != nil {
-			return err
+			return wrote, err
 		}
 		rec := &results.Trial{ID: t.ID, ConfigID: t.ConfigID, ModelHash: p.Spec.ModelHash, Name: t.Name, Params: t.Params, Swept: t.Swept,
 			Seed: t.Seed, Repeat: t.Repeat, Status: results.StatusInterrupted,
@@ -624,10 +649,11 @@ func recordUnrecorded(p *Plan, s *results.Sweep, live mayLive) error {
 			rec.StartedAt = fi.ModTime().UTC()
 		}
 		if err := results.WriteTrial(dir, rec); err != nil {
-			return err
+			return wrote, err
 		}
+		wrote = true
 	}
-	return nil
+	return wrote, nil
 }
 
 // ranOnLive reports whether an executor that may still live ran the trial.

@@ -562,13 +562,13 @@ func TestMarkAbandonedAsksTheExecutor(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	statuses := func(live mayLive) map[string]results.Status {
+	statuses := func(live mayLive, wantWrote bool) map[string]results.Status {
 		s, err := results.LoadSweep(dir)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := markAbandoned(&Plan{Dir: dir}, s, live); err != nil {
-			t.Fatal(err)
+		if wrote, err := markAbandoned(&Plan{Dir: dir}, s, live); err != nil || wrote != wantWrote {
+			t.Fatalf("markAbandoned: wrote %v, %v; want wrote %v", wrote, err, wantWrote)
 		}
 		if s, err = results.LoadSweep(dir); err != nil {
 			t.Fatal(err)
@@ -579,12 +579,15 @@ func TestMarkAbandonedAsksTheExecutor(t *testing.T) {
 		}
 		return out
 	}
-	if got := statuses(othersMayLive); got["a"] != results.StatusInterrupted || got["b"] != results.StatusRunning {
+	if got := statuses(othersMayLive, true); got["a"] != results.StatusInterrupted || got["b"] != results.StatusRunning {
 		t.Errorf("under a local lock: %v, want a interrupted and b (Slurm) still running", got)
 	}
-	if got := statuses(noneLives); got["b"] != results.StatusInterrupted {
+	if got := statuses(noneLives, true); got["b"] != results.StatusInterrupted {
 		t.Errorf("with no task alive: %v, want b interrupted too", got)
 	}
+	// Nothing is left running: nothing to write, which Run takes as leave
+	// to keep the records it loaded.
+	statuses(noneLives, false)
 }
 
 // A trial killed twice before its first record: the second directory is
@@ -602,8 +605,8 @@ func TestRecordUnrecordedTwice(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := markAbandoned(p, s, othersMayLive); err != nil {
-			t.Fatal(err)
+		if wrote, err := markAbandoned(p, s, othersMayLive); err != nil || !wrote {
+			t.Fatalf("markAbandoned: wrote %v, %v; want a record written", wrote, err)
 		}
 	}
 	s, err := results.LoadSweep(dir)

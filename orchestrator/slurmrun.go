@@ -214,7 +214,7 @@ func settleLost(p *Plan, current func() ([]Job, error)) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := markAbandoned(p, onDisk, noneLives); err != nil {
+	if _, err := markAbandoned(p, onDisk, noneLives); err != nil {
 		return 0, err
 	}
 	lost := 0

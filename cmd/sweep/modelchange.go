@@ -68,13 +68,9 @@ func trialNames(trials []spec.Trial) string {
 	return s
 }
 
-// announceModelChanges tells, before a run starts, which of the plan's
-// trials run again because their model changed since their runs on disk.
-func announceModelChanges(plan *orchestrator.Plan, stderr io.Writer) error {
-	onDisk, err := sweepOnDisk(plan)
-	if err != nil {
-		return err
-	}
-	showModelChanges(stderr, "sweep: ", orchestrator.FindModelChanges(plan, onDisk), plan.Dir)
-	return nil
+// announceModelChanges is a run's OnModelChanges: it tells, before the run
+// starts, which of the trials in the sweep directory dir run again because
+// their model changed since their runs on disk.
+func announceModelChanges(dir string, stderr io.Writer) func(orchestrator.ModelChanges) {
+	return func(mc orchestrator.ModelChanges) { showModelChanges(stderr, "sweep: ", mc, dir) }
 }

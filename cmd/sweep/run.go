@@ -86,9 +86,7 @@ func runLocal(ctx context.Context, grid string, opts orchestrator.RunOptions, js
 	}
 	defer plan.Close()
 	noteData(plan, stderr)
-	if err := announceModelChanges(plan, stderr); err != nil {
-		return err
-	}
+	opts.OnModelChanges = announceModelChanges(plan.Dir, stderr)
 	sum, err := orchestrator.Run(ctx, plan, opts)
 	if err != nil {
 		return err
@@ -118,14 +116,8 @@ func finishRun(sum *orchestrator.Summary, plan *orchestrator.Plan, jsonLines boo
 }
 
 // showRanking prints the top of the ranking of the plan's trials in sweep,
-// the sweep as Run left it, or if that is nil, as loaded now.
+// the sweep as Run left it.
 func showRanking(plan *orchestrator.Plan, sweep *results.Sweep, top int, stdout io.Writer) error {
-	if sweep == nil {
-		var err error
-		if sweep, err = results.LoadSweep(plan.Dir); err != nil {
-			return err
-		}
-	}
 	ids := make([]string, len(plan.Trials))
 	for i, t := range plan.Trials {
 		ids[i] = t.ID

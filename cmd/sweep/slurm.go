@@ -67,9 +67,7 @@ func runSlurm(ctx context.Context, grid string, opts orchestrator.RunOptions, f 
 	}
 	defer plan.Close()
 	noteData(plan, stderr)
-	if err := announceModelChanges(plan, stderr); err != nil {
-		return err
-	}
+	opts.OnModelChanges = announceModelChanges(plan.Dir, stderr)
 	cfg := plan.Spec.Slurm
 	f.apply(&cfg)
 	var sub *slurm.Submitted
@@ -94,27 +92,20 @@ func runSlurm(ctx context.Context, grid string, opts orchestrator.RunOptions, f 
 	if sum.Interrupted && ctx.Err() == nil && sub != nil {
 		// Nobody interrupted this command: the arrays ended with trials
 		// unfinished, which only the tasks' logs can explain.
-		n, err := unfinished(plan)
-		if err != nil {
-			return err
-		}
 		fmt.Fprintf(stderr, "sweep: %d trials did not finish: their Slurm tasks ended first (killed, cancelled, preempted or out of time?); see the logs in %s\n",
-			n, filepath.Join(sub.Dir, "logs"))
+			unfinished(plan, sum.Sweep), filepath.Join(sub.Dir, "logs"))
 	}
 	return finishRun(sum, plan, jsonLines, stdout, stderr)
 }
 
-// unfinished counts the plan's trials that have no finished run on disk.
-func unfinished(plan *orchestrator.Plan) (int, error) {
-	onDisk, err := results.LoadSweep(plan.Dir)
-	if err != nil {
-		return 0, err
-	}
+// unfinished counts the plan's trials that have no finished run in
+// onDisk, the sweep as Run left it.
+func unfinished(plan *orchestrator.Plan, onDisk *results.Sweep) int {
 	n := 0
 	for _, t := range plan.Trials {
 		if runs := onDisk.Trial(t.ID); runs == nil || runs.Finished == nil {
 			n++
 		}
 	}
-	return n, nil
+	return n
 }
