@@ -141,9 +141,13 @@ func gemmTiled[T Float](sc *scratch[T], t tiling[T], m, n, k int, a []T, rsA, ps
 		sc.b = growTo(sc.b, nr*k)
 		bp = sc.b
 		for p := 0; p < k; p++ {
-			row := bp[p*nr : p*nr+nr]
-			copy(row, b[p*ldb+j0:p*ldb+n])
-			fill(row[n-j0:], 0)
+			// Element loops, as in copyTile: a call to memmove per row
+			// cost more than the few columns of an edge.
+			row, src := bp[p*nr:p*nr+nr], b[p*ldb+j0:p*ldb+n]
+			for j, v := range src {
+				row[j] = v
+			}
+			clear(row[len(src):])
 		}
 	}
 	if j0 < n && i0 > 0 {
@@ -166,14 +170,11 @@ func gemmTiled[T Float](sc *scratch[T], t tiling[T], m, n, k int, a []T, rsA, ps
 	}
 	sc.a = growTo(sc.a, mr*k)
 	ap := sc.a
-	for p := 0; p < k; p++ {
-		col := ap[p*mr : p*mr+mr]
-		for r := range col {
-			if i0+r < m {
-				col[r] = a[(i0+r)*rsA+p*psA]
-			} else {
-				col[r] = 0
-			}
+	clear(ap[:mr*k])
+	for r := range m - i0 {
+		src := a[(i0+r)*rsA:]
+		for p := 0; p < k; p++ {
+			ap[p*mr+r] = src[p*psA]
 		}
 	}
 	for j := 0; j < j0; j += nr {
