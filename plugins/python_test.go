@@ -52,6 +52,8 @@ func TestPythonDescribe(t *testing.T) {
 			{Name: "lr", Type: TypeFloat, Default: 1.0, Help: "a float that looks like an int", Constraints: Constraints{Min: Beyond(0)}},
 			{Name: "dims", Type: TypeIntList, Default: []int64{64, 32}, Help: "an int list", Constraints: Constraints{Min: AtLeast(1), MaxLen: 4}},
 			{Name: "weights", Type: TypeFloatList, Default: []float64{0.5, 1}, Help: "a float list"},
+			{Name: "stop_after", Type: TypeInt, Default: int64(0), Help: "stop early after this many epochs (0: never)",
+				Constraints: Constraints{Min: AtLeast(0)}},
 		}}
 	if !reflect.DeepEqual(d, want) {
 		t.Errorf("description\n%+v\nwant\n%+v", d, want)
@@ -84,6 +86,28 @@ func TestPythonTrain(t *testing.T) {
 	}
 	if h := evs[3].Histograms[0]; h.Tag != "weights/network.0.weight" || h.Values[6] != 6.0/4 {
 		t.Errorf("histogram %+v", h)
+	}
+}
+
+// TestPythonStoppedEarly checks that a model's trial.stop_early() reaches
+// the host as the outcome's StoppedEarly, for its trial only: the next trial
+// in the same process, which runs all its epochs, says nothing.
+func TestPythonStoppedEarly(t *testing.T) {
+	pool := NewPool(pythonCommand(t), 1, PoolOptions{})
+	defer pool.Close()
+	ctx := context.Background()
+	for _, tc := range []struct {
+		stopAfter, events int
+		want              Outcome
+	}{
+		{2, 2, Outcome{StoppedEarly: true}},
+		{0, 5, Outcome{}},
+	} {
+		evs, out, err := run(ctx, pool, "py", Params{"epochs": int64(5), "stop_after": int64(tc.stopAfter)}, nil)
+		if err != nil || len(evs) != tc.events || out != tc.want {
+			t.Errorf("stop_after %d: %d events, outcome %+v, error %v; want %d events, outcome %+v",
+				tc.stopAfter, len(evs), out, err, tc.events, tc.want)
+		}
 	}
 }
 

@@ -175,6 +175,16 @@ class ReportTest(unittest.TestCase):
             self.trial(stopped=True).report(0, val_loss=1)
         self.assertEqual(self.sent, [])
 
+    def test_stop_early(self):
+        t = self.trial()
+        self.assertFalse(t._stopped_early)
+        t.report(0, val_loss=1)
+        t.stop_early()
+        self.assertTrue(t._stopped_early)
+        with self.assertRaisesRegex(ValueError, "epoch 1 after stop_early"):
+            t.report(1, val_loss=1)
+        self.assertEqual(len(self.sent), 1)
+
     def test_no_data(self):
         with self.assertRaisesRegex(RuntimeError, "sweep sent no data file"):
             self.trial().data

@@ -65,6 +65,8 @@ class TorchFFN(Model):
                          graph=graph(net, x[:2]) if epoch == 0 else None,
                          histograms=histograms(net) if trial.histograms_due(epoch, last) else None)
             if last:
+                if epoch < p["epochs"] - 1:
+                    trial.stop_early()  # patience ran out: the record says stopped_early
                 break
 
 

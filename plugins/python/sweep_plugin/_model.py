@@ -33,7 +33,8 @@ class Model:
 
     def train(self, trial: Trial) -> None:
         """Runs one trial: calls trial.report once per epoch, from epoch 0.
-        Returning ends the trial, successfully; raising fails it with the
+        Returning ends the trial, successfully (after trial.stop_early() when
+        the model's early stopping ended it); raising fails it with the
         exception's message. sweep computes the trial's score and best epoch
         from what was reported."""
         raise NotImplementedError

@@ -176,9 +176,10 @@ class _Servicer(pb_grpc.ModelServicer):
         self._mark(context)
         if job.error is not None:
             context.abort(grpc.StatusCode.ABORTED, job.error)
-        # The stream ends with one outcome (model.proto); an empty one: the
-        # host computes a trial's results from the events it received.
-        yield pb.TrainEvent(outcome=pb.Outcome())
+        # The stream ends with one outcome (model.proto). The host computes a
+        # trial's results from the events it received; only whether the
+        # model stopped early is the model's to say.
+        yield pb.TrainEvent(outcome=pb.Outcome(stopped_early=job.trial._stopped_early))
 
     def Wait(self, request: pb.WaitRequest, context: grpc.ServicerContext) -> pb.WaitReply:
         with self._idle:

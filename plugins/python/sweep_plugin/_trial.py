@@ -59,6 +59,7 @@ class Trial:
         self._data_file, self._metrics = data_file, metrics
         self._send, self._stopped = send, stopped
         self._last_epoch: Optional[int] = None
+        self._stopped_early = False
         self.checkpoint_dir: Optional[str] = checkpoint.dir if checkpoint is not None and checkpoint.dir else None
         self.checkpoint_last = bool(checkpoint is not None and checkpoint.last)
         self.checkpoint_metadata: dict[str, str] = dict(checkpoint.metadata) if checkpoint is not None else {}
@@ -115,6 +116,14 @@ class Trial:
         if self._stopped():
             raise Stopped(f"sweep stopped trial {self.id}")
 
+    def stop_early(self) -> None:
+        """Says that the model's own early stopping ended training before
+        its last planned epoch (patience ran out at epoch 12 of 100), so that
+        sweep records the trial as stopped early, as it does the built-in
+        network's. It stops nothing itself: call it after the last report,
+        then return from train. A report after it raises ValueError."""
+        self._stopped_early = True
+
     def report(self, epoch: int, *, histograms: Optional[Mapping[str, Any]] = None,
                graph: Optional[Sequence[Node]] = None, **scalars: Any) -> None:
         """Reports an epoch (counted from 0) to sweep: each scalar keyword is
@@ -125,13 +134,15 @@ class Trial:
         first epoch, describes the layers.
 
         Raises Stopped when sweep has stopped the trial, and ValueError or
-        TypeError for a metric the model does not declare or a value that is
-        not a number.
+        TypeError for a metric the model does not declare, a value that is
+        not a number, or an epoch after stop_early.
         """
         self.check_stop()
         epoch = operator.index(epoch)
         if epoch < 0:
             raise ValueError(f"report: epoch {epoch} is negative; epochs count from 0")
+        if self._stopped_early:
+            raise ValueError(f"report: epoch {epoch} after stop_early(); call stop_early once training is over")
         ev = pb.Event(step=epoch)
         for tag, value in scalars.items():
             if tag not in self._metrics:

@@ -6,8 +6,9 @@ At epoch fail_at, fail makes it "raise" (a ValueError), "hang" (sleep
 forever, never reporting, so that only a kill ends it), "kill" (SIGKILL
 itself), "exit" (sys.exit(7)) or report an "undeclared" metric. checksum
 logs the SHA-256 of the prepared arrays' float64 bytes, which the tests
-compare with the arrays Go loads. A trial that sweep stops logs "saw
-Stopped".
+compare with the arrays Go loads. stop_after ends training after that many
+epochs, as early stopping would, and says so with trial.stop_early(). A
+trial that sweep stops logs "saw Stopped".
 """
 
 import hashlib
@@ -36,6 +37,7 @@ class TestModel(Model):
         param("lr", float, 1.0, min=0, min_exclusive=True, help="a float that looks like an int"),
         param("dims", list[int], [64, 32], min=1, max_len=4, help="an int list"),
         param("weights", list[float], [0.5, 1.0], help="a float list"),
+        param("stop_after", int, 0, min=0, help="stop early after this many epochs (0: never)"),
     ]
 
     def train(self, trial):
@@ -60,6 +62,9 @@ class TestModel(Model):
                     hist = {"weights/network.0.weight": numpy.arange(p["hist"]) * loss}
                 trial.report(epoch, train_loss=loss, val_loss=2 * loss, pid=os.getpid(),
                              graph=GRAPH if epoch == 0 else None, histograms=hist)
+                if epoch + 1 == p["stop_after"] < p["epochs"]:
+                    trial.stop_early()
+                    break
         except Stopped:
             print(f"trial {trial.id} saw Stopped at epoch {epoch}", file=sys.stderr)
             raise
