@@ -21,19 +21,26 @@ func names(trials []spec.Trial) []string {
 	return out
 }
 
+// ranWithModelA runs a grid of two trials with model "a" in a new
+// directory and returns the directory, the grid and its plan.
+func ranWithModelA(t *testing.T) (dir, grid string, a *Plan) {
+	t.Helper()
+	dir, grid = t.TempDir(), "[grid]\nlr = [0.1, 0.2]\n"
+	a, err := newModelPlan(t, dir, grid, &scriptedModel{}, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, context.Background(), a, RunOptions{Workers: 1})
+	return dir, grid, a
+}
+
 // TestModelChanges runs a grid with model "a", then plans it with model
 // "b": every trial is new work, FindModelChanges names the trials whose
 // runs model "a" made, and the run keeps those runs. A configuration added
 // with "b" is new, not changed; runs from before records named their model
 // (version 1 IDs, no model_hash) are found as such.
 func TestModelChanges(t *testing.T) {
-	dir := t.TempDir()
-	const grid = "[grid]\nlr = [0.1, 0.2]\n"
-	a, err := newModelPlan(t, dir, grid, &scriptedModel{}, "a")
-	if err != nil {
-		t.Fatal(err)
-	}
-	mustRun(t, context.Background(), a, RunOptions{Workers: 1})
+	dir, grid, a := ranWithModelA(t)
 	if mc := FindModelChanges(a, loadSweep(t, a.Dir)); len(mc.Changed)+len(mc.Unknown) != 0 {
 		t.Errorf("the same model: %+v, want no changes", mc)
 	}
@@ -147,13 +154,7 @@ func countLoads(t *testing.T) *int {
 // that load before any trial runs; a run with nothing to run loads nothing
 // more, a run that ran trials loads again for the ranking.
 func TestRunLoadsOnceAndTellsModelChanges(t *testing.T) {
-	dir := t.TempDir()
-	const grid = "[grid]\nlr = [0.1, 0.2]\n"
-	a, err := newModelPlan(t, dir, grid, &scriptedModel{}, "a")
-	if err != nil {
-		t.Fatal(err)
-	}
-	mustRun(t, context.Background(), a, RunOptions{Workers: 1})
+	dir, grid, _ := ranWithModelA(t)
 
 	// run runs plan with a counter of loads, and returns its summary, the
 	// loads and what OnModelChanges was told.
