@@ -354,8 +354,8 @@ func (t *trainer[T]) epoch(ctx context.Context, epoch int, rate float64) (float6
 // brought into the caches while the current batch finishes: the rows are
 // drawn at random from the training matrices (6.4 MB for the textbook's
 // 16,000 rows, beyond the L2 cache), and gathering them on demand waited
-// on memory for a fifth of an epoch's time. Asked for here, just before
-// Adam's step, into L2 (PREFETCHT1), they measured best: PREFETCHT0, or
+// on memory for a fifth of an epoch's time. Asked for just before Adam's
+// step (as epoch does) and into L2 (PREFETCHT1), they measured best: T0, or
 // asking at the start of the step, took 4-12% more CPU per epoch.
 func (t *trainer[T]) prefetchBatch(start int) {
 	if start >= len(t.perm) {
