@@ -18,8 +18,10 @@
 	VPXOR Y4, Y6, Y6; \
 	VPCMPGTD Y6, Y2, Y7
 
-// NDLOAD loads normDrop's arguments and the generator state.
-#define NDLOAD \
+// NDLOAD loads normDrop's arguments and the generator state, sets BX to
+// the row length in bytes (w << SHIFT) and jumps to DONE if the matrix is
+// empty.
+#define NDLOAD(SHIFT, DONE) \
 	MOVQ rows+0(FP), CX; \
 	MOVQ w+8(FP), BX; \
 	MOVQ z+16(FP), SI; \
@@ -34,7 +36,17 @@
 	VMOVDQU 32(DX), Y1; \
 	VPBROADCASTD 64(DX), Y2; \
 	VPBROADCASTD 80(DX), Y4; \
-	VXORPD Y15, Y15, Y15
+	VXORPD Y15, Y15, Y15; \
+	SHLQ $SHIFT, BX; \
+	TESTQ CX, CX; \
+	JLE DONE; \
+	TESTQ BX, BX; \
+	JZ DONE
+
+// NDSAVE stores the generator state back for the next mask.
+#define NDSAVE \
+	VMOVDQU Y0, 0(DX); \
+	VMOVDQU Y1, 32(DX)
 
 // NORMDROP64 normalises, maps and rectifies four float64 elements at
 // offset OFF of the block (z at SI, the per-column constants at R9, R10,
@@ -68,13 +80,8 @@
 // step per eight elements), so d and every bit of the training are those
 // of normAffineAVX2 followed by dropoutAVX2.
 TEXT ·normDropAVX2(SB), NOSPLIT, $0-80
-	NDLOAD
+	NDLOAD(3, nddone)
 	VBROADCASTSD 72(DX), Y3 // scale
-	SHLQ $3, BX             // row length in bytes
-	TESTQ CX, CX
-	JLE nddone
-	TESTQ BX, BX
-	JZ nddone
 
 ndrow:
 	XORQ R11, R11 // offset of the block in the row
@@ -97,8 +104,7 @@ ndblock:
 	DECQ CX
 	JNZ ndrow
 
-	VMOVDQU Y0, 0(DX)
-	VMOVDQU Y1, 32(DX)
+	NDSAVE
 
 nddone:
 	VZEROUPPER
@@ -109,13 +115,8 @@ nddone:
 // normDropAVX2 for float32: eight elements per generator step fill one
 // register; the arithmetic is normAffineAVX2F32's and dropoutAVX2F32's.
 TEXT ·normDropAVX2F32(SB), NOSPLIT, $0-80
-	NDLOAD
+	NDLOAD(2, nd32done)
 	VBROADCASTSS 88(DX), Y3 // scale
-	SHLQ $2, BX             // row length in bytes
-	TESTQ CX, CX
-	JLE nd32done
-	TESTQ BX, BX
-	JZ nd32done
 
 nd32row:
 	XORQ R11, R11
@@ -144,8 +145,7 @@ nd32block:
 	DECQ CX
 	JNZ nd32row
 
-	VMOVDQU Y0, 0(DX)
-	VMOVDQU Y1, 32(DX)
+	NDSAVE
 
 nd32done:
 	VZEROUPPER
