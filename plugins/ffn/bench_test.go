@@ -96,12 +96,16 @@ func BenchmarkStep32(b *testing.B) { benchStep[float32](b) }
 
 func benchStep[T Float](b *testing.B) {
 	t := benchTrainer[T](b)
-	x, y := t.data.TrainX[:benchBatch*benchInputs], t.data.TrainY[:benchBatch]
+	// The first rows, laid out as the trainer gathers a batch.
+	for r := range benchBatch {
+		copy(t.xb[r*t.ldx:], t.data.TrainX[r*benchInputs:(r+1)*benchInputs])
+	}
+	y := t.data.TrainY[:benchBatch]
 	dOut := make([]T, benchBatch)
 	b.ReportAllocs()
 	cpu0 := cpuTime()
 	for b.Loop() {
-		out := t.net.Forward(x, benchBatch, true)
+		out := t.net.forward(t.xb, t.ldx, benchBatch, true)
 		MSE(dOut, out, y)
 		t.net.Backward(dOut)
 		t.net.adamStep(t.adam)

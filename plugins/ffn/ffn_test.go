@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unsafe"
 
 	"gonum.org/v1/gonum/diff/fd"
 	"gonum.org/v1/gonum/floats/scalar"
@@ -76,7 +77,7 @@ func naiveGemm(m, n, k int, a []float64, rsA, psA int, b []float64, ldb int) []f
 // a wrong element misses 1e-5 by far.
 func TestKernels(t *testing.T) {
 	t.Run("float64", func(t *testing.T) {
-		testKernels[float64](t, []int{1, 4, 5, 8, 13, 16, 21, 24, 25, 32, 50}, 1e-13)
+		testKernels[float64](t, []int{1, 2, 3, 4, 5, 8, 11, 13, 16, 21, 24, 25, 32, 50, 51}, 1e-13)
 	})
 	t.Run("float32", func(t *testing.T) {
 		testKernels[float32](t, []int{1, 7, 8, 9, 16, 17, 25, 32, 33, 50, 64}, 1e-5)
@@ -99,7 +100,7 @@ func testKernels[T Float](t *testing.T, ns []int, tol float64) {
 		return naiveGemm(m, n, k, widen(nil, a), rsA, psA, widen(nil, b), ldb)
 	}
 	forEachKernel(t, func(t *testing.T) {
-		for _, m := range []int{1, 3, 4, 5, 7, 8, 9, 12, 13, 64} {
+		for _, m := range []int{1, 3, 4, 5, 7, 8, 9, 12, 13, 40, 64} {
 			for _, n := range ns {
 				for _, k := range []int{0, 1, 2, 8, 50} {
 					name := fmt.Sprintf("%dx%dx%d", m, n, k)
@@ -108,21 +109,14 @@ func testKernels[T Float](t *testing.T, ns []int, tol float64) {
 					got := randSlice(m * n)
 					gemm(nil, m, n, k, a, k, 1, b, n, got, n)
 					checkNear(t, name+" plain", widen(nil, got), naive(m, n, k, a, k, 1, b, n), tol)
-					if kernel != generic && k > 0 {
-						// Whatever the blocks and edge tilings, the
-						// bits are the AVX2 kernel's alone.
-						a2 := kernelsOf[T]().avx2
-						base := tiling[T]{mr: a2.mr, nr: a2.nr, kern: a2.kern}
-						want := make([]T, m*n)
-						gemmTiled(nil, base, m, n, k, a, k, 1, b, n, want, n)
-						if !slices.Equal(got, want) {
-							t.Errorf("%s: differs from the %d×%d kernel alone", name, base.mr, base.nr)
-						}
-					}
-					// Â as the transpose of a k×m matrix.
+					sameBits(t, name+" plain", got, m, n, k, a, k, 1, b)
+					// Â as the transpose of a k×m matrix, as in a weight
+					// gradient (the column edges of up to 3 columns go
+					// to kernCols16).
 					got = randSlice(m * n)
 					gemm(nil, m, n, k, a, 1, m, b, n, got, n)
 					checkNear(t, name+" transposed", widen(nil, got), naive(m, n, k, a, 1, m, b, n), tol)
+					sameBits(t, name+" transposed", got, m, n, k, a, 1, m, b)
 					// Strides that neither layout expresses.
 					wide := randSlice(4 * m * max(k, 1))
 					got = randSlice(m * n)
@@ -132,6 +126,23 @@ func testKernels[T Float](t *testing.T, ns []int, tol float64) {
 			}
 		}
 	})
+}
+
+// sameBits requires got, the m×n product of Â (strides rsA, psA) and b on
+// the assembly path in use, to have the bits of the AVX2 kernel alone,
+// whatever the blocks and edge tilings.
+func sameBits[T Float](t *testing.T, name string, got []T, m, n, k int, a []T, rsA, psA int, b []T) {
+	t.Helper()
+	if kernel == generic || k == 0 {
+		return
+	}
+	a2 := kernelsOf[T]().avx2
+	base := tiling[T]{mr: a2.mr, nr: a2.nr, kern: a2.kern}
+	want := make([]T, m*n)
+	gemmTiled(nil, base, m, n, k, a, rsA, psA, b, n, want, n)
+	if !slices.Equal(got, want) {
+		t.Errorf("%s: differs from the %d×%d kernel alone", name, base.mr, base.nr)
+	}
 }
 
 // TestTranspose checks transpose on every path against the definition, on
@@ -844,6 +855,58 @@ func testFusedDropout[T Float](t *testing.T) {
 		}
 		if !slices.EqualFunc(theta, wantTheta, bits) {
 			t.Error("parameters differ from the separate passes'")
+		}
+	})
+}
+
+// TestPaddedBatch requires the trainer's batch rows to start on cache-line
+// boundaries, and a training step on rows so padded (forward's stride) to
+// give Forward's outputs and gradients bit for bit, for input widths with
+// and without padding, in both types.
+func TestPaddedBatch(t *testing.T) {
+	t.Run("float64", func(t *testing.T) { testPaddedBatch[float64](t) })
+	t.Run("float32", func(t *testing.T) { testPaddedBatch[float32](t) })
+}
+
+func testPaddedBatch[T Float](t *testing.T) {
+	size := int(unsafe.Sizeof(T(0)))
+	forEachKernel(t, func(t *testing.T) {
+		for _, features := range []int{1, 7, 16, 50, 64} {
+			data := randomData(5, 80, features)
+			cfg := Config{InputDim: features, HiddenDims: []int{24, 8}, OutputDim: 1, Dropout: 0.2}
+			nets := [2]*Network[T]{}
+			for i := range nets {
+				net, err := NewNetwork[T](cfg, rand.NewPCG(4, 4))
+				if err != nil {
+					t.Fatal(err)
+				}
+				nets[i] = net
+			}
+			tr := newTrainer(nets[0], data, TrainConfig{LR: 0.01, BatchSize: 16, Epochs: 1}, rand.NewPCG(1, 1))
+			if addr := uintptr(unsafe.Pointer(&tr.xb[0])); addr%cacheLine != 0 || tr.ldx*size%cacheLine != 0 || tr.ldx < features || tr.ldx-features >= cacheLine/size {
+				t.Fatalf("%d features: batch at %#x, row stride %d", features, addr, tr.ldx)
+			}
+			x := convert[T](data).TrainX[:16*features]
+			for r := range 16 {
+				copy(tr.xb[r*tr.ldx:], x[r*features:(r+1)*features])
+			}
+			y := convert[T](data).TrainY[:16]
+			var outs, grads [2][]T
+			for i, net := range nets {
+				var out []T
+				if i == 0 {
+					out = net.forward(tr.xb, tr.ldx, 16, true)
+				} else {
+					out = net.Forward(x, 16, true)
+				}
+				dOut := make([]T, 16)
+				MSE(dOut, out, y)
+				net.Backward(dOut)
+				outs[i], grads[i] = slices.Clone(out), slices.Clone(net.grad)
+			}
+			if !slices.Equal(outs[0], outs[1]) || !slices.Equal(grads[0], grads[1]) {
+				t.Errorf("%d features: the padded batch's outputs or gradients differ from Forward's", features)
+			}
 		}
 	})
 }

@@ -4,10 +4,12 @@ import "golang.org/x/sys/cpu"
 
 // The float64 tilings: 8×16 with AVX-512F, with 4×8 (AVX2) blocks for its
 // edges, and 8×4 blocks for the 4×8 tiling's narrow column edges.
+// Each has kernCols16 for column edges of 1 to 3 columns where Â's rows
+// are contiguous.
 var (
-	tiles8x4  = tiling[float64]{mr: 8, nr: 4, kern: kern8x4}
-	tiles4x8  = tiling[float64]{mr: 4, nr: 8, kern: kern4x8, narrow: &tiles8x4}
-	tiles8x16 = tiling[float64]{mr: 8, nr: 16, kern: kern8x16, narrow: &tiles4x8, short: &tiles4x8}
+	tiles8x4  = tiling[float64]{mr: 8, nr: 4, kern: kern8x4, cols: kernCols16}
+	tiles4x8  = tiling[float64]{mr: 4, nr: 8, kern: kern4x8, narrow: &tiles8x4, cols: kernCols16}
+	tiles8x16 = tiling[float64]{mr: 8, nr: 16, kern: kern8x16, narrow: &tiles4x8, short: &tiles4x8, cols: kernCols16}
 )
 
 // kernels64 are the float64 kernels: AVX2 for everything, plus the 8×16
@@ -95,6 +97,14 @@ func transposeAVX2F32(rows, cols int, dst, src *float32)
 //
 //go:noescape
 func bnStatsAVX2F32(rows, w int, z, mean, variance, invStd *float32, inv, eps float32)
+
+// kernCols16 sets the 16×cols block of C at c (row stride ldc), cols 1 or
+// 2, to Â·B over k ≥ 1 terms for Â with contiguous rows: Â(r, p) =
+// a[r + p*psA] for r < 16, B(p, j) = b[p*ldb + j]. Strides are in
+// elements. The caller checks the bounds.
+//
+//go:noescape
+func kernCols16(k int, a *float64, psA int, b *float64, ldb int, c *float64, ldc int, cols int)
 
 // supportedKernels lists the paths this processor executes, slowest first.
 func supportedKernels() []kernelPath {

@@ -38,7 +38,15 @@ type tiling[T Float] struct {
 	// hands its own edge on); short, a row edge of at most short.mr rows.
 	narrow, short *tiling[T]
 	narrowMax     int
+	// cols, if not nil, computes 16-row blocks of a column edge of 1 to
+	// colsMax columns when Â's rows are contiguous (rsA = 1), as in a
+	// weight gradient (see kernCols16).
+	cols func(k int, a *T, psA int, b *T, ldb int, c *T, ldc int, cols int)
 }
+
+// colsMax is the widest column edge that tiling.cols computes, in blocks
+// of up to 2 columns.
+const colsMax = 3
 
 // The edge tilings: the 2 edge columns of a 50-wide weight gradient, or
 // the single output of a regression layer, cost one 8×4 block per 8 rows
@@ -151,11 +159,21 @@ func gemmTiled[T Float](sc *scratch[T], t tiling[T], m, n, k int, a []T, rsA, ps
 		}
 	}
 	if j0 < n && i0 > 0 {
-		if e := t.narrow; e != nil && n-j0 <= max(e.nr, t.narrowMax) {
-			gemmTiled(sc, *e, i0, n-j0, k, a, rsA, psA, b[j0:], ldb, c[j0:], ldc)
-		} else {
+		i := 0
+		if t.cols != nil && rsA == 1 && n-j0 <= colsMax {
+			for ; i+16 <= i0; i += 16 {
+				for j := j0; j < n; j += 2 {
+					t.cols(k, &a[i], psA, &b[j], ldb, &c[i*ldc+j], ldc, min(2, n-j))
+				}
+			}
+		}
+		switch e := t.narrow; {
+		case i == i0: // all in cols' blocks
+		case e != nil && n-j0 <= max(e.nr, t.narrowMax):
+			gemmTiled(sc, *e, i0-i, n-j0, k, a[i*rsA:], rsA, psA, b[j0:], ldb, c[i*ldc+j0:], ldc)
+		default:
 			packB()
-			for i := 0; i < i0; i += mr {
+			for ; i < i0; i += mr {
 				t.kern(k, &a[i*rsA], rsA, psA, &bp[0], nr, &tile[0], nr)
 				copyTile(c[i*ldc+j0:], ldc, tile, nr, mr, n-j0)
 			}

@@ -167,6 +167,8 @@ type Network[T Float] struct {
 	rows int         // rows the workspace holds
 	out  []T         // rows × OutputDim output of the last forward pass
 	in   []T         // input of the last forward pass (not owned)
+	// The row stride of in, and its rows.
+	ldIn, inRows int
 	// trained records that the last forward pass was in training mode.
 	trained bool
 	gbufA   []T // backward scratch, rows × widest layer
@@ -415,8 +417,16 @@ func (n *Network[T]) Forward(x []T, rows int, train bool) []T {
 	if rows < 1 || len(x) != rows*n.cfg.InputDim {
 		panic(fmt.Sprintf("ffn: Forward: %d values for %d rows of %d inputs", len(x), rows, n.cfg.InputDim))
 	}
+	return n.forward(x, n.cfg.InputDim, rows, train)
+}
+
+// forward is Forward for rows whose starts are ldx ≥ InputDim elements
+// apart in x. The trainer's batches have a row stride of a whole number of
+// cache lines, so that the first weight gradient, which reads them as its
+// right-hand matrix, loads no vector across two lines (see paddedStride).
+func (n *Network[T]) forward(x []T, ldx, rows int, train bool) []T {
 	n.reserve(rows)
-	n.in = x
+	n.in, n.ldIn, n.inRows = x[:(rows-1)*ldx+n.cfg.InputDim], ldx, rows
 	n.trained = train
 	if !n.transposed {
 		for _, w := range n.mats {
@@ -426,14 +436,14 @@ func (n *Network[T]) Forward(x []T, rows int, train bool) []T {
 	} else if checkTransposed {
 		n.checkTransposes()
 	}
-	in, width := x, n.cfg.InputDim
+	in, width, ld := n.in, n.cfg.InputDim, ldx
 	for i := range n.hidden {
 		l := &n.hidden[i]
 		z := l.xhat[:rows*l.out]
 		// The bias is not added: BatchNorm subtracts a mean that includes
 		// it, so batchStatistics (or bnStatsAVX2) and normaliseRunning fold it into that
 		// mean instead, saving a pass over the batch.
-		gemm(&n.sc, rows, l.out, width, in, width, 1, l.wT, l.out, z, l.out)
+		gemm(&n.sc, rows, l.out, width, in, ld, 1, l.wT, l.out, z, l.out)
 		l.frozen = !train || rows == 1
 		// Normalise, activate and drop out. The kernels apply ReLU in the
 		// same pass as the normalisation.
@@ -455,7 +465,7 @@ func (n *Network[T]) Forward(x []T, rows int, train bool) []T {
 		if dropout {
 			n.dm = newDropMask(n.cfg.Dropout, n.src.Uint64())
 		}
-		width = w
+		width, ld = w, w
 		// With ReLU and dropout one pass normalises, activates and drops
 		// out, reading z once and not storing h (see hiddenLayer.fused).
 		l.fused = dropout && relu && ks.normDrop != nil && ks.elementwise(w) && w%dropBlock == 0
@@ -480,7 +490,7 @@ func (n *Network[T]) Forward(x []T, rows int, train bool) []T {
 		}
 	}
 	out := n.out[:rows*n.cfg.OutputDim]
-	gemm(&n.sc, rows, n.cfg.OutputDim, width, in, width, 1, n.outWT, n.cfg.OutputDim, out, n.cfg.OutputDim)
+	gemm(&n.sc, rows, n.cfg.OutputDim, width, in, ld, 1, n.outWT, n.cfg.OutputDim, out, n.cfg.OutputDim)
 	addRow(out, n.outB)
 	return out
 }
@@ -673,17 +683,17 @@ func (n *Network[T]) Backward(dOut []T) {
 	if !n.trained {
 		panic("ffn: Backward without a training-mode Forward pass")
 	}
-	rows := len(n.in) / n.cfg.InputDim
+	rows := n.inRows
 	if len(dOut) != rows*n.cfg.OutputDim {
 		panic(fmt.Sprintf("ffn: Backward: %d output gradients for %d rows of %d outputs", len(dOut), rows, n.cfg.OutputDim))
 	}
 	od := n.cfg.OutputDim
 	width := n.lastWidth()
-	in := n.in
+	in, ld := n.in, n.ldIn
 	if k := len(n.hidden); k > 0 {
-		in = n.hidden[k-1].d[:rows*width]
+		in, ld = n.hidden[k-1].d[:rows*width], width
 	}
-	gemm(&n.sc, od, width, rows, dOut, 1, od, in, width, n.outDW, width)
+	gemm(&n.sc, od, width, rows, dOut, 1, od, in, ld, n.outDW, width)
 	colSum(n.outDB, rows, od, dOut, od)
 	if len(n.hidden) == 0 {
 		return
@@ -695,11 +705,11 @@ func (n *Network[T]) Backward(dOut []T) {
 		l := &n.hidden[i]
 		g = g[:rows*l.out]
 		l.batchNormBackward(g, rows, n.cfg.Activation)
-		x, xw := n.in, n.cfg.InputDim
+		x, ldx := n.in, n.ldIn
 		if i > 0 {
-			x, xw = n.hidden[i-1].d[:rows*l.in], l.in
+			x, ldx = n.hidden[i-1].d[:rows*l.in], l.in
 		}
-		gemm(&n.sc, l.out, xw, rows, g, 1, l.out, x, xw, l.dw, xw)
+		gemm(&n.sc, l.out, l.in, rows, g, 1, l.out, x, ldx, l.dw, l.in)
 		if i > 0 {
 			next := spare[:rows*l.in]
 			gemm(&n.sc, rows, l.in, l.out, g, l.out, 1, l.w, l.in, next, l.in)
