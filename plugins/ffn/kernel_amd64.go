@@ -4,12 +4,15 @@ import "golang.org/x/sys/cpu"
 
 // The float64 tilings: 8×16 with AVX-512F, with 4×8 (AVX2) blocks for its
 // edges, and 8×4 blocks for the 4×8 tiling's narrow column edges.
-// Each has kernCols16 for column edges of 1 to 3 columns where Â's rows
-// are contiguous.
+// Each has the edge kernels of cols_amd64.s: kernCols16 for column edges
+// of 1 to 3 columns where Â's rows are contiguous, kernDot8 for a column
+// edge of one column where Â's columns are, and kernRow16 for a row edge
+// of one row.
 var (
-	tiles8x4  = tiling[float64]{mr: 8, nr: 4, kern: kern8x4, cols: kernCols16}
-	tiles4x8  = tiling[float64]{mr: 4, nr: 8, kern: kern4x8, narrow: &tiles8x4, cols: kernCols16}
-	tiles8x16 = tiling[float64]{mr: 8, nr: 16, kern: kern8x16, narrow: &tiles4x8, short: &tiles4x8, cols: kernCols16}
+	tiles8x4  = tiling[float64]{mr: 8, nr: 4, kern: kern8x4, edges: &edges64}
+	tiles4x8  = tiling[float64]{mr: 4, nr: 8, kern: kern4x8, narrow: &tiles8x4, edges: &edges64}
+	tiles8x16 = tiling[float64]{mr: 8, nr: 16, kern: kern8x16, narrow: &tiles4x8, short: &tiles4x8, edges: &edges64}
+	edges64   = edgeKernels[float64]{cols: kernCols16, dot: kernDot8, row: kernRow16}
 )
 
 // kernels64 are the float64 kernels: AVX2 for everything, plus the 8×16
@@ -105,6 +108,21 @@ func bnStatsAVX2F32(rows, w int, z, mean, variance, invStd *float32, inv, eps fl
 //
 //go:noescape
 func kernCols16(k int, a *float64, psA int, b *float64, ldb int, c *float64, ldc int, cols int)
+
+// kernDot8 sets the 8×1 block of C at c (row stride ldc) to Â·B over k ≥ 1
+// terms for Â with contiguous columns: Â(r, p) = a[r*rsA + p] for r < 8,
+// B(p, 0) = b[p*ldb]. Strides are in elements. The caller checks the
+// bounds.
+//
+//go:noescape
+func kernDot8(k int, a *float64, rsA int, b *float64, ldb int, c *float64, ldc int)
+
+// kernRow16 sets the 1×16 block of C at c to Â·B over k ≥ 1 terms: Â(0,
+// p) = a[p*psA], B(p, j) = b[p*ldb + j]. Strides are in elements. The
+// caller checks the bounds.
+//
+//go:noescape
+func kernRow16(k int, a *float64, psA int, b *float64, ldb int, c *float64)
 
 // supportedKernels lists the paths this processor executes, slowest first.
 func supportedKernels() []kernelPath {

@@ -38,10 +38,25 @@ type tiling[T Float] struct {
 	// hands its own edge on); short, a row edge of at most short.mr rows.
 	narrow, short *tiling[T]
 	narrowMax     int
-	// cols, if not nil, computes 16-row blocks of a column edge of 1 to
-	// colsMax columns when Â's rows are contiguous (rsA = 1), as in a
-	// weight gradient (see kernCols16).
+	// edges, if not nil, are kernels for thin edges.
+	edges *edgeKernels[T]
+}
+
+// edgeKernels compute edges one or a few elements thick without padding
+// them to a block, each for the layout that lets it vectorise along the
+// edge.
+type edgeKernels[T Float] struct {
+	// cols computes 16-row blocks of a column edge of 1 to colsMax
+	// columns when Â's rows are contiguous (rsA = 1), as in a weight
+	// gradient (see kernCols16).
 	cols func(k int, a *T, psA int, b *T, ldb int, c *T, ldc int, cols int)
+	// dot computes 8-row blocks of a column edge of one column when Â's
+	// columns are contiguous (psA = 1), as in a regression output's
+	// forward product (see kernDot8).
+	dot func(k int, a *T, rsA int, b *T, ldb int, c *T, ldc int)
+	// row computes 16-column blocks of a row edge of one row (see
+	// kernRow16).
+	row func(k int, a *T, psA int, b *T, ldb int, c *T)
 }
 
 // colsMax is the widest column edge that tiling.cols computes, in blocks
@@ -160,11 +175,17 @@ func gemmTiled[T Float](sc *scratch[T], t tiling[T], m, n, k int, a []T, rsA, ps
 	}
 	if j0 < n && i0 > 0 {
 		i := 0
-		if t.cols != nil && rsA == 1 && n-j0 <= colsMax {
+		switch e := t.edges; {
+		case e == nil:
+		case rsA == 1 && n-j0 <= colsMax:
 			for ; i+16 <= i0; i += 16 {
 				for j := j0; j < n; j += 2 {
-					t.cols(k, &a[i], psA, &b[j], ldb, &c[i*ldc+j], ldc, min(2, n-j))
+					e.cols(k, &a[i], psA, &b[j], ldb, &c[i*ldc+j], ldc, min(2, n-j))
 				}
+			}
+		case psA == 1 && n-j0 == 1:
+			for ; i+8 <= i0; i += 8 {
+				e.dot(k, &a[i*rsA], rsA, &b[j0], ldb, &c[i*ldc+j0], ldc)
 			}
 		}
 		switch e := t.narrow; {
@@ -186,6 +207,15 @@ func gemmTiled[T Float](sc *scratch[T], t tiling[T], m, n, k int, a []T, rsA, ps
 		gemmTiled(sc, *e, m-i0, n, k, a[i0*rsA:], rsA, psA, b, ldb, c[i0*ldc:], ldc)
 		return
 	}
+	j := 0
+	if t.edges != nil && m-i0 == 1 {
+		for ; j+16 <= n; j += 16 {
+			t.edges.row(k, &a[i0*rsA], psA, &b[j], ldb, &c[i0*ldc+j])
+		}
+		if j == n {
+			return
+		}
+	}
 	sc.a = growTo(sc.a, mr*k)
 	ap := sc.a
 	clear(ap[:mr*k])
@@ -195,7 +225,7 @@ func gemmTiled[T Float](sc *scratch[T], t tiling[T], m, n, k int, a []T, rsA, ps
 			ap[p*mr+r] = src[p*psA]
 		}
 	}
-	for j := 0; j < j0; j += nr {
+	for ; j < j0; j += nr { // j is a multiple of nr, which divides 16
 		t.kern(k, &ap[0], 1, mr, &b[j], ldb, &tile[0], nr)
 		copyTile(c[i0*ldc+j:], ldc, tile, nr, m-i0, nr)
 	}
