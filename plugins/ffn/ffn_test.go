@@ -761,6 +761,49 @@ func testStepAllocations[T Float](t *testing.T) {
 	})
 }
 
+// TestGatherBatch: gatherBatch, which copies a batch's rows while asking
+// for later ones, must copy exactly the rows the batch names, in its order,
+// rows t.ldx apart, for batches shorter and longer than its look-ahead
+// and for targets of one element (assigned) and of several (copied).
+func TestGatherBatch(t *testing.T) {
+	t.Run("float64", testGatherBatch[float64])
+	t.Run("float32", testGatherBatch[float32])
+}
+
+func testGatherBatch[T Float](t *testing.T) {
+	const rows = 200
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, dims := range [][2]int{{50, 1}, {1, 1}, {7, 3}} {
+		features, targets := dims[0], dims[1]
+		d := Data{Features: features, Targets: targets,
+			TrainX: make([]float64, rows*features), TrainY: make([]float64, rows*targets)}
+		for i := range d.TrainX {
+			d.TrainX[i] = rng.NormFloat64()
+		}
+		for i := range d.TrainY {
+			d.TrainY[i] = rng.NormFloat64()
+		}
+		tr := &trainer[T]{data: convert[T](d), ldx: paddedStride[T](features)}
+		for _, size := range []int{1, gatherAhead - 1, gatherAhead, gatherAhead + 1, 2*gatherAhead + 5, 64, rows} {
+			batch := rng.Perm(rows)[:size]
+			xb, yb := make([]T, size*tr.ldx), make([]T, size*targets)
+			tr.gatherBatch(xb, yb, batch)
+			for r, idx := range batch {
+				for j := range features {
+					if got, want := xb[r*tr.ldx+j], T(d.TrainX[idx*features+j]); got != want {
+						t.Fatalf("%d×%d, batch of %d: x[%d][%d] = %v, want row %d's %v", features, targets, size, r, j, got, idx, want)
+					}
+				}
+				for j := range targets {
+					if got, want := yb[r*targets+j], T(d.TrainY[idx*targets+j]); got != want {
+						t.Fatalf("%d×%d, batch of %d: y[%d][%d] = %v, want row %d's %v", features, targets, size, r, j, got, idx, want)
+					}
+				}
+			}
+		}
+	}
+}
+
 // TestBackwardNeedsTrainingPass: an eval pass keeps no dropout mask or
 // batch statistics, so Backward after it must refuse rather than compute
 // wrong gradients.

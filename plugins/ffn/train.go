@@ -319,7 +319,7 @@ func newTrainer[T Float](net *Network[T], data Data, cfg TrainConfig, src rand.S
 func (t *trainer[T]) epoch(ctx context.Context, epoch int, rate float64) (float64, error) {
 	t.shuffle()
 	t.adam.LR = rate
-	f, o := t.data.Features, t.data.Targets
+	o := t.data.Targets
 	n := len(t.perm)
 	var sum float64
 	batches := 0
@@ -331,10 +331,7 @@ func (t *trainer[T]) epoch(ctx context.Context, epoch int, rate float64) (float6
 		}
 		rows := min(t.cfg.BatchSize, n-start)
 		xb, yb, dOut := t.xb, t.yb[:rows*o], t.dOut[:rows*o]
-		for r, idx := range t.perm[start : start+rows] {
-			copy(xb[r*t.ldx:r*t.ldx+f], t.data.TrainX[idx*f:(idx+1)*f])
-			copy(yb[r*o:(r+1)*o], t.data.TrainY[idx*o:(idx+1)*o])
-		}
+		t.gatherBatch(xb, yb, t.perm[start:start+rows])
 		out := t.net.forward(xb, t.ldx, rows, true)
 		loss := MSE(dOut, out, yb)
 		if math.IsNaN(loss) || math.IsInf(loss, 0) {
@@ -344,7 +341,6 @@ func (t *trainer[T]) epoch(ctx context.Context, epoch int, rate float64) (float6
 		if t.cfg.ClipGradNorm > 0 {
 			clipGradNorm(t.net.grad, t.cfg.ClipGradNorm)
 		}
-		t.prefetchBatch(start + t.cfg.BatchSize)
 		t.net.adamStep(t.adam)
 		sum += loss
 		batches++
@@ -352,21 +348,50 @@ func (t *trainer[T]) epoch(ctx context.Context, epoch int, rate float64) (float6
 	return sum / float64(batches), nil
 }
 
-// prefetchBatch asks for the rows of the training batch at start to be
-// brought into the caches while the current batch finishes: the rows are
-// drawn at random from the training matrices (6.4 MB for the textbook's
-// 16,000 rows, beyond the L2 cache), and gathering them on demand waited
-// on memory for a fifth of an epoch's time. Asked for just before Adam's
-// step (as epoch does) and into L2 (PREFETCHT1), they measured best: T0, or
-// asking at the start of the step, took 4-12% more CPU per epoch.
-func (t *trainer[T]) prefetchBatch(start int) {
-	if start >= len(t.perm) {
+// gatherAhead is how many rows ahead of the one it copies gatherBatch asks
+// for the training rows to be brought into the caches.
+const gatherAhead = 16
+
+// gatherBatch copies the training rows batch, in order, into xb (rows
+// t.ldx apart) and yb.
+//
+// The rows are drawn at random from the training matrices (6.4 MB for the
+// textbook's 16,000 rows, beyond the L2 cache), so each comes from memory:
+// copied on demand, they waited for it one after another. gatherBatch asks
+// for them (PREFETCHT1) gatherAhead rows before it copies them, so that
+// some 16 rows are on their way at once and each arrives shortly before its
+// copy. Asking for the whole next batch just before Adam's step, as this
+// did before, cost more (see the README's Speed section): the rows then
+// waited 7 µs or more in the cache, and on a shared machine the longer
+// they wait there, the longer their copy takes (other work evicts them).
+func (t *trainer[T]) gatherBatch(xb, yb []T, batch []int) {
+	f, o := t.data.Features, t.data.Targets
+	size := int(unsafe.Sizeof(T(0)))
+	x := unsafe.Pointer(&t.data.TrainX[0])
+	prefetchRows(unsafe.Pointer(&t.data.TrainY[0]), batch, o*size)
+	prefetchRows(x, batch[:min(gatherAhead, len(batch))], f*size)
+	for r := 0; r < len(batch); r += gatherAhead {
+		e := min(r+gatherAhead, len(batch))
+		prefetchRows(x, batch[e:min(e+gatherAhead, len(batch))], f*size)
+		gather(xb[r*t.ldx:], t.ldx, t.data.TrainX, batch[r:e], f)
+	}
+	gather(yb, o, t.data.TrainY, batch, o)
+}
+
+// gather copies the rows idx of src, rows of w elements, into dst, ld
+// elements apart. A row of one element (the usual single target) is
+// assigned: copy's call to memmove would cost more than the 4 or 8 bytes
+// it moves.
+func gather[T Float](dst []T, ld int, src []T, idx []int, w int) {
+	if w == 1 {
+		for r, i := range idx {
+			dst[r*ld] = src[i]
+		}
 		return
 	}
-	batch := t.perm[start:min(start+t.cfg.BatchSize, len(t.perm))]
-	size := int(unsafe.Sizeof(T(0)))
-	prefetchRows(unsafe.Pointer(&t.data.TrainX[0]), batch, t.data.Features*size)
-	prefetchRows(unsafe.Pointer(&t.data.TrainY[0]), batch, t.data.Targets*size)
+	for r, i := range idx {
+		copy(dst[r*ld:r*ld+w], src[i*w:(i+1)*w])
+	}
 }
 
 // cacheLine is the size of a cache line in bytes, to which the trainer
