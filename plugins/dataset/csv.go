@@ -191,31 +191,44 @@ type parsed struct {
 }
 
 // parseBody parses the records after the header, size bytes if known (else
-// 0), into t, in file order.
+// 0), into t, in file order. It stops reading at the first bad cell: the
+// blocks after it are not parsed.
 func (c *columns) parseBody(ctx context.Context, br *bufio.Reader, line int, size int64, t *table) error {
 	g, ctx := errgroup.WithContext(ctx)
+	// stop ends the reading and parsing once the collector has the file's
+	// first error; the blocks already in flight return at once.
+	work, stop := context.WithCancel(ctx)
+	defer stop()
 	// Each block gets a channel for its result, queued in file order, so
 	// that the collector appends blocks in order and the first error it
 	// meets is the file's first.
 	order := make(chan chan parsed, runtime.GOMAXPROCS(0))
 	g.Go(func() error {
 		defer close(order)
-		return c.split(ctx, br, line, func(b block) {
+		err := c.split(work, br, line, func(b block) {
 			out := make(chan parsed, 1)
 			order <- out
 			g.Go(func() error {
-				out <- c.parseBlock(ctx, b)
+				out <- c.parseBlock(work, b)
 				return nil
 			})
 		})
+		if work.Err() != nil && ctx.Err() == nil {
+			return nil // stopped: the collector returns the error
+		}
+		return err
 	})
 	g.Go(func() error {
 		var first error // in file order, whichever block finished first
 		for out := range order {
 			p := <-out
-			if first == nil && p.err != nil {
+			if first != nil {
+				continue // drained, so that no sender blocks
+			}
+			if p.err != nil {
 				first = p.err
-				continue // keep draining, so that no sender blocks
+				stop()
+				continue
 			}
 			if t.y == nil && size > 0 && p.bytes > 0 {
 				t.reserve(int(float64(size) / float64(p.bytes) * float64(len(p.y)) * 1.02))

@@ -3,11 +3,13 @@ package dataset
 import (
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -180,6 +182,38 @@ func TestCSVBlocks(t *testing.T) {
 	if _, err := parse(strings.Join(lines, ""), 4096); err == nil || !strings.Contains(err.Error(), "line 2501, ") {
 		t.Errorf("two bad lines: %v, want the first (line 2501)", err)
 	}
+}
+
+// TestCSVStopsAtFirstError: a bad cell near the start of a large file ends
+// the reading there, not after the whole file has been read and parsed.
+func TestCSVStopsAtFirstError(t *testing.T) {
+	defer func(old int) { blockSize = old }(blockSize)
+	blockSize = 4096
+	lines := strings.SplitAfter(string(benchCSV(200000, 5)), "\n")
+	lines[3] = "x" + lines[3]
+	data := strings.Join(lines, "")
+	r := &countingReader{r: strings.NewReader(data)}
+	_, err := parseCSV(context.Background(), "big.csv", r, Spec{}.Defaults())
+	if err == nil || !strings.Contains(err.Error(), "line 4, ") {
+		t.Fatalf("got %v, want the bad cell on line 4", err)
+	}
+	// Before the error reaches the collector, the splitter reads ahead by
+	// at most the blocks in flight: a few per core, 4 KiB each.
+	if limit := int64(64 * 4096 * (runtime.GOMAXPROCS(0) + 4)); r.n > limit {
+		t.Errorf("read %d of %d bytes after a bad cell on line 4, want at most %d", r.n, len(data), limit)
+	}
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }
 
 func TestCSVByteOrderMark(t *testing.T) {
