@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"time"
+	"unsafe"
 
 	"github.com/sweep-ml/sweep/results/atomicfile"
 )
@@ -151,7 +152,9 @@ func readIndex(path string) (*sweepIndex, error) {
 }
 
 // decodeIndex checks and decodes an index file whose modification time is
-// written (Unix nanoseconds).
+// written (Unix nanoseconds). The decoded strings share data's memory
+// (copying a 100,000-trial index into a string first cost its size again
+// at the peak), so the caller must not modify data afterwards.
 func decodeIndex(data []byte, written int64) (*sweepIndex, error) {
 	if len(data) < len(indexMagic)+4 || string(data[:len(indexMagic)]) != indexMagic {
 		return nil, fmt.Errorf("%w: not an index", errIndexCorrupt)
@@ -160,7 +163,7 @@ func decodeIndex(data []byte, written int64) (*sweepIndex, error) {
 	if crc32.Checksum(body, castagnoli) != sum {
 		return nil, fmt.Errorf("%w: checksum mismatch (truncated or overwritten)", errIndexCorrupt)
 	}
-	d := &indexDecoder{data: string(body), off: len(indexMagic)}
+	d := &indexDecoder{data: unsafe.String(unsafe.SliceData(body), len(body)), off: len(indexMagic)}
 	if v, schema := d.uvarint(), d.str(); v != indexVersion || schema != trialSchema {
 		return nil, fmt.Errorf("%w: version %d, schema %s (want %d, %s)", errIndexCorrupt, v, schema, indexVersion, trialSchema)
 	}
