@@ -20,7 +20,9 @@
 // by one broadcast element of B per column, where the other kernels would
 // pad the one or two columns to a block of 4 or 8 and broadcast Â's
 // elements instead. Each element is one FMA chain over p from zero, as in
-// the other kernels, so the results are theirs bit for bit. With one
+// the other kernels and with B's element as the first operand as there
+// (which of two NaNs an FMA returns depends on it), so the results are
+// theirs bit for bit. With one
 // column, the second column's chain repeats the first and is not stored.
 // Strides are in elements. The caller checks the bounds.
 TEXT ·kernCols16(SB), NOSPLIT, $0-64
@@ -54,14 +56,14 @@ colsloop:
 	VMOVUPD 96(SI), Y11
 	VBROADCASTSD (DI), Y12
 	VBROADCASTSD (DI)(R11*1), Y13
-	VFMADD231PD Y8, Y12, Y0
-	VFMADD231PD Y9, Y12, Y1
-	VFMADD231PD Y10, Y12, Y2
-	VFMADD231PD Y11, Y12, Y3
-	VFMADD231PD Y8, Y13, Y4
-	VFMADD231PD Y9, Y13, Y5
-	VFMADD231PD Y10, Y13, Y6
-	VFMADD231PD Y11, Y13, Y7
+	VFMADD231PD Y12, Y8, Y0
+	VFMADD231PD Y12, Y9, Y1
+	VFMADD231PD Y12, Y10, Y2
+	VFMADD231PD Y12, Y11, Y3
+	VFMADD231PD Y13, Y8, Y4
+	VFMADD231PD Y13, Y9, Y5
+	VFMADD231PD Y13, Y10, Y6
+	VFMADD231PD Y13, Y11, Y7
 	ADDQ R8, SI
 	ADDQ R9, DI
 	DECQ CX
@@ -156,10 +158,10 @@ rowloop:
 	VPERM2F128 $0x20, Y9, Y7, Y3; \
 	VPERM2F128 $0x31, Y8, Y6, Y4; \
 	VPERM2F128 $0x31, Y9, Y7, Y5; \
-	VFMADD231PD Y2, Y10, ACC; \
-	VFMADD231PD Y3, Y11, ACC; \
-	VFMADD231PD Y4, Y12, ACC; \
-	VFMADD231PD Y5, Y13, ACC
+	VFMADD231PD Y10, Y2, ACC; \
+	VFMADD231PD Y11, Y3, ACC; \
+	VFMADD231PD Y12, Y4, ACC; \
+	VFMADD231PD Y13, Y5, ACC
 
 // DOT1 adds one term of four rows' dot products to ACC: the rows' elements
 // at R0–R3 times B's broadcast element in Y10. Y2 and Y3 are scratch.
@@ -169,7 +171,7 @@ rowloop:
 	VMOVSD R2, X3; \
 	VMOVHPD R3, X3, X3; \
 	VINSERTF128 $1, X3, Y2, Y2; \
-	VFMADD231PD Y2, Y10, ACC
+	VFMADD231PD Y10, Y2, ACC
 
 // func kernDot8(k int, a *float64, rsA int, b *float64, ldb int, c *float64, ldc int)
 //

@@ -102,7 +102,7 @@ func testKernels[T Float](t *testing.T, ns []int, tol float64) {
 	forEachKernel(t, func(t *testing.T) {
 		for _, m := range []int{1, 3, 4, 5, 7, 8, 9, 12, 13, 40, 64} {
 			for _, n := range ns {
-				for _, k := range []int{0, 1, 2, 8, 50} {
+				for _, k := range []int{0, 1, 2, 3, 7, 8, 50} {
 					name := fmt.Sprintf("%dx%dx%d", m, n, k)
 					b := randSlice(k * n)
 					a := randSlice(m * k)
@@ -122,6 +122,61 @@ func testKernels[T Float](t *testing.T, ns []int, tol float64) {
 					got = randSlice(m * n)
 					gemm(nil, m, n, k, wide, 2*k, 2, b, n, got, n)
 					checkNear(t, name+" strided", widen(nil, got), naive(m, n, k, wide, 2*k, 2, b, n), tol)
+				}
+			}
+		}
+	})
+}
+
+// TestKernelsRandomShapes compares gemm on every assembly path bit for bit
+// with the AVX2 kernel alone on random shapes, layouts of Â (rows or
+// columns contiguous, or neither), row strides of B and C wider than n
+// (as the trainer's padded batch has), and NaNs of two payloads in Â and B
+// (an FMA returns one of them by operand position), and requires C's
+// elements between its rows to stay as they were.
+func TestKernelsRandomShapes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 8))
+	nanA, nanB := math.Float64frombits(0x7ff8000000000001), math.Float64frombits(0x7ff8000000000002)
+	sentinel := math.Float64frombits(0x7ff00000deadbeef)
+	forEachKernel(t, func(t *testing.T) {
+		if kernel == generic {
+			t.Skip("the generic path's products are gonum's")
+		}
+		a2 := kernelsOf[float64]().avx2
+		base := tiling[float64]{mr: a2.mr, nr: a2.nr, kern: a2.kern}
+		for range 3000 {
+			m, n, k := 1+rng.IntN(70), 1+rng.IntN(60), 1+rng.IntN(70)
+			ldb, ldc := n+rng.IntN(3)*rng.IntN(9), n+rng.IntN(3)*rng.IntN(9)
+			var rsA, psA int
+			switch rng.IntN(3) {
+			case 0:
+				rsA, psA = k+rng.IntN(5), 1
+			case 1:
+				rsA, psA = 1, m+rng.IntN(5)
+			default:
+				rsA, psA = 2*k, 2
+			}
+			fill := func(size int, nan float64) []float64 {
+				v := make([]float64, size)
+				for i := range v {
+					if v[i] = rng.NormFloat64(); rng.IntN(50) == 0 {
+						v[i] = nan
+					}
+				}
+				return v
+			}
+			a := fill((m-1)*rsA+(k-1)*psA+1, nanA)
+			b := fill((k-1)*ldb+n, nanB)
+			got, want := make([]float64, (m-1)*ldc+n), make([]float64, (m-1)*ldc+n)
+			for i := range got {
+				got[i], want[i] = sentinel, sentinel
+			}
+			gemm(nil, m, n, k, a, rsA, psA, b, ldb, got, ldc)
+			gemmTiled(nil, base, m, n, k, a, rsA, psA, b, ldb, want, ldc)
+			for i := range got {
+				if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
+					t.Fatalf("%d×%d×%d, Â strides %d, %d, ldb %d, ldc %d: element %d (row %d) is %#x, the 4×8 kernel's %#x",
+						m, n, k, rsA, psA, ldb, ldc, i, i/ldc, math.Float64bits(got[i]), math.Float64bits(want[i]))
 				}
 			}
 		}
@@ -905,7 +960,9 @@ func testFusedDropout[T Float](t *testing.T) {
 // TestPaddedBatch requires the trainer's batch rows to start on cache-line
 // boundaries, and a training step on rows so padded (forward's stride) to
 // give Forward's outputs and gradients bit for bit, for input widths with
-// and without padding, in both types.
+// and without padding, with and without hidden layers, one output or
+// several, in both types. The padding holds NaNs: a product that read it
+// would turn results into NaNs.
 func TestPaddedBatch(t *testing.T) {
 	t.Run("float64", func(t *testing.T) { testPaddedBatch[float64](t) })
 	t.Run("float32", func(t *testing.T) { testPaddedBatch[float32](t) })
@@ -915,41 +972,67 @@ func testPaddedBatch[T Float](t *testing.T) {
 	size := int(unsafe.Sizeof(T(0)))
 	forEachKernel(t, func(t *testing.T) {
 		for _, features := range []int{1, 7, 16, 50, 64} {
-			data := randomData(5, 80, features)
-			cfg := Config{InputDim: features, HiddenDims: []int{24, 8}, OutputDim: 1, Dropout: 0.2}
-			nets := [2]*Network[T]{}
-			for i := range nets {
-				net, err := NewNetwork[T](cfg, rand.NewPCG(4, 4))
-				if err != nil {
-					t.Fatal(err)
-				}
-				nets[i] = net
-			}
-			tr := newTrainer(nets[0], data, TrainConfig{LR: 0.01, BatchSize: 16, Epochs: 1}, rand.NewPCG(1, 1))
-			if addr := uintptr(unsafe.Pointer(&tr.xb[0])); addr%cacheLine != 0 || tr.ldx*size%cacheLine != 0 || tr.ldx < features || tr.ldx-features >= cacheLine/size {
-				t.Fatalf("%d features: batch at %#x, row stride %d", features, addr, tr.ldx)
-			}
-			x := convert[T](data).TrainX[:16*features]
-			for r := range 16 {
-				copy(tr.xb[r*tr.ldx:], x[r*features:(r+1)*features])
-			}
-			y := convert[T](data).TrainY[:16]
-			var outs, grads [2][]T
-			for i, net := range nets {
-				var out []T
-				if i == 0 {
-					out = net.forward(tr.xb, tr.ldx, 16, true)
-				} else {
-					out = net.Forward(x, 16, true)
-				}
-				dOut := make([]T, 16)
-				MSE(dOut, out, y)
-				net.Backward(dOut)
-				outs[i], grads[i] = slices.Clone(out), slices.Clone(net.grad)
-			}
-			if !slices.Equal(outs[0], outs[1]) || !slices.Equal(grads[0], grads[1]) {
-				t.Errorf("%d features: the padded batch's outputs or gradients differ from Forward's", features)
+			for _, shape := range []struct {
+				hidden  []int
+				outputs int
+			}{{[]int{24, 8}, 1}, {nil, 1}, {nil, 3}, {[]int{17}, 2}} {
+				testPaddedStep[T](t, size, features, shape.hidden, shape.outputs)
 			}
 		}
 	})
+}
+
+func testPaddedStep[T Float](t *testing.T, size, features int, hidden []int, outputs int) {
+	t.Helper()
+	const rows = 23
+	data := randomData(5, 80, features)
+	if outputs > 1 { // randomData draws one target: widen it
+		data.Targets = outputs
+		for _, y := range []*[]float64{&data.TrainY, &data.ValY} {
+			wide := make([]float64, len(*y)*outputs)
+			for i := range wide {
+				wide[i] = (*y)[i/outputs] * float64(1+i%outputs)
+			}
+			*y = wide
+		}
+	}
+	cfg := Config{InputDim: features, HiddenDims: hidden, OutputDim: outputs, Dropout: 0.2}
+	nets := [2]*Network[T]{}
+	for i := range nets {
+		net, err := NewNetwork[T](cfg, rand.NewPCG(4, 4))
+		if err != nil {
+			t.Fatal(err)
+		}
+		nets[i] = net
+	}
+	tr := newTrainer(nets[0], data, TrainConfig{LR: 0.01, BatchSize: rows, Epochs: 1}, rand.NewPCG(1, 1))
+	name := fmt.Sprintf("%d features, hidden %v, %d outputs", features, hidden, outputs)
+	if addr := uintptr(unsafe.Pointer(&tr.xb[0])); addr%cacheLine != 0 || tr.ldx*size%cacheLine != 0 || tr.ldx < features || tr.ldx-features >= cacheLine/size {
+		t.Fatalf("%s: batch at %#x, row stride %d", name, addr, tr.ldx)
+	}
+	nan := T(math.NaN())
+	for i := range tr.xb {
+		tr.xb[i] = nan
+	}
+	x := convert[T](data).TrainX[:rows*features]
+	for r := range rows {
+		copy(tr.xb[r*tr.ldx:], x[r*features:(r+1)*features])
+	}
+	y := convert[T](data).TrainY[:rows*outputs]
+	var outs, grads [2][]T
+	for i, net := range nets {
+		var out []T
+		if i == 0 {
+			out = net.forward(tr.xb, tr.ldx, rows, true)
+		} else {
+			out = net.Forward(x, rows, true)
+		}
+		dOut := make([]T, rows*outputs)
+		MSE(dOut, out, y)
+		net.Backward(dOut)
+		outs[i], grads[i] = slices.Clone(out), slices.Clone(net.grad)
+	}
+	if !slices.Equal(outs[0], outs[1]) || !slices.Equal(grads[0], grads[1]) {
+		t.Errorf("%s: the padded batch's outputs or gradients differ from Forward's", name)
+	}
 }

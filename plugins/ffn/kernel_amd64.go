@@ -3,13 +3,14 @@ package ffn
 import "golang.org/x/sys/cpu"
 
 // The float64 tilings: 8×16 with AVX-512F, with 4×8 (AVX2) blocks for its
-// edges, and 8×4 blocks for the 4×8 tiling's narrow column edges.
-// Each has the edge kernels of cols_amd64.s: kernCols16 for column edges
-// of 1 to 3 columns where Â's rows are contiguous, kernDot8 for a column
-// edge of one column where Â's columns are, and kernRow16 for a row edge
-// of one row.
+// edges, and 8×4 blocks for the 4×8 tiling's narrow column edges. The two
+// that meet the edges first have the edge kernels of cols_amd64.s
+// (kernCols16 for column edges of 1 to 3 columns where Â's rows are
+// contiguous, kernDot8 for one column where Â's columns are, kernRow16 for
+// a row edge of one row); 8×4 only gets the few rows their blocks of 16 or
+// 8 rows leave.
 var (
-	tiles8x4  = tiling[float64]{mr: 8, nr: 4, kern: kern8x4, edges: &edges64}
+	tiles8x4  = tiling[float64]{mr: 8, nr: 4, kern: kern8x4}
 	tiles4x8  = tiling[float64]{mr: 4, nr: 8, kern: kern4x8, narrow: &tiles8x4, edges: &edges64}
 	tiles8x16 = tiling[float64]{mr: 8, nr: 16, kern: kern8x16, narrow: &tiles4x8, short: &tiles4x8, edges: &edges64}
 	edges64   = edgeKernels[float64]{cols: kernCols16, dot: kernDot8, row: kernRow16}

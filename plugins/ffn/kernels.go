@@ -63,12 +63,15 @@ type edgeKernels[T Float] struct {
 // of up to 2 columns.
 const colsMax = 3
 
-// The edge tilings: the 2 edge columns of a 50-wide weight gradient, or
-// the single output of a regression layer, cost one 8×4 block per 8 rows
-// instead of a 4×8 one per 4 (or an 8×16 one per 8), and the single row of
-// the last weight gradient a 4×8 block per 8 columns instead of an 8×16
-// one per 16. All the kernels compute each element as one FMA chain in the
-// same order, so the results do not depend on the tiling.
+// The edge tilings: a narrow column edge costs one 8×4 block per 8 rows
+// instead of a 4×8 one per 4 (or an 8×16 one per 8), and a short row edge
+// a 4×8 block per 8 columns instead of an 8×16 one per 16. The thinnest
+// edges of the textbook network's products go to the edge kernels
+// (edgeKernels) where their layout allows: the 2 edge columns of a 50-wide
+// weight gradient, the single output of a regression layer and the single
+// row of its weight gradient. All the kernels compute each element as one
+// FMA chain in the same order, with the same operand order, so the results
+// do not depend on the tiling, bit for bit, NaN payloads included.
 //
 // The float32 tilings (kernel_amd64.go) have the same shapes with twice the
 // columns, as a vector register holds twice as many float32 numbers.
@@ -140,9 +143,10 @@ type scratch[T Float] struct {
 // gemmTiled is gemm with the micro-kernel t.kern, or an edge tiling's on a
 // narrow or short edge: the edges that do not fill a block (columns beyond
 // a multiple of t.nr, rows beyond a multiple of t.mr, e.g. the 50 inputs of
-// a weight gradient or a layer of one output) are packed into zero-padded
-// blocks, computed whole, and the valid part copied out. The wasted
-// arithmetic on the padding costs less than a scalar loop over the edge.
+// a weight gradient or a layer of one output) go to t.edges' kernels where
+// those apply, and otherwise are packed into zero-padded blocks, computed
+// whole, and the valid part copied out. The wasted arithmetic on the
+// padding costs less than a scalar loop over the edge.
 func gemmTiled[T Float](sc *scratch[T], t tiling[T], m, n, k int, a []T, rsA, psA int, b []T, ldb int, c []T, ldc int) {
 	if sc == nil {
 		sc = new(scratch[T])
@@ -208,7 +212,7 @@ func gemmTiled[T Float](sc *scratch[T], t tiling[T], m, n, k int, a []T, rsA, ps
 		return
 	}
 	j := 0
-	if t.edges != nil && m-i0 == 1 {
+	if t.edges != nil && m-i0 == 1 && 16%nr == 0 {
 		for ; j+16 <= n; j += 16 {
 			t.edges.row(k, &a[i0*rsA], psA, &b[j], ldb, &c[i0*ldc+j])
 		}
