@@ -52,7 +52,8 @@ type arraysPart struct {
 //	(num_train), ValX (num_val × features), ValY (num_val)
 //
 // The padding keeps the arrays 8-byte aligned, so that a reader can map
-// them (mmap, numpy.memmap) without a copy.
+// them (mmap, numpy.memmap) without a copy. Dataset.Float32 writes a
+// float32 sibling of a prepared file in the same layout (see Float32Path).
 func WriteArrays(w io.Writer, d *Dataset) error {
 	whole := func(x, y []float64, n int) arraysPart {
 		rows := make([]int, n)
