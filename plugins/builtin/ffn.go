@@ -56,12 +56,19 @@ const maxParams = 50_000_000
 // then every epoch's shuffle and dropout masks.
 const streamTrial = 0xff1_7121a1
 
+// shareFloat32 makes float32 trials train on their dataset's shared float32
+// matrices (dataset.Dataset.Float32) rather than each on its own converted
+// copy; the numbers are the same. Tests turn it off to compare.
+var shareFloat32 = true
+
 // processCache shares loaded datasets among all trials of the process.
 var processCache dataset.Cache
 
 // FFN returns the built-in feedforward network model. Its trials load their
 // data through one process-wide dataset cache, so concurrent trials on the
-// same data share one read-only copy.
+// same data share one read-only copy; float32 trials share its float32
+// matrices (dataset.Dataset.Float32), mapped from one file for every
+// process where the data was prepared.
 func FFN() plugins.Model { return ffnModel{cache: &processCache} }
 
 type ffnModel struct{ cache *dataset.Cache }
@@ -309,6 +316,15 @@ func train[T ffn.Float](ctx context.Context, req plugins.TrainRequest, emit func
 	ck := newCheckpointer(req, net, data, h)
 	fd := ffn.Data{Features: data.NumFeatures(), Targets: 1,
 		TrainX: data.TrainX, TrainY: data.TrainY, ValX: data.ValX, ValY: data.ValY}
+	if _, ok := any(T(0)).(float32); ok && shareFloat32 {
+		// The dataset's one float32 copy, mapped from a file every
+		// process shares where the data was prepared: no copy per trial.
+		f := data.Float32()
+		if f.Err != nil {
+			fmt.Fprintf(os.Stderr, "ffn: float32 data converted in memory, not shared between processes: %v\n", f.Err)
+		}
+		fd.TrainX32, fd.TrainY32, fd.ValX32, fd.ValY32 = f.TrainX, f.TrainY, f.ValX, f.ValY
+	}
 	var hist history
 	opts := ffn.Options{}
 	if req.ResumeFrom != "" {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -65,8 +66,14 @@ func TestDescribe(t *testing.T) {
 // run trains with params over smallData and returns the events and outcome.
 func run(t *testing.T, ctx context.Context, params plugins.Params, seed int64, histEvery int) ([]plugins.Event, plugins.Outcome, error) {
 	t.Helper()
+	return runOn(t, ctx, smallData, params, seed, histEvery)
+}
+
+// runOn is run on the given data.
+func runOn(t *testing.T, ctx context.Context, data dataset.Spec, params plugins.Params, seed int64, histEvery int) ([]plugins.Event, plugins.Outcome, error) {
+	t.Helper()
 	var events []plugins.Event
-	out, err := FFN().Train(ctx, plugins.TrainRequest{TrialID: "t", Params: params, Data: smallData, Seed: seed, HistogramEvery: histEvery},
+	out, err := FFN().Train(ctx, plugins.TrainRequest{TrialID: "t", Params: params, Data: data, Seed: seed, HistogramEvery: histEvery},
 		func(e plugins.Event) error { events = append(events, e); return nil })
 	return events, out, err
 }
@@ -277,21 +284,34 @@ func TestConcurrentTrials(t *testing.T) {
 // multiply-adds move on other processors, not for a change of the
 // arithmetic: 1e-9 relative in float64; 1e-3 in float32, where the
 // portable path's sums (gonum's blas32) and the assembly kernels' give
-// validation losses 3e-4 apart.
+// validation losses 3e-4 apart. Each dtype runs on the data loaded
+// directly and on its prepared file, as a sweep's trials read it (float32
+// trials then map the file's float32 sibling): one golden file for both.
 func TestFFNNumbers(t *testing.T) {
 	for _, c := range []struct {
 		dtype, file string
 		tol         float64
+		prepared    bool
 	}{
-		{DTypeFloat64, "ffn_numbers.golden", 1e-9},
-		{DTypeFloat32, "ffn_numbers_float32.golden", 1e-3},
+		{DTypeFloat64, "ffn_numbers.golden", 1e-9, false},
+		{DTypeFloat64, "ffn_numbers.golden", 1e-9, true},
+		{DTypeFloat32, "ffn_numbers_float32.golden", 1e-3, false},
+		{DTypeFloat32, "ffn_numbers_float32.golden", 1e-3, true},
 	} {
-		t.Run(c.dtype, func(t *testing.T) {
+		name := c.dtype
+		if c.prepared {
+			name += "/prepared"
+		}
+		t.Run(name, func(t *testing.T) {
 			params := plugins.Params{"epochs": int64(5), "hidden_dims": []int64{16, 8}, "patience": int64(100)}
 			if c.dtype != DTypeFloat64 {
 				params["dtype"] = c.dtype
 			}
-			events, _, err := run(t, context.Background(), params, 42, 0)
+			data := smallData
+			if c.prepared {
+				data = prepare(t, smallData)
+			}
+			events, _, err := runOn(t, context.Background(), data, params, 42, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -330,4 +350,78 @@ func sameNumbers(a, b string, tol float64) bool {
 		}
 	}
 	return true
+}
+
+// prepare writes spec's data as a prepared-arrays file, as a sweep does,
+// and returns the spec that reads it.
+func prepare(t *testing.T, spec dataset.Spec) dataset.Spec {
+	t.Helper()
+	p, err := dataset.PrepareArrays(context.Background(), spec, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec.File = p.Files[0]
+	return spec
+}
+
+// TestFloat32SharedData checks that float32 trials train on their data's
+// shared float32 matrices, mapped from the prepared file's float32 sibling
+// (or converted once for data loaded directly), and that their events and
+// outcome are bit for bit those of a trial that converts its own copy, as
+// every float32 trial did before; also for trials that run at once.
+func TestFloat32SharedData(t *testing.T) {
+	ctx := context.Background()
+	params := plugins.Params{"epochs": int64(6), "hidden_dims": []int64{16, 8}, "patience": int64(100), "dtype": DTypeFloat32,
+		"lr_schedule": "cosine"}
+	prepared := prepare(t, smallData)
+	type trial struct {
+		events []plugins.Event
+		out    plugins.Outcome
+	}
+	trainOn := func(t *testing.T, data dataset.Spec) trial {
+		t.Helper()
+		events, out, err := runOn(t, ctx, data, params, 7, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return trial{events, out}
+	}
+	defer func(saved bool) { shareFloat32 = saved }(shareFloat32)
+	shareFloat32 = false
+	own := trainOn(t, prepared)
+	if _, err := os.Stat(dataset.Float32Path(prepared.File)); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("a trial that converts its own copy made the float32 file: %v", err)
+	}
+	shareFloat32 = true
+	d, err := processCache.Get(ctx, prepared)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var trials [4]trial
+	var wg sync.WaitGroup
+	for i := range trials {
+		wg.Go(func() {
+			events, out, err := runOn(t, ctx, prepared, params, 7, 2)
+			if err != nil {
+				t.Error(err)
+			}
+			trials[i] = trial{events, out}
+		})
+	}
+	wg.Wait()
+	if _, err := os.Stat(dataset.Float32Path(prepared.File)); err != nil {
+		t.Errorf("the float32 trials did not map the prepared file's float32 sibling: %v", err)
+	}
+	if f := d.Float32(); f.File != dataset.Float32Path(prepared.File) || f.Err != nil {
+		t.Errorf("the trials' float32 data: file %q, error %v; want the prepared file's sibling mapped", f.File, f.Err)
+	}
+	direct := trainOn(t, smallData)
+	for i, tr := range append(trials[:], direct) {
+		if !reflect.DeepEqual(tr, own) {
+			t.Errorf("trial %d on the shared float32 data differs from one on its own copy:\n%+v\nwant\n%+v", i, tr.out, own.out)
+		}
+	}
+	if len(own.events) != 6 || own.events[5].Histograms == nil {
+		t.Errorf("%d events, the last with %d histograms", len(own.events), len(own.events[len(own.events)-1].Histograms))
+	}
 }

@@ -52,7 +52,8 @@ type arraysPart struct {
 //	(num_train), ValX (num_val × features), ValY (num_val)
 //
 // The padding keeps the arrays 8-byte aligned, so that a reader can map
-// them (mmap, numpy.memmap) without a copy.
+// them (mmap, numpy.memmap) without a copy. Dataset.Float32 writes a
+// float32 sibling of a prepared file in the same layout (see Float32Path).
 func WriteArrays(w io.Writer, d *Dataset) error {
 	whole := func(x, y []float64, n int) arraysPart {
 		rows := make([]int, n)
@@ -246,6 +247,7 @@ func allValid(paths []string) bool {
 // fileHeader is a prepared-arrays file's header and where its arrays start.
 type fileHeader struct {
 	ArraysHeader
+	raw        []byte // the header as in the file, padding included
 	dataOffset int
 }
 
@@ -261,12 +263,15 @@ func readArraysHeader(path string) (fileHeader, error) {
 		return fileHeader{}, err
 	}
 	defer f.Close()
-	return parseArraysHeader(bufio.NewReader(f), path)
+	return parseArraysHeader(bufio.NewReader(f), path, ArraysMagic)
 }
 
-func parseArraysHeader(r io.Reader, path string) (fileHeader, error) {
+// parseArraysHeader reads the start of a file in the prepared-arrays
+// layout whose first 8 bytes are magic: ArraysMagic, or Arrays32Magic for
+// a float32 sibling.
+func parseArraysHeader(r io.Reader, path, magic string) (fileHeader, error) {
 	var start [16]byte
-	if _, err := io.ReadFull(r, start[:]); err != nil || string(start[:8]) != ArraysMagic {
+	if _, err := io.ReadFull(r, start[:]); err != nil || string(start[:8]) != magic {
 		return fileHeader{}, fmt.Errorf("%s: not a prepared-arrays file", path)
 	}
 	n := binary.LittleEndian.Uint64(start[8:])
@@ -284,7 +289,7 @@ func parseArraysHeader(r io.Reader, path string) (fileHeader, error) {
 	if h.Version != 1 || h.NumTrain < 0 || h.NumVal < 0 || (h.Mean != nil && len(h.Mean) != len(h.Features)) {
 		return fileHeader{}, fmt.Errorf("%s: an unknown or inconsistent header", path)
 	}
-	h.dataOffset = 16 + int(n)
+	h.raw, h.dataOffset = raw, 16+int(n)
 	return h, nil
 }
 

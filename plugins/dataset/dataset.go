@@ -30,6 +30,8 @@ type Dataset struct {
 	// standardisation is off. Scale is the population standard deviation,
 	// or 1 for a constant feature, which is then only centred.
 	Mean, Scale []float64
+
+	f32 float32Memo // see Float32
 }
 
 // NumFeatures returns the number of feature columns.

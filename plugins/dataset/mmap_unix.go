@@ -35,10 +35,46 @@ func mapFloats(path string, offset, n int) ([]float64, error) {
 		return nil, err
 	}
 	data := b[offset : offset+8*n]
-	if binary.NativeEndian.Uint16([]byte{1, 0}) != 1 {
+	if !littleEndian() {
 		return decodeFloats(data), syscall.Munmap(b)
 	}
 	// offset is a multiple of 8 and mappings are page-aligned, so the
 	// float64s are aligned.
 	return unsafe.Slice((*float64)(unsafe.Pointer(&data[0])), n), nil
+}
+
+// littleEndian reports whether the machine stores numbers as the
+// prepared-arrays files do.
+func littleEndian() bool { return binary.NativeEndian.Uint16([]byte{1, 0}) == 1 }
+
+// mapsFloat32 reports whether mapFloat32s can map a float32 sibling in
+// place: on a little-endian machine.
+func mapsFloat32() bool { return littleEndian() }
+
+// mapFloat32s maps the file at path read-only and returns its n float32s
+// from byte offset (a multiple of 4) on, in place, or nil when the file is
+// shorter; as with mapFloats, the mapping is never unmapped. Only where
+// mapsFloat32.
+func mapFloat32s(path string, offset, n int) ([]float32, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	size := int(fi.Size())
+	if size < offset+4*n {
+		return nil, nil
+	}
+	if n == 0 {
+		return []float32{}, nil
+	}
+	b, err := syscall.Mmap(int(f.Fd()), 0, size, syscall.PROT_READ, syscall.MAP_SHARED)
+	if err != nil {
+		return nil, err
+	}
+	return unsafe.Slice((*float32)(unsafe.Pointer(&b[offset])), n), nil
 }

@@ -40,6 +40,56 @@ func randomData(seed uint64, rows, features int) Data {
 	return d
 }
 
+// with32 returns d with its matrices rounded to float32 as well.
+func with32(d Data) Data {
+	d.TrainX32, d.TrainY32 = asFloat[float32](d.TrainX), asFloat[float32](d.TrainY)
+	d.ValX32, d.ValY32 = asFloat[float32](d.ValX), asFloat[float32](d.ValY)
+	return d
+}
+
+// TestFloat32Matrices checks that a float32 network trains on the float32
+// matrices a Data carries, not a copy of its own, with the same losses as
+// on its own copy; that a float64 network ignores them; and that ones of
+// the wrong size are an error.
+func TestFloat32Matrices(t *testing.T) {
+	data := randomData(6, 200, 5)
+	d32 := with32(data)
+	c := convert[float32](d32)
+	if &c.TrainX[0] != &d32.TrainX32[0] || &c.TrainY[0] != &d32.TrainY32[0] || &c.ValX[0] != &d32.ValX32[0] || &c.ValY[0] != &d32.ValY32[0] {
+		t.Error("a float32 network does not train on the Data's float32 matrices")
+	}
+	if c := convert[float64](d32); &c.TrainX[0] != &data.TrainX[0] || &c.ValY[0] != &data.ValY[0] {
+		t.Error("a float64 network does not train on the Data's float64 matrices")
+	}
+	cfg := TrainConfig{LR: 0.01, BatchSize: 16, Epochs: 4, Patience: 10}
+	own, err := trainLosses[float32](data, 3, cfg, []int{9, 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if given, err := trainLosses[float32](d32, 3, cfg, []int{9, 4}); err != nil || !slices.Equal(given, own) {
+		t.Errorf("on the given float32 matrices: losses %v (%v), on its own copy %v", given, err, own)
+	}
+	for name, spoil := range map[string]func(*Data){
+		"short TrainX32": func(d *Data) { d.TrainX32 = d.TrainX32[:len(d.TrainX32)-1] },
+		"no ValY32":      func(d *Data) { d.ValY32 = nil },
+		"long TrainY32":  func(d *Data) { d.TrainY32 = append(d.TrainY32, 0) },
+	} {
+		bad := with32(data)
+		spoil(&bad)
+		for _, f32 := range []bool{true, false} {
+			var err error
+			if f32 {
+				_, err = trainLosses[float32](bad, 3, cfg, []int{4})
+			} else {
+				_, err = trainLosses[float64](bad, 3, cfg, []int{4})
+			}
+			if err == nil || !strings.Contains(err.Error(), "float32 matrices") {
+				t.Errorf("%s (float32 network %v): error %v", name, f32, err)
+			}
+		}
+	}
+}
+
 func mustNew(t testing.TB, cfg Config, seed uint64) *Net {
 	t.Helper()
 	n, err := New(cfg, rand.NewPCG(seed, 2))
@@ -572,7 +622,9 @@ func trainLosses[T Float](data Data, seed uint64, cfg TrainConfig, hidden []int)
 
 // TestDeterminism requires bit-identical losses from the same seed, also
 // while other trials train concurrently on the same shared data (as the
-// sweep's workers do), on every kernel path.
+// sweep's workers do), on every kernel path. The concurrent runs share
+// float32 matrices (with32), as the built-in model's float32 trials do;
+// the first run converts its own copy, and a float64 run ignores them.
 func TestDeterminism(t *testing.T) {
 	t.Run("float64", testDeterminism[float64])
 	t.Run("float32", testDeterminism[float32])
@@ -587,12 +639,13 @@ func testDeterminism[T Float](t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		shared := with32(data)
 		var wg sync.WaitGroup
 		got := make([][]float64, 6)
 		for i := range got {
 			wg.Go(func() {
 				var err error
-				if got[i], err = trainLosses[T](data, 11+uint64(i%2), cfg, hidden); err != nil {
+				if got[i], err = trainLosses[T](shared, 11+uint64(i%2), cfg, hidden); err != nil {
 					t.Error(err) // t.Fatal may only stop the test's own goroutine
 				}
 			})

@@ -21,6 +21,20 @@ type Data struct {
 	TrainY   []float64 // rows × Targets
 	ValX     []float64
 	ValY     []float64
+
+	// Optionally, the same four matrices rounded to float32 (float32(x)
+	// of each value; Train does not check the values, only the lengths),
+	// all four or none. A float32 network trains on them instead of
+	// converting its own copy of the float64 ones, so that concurrent
+	// float32 trials can share one (dataset.Dataset.Float32 maps one for
+	// every process); a float64 network ignores them. The numbers are the
+	// same either way.
+	TrainX32, TrainY32, ValX32, ValY32 []float32
+}
+
+// has32 reports whether d carries float32 matrices.
+func (d Data) has32() bool {
+	return d.TrainX32 != nil || d.TrainY32 != nil || d.ValX32 != nil || d.ValY32 != nil
 }
 
 // trainRows and valRows count the rows of each split.
@@ -38,6 +52,10 @@ func (d Data) check(cfg Config) error {
 		return fmt.Errorf("ffn: training matrices of %d and %d values do not hold whole rows", len(d.TrainX), len(d.TrainY))
 	case len(d.ValX) != d.valRows()*d.Features || len(d.ValY) != d.valRows()*d.Targets:
 		return fmt.Errorf("ffn: validation matrices of %d and %d values do not hold whole rows", len(d.ValX), len(d.ValY))
+	case d.has32() && (len(d.TrainX32) != len(d.TrainX) || len(d.TrainY32) != len(d.TrainY) ||
+		len(d.ValX32) != len(d.ValX) || len(d.ValY32) != len(d.ValY)):
+		return fmt.Errorf("ffn: the float32 matrices (%d, %d, %d and %d values) are not the float64 ones' size (%d, %d, %d and %d)",
+			len(d.TrainX32), len(d.TrainY32), len(d.ValX32), len(d.ValY32), len(d.TrainX), len(d.TrainY), len(d.ValX), len(d.ValY))
 	case d.trainRows() < 1:
 		return fmt.Errorf("ffn: no training rows")
 	case d.valRows() < 1:
@@ -142,7 +160,8 @@ func Train[T Float](ctx context.Context, net *Network[T], data Data, cfg TrainCo
 // as the uninterrupted run. Both need a source whose state can be saved
 // and set, such as *rand.PCG.
 //
-// A float32 network trains on a float32 copy of data, converted once.
+// A float32 network trains on data's float32 matrices if it has them, else
+// on a float32 copy of the float64 ones, converted once per run.
 func TrainWith[T Float](ctx context.Context, net *Network[T], data Data, cfg TrainConfig, src rand.Source, opts Options) (Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return Result{}, err
@@ -265,9 +284,13 @@ type dataOf[T Float] struct {
 	TrainX, TrainY, ValX, ValY []T
 }
 
-// convert returns d in T: d's own slices for float64, else converted
-// copies.
+// convert returns d in T: d's own slices for float64, its float32 slices
+// for float32 when it has them, else converted copies.
 func convert[T Float](d Data) dataOf[T] {
+	if _, ok := any(T(0)).(float32); ok && d.has32() {
+		return dataOf[T]{Features: d.Features, Targets: d.Targets,
+			TrainX: any(d.TrainX32).([]T), TrainY: any(d.TrainY32).([]T), ValX: any(d.ValX32).([]T), ValY: any(d.ValY32).([]T)}
+	}
 	return dataOf[T]{Features: d.Features, Targets: d.Targets,
 		TrainX: asFloat[T](d.TrainX), TrainY: asFloat[T](d.TrainY), ValX: asFloat[T](d.ValX), ValY: asFloat[T](d.ValY)}
 }
