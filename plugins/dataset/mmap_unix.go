@@ -14,25 +14,12 @@ import (
 // dataset lives as long as its process (dataset.Cache keeps it). On a
 // big-endian machine the values are decoded into memory instead.
 func mapFloats(path string, offset, n int) ([]float64, error) {
-	f, err := os.Open(path)
-	if err != nil {
+	b, err := mapFile(path, offset+8*n)
+	if b == nil || err != nil {
 		return nil, err
-	}
-	defer f.Close() // the mapping outlives the descriptor
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	size := int(fi.Size())
-	if size < offset+8*n {
-		return nil, nil // cut short: the caller says so
 	}
 	if n == 0 {
 		return []float64{}, nil
-	}
-	b, err := syscall.Mmap(int(f.Fd()), 0, size, syscall.PROT_READ, syscall.MAP_SHARED)
-	if err != nil {
-		return nil, err
 	}
 	data := b[offset : offset+8*n]
 	if !littleEndian() {
@@ -56,25 +43,35 @@ func mapsFloat32() bool { return littleEndian() }
 // shorter; as with mapFloats, the mapping is never unmapped. Only where
 // mapsFloat32.
 func mapFloat32s(path string, offset, n int) ([]float32, error) {
+	b, err := mapFile(path, offset+4*n)
+	if b == nil || err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return []float32{}, nil
+	}
+	return unsafe.Slice((*float32)(unsafe.Pointer(&b[offset])), n), nil
+}
+
+// mapFile maps the whole file at path read-only if it holds at least need
+// bytes, and returns nil otherwise (cut short: the caller says so). An
+// empty mapping (need 0) is a non-nil empty slice that maps nothing.
+func mapFile(path string, need int) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer f.Close() // the mapping outlives the descriptor
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, err
 	}
 	size := int(fi.Size())
-	if size < offset+4*n {
+	if size < need {
 		return nil, nil
 	}
-	if n == 0 {
-		return []float32{}, nil
+	if need == 0 {
+		return []byte{}, nil
 	}
-	b, err := syscall.Mmap(int(f.Fd()), 0, size, syscall.PROT_READ, syscall.MAP_SHARED)
-	if err != nil {
-		return nil, err
-	}
-	return unsafe.Slice((*float32)(unsafe.Pointer(&b[offset])), n), nil
+	return syscall.Mmap(int(f.Fd()), 0, size, syscall.PROT_READ, syscall.MAP_SHARED)
 }
