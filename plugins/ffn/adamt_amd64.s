@@ -1,4 +1,5 @@
 #include "textflag.h"
+#include "transpose4_amd64.h"
 
 // ADAMCORE applies Adam's update to the four elements in registers: θ in
 // R, g in G, m in M, v in T; it leaves the new θ in R, m in M and v in T,
@@ -76,18 +77,6 @@
 	STORE3(Y6, X6, VV, VV16); \
 	STORE3(YR, XR, TH, TH16)
 
-// TRANSPOSE4 transposes the 4×4 block of rows Y0–Y3 into columns Y0–Y3,
-// with Y4–Y7 as scratch.
-#define TRANSPOSE4 \
-	VUNPCKLPD Y1, Y0, Y4; \
-	VUNPCKHPD Y1, Y0, Y5; \
-	VUNPCKLPD Y3, Y2, Y6; \
-	VUNPCKHPD Y3, Y2, Y7; \
-	VPERM2F128 $0x20, Y6, Y4, Y0; \
-	VPERM2F128 $0x20, Y7, Y5, Y1; \
-	VPERM2F128 $0x31, Y6, Y4, Y2; \
-	VPERM2F128 $0x31, Y7, Y5, Y3
-
 // func adamTAVX2(rows, cols int, theta, grad, m, v, wt *float64, ldt int, c *adamConsts[float64])
 //
 // adamAVX2's update of the rows × cols matrix at theta (row-major; grad, m
@@ -143,7 +132,7 @@ adamtcol:
 	ADAMROW((SI)(R11*1), (DI)(R11*1), (R8)(R11*1), (R9)(R11*1), Y1)
 	ADAMROW((SI)(R11*2), (DI)(R11*2), (R8)(R11*2), (R9)(R11*2), Y2)
 	ADAMROW((SI)(R13*1), (DI)(R13*1), (R8)(R13*1), (R9)(R13*1), Y3)
-	TRANSPOSE4
+	TRANSPOSE4(Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7)
 	VMOVUPD Y0, (R10)
 	VMOVUPD Y1, (R10)(R12*1)
 	VMOVUPD Y2, (R10)(R12*2)
@@ -169,7 +158,7 @@ adamtedge:
 	ADAMROW3((SI)(R11*1), 16(SI)(R11*1), (DI)(R11*1), 16(DI)(R11*1), (R8)(R11*1), 16(R8)(R11*1), (R9)(R11*1), 16(R9)(R11*1), Y1, X1)
 	ADAMROW3((SI)(R11*2), 16(SI)(R11*2), (DI)(R11*2), 16(DI)(R11*2), (R8)(R11*2), 16(R8)(R11*2), (R9)(R11*2), 16(R9)(R11*2), Y2, X2)
 	ADAMROW3((SI)(R13*1), 16(SI)(R13*1), (DI)(R13*1), 16(DI)(R13*1), (R8)(R13*1), 16(R8)(R13*1), (R9)(R13*1), 16(R9)(R13*1), Y3, X3)
-	TRANSPOSE4
+	TRANSPOSE4(Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7)
 	VMOVUPD Y0, (R10)
 	VMOVUPD Y1, (R10)(R12*1)
 	VMOVUPD Y2, (R10)(R12*2)
@@ -180,7 +169,7 @@ adamtedge2:
 	ADAMROW2((SI)(R11*1), (DI)(R11*1), (R8)(R11*1), (R9)(R11*1), Y1, X1)
 	ADAMROW2((SI)(R11*2), (DI)(R11*2), (R8)(R11*2), (R9)(R11*2), Y2, X2)
 	ADAMROW2((SI)(R13*1), (DI)(R13*1), (R8)(R13*1), (R9)(R13*1), Y3, X3)
-	TRANSPOSE4
+	TRANSPOSE4(Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7)
 	VMOVUPD Y0, (R10)
 	VMOVUPD Y1, (R10)(R12*1)
 	JMP adamtnext
@@ -190,7 +179,7 @@ adamtedge1:
 	ADAMROW1((SI)(R11*1), (DI)(R11*1), (R8)(R11*1), (R9)(R11*1), Y1, X1)
 	ADAMROW1((SI)(R11*2), (DI)(R11*2), (R8)(R11*2), (R9)(R11*2), Y2, X2)
 	ADAMROW1((SI)(R13*1), (DI)(R13*1), (R8)(R13*1), (R9)(R13*1), Y3, X3)
-	TRANSPOSE4
+	TRANSPOSE4(Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7)
 	VMOVUPD Y0, (R10)
 
 adamtnext:

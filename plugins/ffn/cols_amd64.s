@@ -1,4 +1,5 @@
 #include "textflag.h"
+#include "transpose4_amd64.h"
 
 // STORECOL stores the four rows of a column vector at DX, DX + ldc, …,
 // and moves DX on four rows.
@@ -142,22 +143,14 @@ rowloop:
 
 // DOT4 adds four terms p, …, p+3 of four rows' dot products to ACC: it
 // loads the rows' four elements at R0–R3, transposes them into one vector
-// per term (transposeAVX2's unpacks and lane permutations) and multiplies
-// them by B's broadcast elements in Y10–Y13, in p's order. Y2–Y9 are
-// scratch.
+// per term (TRANSPOSE4) and multiplies them by B's broadcast elements in
+// Y10–Y13, in p's order. Y2–Y9 are scratch.
 #define DOT4(R0, R1, R2, R3, ACC) \
 	VMOVUPD R0, Y2; \
 	VMOVUPD R1, Y3; \
 	VMOVUPD R2, Y4; \
 	VMOVUPD R3, Y5; \
-	VUNPCKLPD Y3, Y2, Y6; \
-	VUNPCKHPD Y3, Y2, Y7; \
-	VUNPCKLPD Y5, Y4, Y8; \
-	VUNPCKHPD Y5, Y4, Y9; \
-	VPERM2F128 $0x20, Y8, Y6, Y2; \
-	VPERM2F128 $0x20, Y9, Y7, Y3; \
-	VPERM2F128 $0x31, Y8, Y6, Y4; \
-	VPERM2F128 $0x31, Y9, Y7, Y5; \
+	TRANSPOSE4(Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9); \
 	VFMADD231PD Y10, Y2, ACC; \
 	VFMADD231PD Y11, Y3, ACC; \
 	VFMADD231PD Y12, Y4, ACC; \
