@@ -2,6 +2,7 @@ package ffn
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"sync"
 	"testing"
@@ -129,6 +130,12 @@ func reportCPU[T Float](b *testing.B, cpu0 time.Duration, steps int, flops float
 	}
 	perOp := cpu.Seconds() / float64(b.N)
 	b.ReportMetric(perOp/float64(steps)*1e6, "cpu-µs/step")
+	reportPeakFraction[T](b, flops, perOp)
+}
+
+// reportPeakFraction reports flops per perOp CPU seconds as a fraction of
+// this core's FMA peak in T (measuredPeak).
+func reportPeakFraction[T Float](b *testing.B, flops, perOp float64) {
 	var zero T
 	_, f32 := any(zero).(float32)
 	if peak := measuredPeak(f32); peak > 0 {
@@ -190,53 +197,64 @@ func BenchmarkPeak(b *testing.B) {
 }
 
 // BenchmarkKernels runs gemm on every kernel path this processor executes
-// (generic is gonum's blas64.Gemm) on the textbook network's largest
-// product shapes (batch 64, 50 → 64).
-func BenchmarkKernels(b *testing.B) { benchKernels[float64](b, "") }
+// (generic is gonum's blas64.Gemm) on each matrix product of a textbook
+// training step (batch 64, 50 → 64 → 32 → 1), laid out as the step lays
+// them out: the batch's rows padded to whole cache lines (paddedStride),
+// the weights and their transposes row-major. peak-fraction is of this
+// core's FMA peak in T, measured in the same process (measuredPeak).
+func BenchmarkKernels(b *testing.B) { benchKernels[float64](b) }
 
 // BenchmarkKernels32 is BenchmarkKernels for the float32 kernels (generic
 // is gonum's blas32.Gemm).
-func BenchmarkKernels32(b *testing.B) { benchKernels[float32](b, "32") }
+func BenchmarkKernels32(b *testing.B) { benchKernels[float32](b) }
 
-func benchKernels[T Float](b *testing.B, suffix string) {
+func benchKernels[T Float](b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	fillRand := func(n int) []T {
-		v := make([]T, n)
+		v := alignedSlice[T](n)
 		for i := range v {
 			v[i] = T(rng.NormFloat64())
 		}
 		return v
 	}
-	const m, n, k = benchBatch, 64, benchInputs
-	x, w, dz := fillRand(m*k), fillRand(n*k), fillRand(m*n)
-	c := make([]T, m*n)
-	dw := make([]T, n*k)
-	dx := make([]T, m*k)
-	var sc scratch[T]
-	wT := make([]T, k*n)
-	transpose(wT, n, k, w)
-	// The three products of a Linear layer, as gemm computes them in
-	// training.
+	const batch, in, h1, h2 = benchBatch, benchInputs, 64, 32
+	ldx := paddedStride[T](in)
+	// Each product sets the m×n C to Â·B over k terms, Â read through the
+	// strides rsA and psA, B with row stride ldb.
 	products := []struct {
-		name string
-		run  func()
+		name          string
+		m, n, k       int
+		rsA, psA, ldb int
 	}{
-		{"forward", func() { gemm(&sc, m, n, k, x, k, 1, wT, n, c, n) }},
-		{"weightgrad", func() { gemm(&sc, n, k, m, dz, 1, n, x, k, dw, k) }},
-		{"inputgrad", func() { gemm(&sc, m, k, n, dz, n, 1, w, k, dx, k) }},
+		{"forward", batch, h1, in, ldx, 1, h1}, // the batch times the first weight's transpose
+		{"forward2", batch, h2, h1, h1, 1, h2},
+		{"forward3", batch, 1, h2, h2, 1, 1},
+		{"weightgrad", h1, in, batch, 1, h1, ldx}, // the first layer's gradient times the batch
+		{"weightgrad2", h2, h1, batch, 1, h2, h1},
+		{"weightgrad3", 1, h2, batch, 1, 1, h2},
+		{"inputgrad2", batch, h1, h2, h2, 1, h1},
+		{"inputgrad3", batch, h2, 1, 1, 1, h2},
 	}
+	var sc scratch[T]
 	for _, p := range products {
+		a := fillRand((p.m-1)*p.rsA + (p.k-1)*p.psA + 1)
+		bm := fillRand((p.k-1)*p.ldb + p.n)
+		c := fillRand(p.m * p.n)
+		flops := 2 * float64(p.m*p.n*p.k)
 		for _, path := range supportedKernels() {
-			b.Run(p.name+suffix+"/"+path.String(), func(b *testing.B) {
+			b.Run(fmt.Sprintf("%s/%dx%dx%d/%s", p.name, p.m, p.n, p.k, path), func(b *testing.B) {
 				defer func(saved kernelPath) { kernel = saved }(kernel)
 				kernel = path
 				cpu0 := cpuTime()
 				for b.Loop() {
-					p.run()
+					gemm(&sc, p.m, p.n, p.k, a, p.rsA, p.psA, bm, p.ldb, c, p.n)
 				}
-				b.ReportMetric(2*m*n*k/(b.Elapsed().Seconds()/float64(b.N))/1e9, "GFLOP/s")
+				b.ReportMetric(flops/(b.Elapsed().Seconds()/float64(b.N))/1e9, "GFLOP/s")
 				if cpu := cpuTime() - cpu0; cpu > 0 {
-					b.ReportMetric(2*m*n*k/(cpu.Seconds()/float64(b.N))/1e9, "cpu-GFLOP/s")
+					perOp := cpu.Seconds() / float64(b.N)
+					b.ReportMetric(flops/perOp/1e9, "cpu-GFLOP/s")
+					b.ReportMetric(perOp*1e6, "cpu-µs")
+					reportPeakFraction[T](b, flops, perOp)
 				}
 			})
 		}

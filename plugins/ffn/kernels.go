@@ -59,8 +59,29 @@ type edgeKernels[T Float] struct {
 	row func(k int, a *T, psA int, b *T, ldb int, c *T)
 }
 
-// colsMax is the widest column edge that tiling.cols computes, in blocks
-// of up to 2 columns.
+// columns computes what it can of the column edge [j0, n) of rows [0, i0)
+// of gemm's product with the edge kernels, in whole blocks from row 0, and
+// returns the rows it computed; e may be nil (none).
+func (e *edgeKernels[T]) columns(i0, j0, n, k int, a []T, rsA, psA int, b []T, ldb int, c []T, ldc int) int {
+	i := 0
+	switch {
+	case e == nil:
+	case rsA == 1 && n-j0 <= colsMax:
+		for ; i+16 <= i0; i += 16 {
+			for j := j0; j < n; j += 2 {
+				e.cols(k, &a[i], psA, &b[j], ldb, &c[i*ldc+j], ldc, min(2, n-j))
+			}
+		}
+	case psA == 1 && n-j0 == 1:
+		for ; i+8 <= i0; i += 8 {
+			e.dot(k, &a[i*rsA], rsA, &b[j0], ldb, &c[i*ldc+j0], ldc)
+		}
+	}
+	return i
+}
+
+// colsMax is the widest column edge that edgeKernels.cols computes, in
+// blocks of up to 2 columns.
 const colsMax = 3
 
 // The edge tilings: a narrow column edge costs one 8×4 block per 8 rows
@@ -178,22 +199,9 @@ func gemmTiled[T Float](sc *scratch[T], t tiling[T], m, n, k int, a []T, rsA, ps
 		}
 	}
 	if j0 < n && i0 > 0 {
-		i := 0
-		switch e := t.edges; {
-		case e == nil:
-		case rsA == 1 && n-j0 <= colsMax:
-			for ; i+16 <= i0; i += 16 {
-				for j := j0; j < n; j += 2 {
-					e.cols(k, &a[i], psA, &b[j], ldb, &c[i*ldc+j], ldc, min(2, n-j))
-				}
-			}
-		case psA == 1 && n-j0 == 1:
-			for ; i+8 <= i0; i += 8 {
-				e.dot(k, &a[i*rsA], rsA, &b[j0], ldb, &c[i*ldc+j0], ldc)
-			}
-		}
+		i := t.edges.columns(i0, j0, n, k, a, rsA, psA, b, ldb, c, ldc)
 		switch e := t.narrow; {
-		case i == i0: // all in cols' blocks
+		case i == i0: // all in the edge kernels' blocks
 		case e != nil && n-j0 <= max(e.nr, t.narrowMax):
 			gemmTiled(sc, *e, i0-i, n-j0, k, a[i*rsA:], rsA, psA, b[j0:], ldb, c[i*ldc+j0:], ldc)
 		default:
